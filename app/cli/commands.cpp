@@ -1,0 +1,261 @@
+#include "commands.h"
+
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "core/atomic_file.h"
+#include "glowlab.h"
+#include "model_path.h"
+
+namespace glowlab::cli {
+
+int g_threads = 0;
+
+namespace {
+
+// Options shared by every command that loads a model.
+struct ModelOptions {
+  std::string model;
+  std::string device = "auto";
+};
+
+void add_model_options(CLI::App* cmd, ModelOptions& o) {
+  cmd->add_option("-m,--model", o.model, "Model file (.glow); default: the bundled model");
+  cmd->add_option("--device", o.device, "auto, cpu or cuda")->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+}
+
+Model open_model(const ModelOptions& o) {
+  init_runtime(g_threads);
+  return Model::load(model_path_or_default(o.model), o.device);
+}
+
+// Reads every image in `dir` (or the file `dir`), fitted to the model's size; unreadable files are
+// reported by name on stderr and skipped. Throws if nothing usable remains.
+std::vector<Image> load_images(const std::string& dir, const GlowConfig& c, size_t limit) {
+  std::vector<std::string> files;
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    files.push_back(dir);
+  } else {
+    files = list_images(dir);
+  }
+  std::vector<Image> out;
+  for (const auto& f : files) {
+    if (limit && out.size() >= limit) break;
+    try {
+      out.push_back(fit_square(read_image(f, c.channels), c.image_size));
+    } catch (const Error& e) {
+      std::cerr << "warning: skipped " << e.what() << "\n";
+    }
+  }
+  if (out.empty()) throw Error(ErrorKind::Io, dir + ": no readable images");
+  return out;
+}
+
+void print_progress(const std::string& what, double fraction) {
+  if (!::isatty(STDERR_FILENO)) return;
+  std::fprintf(stderr, "\r%s %5.1f%%", what.c_str(), 100.0 * fraction);
+  if (fraction >= 1.0) std::fprintf(stderr, "\n");
+}
+
+}  // namespace
+
+void add_init(CLI::App& app) {
+  auto* cmd = app.add_subcommand("init", "Create a new model from a config; ActNorm is initialised on images or synthetic data");
+  struct Opts {
+    std::string config_file, images, output, device = "cpu";
+    uint64_t seed = 0;
+    size_t init_count = 256;
+    GlowConfig c;
+    std::string coupling = "affine", permutation = "lu";
+    bool no_learn_top = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("-o,--output", o->output, "Model file to write (.glow)")->required();
+  cmd->add_option("--config", o->config_file, "GlowConfig JSON file; flags below override its fields")->check(CLI::ExistingFile);
+  auto* size = cmd->add_option("--image-size", o->c.image_size, "Image side in pixels")->capture_default_str();
+  auto* channels = cmd->add_option("--channels", o->c.channels, "1 (grey) or 3 (RGB)")->capture_default_str();
+  auto* levels = cmd->add_option("-L,--levels", o->c.levels, "Multi-scale levels L")->capture_default_str();
+  auto* steps = cmd->add_option("-K,--steps", o->c.steps, "Flow steps per level K")->capture_default_str();
+  auto* width = cmd->add_option("--width", o->c.width, "Hidden channels of the coupling network")->capture_default_str();
+  auto* coupling = cmd->add_option("--coupling", o->coupling, "affine or additive")->capture_default_str()
+                       ->check(CLI::IsMember({"affine", "additive"}));
+  auto* perm = cmd->add_option("--permutation", o->permutation, "lu, plain or reverse")->capture_default_str()
+                   ->check(CLI::IsMember({"lu", "plain", "reverse"}));
+  auto* bits = cmd->add_option("--n-bits", o->c.n_bits, "Quantisation bits per pixel value (1-8)")->capture_default_str();
+  auto* notop = cmd->add_flag("--no-learn-top", o->no_learn_top, "Use N(0, I) as the top prior");
+  cmd->add_option("--images", o->images, "Folder (or file) of images for ActNorm's data-dependent init");
+  cmd->add_option("--init-count", o->init_count, "At most this many init images")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Random seed for the weights")->capture_default_str();
+  cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->callback([o, size, channels, levels, steps, width, coupling, perm, bits, notop] {
+    init_runtime(g_threads);
+    GlowConfig c;
+    if (!o->config_file.empty()) c = GlowConfig::from_json(read_file(o->config_file, 1 << 20), o->config_file);
+    if (size->count()) c.image_size = o->c.image_size;
+    if (channels->count()) c.channels = o->c.channels;
+    if (levels->count()) c.levels = o->c.levels;
+    if (steps->count()) c.steps = o->c.steps;
+    if (width->count()) c.width = o->c.width;
+    if (bits->count()) c.n_bits = o->c.n_bits;
+    if (coupling->count()) c.coupling = o->coupling == "affine" ? CouplingType::Affine : CouplingType::Additive;
+    if (perm->count()) {
+      c.permutation = o->permutation == "lu" ? Permutation::LU
+                      : o->permutation == "plain" ? Permutation::Plain : Permutation::Reverse;
+    }
+    if (notop->count()) c.learn_top = false;
+    c.validate();
+    std::vector<Image> images;
+    if (!o->images.empty()) images = load_images(o->images, c, o->init_count);
+    auto model = Model::create(c, images, o->seed, o->device);
+    model.save(o->output);
+    std::cout << "wrote " << o->output << " (" << model.parameter_count() << " parameters, ActNorm initialised on "
+              << (images.empty() ? std::string("synthetic data") : std::to_string(images.size()) + " images")
+              << ")\n";
+  });
+}
+
+void add_info(CLI::App& app) {
+  auto* cmd = app.add_subcommand("info", "Print a model's config, parameter count, attributes and provenance");
+  auto o = std::make_shared<ModelOptions>();
+  cmd->add_option("model", o->model, "Model file (.glow); default: the bundled model");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "Print one JSON object");
+  cmd->callback([o, json] {
+    o->device = "cpu";
+    auto m = open_model(*o);
+    const auto& c = m.config();
+    if (*json) {
+      std::cout << "{\"config\":" << c.to_json() << ",\"parameters\":" << m.parameter_count()
+                << ",\"attributes\":" << attributes_to_json(m.attributes()) << ",\"provenance\":" << m.provenance_json()
+                << "}\n";
+      return;
+    }
+    std::cout << "model:       " << model_path_or_default(o->model) << "\n"
+              << "image:       " << c.image_size << "x" << c.image_size << "x" << c.channels << ", " << c.n_bits
+              << "-bit\n"
+              << "flow:        L=" << c.levels << " K=" << c.steps << " width=" << c.width << " "
+              << to_string(c.coupling) << " coupling, " << to_string(c.permutation) << " 1x1 conv, "
+              << (c.learn_top ? "learned" : "standard") << " top prior\n"
+              << "parameters:  " << m.parameter_count() << "\n"
+              << "latent:      " << c.dimension() << " values\n"
+              << "attributes:  " << m.attributes().size() << "\n";
+    for (const auto& a : m.attributes()) {
+      std::cout << "  " << std::left << std::setw(22) << a.name << " +" << a.positives << " / -" << a.negatives
+                << "  range [" << a.range_min << ", " << a.range_max << "]\n";
+    }
+    std::cout << "provenance:  " << m.provenance_json() << "\n";
+  });
+}
+
+void add_sample(CLI::App& app) {
+  auto* cmd = app.add_subcommand("sample", "Draw samples at temperature T and write them as a grid image");
+  struct Opts : ModelOptions {
+    int n = 16, cols = 0;
+    double temperature = 0.7;
+    uint64_t seed = 0;
+    std::string output;
+  };
+  auto o = std::make_shared<Opts>();
+  add_model_options(cmd, *o);
+  cmd->add_option("-n", o->n, "Number of samples")->capture_default_str()->check(CLI::Range(1, 4096));
+  cmd->add_option("-T,--temperature", o->temperature, "Temperature: eps ~ N(0, T^2)")->capture_default_str()
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--seed", o->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--cols", o->cols, "Grid columns (default: square-ish)");
+  cmd->add_option("-o,--output", o->output, "Grid image to write (.png, .jpg, ...)")->required();
+  cmd->callback([o] {
+    auto m = open_model(*o);
+    auto images = m.sample(o->n, o->temperature, o->seed);
+    int cols = o->cols;
+    if (cols <= 0) while (cols * cols < o->n) ++cols;
+    write_image(o->output, make_grid(images, cols));
+    std::cout << o->output << "\n";
+  });
+}
+
+void add_reconstruct(CLI::App& app) {
+  auto* cmd = app.add_subcommand("reconstruct", "Encode an image and decode it again; print the error and bits/dim");
+  struct Opts : ModelOptions {
+    std::string input, output;
+  };
+  auto o = std::make_shared<Opts>();
+  add_model_options(cmd, *o);
+  cmd->add_option("input", o->input, "Image file")->required();
+  cmd->add_option("-o,--output", o->output, "Where to write the reconstruction");
+  cmd->callback([o] {
+    auto m = open_model(*o);
+    const auto& c = m.config();
+    auto im = fit_square(read_image(o->input, c.channels), c.image_size);
+    auto r = m.reconstruct(im);
+    if (!o->output.empty()) write_image(o->output, r.image);
+    std::cout << "max_abs_pixel_error " << r.max_abs_error << "\nbits_per_dim " << std::fixed
+              << std::setprecision(4) << r.bits_per_dim << "\n";
+  });
+}
+
+void add_eval(CLI::App& app) {
+  auto* cmd = app.add_subcommand("eval", "Mean bits/dim of the model over a folder of images");
+  struct Opts : ModelOptions {
+    std::string dir;
+    size_t limit = 0;
+    uint64_t seed = 0;
+  };
+  auto o = std::make_shared<Opts>();
+  add_model_options(cmd, *o);
+  cmd->add_option("images", o->dir, "Folder of images (searched recursively)")->required();
+  cmd->add_option("--limit", o->limit, "Use at most this many images (0: all)");
+  cmd->add_option("--seed", o->seed, "Seed of the dequantisation noise")->capture_default_str();
+  cmd->callback([o] {
+    auto m = open_model(*o);
+    auto images = load_images(o->dir, m.config(), o->limit);
+    const double bpd = m.bits_per_dim(images, o->seed, [](double f) {
+      print_progress("eval", f);
+      return true;
+    });
+    std::cout << "images " << images.size() << "\nbits_per_dim " << std::fixed << std::setprecision(4) << bpd << "\n";
+  });
+}
+
+void add_bench(CLI::App& app) {
+  auto* cmd = app.add_subcommand("bench", "Measure latency, throughput and peak memory; print JSON (a benchmark, not a test)");
+  struct Opts {
+    BenchOptions b;
+    std::string config_file, coupling = "affine";
+  };
+  auto o = std::make_shared<Opts>();
+  o->b.device = "auto";
+  cmd->add_option("-m,--model", o->b.model_path, "Benchmark this model file instead of a config");
+  cmd->add_option("--config", o->config_file, "GlowConfig JSON (default: 64x64x3, L=3, K=8, width 128, affine, LU)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--width", o->b.config.width, "Override the config's width");
+  cmd->add_option("-K,--steps", o->b.config.steps, "Override the config's steps per level");
+  cmd->add_option("--device", o->b.device, "auto, cpu or cuda")->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->add_option("--iterations", o->b.iterations, "Timed runs per latency figure (>= 20)")->capture_default_str();
+  cmd->add_option("--batch", o->b.batch, "Batch for throughput figures")->capture_default_str()->check(CLI::Range(1, 1024));
+  cmd->add_option("--train-steps", o->b.train_steps, "Timed training steps")->capture_default_str();
+  cmd->callback([o] {
+    init_runtime(g_threads);
+    if (!o->config_file.empty()) {
+      const int w = o->b.config.width, k = o->b.config.steps;
+      const GlowConfig defaults;
+      o->b.config = GlowConfig::from_json(read_file(o->config_file, 1 << 20), o->config_file);
+      if (w != defaults.width) o->b.config.width = w;
+      if (k != defaults.steps) o->b.config.steps = k;
+    }
+    o->b.config.validate();
+    o->b.log = [](const std::string& s) { std::cerr << s << "\n"; };
+    std::cout << run_bench(o->b) << "\n";
+  });
+}
+
+}  // namespace glowlab::cli

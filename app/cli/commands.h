@@ -1,0 +1,26 @@
+// glowlab-cli sub-commands: each registers its options on the app and runs when chosen.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace glowlab::cli {
+
+// Exit codes, documented in --help and the README.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;   // a file, model, image or device problem
+inline constexpr int kExitUsage = 2;   // bad command line
+inline constexpr int kExitCancelled = 3;
+
+// --threads, read by every command before it starts the runtime.
+extern int g_threads;
+
+void add_init(CLI::App& app);
+void add_info(CLI::App& app);
+void add_sample(CLI::App& app);
+void add_reconstruct(CLI::App& app);
+void add_eval(CLI::App& app);
+void add_bench(CLI::App& app);
+
+}  // namespace glowlab::cli

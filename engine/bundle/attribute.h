@@ -1,0 +1,25 @@
+// Attribute: one editable direction stored in a model file (plain C++, shared with the UI).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace glowlab {
+
+struct Attribute {
+  std::string name;            // CelebA-style, e.g. "Blond_Hair"
+  std::int64_t positives = 0;  // images the direction was computed from
+  std::int64_t negatives = 0;
+  double range_min = -1.0;     // recommended slider range, in units of the direction
+  double range_max = 1.0;
+};
+
+// "Blond_Hair" -> "Blond hair": the label a person reads.
+std::string display_name(const std::string& attribute_name);
+
+std::string attributes_to_json(const std::vector<Attribute>& attributes);
+// Throws Error(Format) naming `where` and the bad entry.
+std::vector<Attribute> attributes_from_json(const std::string& json, const std::string& where);
+
+}  // namespace glowlab

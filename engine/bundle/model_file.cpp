@@ -1,0 +1,99 @@
+#include "bundle/model_file.h"
+
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "bundle/safetensors.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace glowlab {
+namespace {
+
+constexpr const char* kDirectionPrefix = "direction.";
+constexpr std::size_t kMaxModelBytes = std::size_t{4} << 30;
+
+[[noreturn]] void bad(const std::string& path, const std::string& what) {
+  throw Error(ErrorKind::Format, path + ": " + what);
+}
+
+std::string shape_text(at::IntArrayRef s) { return c10::str(s); }
+
+}  // namespace
+
+void save_model(const std::string& path, const ModelFile& model) {
+  if (!model.glow) throw Error(ErrorKind::InvalidArgument, "save_model: no model");
+  if (model.directions.size() != model.attributes.size()) {
+    throw Error(ErrorKind::InvalidArgument, "save_model: attributes and directions differ in number");
+  }
+  NamedTensors tensors;
+  for (const auto& p : model.glow->named_parameters()) tensors.emplace_back(p.key(), p.value());
+  for (const auto& b : model.glow->named_buffers()) tensors.emplace_back(b.key(), b.value());
+  for (size_t i = 0; i < model.attributes.size(); ++i) {
+    tensors.emplace_back(kDirectionPrefix + model.attributes[i].name, model.directions[i].to(at::kFloat));
+  }
+  for (const auto& [name, t] : tensors) {
+    if (!at::isfinite(t).all().item<bool>()) {
+      throw Error(ErrorKind::Numeric, "refusing to write " + path + ": tensor " + name + " is not finite");
+    }
+  }
+  std::map<std::string, std::string> meta{{"format", kBundleFormat},
+                                          {"config", model.glow->config().to_json()},
+                                          {"attributes", attributes_to_json(model.attributes)},
+                                          {"provenance", model.provenance_json}};
+  write_safetensors(path, meta, tensors);
+}
+
+ModelFile load_model(const std::string& path) { return parse_model(read_file(path, kMaxModelBytes), path); }
+
+ModelFile parse_model(const std::string& bytes, const std::string& path) {
+  auto contents = parse_safetensors(bytes, path);
+  auto& meta = contents.metadata;
+  if (!meta.count("format")) bad(path, "no 'format' in the metadata: not a GlowLab model");
+  if (meta["format"] != kBundleFormat) {
+    bad(path, "unknown format version '" + meta["format"] + "' (this build reads " + kBundleFormat + ")");
+  }
+  if (!meta.count("config")) bad(path, "no 'config' in the metadata");
+  GlowConfig config;
+  try {
+    config = GlowConfig::from_json(meta["config"], path);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::Format, e.what());
+  }
+  ModelFile model;
+  model.attributes = attributes_from_json(meta.count("attributes") ? meta["attributes"] : "[]", path);
+  if (meta.count("provenance")) {
+    if (!nlohmann::json::accept(meta["provenance"])) bad(path, "provenance is not valid JSON");
+    model.provenance_json = meta["provenance"];
+  }
+  model.glow = Glow(config);
+
+  std::map<std::string, at::Tensor> file;
+  for (auto& [name, t] : contents.tensors) file[name] = t;
+  std::map<std::string, at::Tensor> expected;
+  for (const auto& p : model.glow->named_parameters()) expected[p.key()] = p.value();
+  for (const auto& b : model.glow->named_buffers()) expected[b.key()] = b.value();
+  for (const auto& a : model.attributes) {
+    expected[kDirectionPrefix + a.name] = at::empty({config.dimension()});
+  }
+  for (const auto& [name, t] : expected) {
+    auto it = file.find(name);
+    if (it == file.end()) bad(path, "missing tensor '" + name + "'");
+    if (!it->second.sizes().equals(t.sizes())) {
+      bad(path, "tensor '" + name + "' has shape " + shape_text(it->second.sizes()) + " but the config needs " +
+                    shape_text(t.sizes()));
+    }
+  }
+  for (const auto& [name, t] : file) {
+    if (!expected.count(name)) bad(path, "unexpected tensor '" + name + "'");
+  }
+  at::NoGradGuard no_grad;
+  for (auto& p : model.glow->named_parameters()) p.value().copy_(file[p.key()]);
+  for (auto& b : model.glow->named_buffers()) b.value().copy_(file[b.key()]);
+  for (const auto& a : model.attributes) model.directions.push_back(file[kDirectionPrefix + a.name].to(at::kFloat));
+  return model;
+}
+
+}  // namespace glowlab

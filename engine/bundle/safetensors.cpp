@@ -1,0 +1,182 @@
+#include "bundle/safetensors.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace glowlab {
+namespace {
+
+constexpr std::size_t kMaxHeaderBytes = 100u << 20;      // 100 MiB of JSON is never a real model
+constexpr std::size_t kMaxFileBytes = std::size_t{8} << 30;  // 8 GiB
+
+[[noreturn]] void bad(const std::string& path, const std::string& what) {
+  throw Error(ErrorKind::Format, path + ": " + what);
+}
+
+bool little_endian_host() {
+  const uint16_t probe = 1;
+  uint8_t first = 0;
+  std::memcpy(&first, &probe, 1);
+  return first == 1;
+}
+
+struct DType {
+  const char* name;
+  at::ScalarType type;
+  std::size_t size;
+  bool supported;
+};
+
+const DType kDTypes[] = {
+    {"F32", at::kFloat, 4, true},    {"F64", at::kDouble, 8, true},   {"F16", at::kHalf, 2, false},
+    {"BF16", at::kBFloat16, 2, false}, {"I64", at::kLong, 8, false},  {"I32", at::kInt, 4, false},
+    {"I16", at::kShort, 2, false},   {"I8", at::kChar, 1, false},     {"U8", at::kByte, 1, false},
+    {"BOOL", at::kBool, 1, false},   {"U16", at::kShort, 2, false},   {"U32", at::kInt, 4, false},
+    {"U64", at::kLong, 8, false},    {"F8_E4M3", at::kByte, 1, false}, {"F8_E5M2", at::kByte, 1, false},
+};
+
+const DType* find_dtype(const std::string& name) {
+  for (const auto& d : kDTypes) {
+    if (name == d.name) return &d;
+  }
+  return nullptr;
+}
+
+const char* dtype_name(at::ScalarType t) {
+  if (t == at::kFloat) return "F32";
+  if (t == at::kDouble) return "F64";
+  return nullptr;
+}
+
+}  // namespace
+
+void write_safetensors(const std::string& path, const std::map<std::string, std::string>& metadata,
+                       const NamedTensors& tensors) {
+  if (!little_endian_host()) throw Error(ErrorKind::Io, path + ": big-endian hosts are not supported");
+  nlohmann::json header = nlohmann::json::object();
+  header["__metadata__"] = metadata;
+  std::vector<at::Tensor> cpu;
+  std::size_t offset = 0;
+  for (const auto& [name, tensor] : tensors) {
+    const char* dt = dtype_name(tensor.scalar_type());
+    if (!dt) throw Error(ErrorKind::InvalidArgument, path + ": tensor " + name + " is not F32/F64");
+    if (header.contains(name)) throw Error(ErrorKind::InvalidArgument, path + ": duplicate tensor " + name);
+    auto t = tensor.detach().to(at::kCPU).contiguous();
+    const std::size_t bytes = static_cast<std::size_t>(t.numel()) * t.element_size();
+    header[name] = {{"dtype", dt}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+    cpu.push_back(t);
+  }
+  std::string json = header.dump();
+  json.append((8 - json.size() % 8) % 8, ' ');  // keep the data 8-byte aligned
+  std::string out(8, '\0');
+  const uint64_t n = json.size();
+  std::memcpy(out.data(), &n, 8);
+  out += json;
+  out.reserve(out.size() + offset);
+  for (const auto& t : cpu) {
+    out.append(static_cast<const char*>(t.data_ptr()), static_cast<std::size_t>(t.numel()) * t.element_size());
+  }
+  write_file_atomic(path, out);
+}
+
+SafetensorsContents read_safetensors(const std::string& path) {
+  return parse_safetensors(read_file(path, kMaxFileBytes), path);
+}
+
+SafetensorsContents parse_safetensors(const std::string& bytes, const std::string& path) {
+  if (!little_endian_host()) bad(path, "big-endian hosts are not supported");
+  if (bytes.empty()) bad(path, "file is empty (0 bytes)");
+  if (bytes.size() < 8) {
+    bad(path, "file is " + std::to_string(bytes.size()) + " bytes, too short for the 8-byte header length");
+  }
+  uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  if (n > kMaxHeaderBytes) {
+    bad(path, "declared header length " + std::to_string(n) + " exceeds the limit of " +
+                  std::to_string(kMaxHeaderBytes) + " bytes");
+  }
+  if (n > bytes.size() - 8) {
+    bad(path, "declared header length " + std::to_string(n) + " runs past the end of the file (" +
+                  std::to_string(bytes.size()) + " bytes): the file is truncated or not a model");
+  }
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  } catch (const nlohmann::json::exception& e) {
+    bad(path, std::string("header is not valid JSON: ") + e.what());
+  }
+  if (!header.is_object()) bad(path, "header is not a JSON object");
+
+  SafetensorsContents out;
+  const std::size_t data_begin = 8 + n;
+  const std::size_t data_size = bytes.size() - data_begin;
+  struct Span { std::size_t begin, end; std::string name; };
+  std::vector<Span> spans;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    const std::string& name = it.key();
+    const auto& v = it.value();
+    if (name == "__metadata__") {
+      if (!v.is_object()) bad(path, "__metadata__ is not a JSON object");
+      for (auto m = v.begin(); m != v.end(); ++m) {
+        if (!m.value().is_string()) bad(path, "__metadata__ field '" + m.key() + "' is not a string");
+        out.metadata[m.key()] = m.value().get<std::string>();
+      }
+      continue;
+    }
+    const std::string where = "tensor '" + name + "'";
+    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets")) {
+      bad(path, where + " needs dtype, shape and data_offsets");
+    }
+    if (!v["dtype"].is_string()) bad(path, where + ": dtype is not a string");
+    const std::string dtype = v["dtype"].get<std::string>();
+    const DType* dt = find_dtype(dtype);
+    if (!dt) bad(path, where + ": unknown dtype '" + dtype + "'");
+    if (!dt->supported) bad(path, where + ": dtype " + dtype + " is not supported (F32 or F64 expected)");
+    if (!v["shape"].is_array()) bad(path, where + ": shape is not a list");
+    std::vector<int64_t> shape;
+    uint64_t numel = 1;
+    for (const auto& d : v["shape"]) {
+      if (!d.is_number_unsigned()) bad(path, where + ": shape has a negative or non-integer dimension");
+      const uint64_t dim = d.get<uint64_t>();
+      if (dim > (uint64_t{1} << 40) || __builtin_mul_overflow(numel, dim, &numel)) {
+        bad(path, where + ": shape is implausibly large");
+      }
+      shape.push_back(static_cast<int64_t>(dim));
+    }
+    const auto& off = v["data_offsets"];
+    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned()) {
+      bad(path, where + ": data_offsets must be two non-negative integers");
+    }
+    const uint64_t b = off[0].get<uint64_t>();
+    const uint64_t e = off[1].get<uint64_t>();
+    if (b > e || e > data_size) {
+      bad(path, where + ": data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
+                    "] lie outside the " + std::to_string(data_size) + " data bytes (file truncated?)");
+    }
+    uint64_t expected = 0;
+    if (__builtin_mul_overflow(numel, static_cast<uint64_t>(dt->size), &expected) || expected != e - b) {
+      bad(path, where + ": shape needs " + std::to_string(numel * dt->size) + " bytes but data_offsets span " +
+                    std::to_string(e - b));
+    }
+    spans.push_back({b, e, name});
+    auto t = at::empty(shape, at::TensorOptions().dtype(dt->type));
+    if (expected > 0) std::memcpy(t.data_ptr(), bytes.data() + data_begin + b, expected);
+    if (!at::isfinite(t).all().item<bool>()) bad(path, where + " contains NaN or infinite values");
+    out.tensors.emplace_back(name, t);
+  }
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  for (size_t i = 1; i < spans.size(); ++i) {
+    if (spans[i].begin < spans[i - 1].end) {
+      bad(path, "tensors '" + spans[i - 1].name + "' and '" + spans[i].name + "' overlap in the data");
+    }
+  }
+  return out;
+}
+
+}  // namespace glowlab

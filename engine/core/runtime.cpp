@@ -1,0 +1,42 @@
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include <malloc.h>
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+
+#include "core/error.h"
+#include "glowlab.h"
+
+namespace glowlab {
+
+void init_runtime(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+  const char* tuning = std::getenv("GLOWLAB_MALLOC_TUNING");
+  if (!tuning || std::string(tuning) != "0") {
+    // Keep large tensor buffers in the heap instead of mmap/munmap-ing them on every op.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    mallopt(M_TOP_PAD, 64 << 20);
+  }
+  // OpenCV reads this once, at its first decode: pixel bombs are refused before allocation.
+  setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), /*overwrite=*/0);
+}
+
+bool cuda_available() { return torch::cuda::is_available(); }
+
+std::string resolve_device(const std::string& requested, bool fallback_to_cpu) {
+  if (requested == "cpu") return "cpu";
+  if (requested == "auto") return cuda_available() ? "cuda" : "cpu";
+  if (requested == "cuda") {
+    if (cuda_available()) return "cuda";
+    if (fallback_to_cpu) return "cpu";
+    throw Error(ErrorKind::Device, "device 'cuda' requested but LibTorch sees no CUDA GPU (build or driver)");
+  }
+  throw Error(ErrorKind::InvalidArgument, "unknown device '" + requested + "' (expected auto, cpu or cuda)");
+}
+
+}  // namespace glowlab

@@ -1,0 +1,65 @@
+#include "data/pixels.h"
+
+#include <cstring>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "core/error.h"
+
+namespace glowlab {
+
+at::Tensor images_to_uint8(const std::vector<Image>& images) {
+  if (images.empty()) throw Error(ErrorKind::InvalidArgument, "no images given");
+  const auto& first = images.front();
+  auto out = at::empty({static_cast<int64_t>(images.size()), first.height, first.width, first.channels},
+                       at::kByte);
+  const size_t frame = static_cast<size_t>(first.width) * first.height * first.channels;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const auto& im = images[i];
+    if (im.width != first.width || im.height != first.height || im.channels != first.channels ||
+        im.bytes.size() != frame) {
+      throw Error(ErrorKind::InvalidArgument,
+                  "image " + std::to_string(i) + " is " + std::to_string(im.width) + "x" +
+                      std::to_string(im.height) + "x" + std::to_string(im.channels) + ", expected " +
+                      std::to_string(first.width) + "x" + std::to_string(first.height) + "x" +
+                      std::to_string(first.channels));
+    }
+    std::memcpy(out.data_ptr<uint8_t>() + i * frame, im.bytes.data(), frame);
+  }
+  return out.permute({0, 3, 1, 2}).contiguous();
+}
+
+Image uint8_to_image(const at::Tensor& chw) {
+  const auto hwc = chw.to(at::kCPU).permute({1, 2, 0}).contiguous();
+  Image im;
+  im.height = static_cast<int>(hwc.size(0));
+  im.width = static_cast<int>(hwc.size(1));
+  im.channels = static_cast<int>(hwc.size(2));
+  im.bytes.resize(static_cast<size_t>(hwc.numel()));
+  std::memcpy(im.bytes.data(), hwc.data_ptr<uint8_t>(), im.bytes.size());
+  return im;
+}
+
+at::Tensor quantize(const at::Tensor& uint8_pixels, int n_bits) {
+  return at::floor_divide(uint8_pixels.to(at::kLong), 1 << (8 - n_bits));
+}
+
+at::Tensor to_model_input(const at::Tensor& uint8_pixels, int n_bits, at::ScalarType dtype,
+                          std::optional<uint64_t> noise_seed) {
+  const double n_bins = static_cast<double>(1 << n_bits);
+  auto x = quantize(uint8_pixels, n_bits).to(dtype) / n_bins - 0.5;
+  if (noise_seed) {
+    auto gen = at::detail::createCPUGenerator(*noise_seed);
+    auto noise = at::empty(x.sizes(), at::TensorOptions().dtype(dtype)).uniform_(0.0, 1.0 / n_bins, gen);
+    return x + noise.to(x.device());
+  }
+  return x + 0.5 / n_bins;
+}
+
+at::Tensor to_pixels(const at::Tensor& x, int n_bits) {
+  const double n_bins = static_cast<double>(1 << n_bits);
+  auto bins = at::floor((x + 0.5) * n_bins).clamp(0.0, n_bins - 1.0);
+  return at::round(bins * (255.0 / (n_bins - 1.0))).to(at::kByte);
+}
+
+}  // namespace glowlab

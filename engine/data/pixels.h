@@ -1,0 +1,29 @@
+// The one place where pixels become tensors and back, with n-bit quantisation and dequantisation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+#include "core/image.h"
+
+namespace glowlab {
+
+// Stacks same-sized images into a uint8 tensor [B, C, H, W] (copies; never aliases the images).
+at::Tensor images_to_uint8(const std::vector<Image>& images);
+// One image of a uint8 [C, H, W] tensor (copied to the CPU).
+Image uint8_to_image(const at::Tensor& chw);
+
+// Quantised bin index of each 8-bit pixel: floor(p * n_bins / 256).
+at::Tensor quantize(const at::Tensor& uint8_pixels, int n_bits);
+// Model input in [-0.5, 0.5]: bin / n_bins - 0.5 plus either uniform noise in [0, 1/n_bins) drawn
+// from `noise_seed` (training, likelihoods) or the bin centre 0.5/n_bins (exact encoding).
+at::Tensor to_model_input(const at::Tensor& uint8_pixels, int n_bits, at::ScalarType dtype,
+                          std::optional<uint64_t> noise_seed);
+// Model output -> 8-bit pixels: bin = clamp(floor((x + 0.5) * n_bins)), pixel = round(bin*255/(n_bins-1)).
+// quantize() of the result gives back the bin exactly.
+at::Tensor to_pixels(const at::Tensor& x, int n_bits);
+
+}  // namespace glowlab

@@ -1,0 +1,127 @@
+#include "flow/config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace glowlab {
+namespace {
+
+[[noreturn]] void bad(const std::string& where, const std::string& what) {
+  throw Error(ErrorKind::InvalidArgument, where + ": invalid config: " + what);
+}
+
+}  // namespace
+
+const char* to_string(CouplingType c) { return c == CouplingType::Affine ? "affine" : "additive"; }
+
+const char* to_string(Permutation p) {
+  switch (p) {
+    case Permutation::LU: return "lu";
+    case Permutation::Plain: return "plain";
+    case Permutation::Reverse: return "reverse";
+  }
+  return "?";
+}
+
+void GlowConfig::validate() const {
+  const std::string where = "config";
+  if (channels != 1 && channels != 3) bad(where, "channels must be 1 or 3, got " + std::to_string(channels));
+  if (levels < 1 || levels > 8) bad(where, "levels must be 1..8, got " + std::to_string(levels));
+  if (steps < 1 || steps > 256) bad(where, "steps must be 1..256, got " + std::to_string(steps));
+  if (width < 1 || width > 4096) bad(where, "width must be 1..4096, got " + std::to_string(width));
+  if (n_bits < 1 || n_bits > 8) bad(where, "n_bits must be 1..8, got " + std::to_string(n_bits));
+  if (image_size < 2 || image_size > 1024) {
+    bad(where, "image_size must be 2..1024, got " + std::to_string(image_size));
+  }
+  if (image_size % (1 << levels) != 0) {
+    bad(where, "image_size " + std::to_string(image_size) + " is not divisible by 2^levels = " +
+                   std::to_string(1 << levels));
+  }
+}
+
+std::int64_t GlowConfig::dimension() const {
+  return static_cast<std::int64_t>(channels) * image_size * image_size;
+}
+
+std::vector<std::vector<std::int64_t>> GlowConfig::level_shapes() const {
+  std::vector<std::vector<std::int64_t>> shapes;
+  std::int64_t c = channels;
+  std::int64_t s = image_size;
+  for (int i = 0; i < levels; ++i) {
+    c *= 4;
+    s /= 2;
+    if (i + 1 < levels) {
+      shapes.push_back({c / 2, s, s});
+      c /= 2;
+    } else {
+      shapes.push_back({c, s, s});
+    }
+  }
+  return shapes;
+}
+
+std::string GlowConfig::to_json() const {
+  nlohmann::json j = {{"image_size", image_size}, {"channels", channels},
+                      {"levels", levels},         {"steps", steps},
+                      {"width", width},           {"coupling", to_string(coupling)},
+                      {"permutation", to_string(permutation)},
+                      {"n_bits", n_bits},         {"learn_top", learn_top}};
+  return j.dump();
+}
+
+GlowConfig GlowConfig::from_json(const std::string& text, const std::string& where) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    bad(where, std::string("not JSON: ") + e.what());
+  }
+  if (!j.is_object()) bad(where, "expected a JSON object");
+  static const char* kKnown[] = {"image_size", "channels", "levels", "steps",     "width",
+                                 "coupling",   "permutation", "n_bits", "learn_top"};
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool known = false;
+    for (const char* k : kKnown) known = known || it.key() == k;
+    if (!known) bad(where, "unknown field '" + it.key() + "'");
+  }
+  GlowConfig c;
+  auto get_int = [&](const char* key, int& out) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_number_integer()) bad(where, std::string("field '") + key + "' must be an integer");
+    const auto v = j[key].get<std::int64_t>();
+    if (v < -1000000 || v > 1000000) bad(where, std::string("field '") + key + "' is out of range");
+    out = static_cast<int>(v);
+  };
+  get_int("image_size", c.image_size);
+  get_int("channels", c.channels);
+  get_int("levels", c.levels);
+  get_int("steps", c.steps);
+  get_int("width", c.width);
+  get_int("n_bits", c.n_bits);
+  if (j.contains("learn_top")) {
+    if (!j["learn_top"].is_boolean()) bad(where, "field 'learn_top' must be true or false");
+    c.learn_top = j["learn_top"].get<bool>();
+  }
+  if (j.contains("coupling")) {
+    const auto& v = j["coupling"];
+    if (v == "affine") c.coupling = CouplingType::Affine;
+    else if (v == "additive") c.coupling = CouplingType::Additive;
+    else bad(where, "field 'coupling' must be \"affine\" or \"additive\"");
+  }
+  if (j.contains("permutation")) {
+    const auto& v = j["permutation"];
+    if (v == "lu") c.permutation = Permutation::LU;
+    else if (v == "plain") c.permutation = Permutation::Plain;
+    else if (v == "reverse") c.permutation = Permutation::Reverse;
+    else bad(where, "field 'permutation' must be \"lu\", \"plain\" or \"reverse\"");
+  }
+  try {
+    c.validate();
+  } catch (const Error& e) {
+    throw Error(ErrorKind::InvalidArgument, where + ": " + e.what());
+  }
+  return c;
+}
+
+}  // namespace glowlab

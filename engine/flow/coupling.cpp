@@ -1,0 +1,58 @@
+#include "flow/coupling.h"
+
+#include "core/error.h"
+
+namespace glowlab {
+namespace {
+// sigmoid(h + 2) starts every scale near 0.88 and keeps it in (0, 1): stable early training.
+constexpr double kScaleOffset = 2.0;
+// Hidden convolutions start small, as in the reference code.
+constexpr double kHiddenInitStd = 0.05;
+}  // namespace
+
+CouplingImpl::CouplingImpl(int64_t channels, int64_t width, CouplingType kind) : kind_(kind) {
+  if (channels % 2 != 0) {
+    throw Error(ErrorKind::InvalidArgument, "coupling needs an even channel count, got " +
+                                                std::to_string(channels));
+  }
+  const int64_t half = channels / 2;
+  conv1_weight_ = register_parameter("conv1_weight", at::randn({width, half, 3, 3}) * kHiddenInitStd);
+  actnorm1_ = register_module("actnorm1", ActNorm(width));
+  conv2_weight_ = register_parameter("conv2_weight", at::randn({width, width, 1, 1}) * kHiddenInitStd);
+  actnorm2_ = register_module("actnorm2", ActNorm(width));
+  out_ = register_module("out", ZeroConv2d(width, kind == CouplingType::Affine ? channels : half));
+}
+
+at::Tensor CouplingImpl::net(const at::Tensor& xa) {
+  auto h = at::conv2d(xa, conv1_weight_, /*bias=*/{}, /*stride=*/1, /*padding=*/1);
+  h = actnorm1_->forward(h).first.relu_();
+  h = at::conv2d(h, conv2_weight_);
+  h = actnorm2_->forward(h).first.relu_();
+  return out_->forward(h);
+}
+
+std::pair<at::Tensor, at::Tensor> CouplingImpl::forward(const at::Tensor& x) {
+  const auto parts = x.chunk(2, /*dim=*/1);
+  const auto& xa = parts[0];
+  const auto& xb = parts[1];
+  const auto h = net(xa);
+  if (kind_ == CouplingType::Additive) {
+    return {at::cat({xa, xb + h}, /*dim=*/1), at::zeros({x.size(0)}, x.options())};
+  }
+  const auto hs = h.chunk(2, /*dim=*/1);
+  const auto log_scale = at::log_sigmoid(hs[1] + kScaleOffset);
+  const auto yb = (xb + hs[0]) * log_scale.exp();
+  return {at::cat({xa, yb}, /*dim=*/1), log_scale.flatten(1).sum(/*dim=*/1)};
+}
+
+at::Tensor CouplingImpl::reverse(const at::Tensor& y) {
+  const auto parts = y.chunk(2, /*dim=*/1);
+  const auto& ya = parts[0];
+  const auto& yb = parts[1];
+  const auto h = net(ya);
+  if (kind_ == CouplingType::Additive) return at::cat({ya, yb - h}, /*dim=*/1);
+  const auto hs = h.chunk(2, /*dim=*/1);
+  return at::cat({ya, yb / at::sigmoid(hs[1] + kScaleOffset) - hs[0]}, /*dim=*/1);
+}
+
+}  // namespace glowlab

@@ -1,0 +1,36 @@
+// Coupling layer: half the channels pass through and parameterise a shift (and scale) of the other half.
+#pragma once
+
+#include <utility>
+
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include "flow/actnorm.h"
+#include "flow/config.h"
+#include "flow/zeroconv.h"
+
+namespace glowlab {
+
+class CouplingImpl : public torch::nn::Module {
+ public:
+  // `channels` must be even; NN = conv3x3 -> actnorm -> ReLU -> conv1x1 -> actnorm -> ReLU -> zero conv3x3.
+  CouplingImpl(int64_t channels, int64_t width, CouplingType kind);
+
+  // Returns y and the per-sample log-determinant [B] (zeros for additive coupling).
+  std::pair<at::Tensor, at::Tensor> forward(const at::Tensor& x);
+  at::Tensor reverse(const at::Tensor& y);
+  CouplingType kind() const { return kind_; }
+
+ private:
+  at::Tensor net(const at::Tensor& xa);
+
+  CouplingType kind_;
+  at::Tensor conv1_weight_, conv2_weight_;
+  ActNorm actnorm1_{nullptr}, actnorm2_{nullptr};
+  ZeroConv2d out_{nullptr};
+};
+TORCH_MODULE(Coupling);
+
+}  // namespace glowlab

@@ -1,0 +1,92 @@
+// GlowLab engine: the one header the UI and the CLI include. Plain C++ types only (no Qt, no torch).
+//
+//   glowlab::init_runtime();                                  // once, at start-up
+//   auto model = glowlab::Model::load("faces64.glow", "auto");
+//   auto latent = model.encode(glowlab::fit_square(glowlab::read_image("me.jpg", 3), 64));
+//   latent = model.edit(latent, {{"Smiling", 0.8}});
+//   glowlab::write_image("me-smiling.png", model.decode(latent));
+//
+// Every function throws glowlab::Error (core/error.h) with a message naming the file or field.
+// A Model is not thread-safe: use one per thread (it caches inverse weights as it runs).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bundle/attribute.h"
+#include "core/error.h"
+#include "core/image.h"
+#include "flow/config.h"
+#include "vision/image_io.h"
+
+namespace glowlab {
+
+// Sets intra-op threads to `threads` (0: all cores), tunes malloc for large tensor buffers
+// (GLOWLAB_MALLOC_TUNING=0 turns that off) and caps image decoding at kMaxImagePixels.
+void init_runtime(int threads = 0);
+// "auto" (CUDA if present, else CPU), "cpu" or "cuda". Throws Error(Device) if "cuda" is asked
+// for and absent, unless fallback is set, in which case the CPU is used.
+std::string resolve_device(const std::string& requested, bool fallback_to_cpu = false);
+bool cuda_available();
+
+// Progress callback: fraction done in [0, 1]; return false to cancel (Error(Cancelled) follows).
+using ProgressFn = std::function<bool(double fraction)>;
+
+struct Reconstruction {
+  Image image;              // decode(encode(input)), at the model's resolution
+  int max_abs_error = 0;    // max |pixel difference| in 8-bit levels, after n-bit quantisation
+  double bits_per_dim = 0;  // of the input under the model (uniform dequantisation, seed 0)
+};
+
+class Model {
+ public:
+  // A new model with random weights; ActNorm is initialised on `init_images` (model-sized), or on
+  // smooth synthetic images when none are given.
+  static Model create(const GlowConfig& config, const std::vector<Image>& init_images, uint64_t seed,
+                      const std::string& device = "cpu");
+  static Model load(const std::string& path, const std::string& device = "cpu");
+  void save(const std::string& path);
+
+  const GlowConfig& config() const;
+  std::int64_t parameter_count() const;
+  const std::vector<Attribute>& attributes() const;
+  const std::string& provenance_json() const;
+  std::string device() const;
+
+  // n images from eps ~ N(0, T^2) at every level; the same seed gives the same images.
+  std::vector<Image> sample(int n, double temperature, uint64_t seed);
+  // The latent of a model-sized image (D floats, level order as docs/model-format.md); exact.
+  std::vector<float> encode(const Image& image);
+  Image decode(const std::vector<float>& latent);
+  // latent + sum(alpha_i * direction_i); throws Error(InvalidArgument) for unknown names.
+  std::vector<float> edit(const std::vector<float>& latent,
+                          const std::vector<std::pair<std::string, double>>& alphas) const;
+  Reconstruction reconstruct(const Image& image);
+  // Mean bits/dim over model-sized images with uniform dequantisation noise from `seed`.
+  double bits_per_dim(const std::vector<Image>& images, uint64_t seed, const ProgressFn& progress = {});
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  explicit Model(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
+};
+
+struct BenchOptions {
+  GlowConfig config;            // used when model_path is empty
+  std::string model_path;
+  std::string device = "cpu";
+  int iterations = 30;          // timed runs per latency figure (after warm-up)
+  int batch = 16;
+  int train_steps = 10;
+  std::function<void(const std::string&)> log;  // progress lines (stderr in the CLI)
+};
+// Measures encode/decode latency, encode and training throughput, and peak memory; returns JSON.
+std::string run_bench(const BenchOptions& options);
+
+}  // namespace glowlab

@@ -1,0 +1,195 @@
+// The facade's Model: a loaded ModelFile on one device, driven in inference mode.
+#include <algorithm>
+#include <cmath>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/nn/module.h>
+
+#include "bundle/model_file.h"
+#include "data/pixels.h"
+#include "glowlab.h"
+
+namespace glowlab {
+namespace {
+
+constexpr int64_t kChunk = 16;             // images per forward pass in batch work
+constexpr int64_t kSyntheticInitBatch = 32;
+
+// Smooth random images (noise upsampled from 1/8 resolution) for ActNorm init without data.
+at::Tensor synthetic_images(const GlowConfig& c, uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  const int64_t low = std::max(1, c.image_size / 8);
+  auto base = at::empty({kSyntheticInitBatch, c.channels, low, low}).uniform_(0.0, 1.0, gen);
+  auto up = at::upsample_bilinear2d(base, {c.image_size, c.image_size}, /*align_corners=*/false);
+  return (up * 255.0).round().clamp(0, 255).to(at::kByte);
+}
+
+void check_image(const Image& im, const GlowConfig& c, const char* what) {
+  if (im.width != c.image_size || im.height != c.image_size || im.channels != c.channels) {
+    throw Error(ErrorKind::InvalidArgument,
+                std::string(what) + ": image is " + std::to_string(im.width) + "x" + std::to_string(im.height) +
+                    "x" + std::to_string(im.channels) + " but the model takes " + std::to_string(c.image_size) +
+                    "x" + std::to_string(c.image_size) + "x" + std::to_string(c.channels));
+  }
+}
+
+}  // namespace
+
+struct Model::Impl {
+  ModelFile file;
+  at::Device device{at::kCPU};
+
+  Glow& glow() { return file.glow; }
+  const GlowConfig& config() const { return file.glow->config(); }
+
+  at::Tensor input_of(const std::vector<Image>& images, std::optional<uint64_t> noise_seed) {
+    auto u8 = images_to_uint8(images).to(device);
+    return to_model_input(u8, config().n_bits, at::kFloat, noise_seed);
+  }
+  std::vector<Image> images_of(const at::Tensor& x) {
+    auto px = to_pixels(x, config().n_bits).cpu();
+    std::vector<Image> out;
+    for (int64_t i = 0; i < px.size(0); ++i) out.push_back(uint8_to_image(px[i]));
+    return out;
+  }
+};
+
+Model::Model(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Model Model::create(const GlowConfig& config, const std::vector<Image>& init_images, uint64_t seed,
+                    const std::string& device) {
+  config.validate();
+  auto impl = std::make_shared<Impl>();
+  impl->device = at::Device(resolve_device(device));
+  at::manual_seed(seed);
+  impl->file.glow = Glow(config);
+  impl->file.glow->to(impl->device);
+  at::Tensor x;
+  if (init_images.empty()) {
+    x = to_model_input(synthetic_images(config, seed).to(impl->device), config.n_bits, at::kFloat, seed);
+  } else {
+    for (const auto& im : init_images) check_image(im, config, "init");
+    x = impl->input_of(init_images, seed);
+  }
+  impl->file.glow->initialize(x);
+  impl->file.provenance_json = "{\"created_by\":\"glowlab init\",\"seed\":" + std::to_string(seed) +
+                               ",\"init_images\":" + std::to_string(init_images.size()) + "}";
+  return Model(impl);
+}
+
+Model Model::load(const std::string& path, const std::string& device) {
+  auto impl = std::make_shared<Impl>();
+  impl->device = at::Device(resolve_device(device));
+  impl->file = load_model(path);
+  impl->file.glow->to(impl->device);
+  for (auto& d : impl->file.directions) d = d.to(impl->device);
+  return Model(impl);
+}
+
+void Model::save(const std::string& path) { save_model(path, impl_->file); }
+
+const GlowConfig& Model::config() const { return impl_->config(); }
+
+std::int64_t Model::parameter_count() const {
+  int64_t n = 0;
+  for (const auto& p : impl_->file.glow->parameters()) n += p.numel();
+  return n;
+}
+
+const std::vector<Attribute>& Model::attributes() const { return impl_->file.attributes; }
+const std::string& Model::provenance_json() const { return impl_->file.provenance_json; }
+std::string Model::device() const { return impl_->device.str(); }
+
+std::vector<Image> Model::sample(int n, double temperature, uint64_t seed) {
+  if (n < 1) throw Error(ErrorKind::InvalidArgument, "sample: n must be at least 1");
+  if (!(temperature >= 0.0) || temperature > 10.0) {
+    throw Error(ErrorKind::InvalidArgument, "sample: temperature must be in [0, 10]");
+  }
+  c10::InferenceMode guard;
+  auto& glow = impl_->glow();
+  auto eps = glow->sample_eps(n, temperature, seed);
+  std::vector<Image> out;
+  for (int64_t start = 0; start < n; start += kChunk) {
+    const int64_t len = std::min<int64_t>(kChunk, n - start);
+    std::vector<at::Tensor> chunk;
+    for (const auto& e : eps) chunk.push_back(e.narrow(0, start, len));
+    auto images = impl_->images_of(glow->decode(chunk));
+    out.insert(out.end(), images.begin(), images.end());
+  }
+  return out;
+}
+
+std::vector<float> Model::encode(const Image& image) {
+  check_image(image, config(), "encode");
+  c10::InferenceMode guard;
+  auto& glow = impl_->glow();
+  auto flat = glow->flatten(glow->encode(impl_->input_of({image}, std::nullopt)).eps).to(at::kCPU).contiguous();
+  return std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
+}
+
+Image Model::decode(const std::vector<float>& latent) {
+  if (static_cast<int64_t>(latent.size()) != config().dimension()) {
+    throw Error(ErrorKind::InvalidArgument, "decode: latent has " + std::to_string(latent.size()) +
+                                                " values, the model needs " + std::to_string(config().dimension()));
+  }
+  c10::InferenceMode guard;
+  auto& glow = impl_->glow();
+  auto flat = at::from_blob(const_cast<float*>(latent.data()), {1, config().dimension()}, at::kFloat)
+                  .to(impl_->device, /*non_blocking=*/false, /*copy=*/true);
+  return impl_->images_of(glow->decode(glow->unflatten(flat))).front();
+}
+
+std::vector<float> Model::edit(const std::vector<float>& latent,
+                               const std::vector<std::pair<std::string, double>>& alphas) const {
+  std::vector<float> out = latent;
+  const auto& attrs = impl_->file.attributes;
+  for (const auto& [name, alpha] : alphas) {
+    auto it = std::find_if(attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == name; });
+    if (it == attrs.end()) throw Error(ErrorKind::InvalidArgument, "edit: the model has no attribute '" + name + "'");
+    const auto dir = impl_->file.directions[static_cast<size_t>(it - attrs.begin())].to(at::kCPU).contiguous();
+    const float* d = dir.data_ptr<float>();
+    if (static_cast<size_t>(dir.numel()) != out.size()) {
+      throw Error(ErrorKind::InvalidArgument, "edit: latent size does not match the model");
+    }
+    for (size_t i = 0; i < out.size(); ++i) out[i] += static_cast<float>(alpha) * d[i];
+  }
+  return out;
+}
+
+Reconstruction Model::reconstruct(const Image& image) {
+  check_image(image, config(), "reconstruct");
+  c10::InferenceMode guard;
+  auto& glow = impl_->glow();
+  const auto x = impl_->input_of({image}, std::nullopt);
+  auto back = glow->decode(glow->encode(x).eps);
+  const int bits = config().n_bits;
+  const auto ref = to_pixels(x, bits).to(at::kInt);
+  const auto got = to_pixels(back, bits).to(at::kInt);
+  Reconstruction r;
+  r.image = impl_->images_of(back).front();
+  r.max_abs_error = (ref - got).abs().max().item<int>();
+  r.bits_per_dim = bits_per_dim(std::vector<Image>{image}, 0);
+  return r;
+}
+
+double Model::bits_per_dim(const std::vector<Image>& images, uint64_t seed, const ProgressFn& progress) {
+  if (images.empty()) throw Error(ErrorKind::InvalidArgument, "bits_per_dim: no images");
+  for (const auto& im : images) check_image(im, config(), "bits_per_dim");
+  c10::InferenceMode guard;
+  auto& glow = impl_->glow();
+  double total = 0.0;
+  for (size_t start = 0; start < images.size(); start += kChunk) {
+    const size_t end = std::min(images.size(), start + kChunk);
+    std::vector<Image> chunk(images.begin() + static_cast<long>(start), images.begin() + static_cast<long>(end));
+    const auto x = impl_->input_of(chunk, seed + start);
+    const auto bpd = glowlab::bits_per_dim(glow->encode(x).log_px(), config().dimension(), config().n_bins());
+    total += bpd.sum().item<double>();
+    if (progress && !progress(static_cast<double>(end) / images.size())) {
+      throw Error(ErrorKind::Cancelled, "evaluation cancelled");
+    }
+  }
+  return total / static_cast<double>(images.size());
+}
+
+}  // namespace glowlab

@@ -1,0 +1,36 @@
+// Image files: decoding with limits, atomic encoding, square fitting and grids.
+// With OpenCV: PNG, JPEG, WebP, BMP, PPM/PGM (EXIF orientation honoured). Without: PPM/PGM only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/image.h"
+
+namespace glowlab {
+
+inline constexpr long long kMaxImagePixels = 50'000'000;     // refuses pixel bombs before decoding
+inline constexpr std::size_t kMaxImageFileBytes = 256u << 20;
+
+// Decodes an image file to `channels` (1 grey or 3 RGB). Throws Error(Io) if unreadable and
+// Error(Image) if corrupt, empty, unsupported or over the pixel limit; the message names the file.
+Image read_image(const std::string& path, int channels);
+// Encodes by the extension (.png, .jpg/.jpeg, .webp, .bmp, .ppm/.pgm) and writes atomically.
+void write_image(const std::string& path, const Image& image);
+// Encodes to bytes in the given format extension (".png", ...).
+std::string encode_image(const Image& image, const std::string& extension, const std::string& path_for_errors);
+
+// Centre-crops to a square and resizes (area averaging) to size x size.
+Image fit_square(const Image& image, int size);
+// Crops the rectangle (x, y, w, h), clamped to the image, and resizes it to size x size.
+Image crop_resize(const Image& image, int x, int y, int w, int h, int size);
+// Tiles equally sized images into a grid with `cols` columns and `pad` pixels of white between.
+Image make_grid(const std::vector<Image>& images, int cols, int pad = 2);
+
+// Image files under `dir` (recursive, sorted): .png .jpg .jpeg .webp .bmp .ppm .pgm.
+// Throws Error(Io) if `dir` is not a readable directory.
+std::vector<std::string> list_images(const std::string& dir);
+
+bool have_opencv();
+
+}  // namespace glowlab

@@ -1,0 +1,108 @@
+#include <algorithm>
+#include <cctype>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "vision/image_io.h"
+
+namespace glowlab {
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  const auto dot = path.find_last_of('.');
+  const auto slash = path.find_last_of('/');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+  std::string ext = path.substr(dot);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext;
+}
+
+cv::Mat to_mat(const Image& im) {
+  cv::Mat m(im.height, im.width, im.channels == 3 ? CV_8UC3 : CV_8UC1,
+            const_cast<std::uint8_t*>(im.bytes.data()));
+  return m.clone();
+}
+
+Image from_mat(const cv::Mat& m) {
+  cv::Mat c = m.isContinuous() ? m : m.clone();
+  Image im;
+  im.width = c.cols;
+  im.height = c.rows;
+  im.channels = c.channels();
+  im.bytes.assign(c.data, c.data + static_cast<size_t>(c.total()) * c.channels());
+  return im;
+}
+
+// Reads width and height from a PNG/JPEG/BMP/WebP header is codec work; OpenCV's own limit
+// (OPENCV_IO_MAX_IMAGE_PIXELS, set at start-up) refuses bombs, and we check again after decoding.
+}  // namespace
+
+bool have_opencv() { return true; }
+
+Image read_image(const std::string& path, int channels) {
+  const std::string bytes = read_file(path, kMaxImageFileBytes);
+  if (bytes.empty()) throw Error(ErrorKind::Image, path + ": file is empty");
+  cv::Mat decoded;
+  try {
+    const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+    decoded = cv::imdecode(buf, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+  } catch (const cv::Exception& e) {
+    throw Error(ErrorKind::Image, path + ": cannot decode image (" + e.msg + ")");
+  }
+  if (decoded.empty()) {
+    throw Error(ErrorKind::Image, path + ": not a supported image, corrupt, or larger than " +
+                                      std::to_string(kMaxImagePixels) + " pixels");
+  }
+  if (static_cast<long long>(decoded.total()) > kMaxImagePixels) {
+    throw Error(ErrorKind::Image, path + ": image has " + std::to_string(decoded.total()) +
+                                      " pixels, more than the limit of " + std::to_string(kMaxImagePixels));
+  }
+  if (channels == 3) cv::cvtColor(decoded, decoded, cv::COLOR_BGR2RGB);  // OpenCV decodes BGR
+  return from_mat(decoded);
+}
+
+std::string encode_image(const Image& image, const std::string& extension, const std::string& path_for_errors) {
+  if (image.empty()) throw Error(ErrorKind::InvalidArgument, path_for_errors + ": nothing to write (empty image)");
+  cv::Mat m = to_mat(image);
+  if (image.channels == 3) cv::cvtColor(m, m, cv::COLOR_RGB2BGR);
+  std::vector<uchar> buf;
+  std::vector<int> params;
+  if (extension == ".jpg" || extension == ".jpeg") params = {cv::IMWRITE_JPEG_QUALITY, 95};
+  if (extension == ".webp") params = {cv::IMWRITE_WEBP_QUALITY, 101};  // >100 means lossless
+  bool ok = false;
+  try {
+    ok = cv::imencode(extension, m, buf, params);
+  } catch (const cv::Exception& e) {
+    throw Error(ErrorKind::Io, path_for_errors + ": cannot encode image as '" + extension + "' (" + e.msg + ")");
+  }
+  if (!ok) throw Error(ErrorKind::Io, path_for_errors + ": cannot encode image as '" + extension + "'");
+  return std::string(buf.begin(), buf.end());
+}
+
+void write_image(const std::string& path, const Image& image) {
+  const std::string ext = lower_extension(path);
+  if (ext.empty()) throw Error(ErrorKind::InvalidArgument, path + ": no file extension to choose a format");
+  write_file_atomic(path, encode_image(image, ext, path));
+}
+
+Image fit_square(const Image& image, int size) {
+  const int side = std::min(image.width, image.height);
+  return crop_resize(image, (image.width - side) / 2, (image.height - side) / 2, side, side, size);
+}
+
+Image crop_resize(const Image& image, int x, int y, int w, int h, int size) {
+  if (image.empty()) throw Error(ErrorKind::InvalidArgument, "crop_resize: empty image");
+  cv::Rect r = cv::Rect(x, y, w, h) & cv::Rect(0, 0, image.width, image.height);
+  if (r.empty()) throw Error(ErrorKind::InvalidArgument, "crop_resize: crop lies outside the image");
+  cv::Mat m = to_mat(image)(r);
+  cv::Mat out;
+  const bool shrink = r.width > size || r.height > size;
+  cv::resize(m, out, cv::Size(size, size), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_CUBIC);
+  return from_mat(out);
+}
+
+}  // namespace glowlab
