@@ -1,0 +1,156 @@
+// glowlab-cli end to end: every sub-command on a tiny model made at test time, and the failures
+// a user meets (missing files, corrupt images, bad flags) giving a message and a non-zero exit.
+#include <QtTest/QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include "glowlab.h"
+#include "testutil.h"
+
+using namespace glowlab;
+
+namespace {
+
+struct Result {
+  int code;
+  QString out, err;
+};
+
+Result run(const QStringList& args) {
+  QProcess p;
+  p.setProgram(GLOWLAB_CLI);
+  p.setArguments(QStringList{"--threads", "2"} + args);
+  p.start();
+  if (!p.waitForFinished(300000)) return {-1, "", "timed out"};
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardOutput()),
+          QString::fromUtf8(p.readAllStandardError())};
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString model_, images_;
+
+  QString path(const QString& name) const { return dir_.path() + "/" + name; }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    images_ = path("faces");
+    QDir().mkpath(images_ + "/sub");
+    for (int i = 0; i < 6; ++i) {
+      // Larger than the model and not square: the CLI centre-crops and resizes.
+      auto im = test::random_image(40, 3, i);
+      im.height = 30;
+      im.bytes.resize(40 * 30 * 3);
+      write_image(QString("%1/%2/face%3.png").arg(images_, i % 2 ? "sub" : ".").arg(i).toStdString(), im);
+    }
+    model_ = path("tiny.glow");
+    auto r = run({"init", "-o", model_, "--image-size", "16", "-L", "2", "-K", "2", "--width", "16",
+                  "--images", images_, "--seed", "3"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.contains("ActNorm initialised on 6 images"));
+  }
+
+  void info() {
+    auto r = run({"info", model_});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("16x16x3"));
+    QVERIFY(r.out.contains("L=2 K=2 width=16"));
+    r = run({"info", "--json", model_});
+    QCOMPARE(r.code, 0);
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["config"]["image_size"].get<int>(), 16);
+    QVERIFY(j["parameters"].get<int64_t>() > 1000);
+  }
+
+  void sampleWritesAGrid() {
+    const QString out = path("grid.png");
+    auto r = run({"sample", "-m", model_, "-n", "6", "--cols", "3", "-T", "0.7", "--seed", "4", "-o", out});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto grid = read_image(out.toStdString(), 3);
+    QCOMPARE(grid.width, 3 * 16 + 2 * 2);
+    QCOMPARE(grid.height, 2 * 16 + 2);
+    QVERIFY(run({"sample", "-m", model_, "-n", "6", "--cols", "3", "--seed", "4", "-o", path("grid2.png")}).code == 0);
+    QVERIFY(read_image(path("grid2.png").toStdString(), 3).bytes == grid.bytes);
+  }
+
+  void reconstructIsExact() {
+    auto r = run({"reconstruct", "-m", model_, images_ + "/face0.png", "-o", path("rec.png")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("max_abs_pixel_error 0\n"), qPrintable(r.out));
+    QVERIFY(r.out.contains("bits_per_dim "));
+    QCOMPARE(read_image(path("rec.png").toStdString(), 3).width, 16);
+  }
+
+  void evalPrintsBitsPerDim() {
+    auto r = run({"eval", "-m", model_, images_});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.contains("images 6\n"));
+    const double bpd = r.out.section("bits_per_dim ", 1).trimmed().toDouble();
+    QVERIFY2(bpd > 0.5 && bpd < 20, qPrintable(r.out));
+  }
+
+  void benchPrintsJson() {
+    QFile cfg(path("tiny.json"));
+    QVERIFY(cfg.open(QIODevice::WriteOnly));
+    cfg.write(R"({"image_size":16,"levels":2,"steps":2,"width":16})");
+    cfg.close();
+    auto r = run({"bench", "--config", path("tiny.json"), "--device", "cpu", "--iterations", "20", "--batch", "4",
+                  "--train-steps", "3"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    for (const char* key : {"encode_throughput_img_per_s", "train_throughput_img_per_s", "peak_rss_mib"}) {
+      QVERIFY2(j[key].get<double>() > 0, key);
+    }
+    QVERIFY(j["decode_latency_ms"]["median"].get<double>() > 0);
+    QCOMPARE(j["config"]["width"].get<int>(), 16);
+  }
+
+  void failuresNameTheFile_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("message");
+    const QString corrupt = path("corrupt.png");
+    QFile f(corrupt);
+    f.open(QIODevice::WriteOnly);
+    f.write("\x89PNG\r\n\x1a\nthis is not really a png");
+    f.close();
+    QTest::newRow("missing image") << QStringList{"reconstruct", "-m", model_, path("nope.png")} << 1 << path("nope.png");
+    QTest::newRow("corrupt image") << QStringList{"reconstruct", "-m", model_, corrupt} << 1 << corrupt;
+    QTest::newRow("directory as image") << QStringList{"reconstruct", "-m", model_, images_} << 1 << images_;
+    QTest::newRow("missing model") << QStringList{"info", path("nope.glow")} << 1 << path("nope.glow");
+    QTest::newRow("image as model") << QStringList{"info", corrupt} << 1 << corrupt;
+    QTest::newRow("missing eval folder") << QStringList{"eval", "-m", model_, path("none")} << 1 << path("none");
+    QTest::newRow("unwritable output") << QStringList{"sample", "-m", model_, "-o", path("no/dir/x.png")} << 1
+                                       << path("no/dir/x.png");
+    QTest::newRow("bad flag") << QStringList{"bench", "--frobnicate"} << 2 << "frobnicate";
+    QTest::newRow("no sub-command") << QStringList{} << 2 << "subcommand";
+    QTest::newRow("bad config") << QStringList{"init", "-o", path("x.glow"), "--image-size", "17"} << 1 << "not divisible";
+  }
+
+  void failuresNameTheFile() {
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, message);
+    auto r = run(args);
+    QCOMPARE(r.code, code);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    if (code == 1) QVERIFY2(r.err.contains(QRegularExpression("(^|\\n)error: ")), qPrintable(r.err));
+  }
+
+  void helpOnEverySubcommand() {
+    for (const char* sub : {"init", "info", "sample", "reconstruct", "eval", "bench"}) {
+      auto r = run({sub, "--help"});
+      QCOMPARE(r.code, 0);
+      QVERIFY2(r.out.contains("Usage"), sub);
+    }
+    auto r = run({"--help"});
+    QVERIFY(r.out.contains("Exit status"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
