@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/image.h"
 #include "flow/config.h"
+#include "train/train_options.h"
 #include "vision/image_io.h"
 
 namespace glowlab {
@@ -76,6 +77,26 @@ class Model {
   explicit Model(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;
 };
+
+// Trains a model (train/train_options.h); see train/trainer.h for the contract.
+TrainResult train(const TrainOptions& options);
+
+struct AttributeOptions {
+  std::string model_path;         // the model to read
+  std::string output_path;        // where to write it with the directions (empty: model_path, atomically)
+  std::string data;               // CelebA-layout folder (or Fashion-MNIST) with labels
+  std::string dataset_kind = "auto";
+  std::string positives, negatives, name;  // or: one custom attribute from two folders of photos
+  std::string device = "cpu";
+  std::string cache_dir;
+  std::int64_t limit = 0;         // at most this many images (0: all)
+  std::int64_t range_sample = 2000;  // images used to choose the recommended slider ranges
+  ProgressFn progress;
+  std::function<void(const std::string&)> warn;
+};
+// Computes directions (mean eps of positives - mean eps of negatives), adds or replaces them in
+// the model and writes it atomically. Returns the attributes added.
+std::vector<Attribute> add_attributes(const AttributeOptions& options);
 
 struct BenchOptions {
   GlowConfig config;            // used when model_path is empty

@@ -22,5 +22,7 @@ void add_sample(CLI::App& app);
 void add_reconstruct(CLI::App& app);
 void add_eval(CLI::App& app);
 void add_bench(CLI::App& app);
+void add_train(CLI::App& app);
+void add_attributes(CLI::App& app);
 
 }  // namespace glowlab::cli

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   add_reconstruct(app);
   add_eval(app);
   add_bench(app);
+  add_train(app);
+  add_attributes(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

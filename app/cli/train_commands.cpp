@@ -1,0 +1,150 @@
+// glowlab-cli train and attributes: the long jobs, with a progress line and clean interruption.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "core/atomic_file.h"
+#include "glowlab.h"
+#include "model_path.h"
+
+namespace glowlab::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int sig) {
+  g_stop = true;
+  std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+}
+
+std::string clock_text(double seconds) {
+  if (seconds < 0) return "--:--";
+  const long s = static_cast<long>(seconds);
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  else std::snprintf(buf, sizeof buf, "%02ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+std::string default_cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/glowlab";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/glowlab";
+  return "";
+}
+
+}  // namespace
+
+void add_train(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "Train a model on a dataset; checkpointed, resumable, interruptible (Ctrl+C)");
+  struct Opts {
+    TrainOptions t;
+    std::string config_file, coupling = "affine";
+    bool no_cache = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto& t = o->t;
+  cmd->add_option("data", t.data, "Dataset folder: CelebA layout, a folder of images, or Fashion-MNIST IDX files")->required();
+  cmd->add_option("-o,--out", t.run_dir, "Run folder: model.glow (EMA weights), checkpoint.ckpt, train.jsonl, samples.png")->required();
+  cmd->add_option("--dataset", t.dataset_kind, "auto, celeba, folder or fashion-mnist")->capture_default_str()
+      ->check(CLI::IsMember({"auto", "celeba", "folder", "fashion-mnist"}));
+  cmd->add_option("--config", o->config_file, "GlowConfig JSON for a new model")->check(CLI::ExistingFile);
+  cmd->add_option("--init-model", t.init_model, "Start from this .glow instead of a new model")->check(CLI::ExistingFile);
+  cmd->add_option("--steps", t.steps, "Total optimiser steps to reach (0: until --minutes)")->capture_default_str();
+  cmd->add_option("--minutes", t.minutes, "Time budget for this run in minutes (0: none)")->capture_default_str();
+  cmd->add_option("--batch", t.batch, "Images per step")->capture_default_str()->check(CLI::Range(1, 4096));
+  cmd->add_option("--lr", t.lr, "Peak learning rate")->capture_default_str();
+  cmd->add_option("--warmup", t.warmup_steps, "Linear learning-rate warm-up steps")->capture_default_str();
+  cmd->add_option("--optimizer", t.optimizer, "adam or adamax")->capture_default_str()->check(CLI::IsMember({"adam", "adamax"}));
+  cmd->add_option("--clip", t.clip_norm, "Gradient-norm clipping (0: off)")->capture_default_str();
+  cmd->add_option("--ema", t.ema_decay, "EMA decay of the exported weights")->capture_default_str();
+  cmd->add_option("--checkpoint-minutes", t.checkpoint_minutes, "Minutes between checkpoints")->capture_default_str();
+  cmd->add_option("--checkpoint-every", t.checkpoint_every, "Also checkpoint every N steps (0: off)")->capture_default_str();
+  cmd->add_option("--test-images", t.test_images, "Held-out images evaluated at each checkpoint")->capture_default_str();
+  cmd->add_option("--init-batch", t.init_batch, "Images for ActNorm's data-dependent init")->capture_default_str();
+  cmd->add_option("--limit", t.limit, "Use at most this many images (0: all)")->capture_default_str();
+  cmd->add_option("--seed", t.seed, "Seed: weights, data order, dequantisation noise")->capture_default_str();
+  cmd->add_option("--device", t.device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->add_flag("--resume", t.resume, "Continue the checkpoint in --out (starts fresh if there is none)");
+  cmd->add_flag("--no-cache", o->no_cache, "Do not read or write the packed dataset cache");
+  cmd->add_option("--image-size", t.config.image_size, "New model: image side")->capture_default_str();
+  cmd->add_option("--channels", t.config.channels, "New model: 1 or 3")->capture_default_str();
+  cmd->add_option("-L,--levels", t.config.levels, "New model: levels")->capture_default_str();
+  cmd->add_option("-K,--steps-per-level", t.config.steps, "New model: flow steps per level")->capture_default_str();
+  cmd->add_option("--width", t.config.width, "New model: coupling width")->capture_default_str();
+  cmd->add_option("--n-bits", t.config.n_bits, "New model: quantisation bits")->capture_default_str();
+  cmd->add_option("--coupling", o->coupling, "New model: affine or additive")->capture_default_str()
+      ->check(CLI::IsMember({"affine", "additive"}));
+  cmd->callback([o] {
+    init_runtime(g_threads);
+    auto& t = o->t;
+    if (!o->config_file.empty()) t.config = GlowConfig::from_json(read_file(o->config_file, 1 << 20), o->config_file);
+    else t.config.coupling = o->coupling == "affine" ? CouplingType::Affine : CouplingType::Additive;
+    t.device = resolve_device(t.device);
+    if (!o->no_cache) t.cache_dir = default_cache_dir();
+    const bool tty = ::isatty(STDERR_FILENO);
+    auto last = std::chrono::steady_clock::now();
+    t.on_progress = [tty, last](const TrainProgress& p) mutable {
+      if (!tty) return;
+      const auto now = std::chrono::steady_clock::now();
+      if (std::chrono::duration<double>(now - last).count() < 0.5) return;
+      last = now;
+      std::fprintf(stderr, "\r\033[Kstep %lld%s | %.1f img/s | %.3f bits/dim | lr %.1e | ETA %s",
+                   static_cast<long long>(p.step),
+                   p.total_steps ? ("/" + std::to_string(p.total_steps)).c_str() : "", p.images_per_second,
+                   p.train_bits_per_dim, p.learning_rate, clock_text(p.eta_seconds).c_str());
+    };
+    t.log = [tty](const std::string& s) { std::cerr << (tty ? "\r\033[K" : "") << s << "\n"; };
+    t.should_stop = [] { return g_stop.load(); };
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    const auto r = train(t);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    std::cout << "model " << r.model_path << "\nsteps " << r.steps << "\ntrain_bits_per_dim " << r.train_bits_per_dim
+              << "\ntest_bits_per_dim " << r.test_bits_per_dim << "\nimages_per_second " << r.images_per_second
+              << "\nskipped_batches " << r.skipped_batches << "\n";
+    if (r.interrupted) throw Error(ErrorKind::Cancelled, "interrupted: checkpoint written, continue with --resume");
+  });
+}
+
+void add_attributes(CLI::App& app) {
+  auto* cmd = app.add_subcommand("attributes", "Compute attribute directions from labelled faces and store them in the model");
+  auto o = std::make_shared<AttributeOptions>();
+  auto no_cache = std::make_shared<bool>(false);
+  cmd->add_option("-m,--model", o->model_path, "Model file (.glow); default: the bundled model");
+  cmd->add_option("data", o->data, "CelebA-layout folder with list_attr_celeba.txt (or Fashion-MNIST)");
+  cmd->add_option("-o,--output", o->output_path, "Write the model here (default: update --model in place, atomically)");
+  cmd->add_option("--positives", o->positives, "Custom attribute: folder of photos that have it");
+  cmd->add_option("--negatives", o->negatives, "Custom attribute: folder of photos that lack it");
+  cmd->add_option("--name", o->name, "Custom attribute: its name (letters, digits, _ and -)");
+  cmd->add_option("--limit", o->limit, "Use at most this many images (0: all)")->capture_default_str();
+  cmd->add_option("--range-sample", o->range_sample, "Images used to choose slider ranges")->capture_default_str();
+  cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->add_flag("--no-cache", *no_cache, "Do not read or write the packed dataset cache");
+  cmd->callback([o, no_cache] {
+    init_runtime(g_threads);
+    o->model_path = model_path_or_default(o->model_path);
+    if (!*no_cache) o->cache_dir = default_cache_dir();
+    const bool tty = ::isatty(STDERR_FILENO);
+    o->progress = [tty](double f) {
+      if (tty) std::fprintf(stderr, "\r\033[Kencoding %5.1f%%", 100.0 * f);
+      return true;
+    };
+    o->warn = [tty](const std::string& s) { std::cerr << (tty ? "\r\033[K" : "") << "warning: " << s << "\n"; };
+    const auto attrs = glowlab::add_attributes(*o);
+    if (tty) std::fprintf(stderr, "\n");
+    for (const auto& a : attrs) {
+      std::cout << a.name << " +" << a.positives << " -" << a.negatives << " range [" << a.range_min << ", " << a.range_max << "]\n";
+    }
+    std::cout << "wrote " << (o->output_path.empty() ? o->model_path : o->output_path) << "\n";
+  });
+}
+
+}  // namespace glowlab::cli

@@ -1,0 +1,53 @@
+// Datasets held in memory as uint8 tensors: CelebA layout, image folders, Fashion-MNIST IDX files,
+// with a packed cache so epochs never re-decode images.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+namespace glowlab {
+
+struct Dataset {
+  at::Tensor images;                     // uint8 [N, C, S, S]
+  at::Tensor labels;                     // int8 [N, A], +1 / -1; [N, 0] when there are none
+  std::vector<std::string> attribute_names;
+  std::vector<std::int8_t> partition;    // per image: 0 train, 1 valid, 2 test
+  std::string source;                    // where it came from, for messages
+
+  std::int64_t size() const { return images.defined() ? images.size(0) : 0; }
+  // The images whose partition is `part` (0, 1 or 2).
+  Dataset split(int part) const;
+};
+
+struct DatasetOptions {
+  std::string kind = "auto";  // auto, celeba, folder, fashion-mnist
+  int image_size = 64;
+  int channels = 3;
+  std::int64_t limit = 0;     // at most this many images (0: all)
+  std::string cache_dir;      // packed cache folder; empty: no cache
+  std::function<void(const std::string&)> warn;      // a skipped file, by name
+  std::function<void(double)> progress;              // decoding progress, 0..1
+};
+
+// Loads `path`. auto: a folder with list_attr_celeba.txt is CelebA; one with
+// train-images-idx3-ubyte.gz is Fashion-MNIST; any other folder is an image folder.
+// Unreadable images are reported through warn and skipped. Throws Error naming the path.
+Dataset load_dataset(const std::string& path, const DatasetOptions& options);
+
+// Fashion-MNIST's default location (Debian's dataset-fashion-mnist package).
+inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+inline const std::vector<std::string>& fashion_mnist_classes() {
+  static const std::vector<std::string> names{"T_shirt_top", "Trouser", "Pullover", "Dress", "Coat",
+                                              "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle_boot"};
+  return names;
+}
+
+// Reads a (gzip-compressed or raw) IDX file: magic 2051 images [N, 28, 28] or 2049 labels [N].
+// Throws Error(Format) naming the file on a wrong magic number or size.
+at::Tensor read_idx(const std::string& path);
+
+}  // namespace glowlab

@@ -1,0 +1,64 @@
+// Facade entry points for the long jobs: attribute directions (training lives in train/trainer.cpp).
+#include <algorithm>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "bundle/model_file.h"
+#include "data/dataset.h"
+#include "glowlab.h"
+#include "latent/directions.h"
+
+namespace glowlab {
+
+std::vector<Attribute> add_attributes(const AttributeOptions& o) {
+  auto mf = load_model(o.model_path);
+  const at::Device device(resolve_device(o.device));
+  mf.glow->to(device);
+  const auto& c = mf.glow->config();
+  DatasetOptions dopt;
+  dopt.kind = o.dataset_kind;
+  dopt.image_size = c.image_size;
+  dopt.channels = c.channels;
+  dopt.limit = o.limit;
+  dopt.cache_dir = o.cache_dir;
+  dopt.warn = o.warn;
+  Dataset data;
+  if (!o.positives.empty() || !o.negatives.empty()) {
+    if (o.positives.empty() || o.negatives.empty() || o.name.empty()) {
+      throw Error(ErrorKind::InvalidArgument, "a custom attribute needs --positives DIR, --negatives DIR and --name NAME");
+    }
+    dopt.kind = "folder";
+    auto pos = load_dataset(o.positives, dopt), neg = load_dataset(o.negatives, dopt);
+    data.images = at::cat({pos.images, neg.images});
+    data.labels = at::cat({at::ones({pos.size(), 1}, at::kChar), -at::ones({neg.size(), 1}, at::kChar)});
+    data.attribute_names = {o.name};
+    data.partition.assign(static_cast<size_t>(data.size()), 0);
+    data.source = o.positives + " + " + o.negatives;
+    // Interleave (deterministically) so the range sample sees both classes.
+    auto gen = at::detail::createCPUGenerator(0);
+    const auto perm = at::randperm(data.size(), gen, at::kLong);
+    data.images = data.images.index_select(0, perm);
+    data.labels = data.labels.index_select(0, perm);
+  } else {
+    if (o.data.empty()) throw Error(ErrorKind::InvalidArgument, "give a labelled dataset folder, or --positives/--negatives/--name");
+    data = load_dataset(o.data, dopt);
+  }
+  auto dirs = compute_directions(mf.glow, data, o.range_sample, o.progress, o.warn);
+  for (size_t i = 0; i < dirs.attributes.size(); ++i) {
+    auto it = std::find_if(mf.attributes.begin(), mf.attributes.end(),
+                           [&](const Attribute& a) { return a.name == dirs.attributes[i].name; });
+    if (it != mf.attributes.end()) {
+      mf.directions[static_cast<size_t>(it - mf.attributes.begin())] = dirs.directions[i];
+      *it = dirs.attributes[i];
+    } else {
+      mf.attributes.push_back(dirs.attributes[i]);
+      mf.directions.push_back(dirs.directions[i]);
+    }
+  }
+  mf.glow->to(at::kCPU);
+  for (auto& d : mf.directions) d = d.to(at::kCPU);
+  save_model(o.output_path.empty() ? o.model_path : o.output_path, mf);
+  return dirs.attributes;
+}
+
+}  // namespace glowlab

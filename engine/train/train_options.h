@@ -1,0 +1,64 @@
+// Options and progress of `glowlab-cli train` (plain C++, part of the facade).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "flow/config.h"
+
+namespace glowlab {
+
+struct TrainProgress {
+  std::int64_t step = 0;         // steps done
+  std::int64_t total_steps = 0;  // 0 when only a time budget is set
+  double images_per_second = 0;
+  double train_bits_per_dim = 0; // running mean over recent steps
+  double batch_bits_per_dim = 0; // this step's batch
+  double elapsed_seconds = 0;    // this session
+  double eta_seconds = -1;       // -1 when unknown
+  double learning_rate = 0;
+};
+
+struct TrainOptions {
+  std::string data;                 // dataset folder (CelebA layout, image folder, Fashion-MNIST)
+  std::string dataset_kind = "auto";
+  std::string run_dir;              // model.glow, checkpoint.ckpt, train.jsonl, samples.png
+  std::string init_model;           // start from this .glow instead of a new model (optional)
+  GlowConfig config;
+  std::string optimizer = "adam";   // adam | adamax
+  double lr = 5e-4;
+  std::int64_t warmup_steps = 200;  // linear warm-up of the learning rate
+  int batch = 16;
+  double clip_norm = 50.0;          // gradient-norm clipping; 0 turns it off
+  double ema_decay = 0.999;         // Polyak averaging of the weights used for eval and export
+  std::int64_t steps = 0;           // total steps to reach (0: until the time budget)
+  double minutes = 0;               // time budget for this session (0: none)
+  double checkpoint_minutes = 5;
+  std::int64_t checkpoint_every = 0;  // also checkpoint every N steps (0: off)
+  std::int64_t init_batch = 256;    // images for ActNorm's data-dependent init
+  int test_images = 500;            // held-out images evaluated at each checkpoint
+  int sample_count = 36;            // grid written at each checkpoint, T = 0.7
+  std::uint64_t seed = 0;
+  std::string device = "cpu";
+  bool resume = false;
+  std::string cache_dir;            // packed dataset cache (empty: none)
+  std::int64_t limit = 0;           // use at most this many images (0: all)
+  std::int64_t inject_nan_at_step = -1;  // testing: poison the batch of this step
+
+  std::function<void(const TrainProgress&)> on_progress;
+  std::function<bool()> should_stop;               // SIGINT/SIGTERM: checkpoint and return
+  std::function<void(const std::string&)> log;     // human-readable events
+};
+
+struct TrainResult {
+  std::int64_t steps = 0;
+  double train_bits_per_dim = 0;
+  double test_bits_per_dim = -1;   // -1 when there is no held-out split
+  double images_per_second = 0;
+  bool interrupted = false;
+  int skipped_batches = 0;         // non-finite losses or gradients survived
+  std::string model_path;
+};
+
+}  // namespace glowlab

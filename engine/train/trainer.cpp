@@ -1,0 +1,413 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/InferenceMode.h>
+#include <nlohmann/json.hpp>
+#include <torch/nn/utils/clip_grad.h>
+
+#include "bundle/model_file.h"
+#include "bundle/safetensors.h"
+#include "core/error.h"
+#include "data/dataset.h"
+#include "data/pixels.h"
+#include "train/objective.h"
+#include "train/optimizer.h"
+#include "vision/image_io.h"
+
+namespace glowlab {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr const char* kCheckpointFormat = "glowlab.checkpoint/1";
+constexpr int64_t kSnapshotEvery = 50;   // steps between in-memory "last good" weight copies
+constexpr int64_t kLogEvery = 50;        // steps between JSONL lines
+constexpr double kSampleTemperature = 0.7;
+constexpr double kBackoff = 0.5;         // learning-rate factor after a non-finite batch
+
+uint64_t mix(uint64_t a, uint64_t b) {
+  uint64_t z = a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::string now_iso() {
+  char buf[32];
+  const std::time_t t = std::time(nullptr);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// Batches in a fixed order: epoch e visits the training images in randperm(seed, e).
+class BatchOrder {
+ public:
+  BatchOrder(int64_t n, uint64_t seed) : n_(n), seed_(seed) {}
+  at::Tensor indices(int64_t step, int64_t batch) {
+    std::vector<int64_t> idx;
+    for (int64_t k = 0; k < batch; ++k) {
+      const int64_t pos = step * batch + k;
+      const int64_t epoch = pos / n_;
+      if (epoch != epoch_) {
+        auto gen = at::detail::createCPUGenerator(mix(seed_, static_cast<uint64_t>(epoch)));
+        perm_ = at::randperm(n_, gen, at::kLong);
+        epoch_ = epoch;
+      }
+      idx.push_back(perm_.data_ptr<int64_t>()[pos % n_]);
+    }
+    return at::tensor(idx, at::kLong);
+  }
+
+ private:
+  int64_t n_;
+  uint64_t seed_;
+  int64_t epoch_ = -1;
+  at::Tensor perm_;
+};
+
+struct State {
+  Glow glow{nullptr};
+  Glow ema{nullptr};  // Polyak-averaged copy, used for evaluation and export
+  std::unique_ptr<FlowOptimizer> opt;
+  int64_t step = 0;
+  double lr_scale = 1.0;
+  int skipped = 0;
+  int64_t images_seen = 0;
+  double train_seconds = 0;  // over all sessions
+};
+
+std::vector<at::Tensor> params_of(Glow& g) { return g->parameters(); }
+
+void copy_weights(Glow& from, Glow& to) {
+  at::NoGradGuard g;
+  auto a = from->parameters(), b = to->parameters();
+  for (size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
+  auto ba = from->buffers(), bb = to->buffers();
+  for (size_t i = 0; i < ba.size(); ++i) bb[i].copy_(ba[i]);
+}
+
+bool all_finite(const std::vector<at::Tensor>& ts) {
+  for (const auto& t : ts) {
+    if (!at::isfinite(t).all().item<bool>()) return false;
+  }
+  return true;
+}
+
+void save_checkpoint(const std::string& path, State& s, const TrainOptions& o) {
+  NamedTensors t;
+  for (const auto& p : s.glow->named_parameters()) t.emplace_back("model/" + p.key(), p.value());
+  for (const auto& b : s.glow->named_buffers()) t.emplace_back("model/" + b.key(), b.value());
+  for (const auto& p : s.ema->named_parameters()) t.emplace_back("ema/" + p.key(), p.value());
+  for (const auto& b : s.ema->named_buffers()) t.emplace_back("ema/" + b.key(), b.value());
+  auto names = s.glow->named_parameters();
+  for (size_t i = 0; i < names.size(); ++i) {
+    t.emplace_back("opt/m/" + names[i].key(), s.opt->first_moments()[i]);
+    t.emplace_back("opt/v/" + names[i].key(), s.opt->second_moments()[i]);
+  }
+  nlohmann::json state = {{"step", s.step},
+                          {"optimizer_steps", s.opt->steps()},
+                          {"optimizer", s.opt->kind()},
+                          {"lr_scale", s.lr_scale},
+                          {"skipped", s.skipped},
+                          {"images_seen", s.images_seen},
+                          {"train_seconds", s.train_seconds},
+                          {"seed", o.seed},
+                          {"batch", o.batch},
+                          {"data", fs::absolute(o.data).string()}};
+  write_safetensors(path, {{"format", kCheckpointFormat}, {"config", s.glow->config().to_json()}, {"state", state.dump()}}, t);
+}
+
+void load_checkpoint(const std::string& path, State& s, const TrainOptions& o, GlowConfig& config) {
+  auto c = read_safetensors(path);
+  if (c.metadata["format"] != kCheckpointFormat) {
+    throw Error(ErrorKind::Format, path + ": not a GlowLab checkpoint (format '" + c.metadata["format"] + "')");
+  }
+  config = GlowConfig::from_json(c.metadata["config"], path);
+  nlohmann::json st = nlohmann::json::parse(c.metadata["state"], nullptr, false);
+  if (st.is_discarded()) throw Error(ErrorKind::Format, path + ": checkpoint state is not valid JSON");
+  if (st.value("seed", uint64_t{0}) != o.seed || st.value("batch", 0) != o.batch) {
+    throw Error(ErrorKind::InvalidArgument, path + ": checkpoint was made with seed " + std::to_string(st.value("seed", 0)) +
+                                                " and batch " + std::to_string(st.value("batch", 0)) +
+                                                "; resume with the same --seed and --batch");
+  }
+  s.glow = Glow(config);
+  s.ema = Glow(config);
+  std::map<std::string, at::Tensor> file(c.tensors.begin(), c.tensors.end());
+  auto take = [&](const std::string& name) {
+    auto it = file.find(name);
+    if (it == file.end()) throw Error(ErrorKind::Format, path + ": checkpoint lacks tensor '" + name + "'");
+    return it->second;
+  };
+  at::NoGradGuard g;
+  for (auto& p : s.glow->named_parameters()) p.value().copy_(take("model/" + p.key()));
+  for (auto& b : s.glow->named_buffers()) b.value().copy_(take("model/" + b.key()));
+  for (auto& p : s.ema->named_parameters()) p.value().copy_(take("ema/" + p.key()));
+  for (auto& b : s.ema->named_buffers()) b.value().copy_(take("ema/" + b.key()));
+  s.opt = std::make_unique<FlowOptimizer>(params_of(s.glow), st.value("optimizer", std::string("adam")));
+  auto names = s.glow->named_parameters();
+  for (size_t i = 0; i < names.size(); ++i) {
+    s.opt->first_moments()[i].copy_(take("opt/m/" + names[i].key()));
+    s.opt->second_moments()[i].copy_(take("opt/v/" + names[i].key()));
+  }
+  s.opt->set_steps(st.value("optimizer_steps", int64_t{0}));
+  s.step = st.value("step", int64_t{0});
+  s.lr_scale = st.value("lr_scale", 1.0);
+  s.skipped = st.value("skipped", 0);
+  s.images_seen = st.value("images_seen", int64_t{0});
+  s.train_seconds = st.value("train_seconds", 0.0);
+}
+
+double evaluate(Glow& glow, const at::Tensor& images, int n_bits, const at::Device& device) {
+  c10::InferenceMode guard;
+  const auto& c = glow->config();
+  double total = 0;
+  constexpr int64_t kChunk = 32;
+  for (int64_t i = 0; i < images.size(0); i += kChunk) {
+    const auto u8 = images.narrow(0, i, std::min(kChunk, images.size(0) - i)).to(device);
+    const auto x = to_model_input(u8, n_bits, at::kFloat, mix(12345, static_cast<uint64_t>(i)));
+    total += bits_per_dim(glow->encode(x).log_px(), c.dimension(), c.n_bins()).sum().item<double>();
+  }
+  return total / static_cast<double>(images.size(0));
+}
+
+}  // namespace
+
+TrainResult train(const TrainOptions& o) {
+  auto log = [&](const std::string& s) { if (o.log) o.log(s); };
+  if (o.run_dir.empty()) throw Error(ErrorKind::InvalidArgument, "train: no run folder (--out) given");
+  if (o.batch < 1) throw Error(ErrorKind::InvalidArgument, "train: batch must be at least 1");
+  if (o.steps <= 0 && o.minutes <= 0 && !o.should_stop) {
+    throw Error(ErrorKind::InvalidArgument, "train: give --steps or --minutes");
+  }
+  std::error_code ec;
+  fs::create_directories(o.run_dir, ec);
+  if (!fs::is_directory(o.run_dir)) throw Error(ErrorKind::Io, o.run_dir + ": cannot create the run folder");
+  const std::string ckpt = o.run_dir + "/checkpoint.ckpt";
+  const std::string model_path = o.run_dir + "/model.glow";
+  const std::string log_path = o.run_dir + "/train.jsonl";
+  const at::Device device(o.device);
+
+  State s;
+  GlowConfig config = o.config;
+  const bool resuming = o.resume && fs::exists(ckpt);
+  if (!o.resume && fs::exists(ckpt)) {
+    throw Error(ErrorKind::InvalidArgument, o.run_dir + " already holds a checkpoint: pass --resume to continue it, or choose another --out");
+  }
+  if (resuming) {
+    load_checkpoint(ckpt, s, o, config);
+    log("resuming " + ckpt + " at step " + std::to_string(s.step));
+  } else if (!o.init_model.empty()) {
+    auto mf = load_model(o.init_model);
+    config = mf.glow->config();
+    s.glow = mf.glow;
+    s.ema = load_model(o.init_model).glow;
+  } else {
+    config.validate();
+    at::manual_seed(o.seed);
+    s.glow = Glow(config);
+    s.ema = Glow(config);
+  }
+  s.glow->to(device);
+  s.ema->to(device);
+
+  DatasetOptions dopt;
+  dopt.kind = o.dataset_kind;
+  dopt.image_size = config.image_size;
+  dopt.channels = config.channels;
+  dopt.limit = o.limit;
+  dopt.cache_dir = o.cache_dir;
+  dopt.warn = [&](const std::string& w) { log("warning: " + w); };
+  const Dataset all = load_dataset(o.data, dopt);
+  const Dataset train_set = all.split(0);
+  Dataset test_set = all.split(2);
+  if (test_set.size() == 0) test_set = all.split(1);
+  if (train_set.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no training images (partition 0)");
+  at::Tensor test_images;
+  if (test_set.size() > 0) test_images = test_set.images.narrow(0, 0, std::min<int64_t>(o.test_images, test_set.size()));
+  log("data: " + std::to_string(train_set.size()) + " training and " + std::to_string(test_set.size()) +
+      " held-out images from " + o.data);
+
+  BatchOrder order(train_set.size(), o.seed);
+  if (!resuming) {
+    if (!s.glow->initialized()) {
+      const int64_t n = std::min(o.init_batch, train_set.size());
+      const auto idx = BatchOrder(train_set.size(), mix(o.seed, 777)).indices(0, n);
+      const auto x = to_model_input(train_set.images.index_select(0, idx).to(device), config.n_bits, at::kFloat, mix(o.seed, 778));
+      s.glow->initialize(x);
+    }
+    copy_weights(s.glow, s.ema);
+    s.opt = std::make_unique<FlowOptimizer>(params_of(s.glow), o.optimizer);
+  }
+
+  auto params = params_of(s.glow);
+  auto ema_params = s.ema->parameters();
+  std::vector<at::Tensor> good_params, good_m, good_v;
+  int64_t good_opt_steps = 0;
+  auto snapshot = [&] {
+    good_params.clear(); good_m.clear(); good_v.clear();
+    for (size_t i = 0; i < params.size(); ++i) {
+      good_params.push_back(params[i].detach().clone());
+      good_m.push_back(s.opt->first_moments()[i].clone());
+      good_v.push_back(s.opt->second_moments()[i].clone());
+    }
+    good_opt_steps = s.opt->steps();
+  };
+  auto restore = [&] {
+    at::NoGradGuard g;
+    for (size_t i = 0; i < params.size(); ++i) {
+      params[i].copy_(good_params[i]);
+      s.opt->first_moments()[i].copy_(good_m[i]);
+      s.opt->second_moments()[i].copy_(good_v[i]);
+    }
+    s.opt->set_steps(good_opt_steps);
+  };
+  snapshot();
+
+  std::ofstream jsonl(log_path, std::ios::app);
+  if (!jsonl) throw Error(ErrorKind::Io, log_path + ": cannot open the training log");
+  const auto session_start = Clock::now();
+  auto last_checkpoint = Clock::now();
+  double window_bpd = 0;
+  int64_t window_steps = 0;
+  double recent_bpd = 0;
+  TrainResult result;
+
+  auto checkpoint = [&](const char* why) {
+    const auto t0 = Clock::now();
+    s.glow->eval();
+    double test_bpd = -1;
+    if (test_images.defined()) test_bpd = evaluate(s.ema, test_images, config.n_bits, device);
+    {
+      c10::InferenceMode guard;
+      const auto eps = s.ema->sample_eps(o.sample_count, kSampleTemperature, mix(o.seed, 99));
+      const auto px = to_pixels(s.ema->decode(eps), config.n_bits).cpu();
+      std::vector<Image> ims;
+      for (int64_t i = 0; i < px.size(0); ++i) ims.push_back(uint8_to_image(px[i]));
+      int cols = 1;
+      while (cols * cols < o.sample_count) ++cols;
+      write_image(o.run_dir + "/samples." + (have_opencv() ? "png" : "ppm"), make_grid(ims, cols));
+    }
+    s.glow->train();
+    save_checkpoint(ckpt, s, o);
+    ModelFile mf;
+    mf.glow = s.ema;
+    mf.provenance_json = nlohmann::json{{"dataset", fs::absolute(o.data).string()},
+                                        {"data_seed_note", "see the dataset's generator.json"},
+                                        {"train_seed", o.seed},
+                                        {"training_steps", s.step},
+                                        {"images_seen", s.images_seen},
+                                        {"train_seconds", s.train_seconds},
+                                        {"test_bits_per_dim", test_bpd},
+                                        {"optimizer", o.optimizer},
+                                        {"created", now_iso()}}.dump();
+    save_model(model_path, mf);
+    result.test_bits_per_dim = test_bpd;
+    jsonl << nlohmann::json{{"event", "checkpoint"}, {"why", why}, {"step", s.step}, {"test_bpd", test_bpd},
+                            {"train_bpd", recent_bpd}, {"seconds", s.train_seconds},
+                            {"checkpoint_seconds", std::chrono::duration<double>(Clock::now() - t0).count()}}.dump()
+          << std::endl;
+    log(std::string("checkpoint (") + why + ") at step " + std::to_string(s.step) +
+        (test_bpd >= 0 ? ", test bits/dim " + std::to_string(test_bpd) : std::string()));
+    last_checkpoint = Clock::now();
+  };
+
+  s.glow->train();
+  const double budget_s = o.minutes * 60.0;
+  auto window_start = Clock::now();
+  int64_t window_images = 0;
+  while (true) {
+    const double session_s = std::chrono::duration<double>(Clock::now() - session_start).count();
+    if (o.steps > 0 && s.step >= o.steps) break;
+    if (budget_s > 0 && session_s >= budget_s) break;
+    if (o.should_stop && o.should_stop()) {
+      result.interrupted = true;
+      break;
+    }
+    const auto step_start = Clock::now();
+    const auto idx = order.indices(s.step, o.batch);
+    auto x = to_model_input(train_set.images.index_select(0, idx).to(device), config.n_bits, at::kFloat,
+                            mix(o.seed, static_cast<uint64_t>(s.step) + 1000003));
+    if (s.step == o.inject_nan_at_step) x = x.clone().fill_(std::nan(""));
+    const double warm = o.warmup_steps > 0 ? std::min(1.0, static_cast<double>(s.step + 1) / o.warmup_steps) : 1.0;
+    const double lr = o.lr * warm * s.lr_scale;
+    s.opt->zero_grad();
+    auto loss = nll_bits_per_dim(s.glow, x);
+    const double loss_v = loss.item<double>();
+    bool ok = std::isfinite(loss_v);
+    if (ok) {
+      loss.backward();
+      const double norm = o.clip_norm > 0 ? torch::nn::utils::clip_grad_norm_(params, o.clip_norm)
+                                          : torch::nn::utils::clip_grad_norm_(params, 1e30);
+      ok = std::isfinite(norm);
+    }
+    if (ok) {
+      s.opt->step(lr);
+      if (s.step % 10 == 0) ok = all_finite(params);
+    }
+    if (!ok) {
+      ++s.skipped;
+      s.lr_scale *= kBackoff;
+      restore();
+      log("non-finite loss or gradient at step " + std::to_string(s.step) + ": batch skipped, last good weights restored, learning rate x" +
+          std::to_string(s.lr_scale));
+      jsonl << nlohmann::json{{"event", "skipped"}, {"step", s.step}, {"lr_scale", s.lr_scale}}.dump() << std::endl;
+    } else {
+      at::NoGradGuard g;
+      const double d = std::min(o.ema_decay, (1.0 + s.step) / (10.0 + s.step));
+      for (size_t i = 0; i < params.size(); ++i) ema_params[i].mul_(d).add_(params[i], 1.0 - d);
+      window_bpd += loss_v;
+      ++window_steps;
+      recent_bpd = recent_bpd == 0 ? loss_v : 0.98 * recent_bpd + 0.02 * loss_v;
+    }
+    ++s.step;
+    s.images_seen += o.batch;
+    window_images += o.batch;
+    s.train_seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
+    if (ok && s.step % kSnapshotEvery == 0) snapshot();
+
+    const double win_s = std::chrono::duration<double>(Clock::now() - window_start).count();
+    TrainProgress p;
+    p.step = s.step;
+    p.total_steps = o.steps;
+    p.images_per_second = win_s > 0 ? window_images / win_s : 0;
+    p.train_bits_per_dim = recent_bpd;
+    p.batch_bits_per_dim = ok ? loss_v : -1;
+    p.elapsed_seconds = std::chrono::duration<double>(Clock::now() - session_start).count();
+    p.learning_rate = lr;
+    if (p.images_per_second > 0) {
+      double eta = -1;
+      if (o.steps > 0) eta = (o.steps - s.step) * o.batch / p.images_per_second;
+      if (budget_s > 0) eta = eta < 0 ? budget_s - p.elapsed_seconds : std::min(eta, budget_s - p.elapsed_seconds);
+      p.eta_seconds = eta;
+    }
+    if (o.on_progress) o.on_progress(p);
+    if (s.step % kLogEvery == 0) {
+      jsonl << nlohmann::json{{"event", "train"}, {"step", s.step}, {"train_bpd", window_steps ? window_bpd / window_steps : -1},
+                              {"img_per_s", p.images_per_second}, {"lr", lr}, {"seconds", s.train_seconds}}.dump()
+            << std::endl;
+      window_bpd = 0;
+      window_steps = 0;
+      window_start = Clock::now();
+      window_images = 0;
+      result.images_per_second = p.images_per_second;
+    }
+    if ((o.checkpoint_every > 0 && s.step % o.checkpoint_every == 0) ||
+        std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= o.checkpoint_minutes * 60.0) {
+      checkpoint("periodic");
+    }
+  }
+  checkpoint(result.interrupted ? "interrupted" : "end");
+  result.steps = s.step;
+  result.train_bits_per_dim = recent_bpd;
+  result.skipped_batches = s.skipped;
+  result.model_path = model_path;
+  return result;
+}
+
+}  // namespace glowlab

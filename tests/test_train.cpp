@@ -1,0 +1,304 @@
+// Datasets, the trainer and attribute directions: learning happens, resume is bit-exact, NaN is
+// survived, parsers name file and line, directions recover a known answer.
+#include <QtTest/QtTest>
+
+#include <cmath>
+#include <fstream>
+
+#include <c10/core/InferenceMode.h>
+#include <zlib.h>
+
+#include "bundle/model_file.h"
+#include "bundle/safetensors.h"
+#include "core/atomic_file.h"
+#include "data/celeba.h"
+#include "data/dataset.h"
+#include "data/pixels.h"
+#include "glowlab.h"
+#include "latent/directions.h"
+#include "testutil.h"
+
+using namespace glowlab;
+
+namespace {
+
+// A face-like toy: a smooth background and a blob whose colour says attribute "Red" (+1) or not.
+Image toy_image(int size, int i, bool red) {
+  Image im{size, size, 3, std::vector<std::uint8_t>(static_cast<size_t>(size) * size * 3)};
+  const double cx = size * (0.4 + 0.2 * ((i * 7) % 5) / 4.0), cy = size * (0.4 + 0.2 * ((i * 3) % 5) / 4.0);
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      const double r2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+      const bool in = r2 < size * size / 10.0;
+      const int base = 40 + (x + y) * 60 / size + (i % 4) * 10;
+      const int v[3] = {in ? (red ? 220 : 60) : base, in ? 80 : base + 20, in ? (red ? 60 : 200) : base + 40};
+      for (int c = 0; c < 3; ++c) im.bytes[(static_cast<size_t>(y) * size + x) * 3 + c] = static_cast<std::uint8_t>(v[c]);
+    }
+  }
+  return im;
+}
+
+void write_text(const QString& path, const std::string& text) {
+  std::ofstream(path.toStdString()) << text;
+}
+
+// A CelebA-layout folder of n toy images (the last `test` of them held out), attributes Red, Even.
+QString make_celeba(const QTemporaryDir& dir, int n, int test, int size = 16) {
+  const QString root = dir.path() + "/celeba";
+  QDir().mkpath(root + "/img_align_celeba");
+  std::string attrs = std::to_string(n) + "\nRed Even\n", part;
+  for (int i = 0; i < n; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "%06d.png", i + 1);
+    const bool red = (i * 37) % 3 == 0;
+    write_image((root + "/img_align_celeba/" + name).toStdString(), toy_image(size, i, red));
+    attrs += std::string(name) + (red ? "  1" : " -1") + (i % 2 == 0 ? "  1" : " -1") + "\n";
+    part += std::string(name) + (i >= n - test ? " 2\n" : " 0\n");
+  }
+  write_text(root + "/list_attr_celeba.txt", attrs);
+  write_text(root + "/list_eval_partition.txt", part);
+  return root;
+}
+
+TrainOptions tiny_options(const QString& data, const QString& run) {
+  TrainOptions o;
+  o.data = data.toStdString();
+  o.run_dir = run.toStdString();
+  o.config = test::tiny_config(16, 2, 2, 16);
+  o.batch = 8;
+  o.lr = 2e-3;
+  o.warmup_steps = 5;
+  o.test_images = 8;
+  o.sample_count = 4;
+  o.init_batch = 32;
+  o.seed = 5;
+  o.checkpoint_minutes = 1e9;
+  return o;
+}
+
+void write_gz(const QString& path, const std::string& bytes) {
+  gzFile f = gzopen(path.toStdString().c_str(), "wb");
+  gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(f);
+}
+
+std::string be32(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+}
+
+}  // namespace
+
+class TestTrain : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString data_;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    init_runtime();
+    data_ = make_celeba(dir_, 96, 16);
+  }
+
+  void celebaDatasetLoads() {
+    DatasetOptions o;
+    o.image_size = 16;
+    const auto d = load_dataset(data_.toStdString(), o);
+    QCOMPARE(d.size(), int64_t{96});
+    QCOMPARE(d.attribute_names.size(), size_t{2});
+    QCOMPARE(d.split(2).size(), int64_t{16});
+    QCOMPARE(d.labels[0][0].item<int>(), 1);  // image 0 is red
+    QCOMPARE(d.labels[1][0].item<int>(), -1);
+    // The packed cache gives the same data, and is rebuilt when the labels change.
+    o.cache_dir = (dir_.path() + "/cache").toStdString();
+    const auto first = load_dataset(data_.toStdString(), o);
+    const auto cached = load_dataset(data_.toStdString(), o);
+    QVERIFY(at::equal(first.images, d.images) && at::equal(cached.images, d.images));
+    QVERIFY(at::equal(cached.labels, d.labels));
+    QCOMPARE(QDir(dir_.path() + "/cache").entryList(QDir::Files).size(), 1);
+  }
+
+  void unreadableImagesAreSkippedByName() {
+    QTemporaryDir dir;
+    const QString root = make_celeba(dir, 6, 0);
+    write_text(root + "/img_align_celeba/000003.png", "not a png");
+    DatasetOptions o;
+    o.image_size = 16;
+    QStringList warnings;
+    o.warn = [&](const std::string& w) { warnings << QString::fromStdString(w); };
+    const auto d = load_dataset(root.toStdString(), o);
+    QCOMPARE(d.size(), int64_t{5});
+    QCOMPARE(warnings.size(), 1);
+    QVERIFY(warnings[0].contains("000003.png"));
+  }
+
+  void celebaParserNamesFileAndLine_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("count not a number") << "x\nA B\n" << "f.txt:1: expected the image count";
+    QTest::newRow("too few values") << "1\nA B\na.png 1\n" << "f.txt:3: expected a file name and 2 values, got 2 fields";
+    QTest::newRow("bad value") << "2\nA B\na.png 1 1\nb.png 1 0\n" << "f.txt:4: value '0' for B is not 1 or -1";
+    QTest::newRow("count mismatch") << "3\nA B\na.png 1 1\n" << "f.txt:1: declares 3 images but lists 1";
+    QTest::newRow("no names") << "3\n" << "f.txt:2: ";
+  }
+
+  void celebaParserNamesFileAndLine() {
+    QFETCH(QString, text);
+    QFETCH(QString, message);
+    try {
+      parse_celeba_attributes_text(text.toStdString(), "f.txt");
+      QFAIL("accepted");
+    } catch (const Error& e) {
+      QVERIFY2(QString(e.what()).startsWith(message), e.what());
+    }
+    QVERIFY_THROWS_EXCEPTION(Error, parse_celeba_partition_text("a.png 0\nb.png 7\n", "p.txt"));
+  }
+
+  void idxFilesAreChecked() {
+    QTemporaryDir dir;
+    const QString good = dir.path() + "/labels.gz", magic = dir.path() + "/magic.gz", size = dir.path() + "/size.gz";
+    write_gz(good, be32(2049) + be32(3) + std::string("\x01\x02\x09", 3));
+    write_gz(magic, be32(1234) + be32(3) + std::string("\x01\x02\x03", 3));
+    write_gz(size, be32(2051) + be32(2) + be32(28) + be32(28) + std::string(784, '\0'));
+    QCOMPARE(read_idx(good.toStdString()).size(0), int64_t{3});
+    try {
+      read_idx(magic.toStdString());
+      QFAIL("accepted");
+    } catch (const Error& e) {
+      QVERIFY(QString(e.what()).contains("magic.gz: wrong IDX magic number 1234"));
+    }
+    try {
+      read_idx(size.toStdString());
+      QFAIL("accepted");
+    } catch (const Error& e) {
+      QVERIFY(QString(e.what()).contains("size.gz: IDX images declare 2 items"));
+    }
+  }
+
+  void trainingLowersBitsPerDim() {
+    QTemporaryDir run;
+    auto o = tiny_options(data_, run.path());
+    o.steps = 30;
+    std::vector<double> losses;
+    o.on_progress = [&](const TrainProgress& p) { losses.push_back(p.batch_bits_per_dim); };
+    const auto r = train(o);
+    QCOMPARE(r.steps, int64_t{30});
+    QCOMPARE(r.skipped_batches, 0);
+    const double first = (losses[0] + losses[1] + losses[2]) / 3, last = (losses[27] + losses[28] + losses[29]) / 3;
+    QVERIFY2(last < 0.9 * first, qPrintable(QString("first steps %1, last steps %2").arg(first).arg(last)));
+    QVERIFY(r.test_bits_per_dim > 0);
+    for (const char* f : {"model.glow", "checkpoint.ckpt", "train.jsonl", "samples.png"}) {
+      QVERIFY2(QFile::exists(run.path() + "/" + f), f);
+    }
+    auto m = load_model((run.path() + "/model.glow").toStdString());
+    QVERIFY(m.glow->initialized());
+    QVERIFY(QString::fromStdString(m.provenance_json).contains("\"training_steps\":30"));
+    // Without --resume an existing run is never overwritten.
+    QVERIFY_THROWS_EXCEPTION(Error, train(tiny_options(data_, run.path())));
+  }
+
+  void resumeIsBitIdentical() {
+    QTemporaryDir a, b;
+    auto straight = tiny_options(data_, a.path());
+    straight.steps = 12;
+    train(straight);
+    auto half = tiny_options(data_, b.path());
+    half.steps = 6;
+    train(half);
+    half.steps = 12;
+    half.resume = true;
+    const auto r = train(half);
+    QCOMPARE(r.steps, int64_t{12});
+    const auto ma = load_model((a.path() + "/model.glow").toStdString());
+    const auto mb = load_model((b.path() + "/model.glow").toStdString());
+    auto pb = mb.glow->named_parameters();
+    for (const auto& p : ma.glow->named_parameters()) QVERIFY2(at::equal(p.value(), pb[p.key()]), p.key().c_str());
+    // The raw (non-EMA) weights and optimiser state too.
+    const auto ca = read_safetensors((a.path() + "/checkpoint.ckpt").toStdString());
+    const auto cb = read_safetensors((b.path() + "/checkpoint.ckpt").toStdString());
+    QCOMPARE(ca.tensors.size(), cb.tensors.size());
+    for (size_t i = 0; i < ca.tensors.size(); ++i) {
+      QVERIFY2(ca.tensors[i].first == cb.tensors[i].first && at::equal(ca.tensors[i].second, cb.tensors[i].second),
+               ca.tensors[i].first.c_str());
+    }
+  }
+
+  void nanBatchIsSurvived() {
+    QTemporaryDir run;
+    auto o = tiny_options(data_, run.path());
+    o.steps = 10;
+    o.inject_nan_at_step = 4;
+    QStringList logs;
+    o.log = [&](const std::string& s) { logs << QString::fromStdString(s); };
+    const auto r = train(o);
+    QCOMPARE(r.skipped_batches, 1);
+    QVERIFY(logs.join("\n").contains("non-finite loss or gradient at step 4"));
+    const auto m = load_model((run.path() + "/model.glow").toStdString());  // load validates finiteness
+    for (const auto& p : m.glow->parameters()) QVERIFY(at::isfinite(p).all().item<bool>());
+  }
+
+  void directionsRecoverAKnownAnswer() {
+    // Latents z = noise + v (positives) or noise - v (negatives), decoded to images by a model;
+    // the direction computed from the images must be 2v.
+    at::manual_seed(11);
+    auto c = test::tiny_config(16, 2, 2, 16);
+    Glow glow(c);
+    glow->initialize(to_model_input(images_to_uint8({toy_image(16, 0, true), toy_image(16, 1, false)}), 8, at::kFloat, 1));
+    const int64_t n = 200, d = c.dimension();
+    const auto v = (at::randint(0, 2, {d}).to(at::kFloat) * 2 - 1) * 0.5;
+    const auto sign = (at::arange(n) % 2 == 0).to(at::kFloat) * 2 - 1;  // +1, -1, ...
+    const auto z = at::randn({n, d}) * 0.5 + sign.unsqueeze(1) * v;
+    Dataset data;
+    {
+      c10::InferenceMode guard;
+      data.images = to_pixels(glow->decode(glow->unflatten(z)), c.n_bits);
+    }
+    data.labels = sign.to(at::kChar).unsqueeze(1);
+    data.attribute_names = {"Known"};
+    data.partition.assign(n, 0);
+    const auto dirs = compute_directions(glow, data, 100, {}, {});
+    QCOMPARE(dirs.attributes.size(), size_t{1});
+    QCOMPARE(dirs.attributes[0].positives, int64_t{100});
+    const auto got = dirs.directions[0], want = 2 * v;
+    const double cosine = (got.dot(want) / (got.norm() * want.norm())).item<double>();
+    const double ratio = (got.norm() / want.norm()).item<double>();
+    QVERIFY2(cosine > 0.95, qPrintable(QString::number(cosine)));
+    QVERIFY2(std::abs(ratio - 1) < 0.1, qPrintable(QString::number(ratio)));
+    QVERIFY(dirs.attributes[0].range_max > 0 && dirs.attributes[0].range_min < 0);
+  }
+
+  void attributesAreStoredInTheModel() {
+    QTemporaryDir run;
+    auto o = tiny_options(data_, run.path());
+    o.steps = 2;
+    train(o);
+    AttributeOptions a;
+    a.model_path = (run.path() + "/model.glow").toStdString();
+    a.output_path = (run.path() + "/with-attrs.glow").toStdString();
+    a.data = data_.toStdString();
+    const auto attrs = add_attributes(a);
+    QCOMPARE(attrs.size(), size_t{2});
+    auto m = Model::load(a.output_path);
+    QCOMPARE(m.attributes().size(), size_t{2});
+    QCOMPARE(QString::fromStdString(m.attributes()[0].name), QString("Red"));
+    QCOMPARE(m.attributes()[0].positives + m.attributes()[0].negatives, int64_t{96});
+    const auto latent = m.encode(toy_image(16, 3, false));
+    const auto edited = m.decode(m.edit(latent, {{"Red", 1.0}}));
+    QVERIFY(edited.bytes != m.decode(latent).bytes);
+    // A custom attribute from two folders.
+    QTemporaryDir pos, neg;
+    for (int i = 0; i < 4; ++i) {
+      write_image((pos.path() + QString("/%1.png").arg(i)).toStdString(), toy_image(16, i, true));
+      write_image((neg.path() + QString("/%1.png").arg(i)).toStdString(), toy_image(16, i, false));
+    }
+    AttributeOptions custom;
+    custom.model_path = a.output_path;
+    custom.positives = pos.path().toStdString();
+    custom.negatives = neg.path().toStdString();
+    custom.name = "Reddish";
+    add_attributes(custom);
+    QCOMPARE(Model::load(a.output_path).attributes().size(), size_t{3});
+  }
+};
+
+QTEST_GUILESS_MAIN(TestTrain)
+#include "test_train.moc"
