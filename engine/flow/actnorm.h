@@ -21,10 +21,15 @@ class ActNormImpl : public torch::nn::Module {
   // Data-dependent initialisation on x; marks the layer initialised (saved with the weights).
   void initialize(const at::Tensor& x);
   bool initialized() const;
+  // exp(logs) flattened to [C].
+  at::Tensor scale() const { return logs.exp().flatten(); }
 
   at::Tensor loc;
   at::Tensor logs;
   at::Tensor initialized_flag;  // 0 or 1, a buffer so that it is saved and loaded
+
+ private:
+  mutable bool known_initialized_ = false;  // saves reading the buffer on every call once it is 1
 };
 TORCH_MODULE(ActNorm);
 

@@ -8,6 +8,7 @@ namespace {
 constexpr double kScaleOffset = 2.0;
 // Hidden convolutions start small, as in the reference code.
 constexpr double kHiddenInitStd = 0.05;
+constexpr int64_t kChannelsLastBatch = 4;
 }  // namespace
 
 CouplingImpl::CouplingImpl(int64_t channels, int64_t width, CouplingType kind) : kind_(kind) {
@@ -23,12 +24,36 @@ CouplingImpl::CouplingImpl(int64_t channels, int64_t width, CouplingType kind) :
   out_ = register_module("out", ZeroConv2d(width, kind == CouplingType::Affine ? channels : half));
 }
 
+CouplingImpl::Folded CouplingImpl::fold() const {
+  const auto s1 = actnorm1_->scale(), s2 = actnorm2_->scale(), s3 = out_->scale();
+  return {conv1_weight_ * s1.view({-1, 1, 1, 1}), actnorm1_->loc.flatten() * s1,
+          conv2_weight_ * s2.view({-1, 1, 1, 1}), actnorm2_->loc.flatten() * s2,
+          out_->weight * s3.view({-1, 1, 1, 1}),  out_->bias * s3};
+}
+
 at::Tensor CouplingImpl::net(const at::Tensor& xa) {
-  auto h = at::conv2d(xa, conv1_weight_, /*bias=*/{}, /*stride=*/1, /*padding=*/1);
-  h = actnorm1_->forward(h).first.relu_();
-  h = at::conv2d(h, conv2_weight_);
-  h = actnorm2_->forward(h).first.relu_();
-  return out_->forward(h);
+  if (!actnorm1_->initialized() || !actnorm2_->initialized()) {
+    // First batch: the ActNorms initialise from the activations they see.
+    auto h = at::conv2d(xa, conv1_weight_, /*bias=*/{}, /*stride=*/1, /*padding=*/1);
+    h = actnorm1_->forward(h).first.relu_();
+    h = at::conv2d(h, conv2_weight_);
+    h = actnorm2_->forward(h).first.relu_();
+    return out_->forward(h);
+  }
+  Folded fresh;
+  const Folded* f = &folded_;
+  if (at::GradMode::is_enabled()) {
+    fresh = fold();
+    f = &fresh;
+  } else if (folded_key_.changed(parameters()) || !folded_.w1.defined()) {
+    folded_ = fold();
+  }
+  // Batches run channels-last, where oneDNN's convolutions were 25-40% faster here at batch 16;
+  // single images stay NCHW, which measured faster at batch 1 (2 cores).
+  const auto format = xa.size(0) >= kChannelsLastBatch ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  auto h = at::conv2d(xa.contiguous(format), f->w1.contiguous(format), f->b1, /*stride=*/1, /*padding=*/1).relu_();
+  h = at::conv2d(h, f->w2.contiguous(format), f->b2).relu_();
+  return at::conv2d(h, f->w3.contiguous(format), f->b3, /*stride=*/1, /*padding=*/1).contiguous();
 }
 
 std::pair<at::Tensor, at::Tensor> CouplingImpl::forward(const at::Tensor& x) {

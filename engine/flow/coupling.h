@@ -9,6 +9,7 @@
 
 #include "flow/actnorm.h"
 #include "flow/config.h"
+#include "flow/weight_cache.h"
 #include "flow/zeroconv.h"
 
 namespace glowlab {
@@ -24,7 +25,16 @@ class CouplingImpl : public torch::nn::Module {
   CouplingType kind() const { return kind_; }
 
  private:
+  // The NN with each ActNorm and the output scale folded into its convolution: conv+bias, ReLU,
+  // conv+bias, ReLU, conv+bias. Cached while gradients are off.
+  struct Folded {
+    at::Tensor w1, b1, w2, b2, w3, b3;
+  };
+  Folded fold() const;
   at::Tensor net(const at::Tensor& xa);
+
+  Folded folded_;
+  WeightKey folded_key_;
 
   CouplingType kind_;
   at::Tensor conv1_weight_, conv2_weight_;

@@ -11,6 +11,7 @@
 #include "flow/config.h"
 #include "flow/coupling.h"
 #include "flow/invconv.h"
+#include "flow/weight_cache.h"
 
 namespace glowlab {
 
@@ -25,6 +26,18 @@ class FlowStepImpl : public torch::nn::Module {
   ActNorm actnorm{nullptr};
   InvConv1x1 invconv{nullptr};
   Coupling coupling{nullptr};
+
+ private:
+  // ActNorm and the 1x1 conv folded into one 1x1 conv with bias, each way. Cached while
+  // gradients are off (the reverse weight uses the float64-inverted, cached W^-1).
+  struct Folded {
+    at::Tensor weight, bias, log_det;  // log_det per pixel: sum(logs) + log|det W|
+  };
+  Folded fold_forward(const at::TensorOptions& options) const;
+  std::vector<at::Tensor> fold_sources() const;
+
+  Folded forward_, reverse_;
+  WeightKey forward_key_, reverse_key_;
 };
 TORCH_MODULE(FlowStep);
 

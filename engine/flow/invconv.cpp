@@ -19,13 +19,12 @@ InvConv1x1Impl::InvConv1x1Impl(int64_t channels, Permutation kind)
   log_s_ = register_parameter("log_s", s.abs().log().to(at::kFloat));
 }
 
-at::Tensor InvConv1x1Impl::weight() const {
+at::Tensor InvConv1x1Impl::weight(const at::TensorOptions& options) const {
   switch (kind_) {
     case Permutation::Plain:
       return plain_weight_;
-    case Permutation::Reverse: {
-      return at::eye(channels_, at::TensorOptions().dtype(at::kFloat)).flip(0);
-    }
+    case Permutation::Reverse:
+      return at::eye(channels_, options).flip(0);
     case Permutation::LU:
       break;
   }
@@ -35,10 +34,10 @@ at::Tensor InvConv1x1Impl::weight() const {
   return perm_.matmul(l).matmul(u);
 }
 
-at::Tensor InvConv1x1Impl::log_abs_det() const {
+at::Tensor InvConv1x1Impl::log_abs_det(const at::TensorOptions& options) const {
   switch (kind_) {
     case Permutation::Plain: return std::get<1>(at::linalg_slogdet(plain_weight_.to(at::kDouble))).to(plain_weight_.dtype());
-    case Permutation::Reverse: return at::zeros({});
+    case Permutation::Reverse: return at::zeros({}, options);
     case Permutation::LU: break;
   }
   return log_s_.sum();
@@ -51,24 +50,17 @@ std::pair<at::Tensor, at::Tensor> InvConv1x1Impl::forward(const at::Tensor& x) {
   return {at::conv2d(x, w.view({channels_, channels_, 1, 1})), log_abs_det() * hw};
 }
 
-std::vector<int64_t> InvConv1x1Impl::cache_key() const {
-  std::vector<int64_t> key;
-  for (const auto& t : parameters()) {
-    key.push_back(reinterpret_cast<int64_t>(t.unsafeGetTensorImpl()));
-    key.push_back(reinterpret_cast<int64_t>(t.data_ptr()));
-    key.push_back(t.is_inference() ? -1 : t._version());
-    key.push_back(static_cast<int64_t>(t.scalar_type()));
+const at::Tensor& InvConv1x1Impl::inverse_weight(const at::TensorOptions& options) {
+  if (kind_ == Permutation::Reverse) {
+    if (!inverse_.defined() || inverse_.scalar_type() != options.dtype() || inverse_.device() != options.device()) {
+      inverse_ = weight(options);  // a reversal is its own inverse
+    }
+    return inverse_;
   }
-  return key;
-}
-
-const at::Tensor& InvConv1x1Impl::inverse_weight() {
-  auto key = cache_key();
-  if (!inverse_.defined() || key != inverse_key_) {
+  if (inverse_key_.changed(parameters()) || !inverse_.defined()) {
     at::NoGradGuard no_grad;
     const auto w = weight().detach();
     inverse_ = at::linalg_inv(w.to(at::kDouble)).to(w.dtype()).contiguous();
-    inverse_key_ = std::move(key);
     ++inversions_;
   }
   return inverse_;

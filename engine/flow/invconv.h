@@ -9,6 +9,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "flow/config.h"
+#include "flow/weight_cache.h"
 
 namespace glowlab {
 
@@ -22,25 +23,24 @@ class InvConv1x1Impl : public torch::nn::Module {
   // x = W^-1 y with the cached inverse.
   at::Tensor reverse(const at::Tensor& y);
 
-  // The CxC weight, differentiable with respect to the parameters.
-  at::Tensor weight() const;
+  // The CxC weight, differentiable with respect to the parameters (`options` sets the dtype and
+  // device of the fixed reversal, which has no parameters).
+  at::Tensor weight(const at::TensorOptions& options = at::TensorOptions()) const;
   // log|det W|, differentiable.
-  at::Tensor log_abs_det() const;
+  at::Tensor log_abs_det(const at::TensorOptions& options = at::TensorOptions()) const;
   // W^-1, inverted in float64 once per weight change and cached.
-  const at::Tensor& inverse_weight();
+  const at::Tensor& inverse_weight(const at::TensorOptions& options = at::TensorOptions());
   // How many times the inverse has been computed (the cache's behaviour is tested).
   int64_t inversions() const { return inversions_; }
   Permutation kind() const { return kind_; }
 
  private:
-  std::vector<int64_t> cache_key() const;
-
   Permutation kind_;
   int64_t channels_;
   at::Tensor plain_weight_;                       // Plain
   at::Tensor perm_, sign_s_, lower_, upper_, log_s_;  // LU
   at::Tensor inverse_;
-  std::vector<int64_t> inverse_key_;
+  WeightKey inverse_key_;
   int64_t inversions_ = 0;
 };
 TORCH_MODULE(InvConv1x1);

@@ -12,8 +12,11 @@ ZeroConv2dImpl::ZeroConv2dImpl(int64_t in_channels, int64_t out_channels) {
   logs = register_parameter("logs", at::zeros({1, out_channels, 1, 1}));
 }
 
+at::Tensor ZeroConv2dImpl::scale() const { return (logs * kLogScaleFactor).exp().flatten(); }
+
 at::Tensor ZeroConv2dImpl::forward(const at::Tensor& x) const {
-  return at::conv2d(x, weight, bias, /*stride=*/1, /*padding=*/1) * (logs * kLogScaleFactor).exp();
+  const auto s = scale();
+  return at::conv2d(x, weight * s.view({-1, 1, 1, 1}), bias * s, /*stride=*/1, /*padding=*/1);
 }
 
 }  // namespace glowlab

@@ -11,6 +11,8 @@ class ZeroConv2dImpl : public torch::nn::Module {
  public:
   ZeroConv2dImpl(int64_t in_channels, int64_t out_channels);
   at::Tensor forward(const at::Tensor& x) const;
+  // The output scale exp(3 * logs), flattened to [out_channels].
+  at::Tensor scale() const;
 
   at::Tensor weight, bias, logs;
 };
