@@ -22,6 +22,8 @@
 #include "core/image.h"
 #include "flow/config.h"
 #include "train/train_options.h"
+#include "vision/animation.h"
+#include "vision/face_align.h"
 #include "vision/image_io.h"
 
 namespace glowlab {
@@ -63,9 +65,14 @@ class Model {
   // The latent of a model-sized image (D floats, level order as docs/model-format.md); exact.
   std::vector<float> encode(const Image& image);
   Image decode(const std::vector<float>& latent);
-  // latent + sum(alpha_i * direction_i); throws Error(InvalidArgument) for unknown names.
+  // latent + sum(alpha_i * direction_i) on levels finest_level..L-1 (0: all levels; L-1: the
+  // coarsest only, which keeps fine identity details); throws Error(InvalidArgument) for unknown names.
   std::vector<float> edit(const std::vector<float>& latent,
-                          const std::vector<std::pair<std::string, double>>& alphas) const;
+                          const std::vector<std::pair<std::string, double>>& alphas, int finest_level = 0) const;
+  // The latents that sample(n, T, seed) decodes.
+  std::vector<std::vector<float>> sample_latents(int n, double temperature, uint64_t seed);
+  // (offset, size) of each level's slice of the latent, finest first.
+  std::vector<std::pair<std::int64_t, std::int64_t>> level_spans() const;
   Reconstruction reconstruct(const Image& image);
   // Mean bits/dim over model-sized images with uniform dequantisation noise from `seed`.
   double bits_per_dim(const std::vector<Image>& images, uint64_t seed, const ProgressFn& progress = {});
@@ -97,6 +104,9 @@ struct AttributeOptions {
 // Computes directions (mean eps of positives - mean eps of negatives), adds or replaces them in
 // the model and writes it atomically. Returns the attributes added.
 std::vector<Attribute> add_attributes(const AttributeOptions& options);
+
+// Blend of two latents at t in [0, 1]: linear, or spherical (slerp, keeps the norm typical).
+std::vector<float> interpolate(const std::vector<float>& a, const std::vector<float>& b, double t, bool spherical);
 
 struct BenchOptions {
   GlowConfig config;            // used when model_path is empty

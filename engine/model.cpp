@@ -140,9 +140,59 @@ Image Model::decode(const std::vector<float>& latent) {
   return impl_->images_of(glow->decode(glow->unflatten(flat))).front();
 }
 
+std::vector<std::pair<std::int64_t, std::int64_t>> Model::level_spans() const {
+  std::vector<std::pair<std::int64_t, std::int64_t>> spans;
+  std::int64_t offset = 0;
+  for (const auto& s : config().level_shapes()) {
+    spans.emplace_back(offset, s[0] * s[1] * s[2]);
+    offset += s[0] * s[1] * s[2];
+  }
+  return spans;
+}
+
+std::vector<std::vector<float>> Model::sample_latents(int n, double temperature, uint64_t seed) {
+  if (n < 1) throw Error(ErrorKind::InvalidArgument, "sample: n must be at least 1");
+  c10::InferenceMode guard;
+  auto& glow = impl_->glow();
+  const auto flat = glow->flatten(glow->sample_eps(n, temperature, seed)).to(at::kCPU).contiguous();
+  std::vector<std::vector<float>> out;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* p = flat.data_ptr<float>() + i * flat.size(1);
+    out.emplace_back(p, p + flat.size(1));
+  }
+  return out;
+}
+
+std::vector<float> interpolate(const std::vector<float>& a, const std::vector<float>& b, double t, bool spherical) {
+  if (a.size() != b.size()) throw Error(ErrorKind::InvalidArgument, "interpolate: latents differ in size");
+  std::vector<float> out(a.size());
+  double wa = 1.0 - t, wb = t;
+  if (spherical) {
+    double dot = 0, na = 0, nb = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      dot += static_cast<double>(a[i]) * b[i];
+      na += static_cast<double>(a[i]) * a[i];
+      nb += static_cast<double>(b[i]) * b[i];
+    }
+    const double cos = std::clamp(dot / std::sqrt(std::max(na * nb, 1e-30)), -1.0, 1.0);
+    const double omega = std::acos(cos);
+    if (omega > 1e-4) {
+      wa = std::sin((1.0 - t) * omega) / std::sin(omega);
+      wb = std::sin(t * omega) / std::sin(omega);
+    }
+  }
+  for (size_t i = 0; i < a.size(); ++i) out[i] = static_cast<float>(wa * a[i] + wb * b[i]);
+  return out;
+}
+
 std::vector<float> Model::edit(const std::vector<float>& latent,
-                               const std::vector<std::pair<std::string, double>>& alphas) const {
+                               const std::vector<std::pair<std::string, double>>& alphas, int finest_level) const {
   std::vector<float> out = latent;
+  const auto spans = level_spans();
+  if (finest_level < 0 || finest_level >= static_cast<int>(spans.size())) {
+    throw Error(ErrorKind::InvalidArgument, "edit: level " + std::to_string(finest_level) + " does not exist");
+  }
+  const size_t from = static_cast<size_t>(spans[static_cast<size_t>(finest_level)].first);
   const auto& attrs = impl_->file.attributes;
   for (const auto& [name, alpha] : alphas) {
     auto it = std::find_if(attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == name; });
@@ -152,7 +202,7 @@ std::vector<float> Model::edit(const std::vector<float>& latent,
     if (static_cast<size_t>(dir.numel()) != out.size()) {
       throw Error(ErrorKind::InvalidArgument, "edit: latent size does not match the model");
     }
-    for (size_t i = 0; i < out.size(); ++i) out[i] += static_cast<float>(alpha) * d[i];
+    for (size_t i = from; i < out.size(); ++i) out[i] += static_cast<float>(alpha) * d[i];
   }
   return out;
 }

@@ -1,0 +1,139 @@
+#include "vision/animation.h"
+
+#include <cstdio>
+#include <unistd.h>
+
+#include <gif_lib.h>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "core/error.h"
+
+namespace glowlab {
+namespace {
+
+void check_frames(const std::vector<Image>& frames, const std::string& path) {
+  if (frames.empty()) throw Error(ErrorKind::InvalidArgument, path + ": no frames to write");
+  for (const auto& f : frames) {
+    if (f.width != frames[0].width || f.height != frames[0].height || f.channels != 3) {
+      throw Error(ErrorKind::InvalidArgument, path + ": frames must be RGB and of one size");
+    }
+  }
+}
+
+std::string temp_beside(const std::string& path, const std::string& suffix) {
+  return path + ".tmp-" + std::to_string(::getpid()) + suffix;
+}
+
+void commit(const std::string& tmp, const std::string& path) {
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(ErrorKind::Io, "cannot write " + path + ": rename failed");
+  }
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+void write_gif(const std::string& path, const std::vector<Image>& frames, double fps) {
+  check_frames(frames, path);
+  const std::string tmp = temp_beside(path, ".gif");
+  int err = 0;
+  GifFileType* gif = EGifOpenFileName(tmp.c_str(), false, &err);
+  if (!gif) throw Error(ErrorKind::Io, "cannot write " + path + ": " + GifErrorString(err));
+  auto fail = [&](const char* what) {
+    int e = 0;
+    EGifCloseFile(gif, &e);
+    std::remove(tmp.c_str());
+    throw Error(ErrorKind::Io, "cannot write " + path + ": " + what);
+  };
+  const int w = frames[0].width, h = frames[0].height;
+  EGifSetGifVersion(gif, true);
+  if (EGifPutScreenDesc(gif, w, h, 8, 0, nullptr) == GIF_ERROR) fail("screen descriptor");
+  // Netscape extension: loop forever.
+  const unsigned char loop_id[] = "NETSCAPE2.0";
+  const unsigned char loop[] = {1, 0, 0};
+  if (EGifPutExtensionLeader(gif, APPLICATION_EXT_FUNC_CODE) == GIF_ERROR ||
+      EGifPutExtensionBlock(gif, 11, loop_id) == GIF_ERROR || EGifPutExtensionBlock(gif, 3, loop) == GIF_ERROR ||
+      EGifPutExtensionTrailer(gif) == GIF_ERROR) {
+    fail("loop extension");
+  }
+  const int delay = std::max(2, static_cast<int>(100.0 / fps + 0.5));  // hundredths of a second
+  std::vector<GifByteType> r(static_cast<size_t>(w * h)), g(r.size()), b(r.size()), idx(r.size());
+  for (const auto& f : frames) {
+    for (size_t i = 0; i < r.size(); ++i) {
+      r[i] = f.bytes[i * 3];
+      g[i] = f.bytes[i * 3 + 1];
+      b[i] = f.bytes[i * 3 + 2];
+    }
+    int colors = 256;
+    ColorMapObject* map = GifMakeMapObject(256, nullptr);
+    if (!map || GifQuantizeBuffer(static_cast<unsigned>(w), static_cast<unsigned>(h), &colors, r.data(), g.data(), b.data(),
+                                  idx.data(), map->Colors) == GIF_ERROR) {
+      GifFreeMapObject(map);
+      fail("colour quantisation");
+    }
+    const unsigned char gce[] = {0x04, static_cast<unsigned char>(delay & 0xff), static_cast<unsigned char>(delay >> 8), 0};
+    const bool ok = EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, 4, gce) != GIF_ERROR &&
+                    EGifPutImageDesc(gif, 0, 0, w, h, false, map) != GIF_ERROR;
+    GifFreeMapObject(map);
+    if (!ok) fail("frame header");
+    for (int y = 0; y < h; ++y) {
+      if (EGifPutLine(gif, idx.data() + static_cast<size_t>(y) * w, w) == GIF_ERROR) fail("frame data");
+    }
+  }
+  if (EGifCloseFile(gif, &err) == GIF_ERROR) {
+    std::remove(tmp.c_str());
+    throw Error(ErrorKind::Io, "cannot write " + path + ": " + GifErrorString(err));
+  }
+  commit(tmp, path);
+}
+
+void write_mp4(const std::string& path, const std::vector<Image>& frames, double fps) {
+  check_frames(frames, path);
+  const std::string tmp = temp_beside(path, ".mp4");
+  const int w = frames[0].width + frames[0].width % 2, h = frames[0].height + frames[0].height % 2;
+  cv::VideoWriter writer(tmp, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps, cv::Size(w, h));
+  if (!writer.isOpened()) {
+    std::remove(tmp.c_str());
+    throw Error(ErrorKind::Io, "cannot write " + path + ": no MPEG-4 encoder, or the folder is not writable");
+  }
+  for (const auto& f : frames) {
+    cv::Mat rgb(f.height, f.width, CV_8UC3, const_cast<std::uint8_t*>(f.bytes.data())), bgr;
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    if (bgr.cols != w || bgr.rows != h) cv::copyMakeBorder(bgr, bgr, 0, h - bgr.rows, 0, w - bgr.cols, cv::BORDER_REPLICATE);
+    writer.write(bgr);
+  }
+  writer.release();
+  commit(tmp, path);
+}
+
+AnimationInfo read_animation_info(const std::string& path) {
+  AnimationInfo info;
+  if (ends_with(path, ".gif")) {
+    int err = 0;
+    GifFileType* gif = DGifOpenFileName(path.c_str(), &err);
+    if (!gif) throw Error(ErrorKind::Io, path + ": " + GifErrorString(err));
+    if (DGifSlurp(gif) == GIF_ERROR) {
+      DGifCloseFile(gif, &err);
+      throw Error(ErrorKind::Format, path + ": corrupt GIF");
+    }
+    info = {gif->ImageCount, gif->SWidth, gif->SHeight};
+    DGifCloseFile(gif, &err);
+    return info;
+  }
+  cv::VideoCapture cap(path);
+  if (!cap.isOpened()) throw Error(ErrorKind::Format, path + ": cannot open the video");
+  cv::Mat f;
+  while (cap.read(f)) {
+    ++info.frames;
+    info.width = f.cols;
+    info.height = f.rows;
+  }
+  return info;
+}
+
+}  // namespace glowlab

@@ -1,0 +1,21 @@
+// Animations: GIF (giflib) and MP4 (OpenCV's video writer), written atomically.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/image.h"
+
+namespace glowlab {
+
+// Writes RGB frames of one size as a looping GIF (each frame quantised to 256 colours).
+void write_gif(const std::string& path, const std::vector<Image>& frames, double fps);
+// Writes RGB frames as an MPEG-4 video (even sizes are padded by replication).
+void write_mp4(const std::string& path, const std::vector<Image>& frames, double fps);
+// Frame count and size of a GIF or MP4 file (for checks); throws Error naming the file.
+struct AnimationInfo {
+  int frames = 0, width = 0, height = 0;
+};
+AnimationInfo read_animation_info(const std::string& path);
+
+}  // namespace glowlab

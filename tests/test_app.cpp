@@ -1,0 +1,231 @@
+// The real MainWindow, offscreen: open a photo, drag sliders, undo, export, recipes, failures.
+// Waits are on signals (QSignalSpy::wait / QTRY_*), never on sleeps.
+#include <QtTest/QtTest>
+
+#include <QPainter>
+#include <QSlider>
+#include <QStandardPaths>
+
+#include "attribute_panel.h"
+#include "bundle/model_file.h"
+#include "core/atomic_file.h"
+#include "glowlab.h"
+#include "image_view.h"
+#include "main_window.h"
+#include "qt_image.h"
+#include "testutil.h"
+
+using namespace glowlab;
+
+namespace {
+
+constexpr int kSize = 32;
+
+// A photo: a generated face, enlarged and placed off-centre on a plain canvas, that the face
+// detector finds. Returns the path.
+QString make_photo(const QString& dir) {
+  QProcess p;
+  p.start("node", {QString(GLOWLAB_SOURCE_DIR) + "/tools/faces/generate.mjs", "--out", dir + "/gen", "--count", "16", "--seed", "3"});
+  if (!p.waitForFinished(120000) || p.exitCode() != 0) return {};
+  for (int i = 1; i <= 16; ++i) {
+    const auto face = read_image(QString("%1/gen/img_align_celeba/%2.png").arg(dir).arg(i, 6, 10, QChar('0')).toStdString(), 3);
+    QImage canvas(420, 360, QImage::Format_RGB888);
+    canvas.fill(QColor(90, 120, 150));
+    QPainter painter(&canvas);
+    painter.setRenderHint(QPainter::SmoothPixmapTransform);
+    painter.drawImage(QRect(110, 60, 256, 256), toQImage(face));
+    painter.end();
+    try {
+      if (align_face(fromQImage(canvas), kSize, false, "probe").face_found) {
+        const QString path = dir + "/photo.png";
+        canvas.save(path);
+        return path;
+      }
+    } catch (const Error&) {
+    }
+  }
+  return {};
+}
+
+bool same_pixels(const QImage& a, const QImage& b) {
+  return a.convertToFormat(QImage::Format_RGB888) == b.convertToFormat(QImage::Format_RGB888);
+}
+
+}  // namespace
+
+class TestApp : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString model_, photo_;
+  std::unique_ptr<MainWindow> w_;
+
+  QString path(const QString& name) const { return dir_.path() + "/" + name; }
+
+  void openModelAndPhoto(MainWindow& w) {
+    QSignalSpy model(&w, &MainWindow::modelReady), image(&w, &MainWindow::imageReady), shown(&w, &MainWindow::renderShown);
+    w.openModel(model_);
+    QVERIFY(model.wait(30000));
+    w.openPhoto(photo_);
+    QVERIFY(image.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration() && w.shownGeneration() > 0, 30000);
+  }
+
+  // What the engine itself renders for the current crop and the given slider values.
+  QImage direct_render(const QImage& crop, const std::vector<std::pair<std::string, double>>& alphas) {
+    auto m = Model::load(model_.toStdString());
+    return toQImage(m.decode(m.edit(m.encode(fromQImage(crop)), alphas)));
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings().clear();
+    init_runtime();
+    at::manual_seed(1);
+    ModelFile mf;
+    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
+    std::vector<Image> init;
+    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i));
+    mf.glow->initialize(to_model_input_for_test(init));
+    mf.attributes = {{"Smiling", 10, 10, -1.5, 1.5}, {"Blond_Hair", 10, 10, -1, 1}};
+    const int64_t d = mf.glow->config().dimension();
+    mf.directions = {at::randn({d}) * 0.5, at::randn({d}) * 0.5};
+    model_ = path("tiny.glow");
+    save_model(model_.toStdString(), mf);
+    photo_ = make_photo(dir_.path());
+    QVERIFY2(!photo_.isEmpty(), "no generated face was found by the detector (is node installed?)");
+    w_ = std::make_unique<MainWindow>();
+    w_->show();
+    openModelAndPhoto(*w_);
+  }
+
+  void openPhotoFindsTheFaceAndEncodesExactly() {
+    QVERIFY2(w_->lastError().isEmpty(), qPrintable(w_->lastError()));
+    QVERIFY(w_->currentImage().faceFound);
+    QCOMPARE(w_->currentImage().crop.size(), QSize(kSize, kSize));
+    QCOMPARE(w_->view()->original().size(), QSize(kSize, kSize));
+    // With every slider at zero the render is decode(encode(crop)): exactly the crop.
+    QVERIFY(same_pixels(w_->view()->edited(), w_->currentImage().crop));
+    QCOMPARE(w_->attributes()->count(), 2);
+  }
+
+  void draggingRendersLiveAndCoalesces() {
+    auto* slider = w_->attributes()->slider(0);
+    const int before = w_->worker()->renderCount();
+    const int steps_before = w_->undoStack()->count();
+    slider->setSliderDown(true);  // a drag: press, 100 moves, release
+    for (int i = 1; i <= 100; ++i) slider->setValue(i);
+    slider->setSliderDown(false);
+    QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
+    const int renders = w_->worker()->renderCount() - before;
+    QVERIFY2(renders >= 1 && renders < 50, qPrintable(QString("%1 renders for 100 slider changes").arg(renders)));
+    QCOMPARE(w_->attributes()->value(0), 1.5);
+    const QImage expected = direct_render(w_->currentImage().crop, {{"Smiling", 1.5}, {"Blond_Hair", 0.0}});
+    QVERIFY(same_pixels(w_->view()->edited(), expected));
+    QVERIFY(!same_pixels(w_->view()->edited(), w_->currentImage().crop));
+    QCOMPARE(w_->undoStack()->count(), steps_before + 1);  // the whole drag is one undo step
+  }
+
+  void undoAndRedo() {
+    const QImage edited = w_->view()->edited();
+    w_->undoStack()->undo();
+    QCOMPARE(w_->attributes()->value(0), 0.0);
+    QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
+    QVERIFY(same_pixels(w_->view()->edited(), w_->currentImage().crop));
+    w_->undoStack()->redo();
+    QCOMPARE(w_->attributes()->value(0), 1.5);
+    QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
+    QVERIFY(same_pixels(w_->view()->edited(), edited));
+  }
+
+  void exportsAreWrittenAndReadBack() {
+    QVERIFY(w_->saveImage(path("edit.png")));
+    QCOMPARE(read_image(path("edit.png").toStdString(), 3).width, kSize);
+    QVERIFY(w_->saveImage(path("edit4.jpg"), 4));
+    QCOMPARE(read_image(path("edit4.jpg").toStdString(), 3).width, 4 * kSize);
+
+    QSignalSpy exported(w_.get(), &MainWindow::exported);
+    w_->exportPasted(path("pasted.png"));
+    QVERIFY(exported.wait(30000));
+    const auto pasted = read_image(path("pasted.png").toStdString(), 3);
+    QCOMPARE(pasted.width, 420);
+    QCOMPARE(pasted.height, 360);
+    QVERIFY(pasted.bytes != read_image(photo_.toStdString(), 3).bytes);  // the edit went in
+
+    w_->exportAnimation(path("sweep.gif"), "Smiling", 8, 10);
+    QVERIFY(exported.wait(30000));
+    auto gif = read_animation_info(path("sweep.gif").toStdString());
+    QCOMPARE(gif.frames, 8);
+    QCOMPARE(gif.width, kSize);
+    w_->exportAnimation(path("sweep.mp4"), "Blond_Hair", 6, 10);
+    QVERIFY(exported.wait(30000));
+    QCOMPARE(read_animation_info(path("sweep.mp4").toStdString()).frames, 6);
+  }
+
+  void recipeReproducesThePixels() {
+    w_->attributes()->setValue(1, -0.5);
+    QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
+    const QImage shown = w_->view()->edited();
+    QVERIFY(w_->saveRecipe(path("edit.json")));
+    MainWindow other;
+    QSignalSpy image(&other, &MainWindow::imageReady);
+    QVERIFY(other.openRecipe(path("edit.json")));
+    QVERIFY(image.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(other.shownGeneration() == other.requestedGeneration() && other.shownGeneration() > 0, 30000);
+    QCOMPARE(other.attributes()->value(1), -0.5);
+    QVERIFY(same_pixels(other.view()->edited(), shown));
+  }
+
+  void samplingIsReproducible() {
+    QSignalSpy shown(w_.get(), &MainWindow::samplesShown);
+    w_->setSampleSettings(0.7, 42, 4);
+    w_->sample();
+    QVERIFY(shown.wait(30000));
+    const auto first = w_->sampleImages();
+    w_->sample();
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(first.size(), 4);
+    for (int i = 0; i < 4; ++i) QVERIFY(same_pixels(first[i], w_->sampleImages()[i]));
+    QSignalSpy image(w_.get(), &MainWindow::imageReady);
+    w_->useSample(2);
+    QVERIFY(image.wait(30000));
+    QVERIFY(same_pixels(w_->currentImage().crop, first[2]));
+  }
+
+  void badInputLeavesTheAppUsable() {
+    QSignalSpy errors(w_.get(), &MainWindow::errorShown);
+    QFile bad(path("corrupt.jpg"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("\xff\xd8\xff garbage");
+    bad.close();
+    w_->openPhoto(path("corrupt.jpg"));
+    QVERIFY(errors.wait(30000));
+    QVERIFY(w_->lastError().contains("corrupt.jpg"));
+
+    const auto bytes = read_file(model_.toStdString(), 1 << 30);
+    write_file_atomic(path("truncated.glow").toStdString(), bytes.substr(0, bytes.size() / 2));
+    w_->openModel(path("truncated.glow"));
+    QVERIFY(errors.wait(30000));
+    QVERIFY(w_->lastError().contains("truncated.glow"));
+
+    QVERIFY(!w_->saveImage(path("no/such/dir/x.png")));
+    QVERIFY(w_->lastError().contains("no/such/dir/x.png"));
+
+    // Still usable: the old model stays loaded and a good photo opens and renders.
+    QSignalSpy image(w_.get(), &MainWindow::imageReady);
+    w_->openPhoto(photo_);
+    QVERIFY(image.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
+  }
+
+ private:
+  static at::Tensor to_model_input_for_test(const std::vector<Image>& images);
+};
+
+#include "data/pixels.h"
+at::Tensor TestApp::to_model_input_for_test(const std::vector<Image>& images) {
+  return to_model_input(images_to_uint8(images), 8, at::kFloat, 1);
+}
+
+QTEST_MAIN(TestApp)
+#include "test_app.moc"

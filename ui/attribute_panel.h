@@ -1,0 +1,64 @@
+// AttributePanel: one slider (with a number box and a reset button) per attribute direction,
+// "Reset all", and the detail control that picks which latent levels an edit touches.
+#pragma once
+
+#include <QWidget>
+
+#include <string>
+#include <vector>
+
+#include "glowlab.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QSlider;
+class QVBoxLayout;
+
+class AttributePanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit AttributePanel(QWidget* parent = nullptr);
+
+  void setAttributes(const std::vector<glowlab::Attribute>& attributes, int levels);
+  int count() const { return static_cast<int>(rows_.size()); }
+  double value(int index) const;
+  // Sets a value without recording an undo step (undo/redo and recipes use this).
+  void setValue(int index, double value);
+  std::vector<double> values() const;
+  std::vector<std::pair<std::string, double>> alphas() const;
+  int finestLevel() const;
+  void setFinestLevel(int level);
+  const glowlab::Attribute& attribute(int index) const { return rows_[static_cast<size_t>(index)].attribute; }
+  int indexOf(const std::string& name) const;
+  QSlider* slider(int index) const { return rows_[static_cast<size_t>(index)].slider; }
+
+ Q_SIGNALS:
+  // A user edit: index, old value, new value, and a drag id (equal ids merge into one undo step).
+  void edited(int index, double before, double after, int dragId);
+  void resetAllRequested();
+  void detailEdited(int before, int after);
+  // Any value change (user, undo or recipe): time to render.
+  void changed();
+
+ private:
+  struct Row {
+    glowlab::Attribute attribute;
+    QSlider* slider = nullptr;
+    QDoubleSpinBox* box = nullptr;
+    double value = 0;
+  };
+  static constexpr int kSteps = 100;  // slider ticks per side
+  int toTicks(const Row& row, double value) const;
+  double fromTicks(const Row& row, int ticks) const;
+  void userSet(int index, double value);
+
+  std::vector<Row> rows_;
+  QVBoxLayout* list_ = nullptr;
+  QComboBox* detail_ = nullptr;
+  int levels_ = 1;
+  int detailBefore_ = 0;
+  int dragId_ = 0;
+  bool dragging_ = false;
+  bool quiet_ = false;
+};

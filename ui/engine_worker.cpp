@@ -1,0 +1,248 @@
+#include "engine_worker.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+
+#include <sstream>
+
+#include "qt_image.h"
+
+using namespace glowlab;
+
+EngineWorker::EngineWorker(QObject* parent) : QThread(parent) {
+  qRegisterMetaType<ModelSummary>();
+  qRegisterMetaType<ImageSummary>();
+  qRegisterMetaType<QList<QImage>>();
+  start();
+}
+
+EngineWorker::~EngineWorker() {
+  {
+    QMutexLocker lock(&mutex_);
+    abort_ = true;
+    cancel_ = true;
+    wake_.wakeOne();
+  }
+  wait();
+}
+
+void EngineWorker::post(std::function<void()> job) {
+  QMutexLocker lock(&mutex_);
+  jobs_.push_back(std::move(job));
+  wake_.wakeOne();
+}
+
+void EngineWorker::render(const EditState& state, quint64 generation) {
+  QMutexLocker lock(&mutex_);
+  pendingRender_ = std::make_pair(state, generation);  // replaces any render still waiting
+  wake_.wakeOne();
+}
+
+void EngineWorker::run() {
+  while (!abort_) {
+    std::function<void()> job;
+    std::optional<std::pair<EditState, quint64>> request;
+    {
+      QMutexLocker lock(&mutex_);
+      while (!abort_ && jobs_.empty() && !pendingRender_) wake_.wait(&mutex_);
+      if (abort_) return;
+      if (!jobs_.empty()) {
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      } else {
+        request = std::move(pendingRender_);
+        pendingRender_.reset();
+      }
+    }
+    try {
+      if (job) {
+        cancel_ = false;
+        job();
+      } else if (request && model_ && !latent_.empty()) {
+        QElapsedTimer timer;
+        timer.start();
+        const QImage image = toQImage(model_->decode(latentFor(request->first)));
+        ++renders_;
+        Q_EMIT rendered(image, request->second, timer.nsecsElapsed() / 1e6);
+      }
+    } catch (const std::exception& e) {
+      Q_EMIT failed(QString::fromUtf8(e.what()));
+    }
+  }
+}
+
+glowlab::Model& EngineWorker::model() {
+  if (!model_) throw Error(ErrorKind::InvalidArgument, "no model is loaded");
+  return *model_;
+}
+
+std::vector<float> EngineWorker::latentFor(const EditState& state) const {
+  std::vector<float> base = latent_;
+  if (state.interpolating && !second_.empty()) base = interpolate(latent_, second_, state.t, state.spherical);
+  std::vector<std::pair<std::string, double>> active;
+  for (const auto& a : state.alphas) {
+    if (a.second != 0.0) active.push_back(a);
+  }
+  return active.empty() ? base : model_->edit(base, active, state.finest_level);
+}
+
+void EngineWorker::loadModel(const QString& path, const QString& device) {
+  post([this, path, device] {
+    const std::string dev = resolve_device(device.toStdString(), /*fallback_to_cpu=*/true);
+    Model m = Model::load(path.toStdString(), dev);
+    ModelSummary s;
+    s.path = path;
+    s.name = QFileInfo(path).completeBaseName();
+    s.device = QString::fromStdString(m.device());
+    s.imageSize = m.config().image_size;
+    s.levels = m.config().levels;
+    s.attributes = m.attributes();
+    std::ostringstream card;
+    const auto& c = m.config();
+    card << "File: " << path.toStdString() << "\nImage: " << c.image_size << "x" << c.image_size << "x" << c.channels
+         << ", " << c.n_bits << "-bit\nFlow: L=" << c.levels << ", K=" << c.steps << ", width " << c.width << ", "
+         << to_string(c.coupling) << " coupling, " << to_string(c.permutation) << " 1x1 convolution\nParameters: "
+         << m.parameter_count() << "\nAttributes (" << m.attributes().size() << "):";
+    for (const auto& a : m.attributes()) {
+      card << "\n  " << display_name(a.name) << "  (+" << a.positives << " / -" << a.negatives << ", range " << a.range_min
+           << " .. " << a.range_max << ")";
+    }
+    card << "\nProvenance: " << m.provenance_json();
+    s.card = QString::fromStdString(card.str());
+    model_ = std::move(m);
+    latent_.clear();
+    second_.clear();
+    sampleLatents_.clear();
+    Q_EMIT modelLoaded(s);
+  });
+}
+
+void EngineWorker::setCurrent(const Image& crop, ImageSummary summary) {
+  latent_ = model().encode(crop);
+  summary.crop = toQImage(crop);
+  summary.bitsPerDim = model().bits_per_dim({crop}, 0);
+  Q_EMIT imageReady(summary);
+}
+
+void EngineWorker::openPhoto(const QString& path, bool centreFallback) {
+  post([this, path, centreFallback] {
+    const int size = model().config().image_size;
+    photo_ = read_image(path.toStdString(), model().config().channels);
+    crop_ = align_face(photo_, size, centreFallback, path.toStdString());
+    ImageSummary s;
+    s.original = toQImage(photo_);
+    s.faceFound = crop_.face_found;
+    s.transform = crop_.transform;
+    s.source = path;
+    if (!crop_.face_found) s.message = tr("No face found in %1: a centre crop is used.").arg(QFileInfo(path).fileName());
+    setCurrent(crop_.crop, s);
+  });
+}
+
+void EngineWorker::openPhotoWithTransform(const QString& path, const std::array<double, 6>& transform) {
+  post([this, path, transform] {
+    photo_ = read_image(path.toStdString(), model().config().channels);
+    crop_ = crop_with_transform(photo_, model().config().image_size, transform);
+    ImageSummary s;
+    s.original = toQImage(photo_);
+    s.transform = transform;
+    s.source = path;
+    setCurrent(crop_.crop, s);
+  });
+}
+
+void EngineWorker::openImage(const QImage& image, const QString& label) {
+  const Image copy = fromQImage(image);
+  post([this, copy, label] {
+    photo_ = copy;
+    crop_ = align_face(photo_, model().config().image_size, /*centre_fallback=*/true, label.toStdString());
+    ImageSummary s;
+    s.original = toQImage(photo_);
+    s.faceFound = crop_.face_found;
+    s.transform = crop_.transform;
+    s.source = label;
+    if (!crop_.face_found) s.message = tr("No face found in the %1 image: a centre crop is used.").arg(label);
+    setCurrent(crop_.crop, s);
+  });
+}
+
+void EngineWorker::sample(int n, double temperature, quint64 seed) {
+  post([this, n, temperature, seed] {
+    sampleLatents_ = model().sample_latents(n, temperature, seed);
+    QList<QImage> images;
+    for (size_t i = 0; i < sampleLatents_.size(); ++i) {
+      if (cancel_) break;
+      images << toQImage(model().decode(sampleLatents_[i]));
+      Q_EMIT progress(tr("Sampling"), static_cast<double>(i + 1) / sampleLatents_.size());
+    }
+    Q_EMIT samplesReady(images);
+  });
+}
+
+void EngineWorker::useSample(int index, bool asSecond) {
+  post([this, index, asSecond] {
+    if (index < 0 || index >= static_cast<int>(sampleLatents_.size())) throw Error(ErrorKind::InvalidArgument, "no such sample");
+    if (asSecond) {
+      second_ = sampleLatents_[static_cast<size_t>(index)];
+      Q_EMIT secondReady(toQImage(model().decode(second_)));
+      return;
+    }
+    latent_ = sampleLatents_[static_cast<size_t>(index)];
+    photo_ = Image{};
+    ImageSummary s;
+    s.crop = toQImage(model().decode(latent_));
+    s.bitsPerDim = model().bits_per_dim({fromQImage(s.crop)}, 0);
+    s.source = "sample";
+    Q_EMIT imageReady(s);
+  });
+}
+
+void EngineWorker::setSecondPhoto(const QString& path) {
+  post([this, path] {
+    const Image photo = read_image(path.toStdString(), model().config().channels);
+    const auto fc = align_face(photo, model().config().image_size, true, path.toStdString());
+    second_ = model().encode(fc.crop);
+    Q_EMIT secondReady(toQImage(fc.crop));
+  });
+}
+
+void EngineWorker::exportPasted(const QString& path, const EditState& state) {
+  post([this, path, state] {
+    if (photo_.empty()) throw Error(ErrorKind::InvalidArgument, "the current image is a sample: there is no photo to paste it into");
+    const Image edited = model().decode(latentFor(state));
+    write_image(path.toStdString(), paste_back(photo_, edited, crop_));
+    Q_EMIT exported(path);
+  });
+}
+
+void EngineWorker::exportAnimation(const QString& path, const EditState& state, const QString& sweepAttribute, int frames,
+                                   double fps) {
+  post([this, path, state, sweepAttribute, frames, fps] {
+    std::vector<Image> images;
+    const auto& attrs = model().attributes();
+    for (int i = 0; i < frames; ++i) {
+      if (cancel_) throw Error(ErrorKind::Cancelled, "export cancelled");
+      const double f = frames > 1 ? static_cast<double>(i) / (frames - 1) : 0.0;
+      EditState s = state;
+      if (sweepAttribute.isEmpty()) {
+        s.interpolating = true;
+        s.t = f;
+      } else {
+        const std::string name = sweepAttribute.toStdString();
+        auto it = std::find_if(attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == name; });
+        if (it == attrs.end()) throw Error(ErrorKind::InvalidArgument, "no attribute " + name);
+        const double v = it->range_min + f * (it->range_max - it->range_min);
+        bool found = false;
+        for (auto& a : s.alphas) {
+          if (a.first == name) { a.second = v; found = true; }
+        }
+        if (!found) s.alphas.emplace_back(name, v);
+      }
+      images.push_back(model().decode(latentFor(s)));
+      Q_EMIT progress(tr("Exporting"), static_cast<double>(i + 1) / frames);
+    }
+    if (path.endsWith(".gif", Qt::CaseInsensitive)) write_gif(path.toStdString(), images, fps);
+    else write_mp4(path.toStdString(), images, fps);
+    Q_EMIT exported(path);
+  });
+}

@@ -1,0 +1,110 @@
+// EngineWorker: the one thread that owns the Glow model. Requests return at once; renders go
+// through a single-slot mailbox (the newest replaces any waiting one); results come as signals.
+// The pattern of Qt's Mandelbrot example, with atomic flags.
+#pragma once
+
+#include <QImage>
+#include <QList>
+#include <QMutex>
+#include <QString>
+#include <QThread>
+#include <QWaitCondition>
+
+#include <array>
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "glowlab.h"
+
+// Everything a render depends on besides the current image.
+struct EditState {
+  std::vector<std::pair<std::string, double>> alphas;  // attribute name -> slider value
+  int finest_level = 0;      // edits touch levels finest_level..L-1
+  bool interpolating = false;
+  double t = 0.0;            // blend towards the second image
+  bool spherical = true;
+};
+
+struct ModelSummary {
+  QString path, name, device, card;  // card: config, attributes and provenance as text
+  int imageSize = 0, levels = 0;
+  std::vector<glowlab::Attribute> attributes;
+};
+
+struct ImageSummary {
+  QImage original;  // the photo as opened (empty for samples)
+  QImage crop;      // the model-sized image that was encoded
+  bool faceFound = true;
+  double bitsPerDim = 0;
+  QString message;  // e.g. "no face found: centre crop used"
+  std::array<double, 6> transform{};
+  QString source;   // file path, "clipboard" or "sample"
+};
+
+class EngineWorker : public QThread {
+  Q_OBJECT
+
+ public:
+  explicit EngineWorker(QObject* parent = nullptr);
+  ~EngineWorker() override;
+
+  void loadModel(const QString& path, const QString& device);
+  // Decodes, finds and aligns the face (or centre-crops), encodes exactly; imageReady follows.
+  void openPhoto(const QString& path, bool centreFallback = true);
+  void openImage(const QImage& image, const QString& label);
+  // Re-applies a saved crop (recipes).
+  void openPhotoWithTransform(const QString& path, const std::array<double, 6>& transform);
+  void render(const EditState& state, quint64 generation);
+  void sample(int n, double temperature, quint64 seed);
+  // Makes sample i of the last sample() call the current image (or the second, for interpolation).
+  void useSample(int index, bool asSecond = false);
+  void setSecondPhoto(const QString& path);
+  // Exports (run on this thread; exported or failed follows).
+  void exportPasted(const QString& path, const EditState& state);
+  void exportAnimation(const QString& path, const EditState& state, const QString& sweepAttribute, int frames, double fps);
+  void cancel() { cancel_ = true; }
+
+  int renderCount() const { return renders_.load(); }
+
+ Q_SIGNALS:
+  void modelLoaded(const ModelSummary& summary);
+  void imageReady(const ImageSummary& summary);
+  void secondReady(const QImage& image);
+  void rendered(const QImage& image, quint64 generation, double milliseconds);
+  void samplesReady(const QList<QImage>& images);
+  void progress(const QString& what, double fraction);
+  void exported(const QString& path);
+  void failed(const QString& message);
+
+ protected:
+  void run() override;
+
+ private:
+  void post(std::function<void()> job);
+  void setCurrent(const glowlab::Image& crop, ImageSummary summary);
+  std::vector<float> latentFor(const EditState& state) const;
+  glowlab::Model& model();
+
+  QMutex mutex_;
+  QWaitCondition wake_;
+  std::deque<std::function<void()>> jobs_;
+  std::optional<std::pair<EditState, quint64>> pendingRender_;
+  std::atomic<bool> abort_{false};
+  std::atomic<bool> cancel_{false};
+  std::atomic<int> renders_{0};
+
+  // Owned by the worker thread only.
+  std::optional<glowlab::Model> model_;
+  glowlab::Image photo_;
+  glowlab::FaceCrop crop_;
+  std::vector<float> latent_, second_;
+  std::vector<std::vector<float>> sampleLatents_;
+};
+
+Q_DECLARE_METATYPE(ModelSummary)
+Q_DECLARE_METATYPE(ImageSummary)

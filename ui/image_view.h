@@ -1,0 +1,37 @@
+// ImageView: the original and the edited face, side by side or as a before/after split whose
+// divider the user drags.
+#pragma once
+
+#include <QImage>
+#include <QWidget>
+
+class ImageView : public QWidget {
+  Q_OBJECT
+
+ public:
+  enum class Mode { SideBySide, Split };
+  explicit ImageView(QWidget* parent = nullptr);
+
+  void setOriginal(const QImage& image);
+  void setEdited(const QImage& image);
+  void setMode(Mode mode);
+  Mode mode() const { return mode_; }
+  const QImage& edited() const { return edited_; }
+  const QImage& original() const { return original_; }
+  double split() const { return split_; }
+
+  QSize sizeHint() const override { return {640, 360}; }
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+
+ private:
+  QRect targetRect(const QRect& area) const;
+  void moveSplit(int x);
+
+  QImage original_, edited_;
+  Mode mode_ = Mode::SideBySide;
+  double split_ = 0.5;
+};

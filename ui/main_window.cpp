@@ -1,0 +1,309 @@
+#include "main_window.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QRandomGenerator>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "attribute_panel.h"
+#include "image_view.h"
+#include "undo_commands.h"
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle(tr("GlowLab"));
+  setAcceptDrops(true);
+  undo_ = new QUndoStack(this);
+  worker_ = new EngineWorker(this);
+  view_ = new ImageView;
+  setCentralWidget(view_);
+  attributes_ = new AttributePanel;
+  buildDocks();
+  buildMenus();
+
+  modelLabel_ = new QLabel(tr("No model"));
+  renderLabel_ = new QLabel;
+  bpdLabel_ = new QLabel;
+  progress_ = new QProgressBar;
+  progress_->setRange(0, 1000);
+  progress_->setMaximumWidth(160);
+  progress_->hide();
+  cancel_ = new QToolButton;
+  cancel_->setText(tr("Cancel"));
+  cancel_->hide();
+  statusBar()->addPermanentWidget(bpdLabel_);
+  statusBar()->addPermanentWidget(renderLabel_);
+  statusBar()->addPermanentWidget(modelLabel_);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->addPermanentWidget(cancel_);
+
+  connect(worker_, &EngineWorker::modelLoaded, this, &MainWindow::onModelLoaded);
+  connect(worker_, &EngineWorker::imageReady, this, &MainWindow::onImageReady);
+  connect(worker_, &EngineWorker::rendered, this, &MainWindow::onRendered);
+  connect(worker_, &EngineWorker::failed, this, &MainWindow::showError);
+  connect(worker_, &EngineWorker::samplesReady, this, [this](const QList<QImage>& images) {
+    samples_ = images;
+    sampleList_->clear();
+    for (int i = 0; i < images.size(); ++i) {
+      auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(images[i])), QString());
+      item->setToolTip(tr("Sample %1: click to edit it").arg(i + 1));
+      sampleList_->addItem(item);
+    }
+    progress_->hide();
+    cancel_->hide();
+    Q_EMIT samplesShown();
+  });
+  connect(worker_, &EngineWorker::secondReady, this, [this](const QImage& image) {
+    haveSecond_ = true;
+    secondThumb_->setPixmap(QPixmap::fromImage(image).scaled(64, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    interpSlider_->setEnabled(true);
+    playButton_->setEnabled(true);
+    requestRender();
+  });
+  connect(worker_, &EngineWorker::progress, this, [this](const QString& what, double f) {
+    progress_->show();
+    cancel_->show();
+    progress_->setFormat(what + " %p%");
+    progress_->setValue(static_cast<int>(f * 1000));
+    if (f >= 1.0) {
+      progress_->hide();
+      cancel_->hide();
+    }
+  });
+  connect(worker_, &EngineWorker::exported, this, [this](const QString& path) {
+    progress_->hide();
+    cancel_->hide();
+    statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+    Q_EMIT exported(path);
+  });
+  connect(cancel_, &QToolButton::clicked, worker_, &EngineWorker::cancel);
+  connect(attributes_, &AttributePanel::changed, this, &MainWindow::requestRender);
+  connect(attributes_, &AttributePanel::edited, this, [this](int index, double before, double after, int dragId) {
+    undo_->push(new SliderCommand(attributes_, index, before, after, dragId));
+  });
+  connect(attributes_, &AttributePanel::detailEdited, this,
+          [this](int before, int after) { undo_->push(new DetailCommand(attributes_, before, after)); });
+  connect(attributes_, &AttributePanel::resetAllRequested, this, [this] {
+    const auto values = attributes_->values();
+    if (std::any_of(values.begin(), values.end(), [](double v) { return v != 0.0; })) {
+      undo_->push(new ResetAllCommand(attributes_, values));
+    }
+  });
+
+  QSettings settings;
+  restoreGeometry(settings.value("window/geometry").toByteArray());
+  restoreState(settings.value("window/state").toByteArray());
+  if (settings.value("view/split", false).toBool()) view_->setMode(ImageView::Mode::Split);
+  updateRecentMenu();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildDocks() {
+  auto* attrDock = new QDockWidget(tr("Attributes"), this);
+  attrDock->setObjectName("attributes");
+  attrDock->setWidget(attributes_);
+  addDockWidget(Qt::RightDockWidgetArea, attrDock);
+
+  auto* sampleWidget = new QWidget;
+  auto* sv = new QVBoxLayout(sampleWidget);
+  auto* form = new QFormLayout;
+  temperature_ = new QDoubleSpinBox;
+  temperature_->setRange(0.0, 1.2);
+  temperature_->setSingleStep(0.05);
+  temperature_->setValue(0.7);
+  auto* tSlider = new QSlider(Qt::Horizontal);
+  tSlider->setRange(0, 120);
+  tSlider->setValue(70);
+  connect(tSlider, &QSlider::valueChanged, temperature_, [this](int v) { temperature_->setValue(v / 100.0); });
+  connect(temperature_, &QDoubleSpinBox::valueChanged, tSlider, [tSlider](double v) {
+    const QSignalBlocker b(tSlider);
+    tSlider->setValue(static_cast<int>(std::lround(v * 100)));
+  });
+  auto* tRow = new QHBoxLayout;
+  tRow->addWidget(tSlider, 1);
+  tRow->addWidget(temperature_);
+  form->addRow(tr("&Temperature:"), tRow);
+  seed_ = new QSpinBox;
+  seed_->setRange(0, 999999999);
+  auto* newSeed = new QPushButton(tr("&New seed"));
+  auto* seedRow = new QHBoxLayout;
+  seedRow->addWidget(seed_, 1);
+  seedRow->addWidget(newSeed);
+  form->addRow(tr("S&eed:"), seedRow);
+  sampleCount_ = new QSpinBox;
+  sampleCount_->setRange(1, 64);
+  sampleCount_->setValue(12);
+  form->addRow(tr("Co&unt:"), sampleCount_);
+  sv->addLayout(form);
+  auto* sampleButton = new QPushButton(tr("&Sample"));
+  sv->addWidget(sampleButton);
+  sampleList_ = new QListWidget;
+  sampleList_->setViewMode(QListView::IconMode);
+  sampleList_->setIconSize(QSize(72, 72));
+  sampleList_->setResizeMode(QListView::Adjust);
+  sampleList_->setMovement(QListView::Static);
+  sampleList_->setAccessibleName(tr("Samples"));
+  sv->addWidget(sampleList_, 1);
+  connect(newSeed, &QPushButton::clicked, this, [this] { seed_->setValue(static_cast<int>(QRandomGenerator::global()->bounded(1000000000))); });
+  connect(sampleButton, &QPushButton::clicked, this, &MainWindow::sample);
+  connect(sampleList_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { useSample(sampleList_->row(item)); });
+  connect(sampleList_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) { useSample(sampleList_->row(item)); });
+  auto* sampleDock = new QDockWidget(tr("Samples"), this);
+  sampleDock->setObjectName("samples");
+  sampleDock->setWidget(sampleWidget);
+  addDockWidget(Qt::LeftDockWidgetArea, sampleDock);
+
+  auto* interp = new QWidget;
+  auto* iv = new QVBoxLayout(interp);
+  auto* pickRow = new QHBoxLayout;
+  auto* pickPhoto = new QPushButton(tr("Second &photo…"));
+  auto* pickSample = new QPushButton(tr("Selected sample as second"));
+  secondThumb_ = new QLabel;
+  secondThumb_->setFixedSize(64, 64);
+  pickRow->addWidget(secondThumb_);
+  pickRow->addWidget(pickPhoto);
+  pickRow->addWidget(pickSample);
+  iv->addLayout(pickRow);
+  auto* blendRow = new QHBoxLayout;
+  interpSlider_ = new QSlider(Qt::Horizontal);
+  interpSlider_->setRange(0, 100);
+  interpSlider_->setEnabled(false);
+  interpSlider_->setAccessibleName(tr("Blend towards the second image"));
+  interpMode_ = new QComboBox;
+  interpMode_->addItems({tr("Spherical"), tr("Linear")});
+  playButton_ = new QPushButton(tr("Play"));
+  playButton_->setCheckable(true);
+  playButton_->setEnabled(false);
+  blendRow->addWidget(interpSlider_, 1);
+  blendRow->addWidget(interpMode_);
+  blendRow->addWidget(playButton_);
+  iv->addLayout(blendRow);
+  playTimer_ = new QTimer(this);
+  playTimer_->setInterval(80);
+  connect(playTimer_, &QTimer::timeout, this, [this] {
+    static int dir = 1;
+    int v = interpSlider_->value() + 4 * dir;
+    if (v >= 100 || v <= 0) dir = -dir;
+    interpSlider_->setValue(std::clamp(v, 0, 100));
+  });
+  connect(playButton_, &QPushButton::toggled, this, [this](bool on) { on ? playTimer_->start() : playTimer_->stop(); });
+  connect(interpSlider_, &QSlider::valueChanged, this, &MainWindow::requestRender);
+  connect(interpMode_, &QComboBox::currentIndexChanged, this, &MainWindow::requestRender);
+  connect(pickPhoto, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Second image"), QSettings().value("paths/photos").toString(),
+                                                      tr("Images (*.png *.jpg *.jpeg *.webp *.bmp)"));
+    if (!path.isEmpty()) setSecondPhoto(path);
+  });
+  connect(pickSample, &QPushButton::clicked, this, [this] {
+    if (sampleList_->currentRow() >= 0) worker_->useSample(sampleList_->currentRow(), /*asSecond=*/true);
+  });
+  auto* interpDock = new QDockWidget(tr("Interpolation"), this);
+  interpDock->setObjectName("interpolation");
+  interpDock->setWidget(interp);
+  addDockWidget(Qt::BottomDockWidgetArea, interpDock);
+}
+
+EditState MainWindow::editState() const {
+  EditState s;
+  s.alphas = attributes_->alphas();
+  s.finest_level = attributes_->finestLevel();
+  s.interpolating = haveSecond_ && interpSlider_->value() > 0;
+  s.t = interpSlider_->value() / 100.0;
+  s.spherical = interpMode_->currentIndex() == 0;
+  return s;
+}
+
+void MainWindow::requestRender() {
+  if (!haveImage_) return;
+  worker_->render(editState(), ++requested_);
+}
+
+void MainWindow::onRendered(const QImage& image, quint64 generation, double ms) {
+  if (generation <= shown_) return;  // a newer render is already on screen
+  shown_ = generation;
+  view_->setEdited(image);
+  renderLabel_->setText(tr("render %1 ms").arg(ms, 0, 'f', 1));
+  Q_EMIT renderShown(generation);
+}
+
+void MainWindow::onModelLoaded(const ModelSummary& summary) {
+  model_ = summary;
+  attributes_->setAttributes(summary.attributes, summary.levels);
+  undo_->clear();
+  haveImage_ = false;
+  haveSecond_ = false;
+  samples_.clear();
+  sampleList_->clear();
+  view_->setOriginal({});
+  view_->setEdited({});
+  modelLabel_->setText(tr("%1 · %2 px · %3").arg(summary.name).arg(summary.imageSize).arg(summary.device.toUpper()));
+  setWindowTitle(tr("GlowLab — %1").arg(summary.name));
+  statusBar()->showMessage(summary.attributes.empty() ? tr("This model has no attribute directions: sampling and interpolation work")
+                                                      : tr("Model loaded: %1 attributes").arg(summary.attributes.size()),
+                           5000);
+  Q_EMIT modelReady();
+}
+
+void MainWindow::onImageReady(const ImageSummary& summary) {
+  image_ = summary;
+  haveImage_ = true;
+  view_->setOriginal(summary.crop);
+  view_->setEdited(summary.crop);
+  bpdLabel_->setText(tr("%1 bits/dim").arg(summary.bitsPerDim, 0, 'f', 3));
+  bpdLabel_->setToolTip(tr("How typical the image looks to the model: lower is more typical"));
+  if (!summary.message.isEmpty()) statusBar()->showMessage(summary.message, 8000);
+  requestRender();
+  Q_EMIT imageReady();
+}
+
+void MainWindow::showError(const QString& message) {
+  lastError_ = message;
+  progress_->hide();
+  cancel_->hide();
+  statusBar()->showMessage(message, 10000);
+  auto* box = new QMessageBox(QMessageBox::Warning, tr("GlowLab"), message, QMessageBox::Ok, this);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();  // not modal-blocking: the window stays usable
+  Q_EMIT errorShown(message);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  settings.setValue("view/split", view_->mode() == ImageView::Mode::Split);
+  event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls() || event->mimeData()->hasImage()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const auto* mime = event->mimeData();
+  if (mime->hasUrls() && mime->urls().first().isLocalFile()) {
+    const QString path = mime->urls().first().toLocalFile();
+    path.endsWith(".glow", Qt::CaseInsensitive) ? openModel(path) : openPhoto(path);
+  } else if (mime->hasImage()) {
+    openImage(qvariant_cast<QImage>(mime->imageData()), tr("dropped"));
+  }
+}

@@ -1,0 +1,126 @@
+// MainWindow: the GlowLab window. The view, the attribute sliders, samples, interpolation,
+// undo, exports and recipes; all engine work goes through the EngineWorker thread.
+#pragma once
+
+#include <QMainWindow>
+#include <QUndoStack>
+
+#include "engine_worker.h"
+
+class AttributePanel;
+class ImageView;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QListWidget;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class QTimer;
+class QToolButton;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Actions, callable without dialogs (menus and tests use them). Results arrive asynchronously.
+  void openModel(const QString& path);
+  void openPhoto(const QString& path);
+  void openImage(const QImage& image, const QString& label);
+  void sample();
+  void useSample(int index);
+  void setSecondPhoto(const QString& path);
+  // Synchronous writes of what is shown; false (and an error shown) on failure.
+  bool saveImage(const QString& path, int scale = 1);
+  bool saveRecipe(const QString& path);
+  bool openRecipe(const QString& path);
+  // Engine-side exports: exported() or errorShown() follows.
+  void exportPasted(const QString& path);
+  // Sweeps `attribute` over its range, or interpolates when it is empty.
+  void exportAnimation(const QString& path, const QString& attribute, int frames = 24, double fps = 12.0);
+
+  EngineWorker* worker() const { return worker_; }
+  ImageView* view() const { return view_; }
+  AttributePanel* attributes() const { return attributes_; }
+  QUndoStack* undoStack() const { return undo_; }
+  QSlider* interpolationSlider() const { return interpSlider_; }
+  quint64 requestedGeneration() const { return requested_; }
+  quint64 shownGeneration() const { return shown_; }
+  QList<QImage> sampleImages() const { return samples_; }
+  QString lastError() const { return lastError_; }
+  const ImageSummary& currentImage() const { return image_; }
+  void setSampleSettings(double temperature, quint64 seed, int count);
+
+ Q_SIGNALS:
+  void modelReady();
+  void imageReady();
+  void renderShown(quint64 generation);
+  void samplesShown();
+  void exported(const QString& path);
+  void errorShown(const QString& message);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void buildMenus();
+  void buildDocks();
+  void requestRender();
+  void showError(const QString& message);
+  void addRecent(const QString& path);
+  void updateRecentMenu();
+  void onModelLoaded(const ModelSummary& summary);
+  void onImageReady(const ImageSummary& summary);
+  void onRendered(const QImage& image, quint64 generation, double ms);
+  EditState editState() const;
+  // Menu handlers with dialogs.
+  void chooseAndOpenPhoto();
+  void chooseAndOpenModel();
+  void chooseAndSaveImage();
+  void chooseAndExportPasted();
+  void chooseAndExportAnimation();
+  void chooseAndSaveRecipe();
+  void chooseAndOpenRecipe();
+  void pasteImage();
+  void showModelInfo();
+  void showPreferences();
+
+  EngineWorker* worker_ = nullptr;
+  ImageView* view_ = nullptr;
+  AttributePanel* attributes_ = nullptr;
+  QUndoStack* undo_ = nullptr;
+  QListWidget* sampleList_ = nullptr;
+  QDoubleSpinBox* temperature_ = nullptr;
+  QSpinBox* seed_ = nullptr;
+  QSpinBox* sampleCount_ = nullptr;
+  QSlider* interpSlider_ = nullptr;
+  QComboBox* interpMode_ = nullptr;
+  QPushButton* playButton_ = nullptr;
+  QLabel* secondThumb_ = nullptr;
+  QTimer* playTimer_ = nullptr;
+  QMenu* recentMenu_ = nullptr;
+  QLabel* modelLabel_ = nullptr;
+  QLabel* renderLabel_ = nullptr;
+  QLabel* bpdLabel_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QToolButton* cancel_ = nullptr;
+
+  ModelSummary model_;
+  ImageSummary image_;
+  bool haveImage_ = false;
+  bool haveSecond_ = false;
+  quint64 requested_ = 0, shown_ = 0;
+  QList<QImage> samples_;
+  double sampledTemperature_ = 0.7;
+  quint64 sampledSeed_ = 0;
+  int sampledCount_ = 0;
+  int currentSample_ = -1;  // index of the sample being edited, -1 for a photo
+  QString lastError_;
+};

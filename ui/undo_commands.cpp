@@ -1,0 +1,40 @@
+#include "undo_commands.h"
+
+#include <QCoreApplication>
+
+#include "attribute_panel.h"
+
+SliderCommand::SliderCommand(AttributePanel* panel, int index, double before, double after, int dragId)
+    : panel_(panel), index_(index), before_(before), after_(after), dragId_(dragId) {
+  setText(QCoreApplication::translate("Undo", "Change %1").arg(QString::fromStdString(glowlab::display_name(panel->attribute(index).name))));
+}
+
+void SliderCommand::undo() { panel_->setValue(index_, before_); }
+void SliderCommand::redo() { panel_->setValue(index_, after_); }
+
+bool SliderCommand::mergeWith(const QUndoCommand* other) {
+  const auto* o = static_cast<const SliderCommand*>(other);
+  if (o->index_ != index_ || o->dragId_ != dragId_) return false;
+  after_ = o->after_;
+  return true;
+}
+
+ResetAllCommand::ResetAllCommand(AttributePanel* panel, std::vector<double> before)
+    : panel_(panel), before_(std::move(before)) {
+  setText(QCoreApplication::translate("Undo", "Reset all"));
+}
+
+void ResetAllCommand::undo() {
+  for (size_t i = 0; i < before_.size(); ++i) panel_->setValue(static_cast<int>(i), before_[i]);
+}
+
+void ResetAllCommand::redo() {
+  for (size_t i = 0; i < before_.size(); ++i) panel_->setValue(static_cast<int>(i), 0.0);
+}
+
+DetailCommand::DetailCommand(AttributePanel* panel, int before, int after) : panel_(panel), before_(before), after_(after) {
+  setText(QCoreApplication::translate("Undo", "Change detail"));
+}
+
+void DetailCommand::undo() { panel_->setFinestLevel(before_); }
+void DetailCommand::redo() { panel_->setFinestLevel(after_); }
