@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/image.h"
 #include "flow/config.h"
+#include "judge/judge.h"
 #include "train/train_options.h"
 #include "vision/animation.h"
 #include "vision/face_align.h"

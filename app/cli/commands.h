@@ -24,5 +24,6 @@ void add_eval(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_train(CLI::App& app);
 void add_attributes(CLI::App& app);
+void add_judge(CLI::App& app);
 
 }  // namespace glowlab::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add_bench(app);
   add_train(app);
   add_attributes(app);
+  add_judge(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,103 @@
+// glowlab-cli judge-train, judge-edits and quantize: measuring models the same way every time.
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "core/atomic_file.h"
+#include "glowlab.h"
+#include "model_path.h"
+
+namespace glowlab::cli {
+
+void add_judge(CLI::App& app) {
+  auto* tr = app.add_subcommand("judge-train", "Train the attribute judge (a small CNN on pixels) on a labelled face set");
+  auto t = std::make_shared<JudgeTrainOptions>();
+  tr->add_option("data", t->data, "CelebA-layout folder (partition 0 trains, 2 is held out)")->required();
+  tr->add_option("-o,--output", t->output, "Judge file to write")->required();
+  tr->add_option("--epochs", t->epochs, "Epochs")->capture_default_str();
+  tr->add_option("--image-size", t->image_size, "Image side")->capture_default_str();
+  tr->add_option("--seed", t->seed, "Seed")->capture_default_str();
+  tr->callback([t] {
+    init_runtime(g_threads);
+    t->log = [](const std::string& s) { std::cerr << s << "\n"; };
+    const auto acc = train_judge(*t);
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& a : acc) j[a.attribute] = {{"accuracy", a.accuracy}, {"positive_rate", a.positive_rate}};
+    std::cout << j.dump(2) << "\n";
+  });
+
+  auto* ev = app.add_subcommand("judge-edits", "Edit held-out faces along every attribute and score them with the judge (JSON)");
+  auto e = std::make_shared<EditEvalOptions>();
+  auto json_out = std::make_shared<std::string>();
+  ev->add_option("-m,--model", e->model, "Model with attribute directions; default: the bundled model");
+  ev->add_option("--judge", e->judge, "Judge file from judge-train")->required();
+  ev->add_option("data", e->data, "CelebA-layout folder; its held-out partition is used")->required();
+  ev->add_option("--faces", e->faces, "Faces per attribute and direction")->capture_default_str();
+  ev->add_option("--grid", e->grid, "Also write the edit grid (8 faces x each attribute at -1, 0, +1 of its range)");
+  ev->add_option("--json", *json_out, "Also write the scores to this file");
+  ev->add_option("--device", e->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  ev->callback([e, json_out] {
+    init_runtime(g_threads);
+    e->model = model_path_or_default(e->model);
+    e->device = resolve_device(e->device);
+    e->log = [](const std::string& s) { std::cerr << s << "\n"; };
+    const auto scores = evaluate_edits(*e);
+    nlohmann::json j = nlohmann::json::array();
+    int good = 0;
+    for (const auto& s : scores) {
+      j.push_back({{"attribute", s.attribute}, {"add_flip", s.add_flip}, {"remove_flip", s.remove_flip},
+                   {"others_change", s.others_change}, {"eligible_add", s.eligible_add},
+                   {"eligible_remove", s.eligible_remove}, {"range", {s.range_min, s.range_max}}});
+      good += s.add_flip >= 0.8 && s.remove_flip >= 0.8 && s.others_change <= 0.10;
+    }
+    const std::string text = nlohmann::json{{"scores", j}, {"attributes_meeting_target", good}}.dump(2);
+    if (!json_out->empty()) write_file_atomic(*json_out, text + "\n");
+    std::cout << text << "\n";
+  });
+
+  auto* q = app.add_subcommand("quantize", "Write images quantised to n bits (for comparing lossless codecs with a model)");
+  struct Q {
+    std::string in, out;
+    int bits = 5;
+    size_t limit = 0;
+    int partition = -1;
+  };
+  auto qo = std::make_shared<Q>();
+  q->add_option("input", qo->in, "Image folder (or CelebA folder with --partition)")->required();
+  q->add_option("output", qo->out, "Folder to write PNGs into")->required();
+  q->add_option("--n-bits", qo->bits, "Bits per value")->capture_default_str()->check(CLI::Range(1, 8));
+  q->add_option("--partition", qo->partition, "CelebA partition to take (0 train, 2 test; default: all images)");
+  q->add_option("--limit", qo->limit, "At most this many images");
+  q->callback([qo] {
+    init_runtime(g_threads);
+    std::vector<std::string> files;
+    if (qo->partition >= 0) {
+      const auto text = read_file(qo->in + "/list_eval_partition.txt", 1 << 28);
+      std::istringstream in(text);
+      std::string name;
+      int part = 0;
+      while (in >> name >> part) {
+        if (part == qo->partition) files.push_back(qo->in + "/img_align_celeba/" + name);
+      }
+    } else {
+      files = list_images(qo->in);
+    }
+    if (qo->limit && files.size() > qo->limit) files.resize(qo->limit);
+    std::filesystem::create_directories(qo->out);
+    const int shift = 8 - qo->bits, levels = (1 << qo->bits) - 1;
+    for (const auto& f : files) {
+      auto im = read_image(f, 3);
+      for (auto& b : im.bytes) b = static_cast<std::uint8_t>(std::lround((b >> shift) * 255.0 / levels));
+      write_image(qo->out + "/" + std::filesystem::path(f).stem().string() + ".png", im);
+    }
+    std::cout << files.size() << " images written to " << qo->out << "\n";
+  });
+}
+
+}  // namespace glowlab::cli

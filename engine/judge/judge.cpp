@@ -1,0 +1,228 @@
+#include "judge/judge.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/InferenceMode.h>
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+
+#include "bundle/model_file.h"
+#include "bundle/safetensors.h"
+#include "core/error.h"
+#include "data/dataset.h"
+#include "data/pixels.h"
+#include "train/optimizer.h"
+#include "vision/image_io.h"
+
+namespace glowlab {
+namespace {
+
+constexpr const char* kJudgeFormat = "glowlab.judge/1";
+constexpr int64_t kChunk = 32;
+
+// Four stride-2 3x3 convolutions with ReLU, global average pooling, one linear layer.
+class JudgeNet : public torch::nn::Module {
+ public:
+  explicit JudgeNet(int64_t attributes) {
+    const int64_t widths[] = {3, 32, 64, 128, 128};
+    for (int i = 0; i < 4; ++i) {
+      auto w = at::randn({widths[i + 1], widths[i], 3, 3}) * std::sqrt(2.0 / (widths[i] * 9));
+      weights_.push_back(register_parameter("conv" + std::to_string(i) + "_weight", w));
+      biases_.push_back(register_parameter("conv" + std::to_string(i) + "_bias", at::zeros({widths[i + 1]})));
+    }
+    fc_w_ = register_parameter("fc_weight", at::randn({attributes, 128}) * std::sqrt(1.0 / 128));
+    fc_b_ = register_parameter("fc_bias", at::zeros({attributes}));
+  }
+  // uint8 [B, 3, S, S] -> logits [B, A]
+  at::Tensor forward(const at::Tensor& pixels) {
+    auto h = pixels.to(at::kFloat) / 255.0 - 0.5;
+    for (size_t i = 0; i < weights_.size(); ++i) h = at::conv2d(h, weights_[i], biases_[i], /*stride=*/2, /*padding=*/1).relu_();
+    return at::linear(h.mean({2, 3}), fc_w_, fc_b_);
+  }
+
+ private:
+  std::vector<at::Tensor> weights_, biases_;
+  at::Tensor fc_w_, fc_b_;
+};
+
+struct LoadedJudge {
+  std::shared_ptr<JudgeNet> net;
+  std::vector<std::string> attributes;
+};
+
+LoadedJudge load_judge(const std::string& path) {
+  auto c = read_safetensors(path);
+  if (c.metadata["format"] != kJudgeFormat) throw Error(ErrorKind::Format, path + ": not a GlowLab judge");
+  LoadedJudge j;
+  j.attributes = nlohmann::json::parse(c.metadata["attributes"]).get<std::vector<std::string>>();
+  j.net = std::make_shared<JudgeNet>(static_cast<int64_t>(j.attributes.size()));
+  std::map<std::string, at::Tensor> file(c.tensors.begin(), c.tensors.end());
+  at::NoGradGuard g;
+  for (auto& p : j.net->named_parameters()) {
+    auto it = file.find(p.key());
+    if (it == file.end() || !it->second.sizes().equals(p.value().sizes())) {
+      throw Error(ErrorKind::Format, path + ": judge tensor '" + p.key() + "' is missing or has the wrong shape");
+    }
+    p.value().copy_(it->second);
+  }
+  return j;
+}
+
+at::Tensor probabilities(JudgeNet& net, const at::Tensor& pixels) {
+  c10::InferenceMode guard;
+  std::vector<at::Tensor> out;
+  for (int64_t i = 0; i < pixels.size(0); i += kChunk) {
+    out.push_back(at::sigmoid(net.forward(pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i)))));
+  }
+  return at::cat(out);
+}
+
+}  // namespace
+
+std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
+  auto log = [&](const std::string& s) { if (o.log) o.log(s); };
+  DatasetOptions dopt;
+  dopt.kind = "celeba";
+  dopt.image_size = o.image_size;
+  dopt.channels = 3;
+  dopt.cache_dir = o.cache_dir;
+  const Dataset all = load_dataset(o.data, dopt);
+  const Dataset train = all.split(0), test = all.split(2).size() ? all.split(2) : all.split(1);
+  if (train.size() == 0 || test.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": needs training (0) and held-out (2) partitions");
+  const int64_t a = static_cast<int64_t>(all.attribute_names.size());
+  at::manual_seed(o.seed);
+  JudgeNet net(a);
+  FlowOptimizer opt(net.parameters(), "adam");
+  const auto targets = (train.labels > 0).to(at::kFloat);
+  const int64_t n = train.size();
+  int64_t step = 0;
+  for (int e = 0; e < o.epochs; ++e) {
+    auto gen = at::detail::createCPUGenerator(o.seed * 7919 + static_cast<uint64_t>(e));
+    const auto perm = at::randperm(n, gen, at::kLong);
+    double total = 0;
+    int64_t batches = 0;
+    for (int64_t i = 0; i + o.batch <= n; i += o.batch) {
+      const auto idx = perm.narrow(0, i, o.batch);
+      auto x = train.images.index_select(0, idx);
+      // Mirror half the batch: the attributes are symmetric, and it doubles the data.
+      if (step % 2) x = x.flip(3);
+      opt.zero_grad();
+      auto loss = at::binary_cross_entropy_with_logits(net.forward(x), targets.index_select(0, idx));
+      loss.backward();
+      opt.step(o.lr);
+      total += loss.item<double>();
+      ++batches;
+      ++step;
+    }
+    log("judge epoch " + std::to_string(e + 1) + "/" + std::to_string(o.epochs) + ": loss " + std::to_string(total / std::max<int64_t>(1, batches)));
+  }
+  const auto p = probabilities(net, test.images);
+  const auto correct = ((p > 0.5) == (test.labels > 0)).to(at::kDouble).mean(0);
+  const auto rate = (test.labels > 0).to(at::kDouble).mean(0);
+  std::vector<JudgeAccuracy> out;
+  for (int64_t k = 0; k < a; ++k) {
+    out.push_back({all.attribute_names[static_cast<size_t>(k)], correct[k].item<double>(), rate[k].item<double>()});
+  }
+  NamedTensors tensors;
+  for (const auto& t : net.named_parameters()) tensors.emplace_back(t.key(), t.value());
+  write_safetensors(o.output,
+                    {{"format", kJudgeFormat}, {"attributes", nlohmann::json(all.attribute_names).dump()},
+                     {"image_size", std::to_string(o.image_size)}},
+                    tensors);
+  return out;
+}
+
+std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
+  auto log = [&](const std::string& s) { if (o.log) o.log(s); };
+  auto mf = load_model(o.model);
+  auto judge = load_judge(o.judge);
+  Glow& glow = mf.glow;
+  const auto& c = glow->config();
+  DatasetOptions dopt;
+  dopt.kind = "celeba";
+  dopt.image_size = c.image_size;
+  dopt.channels = c.channels;
+  dopt.cache_dir = o.cache_dir;
+  const Dataset all = load_dataset(o.data, dopt);
+  const Dataset test = all.split(2).size() ? all.split(2) : all.split(1);
+  if (test.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out partition");
+  c10::InferenceMode guard;
+  auto decode = [&](const at::Tensor& latents) {
+    std::vector<at::Tensor> out;
+    for (int64_t i = 0; i < latents.size(0); i += kChunk) {
+      out.push_back(to_pixels(glow->decode(glow->unflatten(latents.narrow(0, i, std::min(kChunk, latents.size(0) - i)))), c.n_bits));
+    }
+    return at::cat(out);
+  };
+  auto encode = [&](const at::Tensor& pixels) {
+    std::vector<at::Tensor> out;
+    for (int64_t i = 0; i < pixels.size(0); i += kChunk) {
+      const auto x = to_model_input(pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i)), c.n_bits, at::kFloat, std::nullopt);
+      out.push_back(glow->flatten(glow->encode(x).eps));
+    }
+    return at::cat(out);
+  };
+  auto judge_col = [&](const std::string& name) {
+    auto it = std::find(judge.attributes.begin(), judge.attributes.end(), name);
+    return it == judge.attributes.end() ? -1 : static_cast<int64_t>(it - judge.attributes.begin());
+  };
+  std::vector<EditScore> scores;
+  for (size_t k = 0; k < mf.attributes.size(); ++k) {
+    const auto& attr = mf.attributes[k];
+    const int64_t jk = judge_col(attr.name);
+    const auto data_col = std::find(test.attribute_names.begin(), test.attribute_names.end(), attr.name);
+    if (jk < 0 || data_col == test.attribute_names.end()) {
+      log("skipped " + attr.name + ": not known to the judge or the data");
+      continue;
+    }
+    const int64_t dk = data_col - test.attribute_names.begin();
+    EditScore s;
+    s.attribute = attr.name;
+    s.range_min = attr.range_min;
+    s.range_max = attr.range_max;
+    double others = 0;
+    int others_n = 0;
+    for (int sign : {+1, -1}) {
+      const auto mask = sign > 0 ? test.labels.select(1, dk) < 0 : test.labels.select(1, dk) > 0;
+      auto idx = mask.nonzero().flatten();
+      idx = idx.narrow(0, 0, std::min<int64_t>(o.faces, idx.size(0)));
+      if (idx.size(0) == 0) continue;
+      const auto latents = encode(test.images.index_select(0, idx));
+      const auto before = probabilities(*judge.net, decode(latents));
+      const double alpha = sign > 0 ? attr.range_max : attr.range_min;
+      const auto after = probabilities(*judge.net, decode(latents + alpha * mf.directions[k].unsqueeze(0)));
+      const auto flipped = sign > 0 ? after.select(1, jk) > 0.5 : after.select(1, jk) < 0.5;
+      const double rate = flipped.to(at::kDouble).mean().item<double>();
+      auto other_mask = at::ones({after.size(1)}, at::kBool);
+      other_mask[jk] = false;
+      others += (after - before).abs().index({at::indexing::Slice(), other_mask}).mean().item<double>();
+      ++others_n;
+      if (sign > 0) { s.add_flip = rate; s.eligible_add = static_cast<int>(idx.size(0)); }
+      else { s.remove_flip = rate; s.eligible_remove = static_cast<int>(idx.size(0)); }
+    }
+    s.others_change = others_n ? others / others_n : 0;
+    log(attr.name + ": add " + std::to_string(s.add_flip) + ", remove " + std::to_string(s.remove_flip) + ", others " +
+        std::to_string(s.others_change));
+    scores.push_back(s);
+  }
+  if (!o.grid.empty() && !mf.attributes.empty()) {
+    const int64_t rows = std::min<int64_t>(8, test.size());
+    const auto latents = encode(test.images.narrow(0, 0, rows));
+    std::vector<Image> cells;
+    for (int64_t r = 0; r < rows; ++r) {
+      for (size_t k = 0; k < mf.attributes.size(); ++k) {
+        for (double f : {-1.0, 0.0, 1.0}) {
+          const double alpha = f < 0 ? mf.attributes[k].range_min : f * mf.attributes[k].range_max;
+          const auto px = decode(latents.narrow(0, r, 1) + alpha * mf.directions[k].unsqueeze(0));
+          cells.push_back(uint8_to_image(px[0]));
+        }
+      }
+    }
+    write_image(o.grid, make_grid(cells, static_cast<int>(mf.attributes.size() * 3), 1));
+  }
+  return scores;
+}
+
+}  // namespace glowlab

@@ -1,0 +1,56 @@
+// The attribute judge: a small CNN trained on pixels with the generator's ground-truth labels,
+// independent of the flow, used to measure how well the flow's attribute edits work.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace glowlab {
+
+struct JudgeTrainOptions {
+  std::string data;            // CelebA-layout folder (partition 0 trains, 2 is held out)
+  std::string output;          // the judge file (safetensors)
+  int image_size = 64;
+  int epochs = 3;
+  int batch = 64;
+  double lr = 1e-3;
+  std::uint64_t seed = 0;
+  std::string cache_dir;
+  std::function<void(const std::string&)> log;
+};
+
+struct JudgeAccuracy {
+  std::string attribute;
+  double accuracy = 0;   // on the held-out split
+  double positive_rate = 0;
+};
+
+// Trains the judge, writes it atomically and returns its held-out accuracy per attribute.
+std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& options);
+
+struct EditEvalOptions {
+  std::string model;           // .glow with attribute directions
+  std::string judge;           // from train_judge
+  std::string data;            // CelebA-layout folder; its held-out split (2) is used
+  int faces = 200;             // per attribute and direction, at most
+  std::string grid;            // optional: edit grid PNG (8 faces x attributes at -1, 0, +1 of the range)
+  std::string device = "cpu";
+  std::string cache_dir;
+  std::function<void(const std::string&)> log;
+};
+
+struct EditScore {
+  std::string attribute;
+  int eligible_add = 0, eligible_remove = 0;
+  double add_flip = 0;      // fraction of faces lacking it that the judge calls positive after +range_max
+  double remove_flip = 0;   // fraction of faces having it that the judge calls negative after range_min
+  double others_change = 0; // mean |change| of the other attributes' probabilities (both edits)
+  double range_min = 0, range_max = 0;
+};
+
+// Edits held-out faces along every attribute and scores the results with the judge.
+std::vector<EditScore> evaluate_edits(const EditEvalOptions& options);
+
+}  // namespace glowlab
