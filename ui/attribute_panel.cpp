@@ -8,6 +8,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSlider>
+#include <QStyle>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -28,6 +29,8 @@ AttributePanel::AttributePanel(QWidget* parent) : QWidget(parent) {
   outer->addLayout(top);
   auto* scroll = new QScrollArea;
   scroll->setWidgetResizable(true);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  setMinimumWidth(420);
   auto* inner = new QWidget;
   list_ = new QVBoxLayout(inner);
   list_->addStretch(1);
@@ -77,7 +80,7 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
     auto* h = new QHBoxLayout(w);
     h->setContentsMargins(0, 0, 0, 0);
     auto* label = new QLabel(QString::fromStdString(glowlab::display_name(row.attribute.name)));
-    label->setMinimumWidth(130);
+    label->setMinimumWidth(label->fontMetrics().horizontalAdvance(QStringLiteral("Mouth slightly open")) + 8);
     row.slider = new QSlider(Qt::Horizontal);
     row.slider->setRange(-kSteps, kSteps);
     row.slider->setPageStep(10);
@@ -89,8 +92,10 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
     row.box->setDecimals(2);
     row.box->setKeyboardTracking(false);
     row.box->setAccessibleName(label->text() + tr(" value"));
+    row.slider->setMinimumWidth(120);
     auto* zero = new QToolButton;
-    zero->setText(QStringLiteral("⟲"));
+    zero->setIcon(style()->standardIcon(QStyle::SP_DialogResetButton));
+    zero->setAutoRaise(true);
     zero->setToolTip(tr("Reset %1").arg(label->text()));
     h->addWidget(label);
     h->addWidget(row.slider, 1);

@@ -2,7 +2,10 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
+#include <QScreen>
+#include <QTimer>
 
+#include "attribute_panel.h"
 #include "glowlab.h"
 #include "main_window.h"
 #include "model_path.h"
@@ -17,14 +20,39 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addOption({{"m", "model"}, "Model file (.glow); default: the bundled model.", "file"});
+  parser.addOption({"set", "Set an attribute slider once the photo is open, e.g. --set Smiling=1.2 (repeatable).", "name=value"});
+  parser.addOption({"sample", "Start with a grid of samples (seed, at T = 0.7).", "seed"});
+  parser.addOption({"screenshot", "Save a screenshot of the window once everything is rendered, then quit.", "file.png"});
   parser.addPositionalArgument("photo", "A photo to open.", "[photo]");
   parser.process(app);
   glowlab::init_runtime();
 
   MainWindow window;
+  window.resize(1200, 760);
   window.show();
+  const QStringList sets = parser.values("set");
+  const QString screenshot = parser.value("screenshot");
+  QObject::connect(&window, &MainWindow::imageReady, &window, [&window, sets] {
+    for (const QString& s : sets) {
+      const int i = window.attributes()->indexOf(s.section('=', 0, 0).toStdString());
+      if (i >= 0) window.attributes()->setValue(i, s.section('=', 1).toDouble());
+    }
+  });
+  if (!screenshot.isEmpty()) {
+    QObject::connect(&window, &MainWindow::renderShown, &window, [&window, screenshot, sets](quint64 generation) {
+      if (generation != window.requestedGeneration()) return;
+      QTimer::singleShot(300, &window, [&window, screenshot] {
+        window.grab().save(screenshot);
+        QApplication::quit();
+      });
+    });
+  }
   try {
     window.openModel(QString::fromStdString(glowlab::model_path_or_default(parser.value("model").toStdString())));
+    if (parser.isSet("sample")) {
+      window.setSampleSettings(0.7, parser.value("sample").toULongLong(), 12);
+      window.sample();
+    }
     if (!parser.positionalArguments().isEmpty()) window.openPhoto(parser.positionalArguments().first());
   } catch (const std::exception& e) {
     QMessageBox::warning(&window, "GlowLab", QString::fromUtf8(e.what()));
