@@ -2,6 +2,8 @@
 
 #include <QCoreApplication>
 
+#include <utility>
+
 #include "attribute_panel.h"
 
 SliderCommand::SliderCommand(AttributePanel* panel, int index, double before, double after, int dragId)
@@ -10,7 +12,9 @@ SliderCommand::SliderCommand(AttributePanel* panel, int index, double before, do
 }
 
 void SliderCommand::undo() { panel_->setValue(index_, before_); }
-void SliderCommand::redo() { panel_->setValue(index_, after_); }
+void SliderCommand::redo() {
+  if (!std::exchange(applied_, false)) panel_->setValue(index_, after_);
+}
 
 bool SliderCommand::mergeWith(const QUndoCommand* other) {
   const auto* o = static_cast<const SliderCommand*>(other);
@@ -37,4 +41,6 @@ DetailCommand::DetailCommand(AttributePanel* panel, int before, int after) : pan
 }
 
 void DetailCommand::undo() { panel_->setFinestLevel(before_); }
-void DetailCommand::redo() { panel_->setFinestLevel(after_); }
+void DetailCommand::redo() {
+  if (!std::exchange(applied_, false)) panel_->setFinestLevel(after_);
+}

@@ -21,6 +21,7 @@ class SliderCommand : public QUndoCommand {
   int index_;
   double before_, after_;
   int dragId_;
+  bool applied_ = true;  // the panel already shows the new value when the command is pushed
 };
 
 class ResetAllCommand : public QUndoCommand {
@@ -43,4 +44,5 @@ class DetailCommand : public QUndoCommand {
  private:
   AttributePanel* panel_;
   int before_, after_;
+  bool applied_ = true;
 };
