@@ -298,6 +298,41 @@ class TestTrain : public QObject {
     add_attributes(custom);
     QCOMPARE(Model::load(a.output_path).attributes().size(), size_t{3});
   }
+
+  // The judge pipeline on a tiny model and set (its numbers are meaningless; the plumbing is not).
+  void judgeEvaluatesEdits() {
+    QTemporaryDir run;
+    JudgeTrainOptions jt;
+    jt.data = data_.toStdString();
+    jt.output = (run.path() + "/judge.safetensors").toStdString();
+    jt.image_size = 16;
+    jt.epochs = 1;
+    jt.batch = 16;
+    const auto acc = train_judge(jt);
+    QCOMPARE(acc.size(), size_t{2});
+    QVERIFY(acc[0].accuracy >= 0 && acc[0].accuracy <= 1);
+    auto o = tiny_options(data_, run.path() + "/glow");
+    o.steps = 2;
+    train(o);
+    AttributeOptions a;
+    a.model_path = run.path().toStdString() + "/glow/model.glow";
+    a.data = data_.toStdString();
+    add_attributes(a);
+    EditEvalOptions e;
+    e.model = a.model_path;
+    e.judge = jt.output;
+    e.data = data_.toStdString();
+    e.faces = 5;
+    e.grid = (run.path() + "/grid.png").toStdString();
+    const auto scores = evaluate_edits(e);
+    QCOMPARE(scores.size(), size_t{2});
+    QCOMPARE(QString::fromStdString(scores[0].attribute), QString("Red"));
+    QVERIFY(scores[0].eligible_add > 0 && scores[0].eligible_add <= 5);
+    QVERIFY(scores[0].add_flip >= 0 && scores[0].add_flip <= 1 && scores[0].others_change >= 0);
+    const auto grid = read_image(e.grid, 3);
+    QCOMPARE(grid.width, 6 * 16 + 5);   // 2 attributes x 3 values, 1 px gaps
+    QCOMPARE(grid.height, 8 * 16 + 7);  // 8 held-out faces
+  }
 };
 
 QTEST_GUILESS_MAIN(TestTrain)
