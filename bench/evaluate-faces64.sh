@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Measures a faces model the same way every time: attribute directions, sample and edit grids,
+# the judge's edit scores, and held-out bits/dim beside lossless codecs on the same images.
+# Usage: bench/evaluate-faces64.sh MODEL DATA_DIR JUDGE OUT_DIR
+#   MODEL     a trained .glow (directions are added to it in place)
+#   DATA_DIR  a CelebA-layout folder with a held-out partition (2)
+#   JUDGE     a judge file from `glowlab-cli judge-train` (trained once, on the generator's labels)
+#   OUT_DIR   where the JSON and PNG results go
+# Needs: webp (cwebp), libjxl-tools (cjxl), optipng.
+set -euo pipefail
+model=${1:?model} data=${2:?data} judge=${3:?judge} out=${4:?out}
+cli=${GLOWLAB_CLI:-$(dirname "$0")/../build/app/cli/glowlab-cli}
+mkdir -p "$out"
+
+"$cli" attributes -m "$model" "$data" > "$out/attributes.txt"
+for t in 0.5 0.7 1.0; do
+  "$cli" sample -m "$model" -n 36 --cols 6 -T "$t" --seed 7 -o "$out/samples-T$t.png" > /dev/null
+done
+"$cli" judge-edits -m "$model" --judge "$judge" "$data" --faces 200 --grid "$out/edit-grid.png" --json "$out/judge-edits.json" > /dev/null
+
+# Held-out bits/dim: the model (uniform dequantisation) and three lossless codecs on the same
+# images quantised to the model's n_bits.
+bits=$("$cli" info --json "$model" | sed -n 's/.*"n_bits":\([0-9]*\).*/\1/p')
+q=$(mktemp -d)
+trap 'rm -rf "$q"' EXIT
+"$cli" quantize "$data" "$q/png" --partition 2 --n-bits "$bits" > /dev/null
+mkdir -p "$q/opt" "$q/webp" "$q/jxl"
+n=$(ls "$q/png" | wc -l)
+ls "$q/png" | xargs -P "$(nproc)" -I{} sh -c "optipng -quiet -o7 -strip all -out '$q/opt/{}' '$q/png/{}'"
+ls "$q/png" | xargs -P "$(nproc)" -I{} sh -c "cwebp -quiet -lossless -z 9 -exact '$q/png/{}' -o '$q/webp/{}.webp'"
+ls "$q/png" | xargs -P "$(nproc)" -I{} sh -c "cjxl -q 100 -e 9 '$q/png/{}' '$q/jxl/{}.jxl' > /dev/null 2>&1"
+dims=$(( n * 64 * 64 * 3 ))
+bpd() { echo "scale=4; 8 * $(du -cb "$1" | tail -1 | cut -f1) / $dims" | bc; }
+model_bpd=$("$cli" eval -m "$model" "$q/png" | sed -n 's/bits_per_dim //p')
+cat > "$out/bits-per-dim.json" <<JSON
+{"images": $n, "n_bits": $bits, "model": $model_bpd,
+ "png_optipng_o7": $(bpd "$q/opt"/*.png), "webp_lossless_z9": $(bpd "$q/webp"/*.webp), "jpegxl_q100_e9": $(bpd "$q/jxl"/*.jxl)}
+JSON
+cat "$out/bits-per-dim.json"
