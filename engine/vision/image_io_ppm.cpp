@@ -62,7 +62,8 @@ std::string encode_image(const Image& image, const std::string& extension, const
 }
 
 void write_image(const std::string& path, const Image& image) {
-  write_file_atomic(path, encode_image(image, ends_with(path, ".pgm") ? ".pgm" : ".ppm", path));
+  const std::string ext = ends_with(path, ".pgm") ? ".pgm" : ends_with(path, ".ppm") ? ".ppm" : "";
+  write_file_atomic(path, encode_image(image, ext, path));  // anything else is refused with a message
 }
 
 Image crop_resize(const Image& image, int x, int y, int w, int h, int size) {
