@@ -192,6 +192,26 @@ class TestApp : public QObject {
     QVERIFY(same_pixels(w_->currentImage().crop, first[2]));
   }
 
+  void interpolationBlendsAndExports() {
+    QSignalSpy strip(w_.get(), &MainWindow::stripShown), exported(w_.get(), &MainWindow::exported);
+    w_->setSampleSettings(0.7, 5, 2);
+    QSignalSpy samples(w_.get(), &MainWindow::samplesShown);
+    w_->sample();
+    QVERIFY(samples.wait(30000));
+    w_->worker()->useSample(1, /*asSecond=*/true);
+    QVERIFY(strip.wait(30000));
+    QCOMPARE(w_->stripPixmap().width(), 8 * 64 + 7 * 4);  // 8 frames
+    QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
+    const QImage start = w_->view()->edited();
+    w_->interpolationSlider()->setValue(100);
+    QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
+    QVERIFY(!same_pixels(w_->view()->edited(), start));
+    w_->exportAnimation(path("blend.gif"), QString(), 5, 10);
+    QVERIFY(exported.wait(30000));
+    QCOMPARE(read_animation_info(path("blend.gif").toStdString()).frames, 5);
+    w_->interpolationSlider()->setValue(0);
+  }
+
   void badInputLeavesTheAppUsable() {
     QSignalSpy errors(w_.get(), &MainWindow::errorShown);
     QFile bad(path("corrupt.jpg"));

@@ -197,6 +197,20 @@ void EngineWorker::useSample(int index, bool asSecond) {
   });
 }
 
+void EngineWorker::interpolationStrip(const EditState& state, int n) {
+  post([this, state, n] {
+    if (latent_.empty() || second_.empty()) return;
+    QList<QImage> frames;
+    for (int i = 0; i < n; ++i) {
+      EditState s = state;
+      s.interpolating = true;
+      s.t = n > 1 ? static_cast<double>(i) / (n - 1) : 0.0;
+      frames << toQImage(model().decode(latentFor(s)));
+    }
+    Q_EMIT stripReady(frames);
+  });
+}
+
 void EngineWorker::setSecondPhoto(const QString& path) {
   post([this, path] {
     const Image photo = read_image(path.toStdString(), model().config().channels);

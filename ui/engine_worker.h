@@ -67,6 +67,8 @@ class EngineWorker : public QThread {
   // Exports (run on this thread; exported or failed follows).
   void exportPasted(const QString& path, const EditState& state);
   void exportAnimation(const QString& path, const EditState& state, const QString& sweepAttribute, int frames, double fps);
+  // n frames from the current image to the second one (stripReady follows).
+  void interpolationStrip(const EditState& state, int n);
   void cancel() { cancel_ = true; }
 
   int renderCount() const { return renders_.load(); }
@@ -77,6 +79,7 @@ class EngineWorker : public QThread {
   void secondReady(const QImage& image);
   void rendered(const QImage& image, quint64 generation, double milliseconds);
   void samplesReady(const QList<QImage>& images);
+  void stripReady(const QList<QImage>& frames);
   void progress(const QString& what, double fraction);
   void exported(const QString& path);
   void failed(const QString& message);

@@ -14,6 +14,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -27,6 +28,10 @@
 #include "attribute_panel.h"
 #include "image_view.h"
 #include "undo_commands.h"
+
+namespace {
+constexpr int kStripFrames = 8;
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(tr("GlowLab"));
@@ -77,6 +82,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     interpSlider_->setEnabled(true);
     playButton_->setEnabled(true);
     requestRender();
+    refreshStrip();
+  });
+  connect(worker_, &EngineWorker::stripReady, this, [this](const QList<QImage>& frames) {
+    if (frames.isEmpty()) return;
+    const int side = 64;
+    QImage strip(side * frames.size() + 4 * (frames.size() - 1), side, QImage::Format_RGB888);
+    strip.fill(palette().color(QPalette::Window));
+    QPainter p(&strip);
+    p.setRenderHint(QPainter::SmoothPixmapTransform);
+    for (int i = 0; i < frames.size(); ++i) p.drawImage(QRect(i * (side + 4), 0, side, side), frames[i]);
+    p.end();
+    strip_->setPixmap(QPixmap::fromImage(strip));
+    Q_EMIT stripShown();
   });
   connect(worker_, &EngineWorker::progress, this, [this](const QString& what, double f) {
     progress_->show();
@@ -201,6 +219,11 @@ void MainWindow::buildDocks() {
   blendRow->addWidget(interpMode_);
   blendRow->addWidget(playButton_);
   iv->addLayout(blendRow);
+  strip_ = new QLabel;
+  strip_->setMinimumHeight(72);
+  strip_->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+  strip_->setAccessibleName(tr("Interpolation frames"));
+  iv->addWidget(strip_);
   playTimer_ = new QTimer(this);
   playTimer_->setInterval(80);
   connect(playTimer_, &QTimer::timeout, this, [this] {
@@ -211,7 +234,10 @@ void MainWindow::buildDocks() {
   });
   connect(playButton_, &QPushButton::toggled, this, [this](bool on) { on ? playTimer_->start() : playTimer_->stop(); });
   connect(interpSlider_, &QSlider::valueChanged, this, &MainWindow::requestRender);
-  connect(interpMode_, &QComboBox::currentIndexChanged, this, &MainWindow::requestRender);
+  connect(interpMode_, &QComboBox::currentIndexChanged, this, [this] {
+    requestRender();
+    refreshStrip();
+  });
   connect(pickPhoto, &QPushButton::clicked, this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Second image"), QSettings().value("paths/photos").toString(),
                                                       tr("Images (*.png *.jpg *.jpeg *.webp *.bmp)"));
@@ -236,6 +262,12 @@ EditState MainWindow::editState() const {
   return s;
 }
 
+QPixmap MainWindow::stripPixmap() const { return strip_->pixmap(); }
+
+void MainWindow::refreshStrip() {
+  if (haveImage_ && haveSecond_) worker_->interpolationStrip(editState(), kStripFrames);
+}
+
 void MainWindow::requestRender() {
   if (!haveImage_) return;
   worker_->render(editState(), ++requested_);
@@ -255,6 +287,12 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
   undo_->clear();
   haveImage_ = false;
   haveSecond_ = false;
+  strip_->clear();
+  secondThumb_->clear();
+  interpSlider_->setValue(0);
+  interpSlider_->setEnabled(false);
+  playButton_->setChecked(false);
+  playButton_->setEnabled(false);
   samples_.clear();
   sampleList_->clear();
   view_->setOriginal({});

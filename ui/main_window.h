@@ -52,6 +52,7 @@ class MainWindow : public QMainWindow {
   quint64 requestedGeneration() const { return requested_; }
   quint64 shownGeneration() const { return shown_; }
   QList<QImage> sampleImages() const { return samples_; }
+  QPixmap stripPixmap() const;
   QString lastError() const { return lastError_; }
   const ImageSummary& currentImage() const { return image_; }
   void setSampleSettings(double temperature, quint64 seed, int count);
@@ -63,6 +64,7 @@ class MainWindow : public QMainWindow {
   void samplesShown();
   void exported(const QString& path);
   void errorShown(const QString& message);
+  void stripShown();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -80,6 +82,7 @@ class MainWindow : public QMainWindow {
   void onImageReady(const ImageSummary& summary);
   void onRendered(const QImage& image, quint64 generation, double ms);
   EditState editState() const;
+  void refreshStrip();
   // Menu handlers with dialogs.
   void chooseAndOpenPhoto();
   void chooseAndOpenModel();
@@ -104,6 +107,7 @@ class MainWindow : public QMainWindow {
   QComboBox* interpMode_ = nullptr;
   QPushButton* playButton_ = nullptr;
   QLabel* secondThumb_ = nullptr;
+  QLabel* strip_ = nullptr;
   QTimer* playTimer_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   QLabel* modelLabel_ = nullptr;
