@@ -49,11 +49,14 @@ int main(int argc, char** argv) {
   }
   try {
     window.openModel(QString::fromStdString(glowlab::model_path_or_default(parser.value("model").toStdString())));
-    if (parser.isSet("sample")) {
-      window.setSampleSettings(0.7, parser.value("sample").toULongLong(), 12);
+    const bool photo = !parser.positionalArguments().isEmpty();
+    if (parser.isSet("sample") || !photo) {
+      // Useful at once: a grid of samples, and (without a photo) the first one ready to edit.
+      window.setSampleSettings(0.7, parser.isSet("sample") ? parser.value("sample").toULongLong() : 0, 12);
       window.sample();
+      if (!photo) window.useSample(0);
     }
-    if (!parser.positionalArguments().isEmpty()) window.openPhoto(parser.positionalArguments().first());
+    if (photo) window.openPhoto(parser.positionalArguments().first());
   } catch (const std::exception& e) {
     QMessageBox::warning(&window, "GlowLab", QString::fromUtf8(e.what()));
   }
