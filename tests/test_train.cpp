@@ -196,6 +196,22 @@ class TestTrain : public QObject {
     QVERIFY_THROWS_EXCEPTION(Error, train(tiny_options(data_, run.path())));
   }
 
+  void learningRateWarmsUpAndDecays() {
+    QTemporaryDir run;
+    auto o = tiny_options(data_, run.path());
+    o.steps = 10;
+    o.warmup_steps = 2;
+    o.decay_from = 5;
+    o.lr_final = 0.1;
+    std::vector<double> lrs;
+    o.on_progress = [&](const TrainProgress& p) { lrs.push_back(p.learning_rate); };
+    train(o);
+    QCOMPARE(lrs.size(), size_t{10});
+    QVERIFY(std::abs(lrs[0] - o.lr * 0.5) < 1e-12);  // warm-up: step 1 of 2
+    QVERIFY(std::abs(lrs[4] - o.lr) < 1e-12);
+    QVERIFY(std::abs(lrs[9] - o.lr * (1 - 0.9 * 4 / 5.0)) < 1e-12);  // linear towards 0.1 at step 10
+  }
+
   void resumeIsBitIdentical() {
     QTemporaryDir a, b;
     auto straight = tiny_options(data_, a.path());

@@ -61,6 +61,9 @@ void add_train(CLI::App& app) {
   cmd->add_option("--batch", t.batch, "Images per step")->capture_default_str()->check(CLI::Range(1, 4096));
   cmd->add_option("--lr", t.lr, "Peak learning rate")->capture_default_str();
   cmd->add_option("--warmup", t.warmup_steps, "Linear learning-rate warm-up steps")->capture_default_str();
+  cmd->add_option("--decay-from", t.decay_from, "With --steps: decay the learning rate linearly from this step (-1: no decay)")
+      ->capture_default_str();
+  cmd->add_option("--lr-final", t.lr_final, "Learning-rate factor reached at the last step when decaying")->capture_default_str();
   cmd->add_option("--optimizer", t.optimizer, "adam or adamax")->capture_default_str()->check(CLI::IsMember({"adam", "adamax"}));
   cmd->add_option("--clip", t.clip_norm, "Gradient-norm clipping (0: off)")->capture_default_str();
   cmd->add_option("--ema", t.ema_decay, "EMA decay of the exported weights")->capture_default_str();

@@ -29,6 +29,8 @@ struct TrainOptions {
   std::string optimizer = "adam";   // adam | adamax
   double lr = 5e-4;
   std::int64_t warmup_steps = 200;  // linear warm-up of the learning rate
+  std::int64_t decay_from = -1;     // with steps: decay the learning rate linearly from this step
+  double lr_final = 0.1;            // ... to lr * lr_final at the last step
   int batch = 16;
   double clip_norm = 50.0;          // gradient-norm clipping; 0 turns it off
   double ema_decay = 0.999;         // Polyak averaging of the weights used for eval and export

@@ -335,7 +335,11 @@ TrainResult train(const TrainOptions& o) {
                             mix(o.seed, static_cast<uint64_t>(s.step) + 1000003));
     if (s.step == o.inject_nan_at_step) x = x.clone().fill_(std::nan(""));
     const double warm = o.warmup_steps > 0 ? std::min(1.0, static_cast<double>(s.step + 1) / o.warmup_steps) : 1.0;
-    const double lr = o.lr * warm * s.lr_scale;
+    double decay = 1.0;
+    if (o.decay_from >= 0 && o.steps > o.decay_from && s.step >= o.decay_from) {
+      decay = 1.0 - (1.0 - o.lr_final) * static_cast<double>(s.step - o.decay_from) / static_cast<double>(o.steps - o.decay_from);
+    }
+    const double lr = o.lr * warm * decay * s.lr_scale;
     s.opt->zero_grad();
     auto loss = nll_bits_per_dim(s.glow, x);
     const double loss_v = loss.item<double>();
