@@ -30,7 +30,7 @@ ls "$q/png" | xargs -P "$(nproc)" -I{} sh -c "optipng -quiet -o7 -strip all -out
 ls "$q/png" | xargs -P "$(nproc)" -I{} sh -c "cwebp -quiet -lossless -z 9 -exact '$q/png/{}' -o '$q/webp/{}.webp'"
 ls "$q/png" | xargs -P "$(nproc)" -I{} sh -c "cjxl -q 100 -e 9 '$q/png/{}' '$q/jxl/{}.jxl' > /dev/null 2>&1"
 dims=$(( n * 64 * 64 * 3 ))
-bpd() { echo "scale=4; 8 * $(du -cb "$1" | tail -1 | cut -f1) / $dims" | bc; }
+bpd() { echo "scale=4; 8 * $(du -cb "$@" | tail -1 | cut -f1) / $dims" | bc | sed "s/^\./0./"; }
 model_bpd=$("$cli" eval -m "$model" "$q/png" | sed -n 's/bits_per_dim //p')
 cat > "$out/bits-per-dim.json" <<JSON
 {"images": $n, "n_bits": $bits, "model": $model_bpd,
