@@ -15,12 +15,7 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   const at::Device device(resolve_device(o.device));
   mf.glow->to(device);
   const auto& c = mf.glow->config();
-  DatasetOptions dopt;
-  dopt.kind = o.dataset_kind;
-  dopt.image_size = c.image_size;
-  dopt.channels = c.channels;
-  dopt.limit = o.limit;
-  dopt.cache_dir = o.cache_dir;
+  DatasetOptions dopt = DatasetOptions::for_images(o.dataset_kind, c.image_size, c.channels, o.cache_dir, o.limit);
   dopt.warn = o.warn;
   Dataset data;
   if (!o.positives.empty() || !o.negatives.empty()) {

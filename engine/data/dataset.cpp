@@ -194,6 +194,11 @@ Dataset Dataset::split(int part) const {
   return d;
 }
 
+Dataset Dataset::held_out() const {
+  const bool has_test = std::find(partition.begin(), partition.end(), 2) != partition.end();
+  return split(has_test ? 2 : 1);
+}
+
 at::Tensor read_idx(const std::string& path) {
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw Error(ErrorKind::Io, "cannot read " + path);

@@ -21,6 +21,8 @@ struct Dataset {
   std::int64_t size() const { return images.defined() ? images.size(0) : 0; }
   // The images whose partition is `part` (0, 1 or 2).
   Dataset split(int part) const;
+  // The held-out images: the test partition (2), or the validation one (1) when there is no test.
+  Dataset held_out() const;
 };
 
 struct DatasetOptions {
@@ -31,6 +33,18 @@ struct DatasetOptions {
   std::string cache_dir;      // packed cache folder; empty: no cache
   std::function<void(const std::string&)> warn;      // a skipped file, by name
   std::function<void(double)> progress;              // decoding progress, 0..1
+
+  // Options for a model's input size: `kind`, image_size x image_size x channels.
+  static DatasetOptions for_images(const std::string& kind, int image_size, int channels,
+                                   const std::string& cache_dir, std::int64_t limit = 0) {
+    DatasetOptions o;
+    o.kind = kind;
+    o.image_size = image_size;
+    o.channels = channels;
+    o.cache_dir = cache_dir;
+    o.limit = limit;
+    return o;
+  }
 };
 
 // Loads `path`. auto: a folder with list_attr_celeba.txt is CelebA; one with

@@ -83,13 +83,8 @@ at::Tensor probabilities(JudgeNet& net, const at::Tensor& pixels) {
 
 std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
-  DatasetOptions dopt;
-  dopt.kind = "celeba";
-  dopt.image_size = o.image_size;
-  dopt.channels = 3;
-  dopt.cache_dir = o.cache_dir;
-  const Dataset all = load_dataset(o.data, dopt);
-  const Dataset train = all.split(0), test = all.split(2).size() ? all.split(2) : all.split(1);
+  const Dataset all = load_dataset(o.data, DatasetOptions::for_images("celeba", o.image_size, 3, o.cache_dir));
+  const Dataset train = all.split(0), test = all.held_out();
   if (train.size() == 0 || test.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": needs training (0) and held-out (2) partitions");
   const int64_t a = static_cast<int64_t>(all.attribute_names.size());
   at::manual_seed(o.seed);
@@ -140,13 +135,8 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
   auto judge = load_judge(o.judge);
   Glow& glow = mf.glow;
   const auto& c = glow->config();
-  DatasetOptions dopt;
-  dopt.kind = "celeba";
-  dopt.image_size = c.image_size;
-  dopt.channels = c.channels;
-  dopt.cache_dir = o.cache_dir;
-  const Dataset all = load_dataset(o.data, dopt);
-  const Dataset test = all.split(2).size() ? all.split(2) : all.split(1);
+  const Dataset test =
+      load_dataset(o.data, DatasetOptions::for_images("celeba", c.image_size, c.channels, o.cache_dir)).held_out();
   if (test.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out partition");
   c10::InferenceMode guard;
   auto decode = [&](const at::Tensor& latents) {

@@ -216,17 +216,12 @@ TrainResult train(const TrainOptions& o) {
   s.glow->to(device);
   s.ema->to(device);
 
-  DatasetOptions dopt;
-  dopt.kind = o.dataset_kind;
-  dopt.image_size = config.image_size;
-  dopt.channels = config.channels;
-  dopt.limit = o.limit;
-  dopt.cache_dir = o.cache_dir;
+  DatasetOptions dopt =
+      DatasetOptions::for_images(o.dataset_kind, config.image_size, config.channels, o.cache_dir, o.limit);
   dopt.warn = [&](const std::string& w) { log("warning: " + w); };
   const Dataset all = load_dataset(o.data, dopt);
   const Dataset train_set = all.split(0);
-  Dataset test_set = all.split(2);
-  if (test_set.size() == 0) test_set = all.split(1);
+  const Dataset test_set = all.held_out();
   if (train_set.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no training images (partition 0)");
   at::Tensor test_images;
   if (test_set.size() > 0) test_images = test_set.images.narrow(0, 0, std::min<int64_t>(o.test_images, test_set.size()));
