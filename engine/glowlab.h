@@ -40,6 +40,15 @@ bool cuda_available();
 // Progress callback: fraction done in [0, 1]; return false to cancel (Error(Cancelled) follows).
 using ProgressFn = std::function<bool(double fraction)>;
 
+// A decode that never presents garbage: the image of base + strength * (target - base) for the
+// largest strength in [0, 1] whose decode is clean (every value finite, and at most 1% of them
+// more than a whole pixel range outside the image's range: a runaway inverse).
+struct GuardedImage {
+  Image image;
+  double strength = 1.0;  // 1: the target itself; below 1: the change was limited to this fraction
+  bool limited() const { return strength < 1.0; }
+};
+
 struct Reconstruction {
   Image image;              // decode(encode(input)), at the model's resolution
   int max_abs_error = 0;    // max |pixel difference| in 8-bit levels, after n-bit quantisation
@@ -62,14 +71,29 @@ class Model {
   std::string device() const;
 
   // n images from eps ~ N(0, T^2) at every level; the same seed gives the same images.
-  std::vector<Image> sample(int n, double temperature, uint64_t seed);
+  // Every image is decoded under the guard: a sample that does not decode cleanly is drawn at the
+  // largest clean fraction of T instead, written to `limits` (1 where nothing was limited) if given.
+  std::vector<Image> sample(int n, double temperature, uint64_t seed, std::vector<double>* limits = nullptr);
   // The latent of a model-sized image (D floats, level order as docs/model-format.md); exact.
   std::vector<float> encode(const Image& image);
+  // The raw decode, unguarded: for measuring a model. Renders use decode_guarded.
   Image decode(const std::vector<float>& latent);
+  // True when the latent decodes to a clean image (see GuardedImage).
+  bool decodes_cleanly(const std::vector<float>& latent);
+  // The guarded render: `target` when it decodes cleanly, else base + s * (target - base) for the
+  // largest clean s found by bisection (at most `search_decodes` more decodes; base must decode
+  // cleanly, as an encoded photo or a sample at T <= 1 does, else Error(Numeric)).
+  GuardedImage decode_guarded(const std::vector<float>& base, const std::vector<float>& target, int search_decodes = 6);
   // latent + sum(alpha_i * direction_i) on levels finest_level..L-1 (0: all levels; L-1: the
   // coarsest only, which keeps fine identity details); throws Error(InvalidArgument) for unknown names.
+  // `keep` names attributes held fixed: every other direction is projected off their directions
+  // (InterFaceGAN's conditional edit), so the latent's projection on a kept direction does not
+  // change while the others move (a kept attribute's own alpha still applies, unprojected).
   std::vector<float> edit(const std::vector<float>& latent,
-                          const std::vector<std::pair<std::string, double>>& alphas, int finest_level = 0) const;
+                          const std::vector<std::pair<std::string, double>>& alphas, int finest_level = 0,
+                          const std::vector<std::string>& keep = {}) const;
+  // The unit-free direction of an attribute as edit() moves it (D floats; projected off `keep`).
+  std::vector<float> direction(const std::string& name, int finest_level = 0, const std::vector<std::string>& keep = {}) const;
   // The latents that sample(n, T, seed) decodes.
   std::vector<std::vector<float>> sample_latents(int n, double temperature, uint64_t seed);
   // (offset, size) of each level's slice of the latent, finest first.
@@ -79,7 +103,6 @@ class Model {
   double bits_per_dim(const std::vector<Image>& images, uint64_t seed, const ProgressFn& progress = {});
 
   struct Impl;
-  Impl& impl() { return *impl_; }
 
  private:
   explicit Model(std::shared_ptr<Impl> impl);
@@ -99,11 +122,15 @@ struct AttributeOptions {
   std::string cache_dir;
   std::int64_t limit = 0;         // at most this many images (0: all)
   std::int64_t range_sample = 2000;  // images used to choose the recommended slider ranges
+  std::string method = "regression"; // "mean": mean(positives) - mean(negatives) per attribute;
+                                     // "regression": all attributes jointly (ridge least squares)
+  double ridge = 1e-3;               // regression: ridge term, relative to the label covariance's trace / A
+  int finest_level = 0;              // directions are zero on latent levels finer than this (0: all levels)
   ProgressFn progress;
   std::function<void(const std::string&)> warn;
 };
-// Computes directions (mean eps of positives - mean eps of negatives), adds or replaces them in
-// the model and writes it atomically. Returns the attributes added.
+// Computes directions (options.method) from the training partition only (the held-out faces stay
+// unseen), adds or replaces them in the model and writes it atomically. Returns the attributes added.
 std::vector<Attribute> add_attributes(const AttributeOptions& options);
 
 // Blend of two latents at t in [0, 1]: linear, or spherical (slerp, keeps the norm typical).

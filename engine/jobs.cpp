@@ -37,8 +37,18 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   } else {
     if (o.data.empty()) throw Error(ErrorKind::InvalidArgument, "give a labelled dataset folder, or --positives/--negatives/--name");
     data = load_dataset(o.data, dopt);
+    // Directions and ranges come from the training partition alone: the held-out faces stay
+    // unseen, for the judge.
+    if (data.held_out().size() > 0) data = data.split(0);
   }
-  auto dirs = compute_directions(mf.glow, data, o.range_sample, o.progress, o.warn);
+  DirectionOptions dirs_opt;
+  dirs_opt.method = o.method;
+  dirs_opt.ridge = o.ridge;
+  dirs_opt.finest_level = o.finest_level;
+  dirs_opt.range_sample = o.range_sample;
+  dirs_opt.progress = o.progress;
+  dirs_opt.warn = o.warn;
+  auto dirs = compute_directions(mf.glow, data, dirs_opt);
   for (size_t i = 0; i < dirs.attributes.size(); ++i) {
     auto it = std::find_if(mf.attributes.begin(), mf.attributes.end(),
                            [&](const Attribute& a) { return a.name == dirs.attributes[i].name; });

@@ -47,6 +47,25 @@ struct Model::Impl {
     auto u8 = images_to_uint8(images).to(device);
     return to_model_input(u8, config().n_bits, at::kFloat, noise_seed);
   }
+  at::Tensor decode_flat(const std::vector<float>& latent) {
+    const int64_t d = config().dimension();
+    if (static_cast<int64_t>(latent.size()) != d) {
+      throw Error(ErrorKind::InvalidArgument, "decode: latent has " + std::to_string(latent.size()) +
+                                                  " values, the model needs " + std::to_string(d));
+    }
+    auto flat = at::from_blob(const_cast<float*>(latent.data()), {1, d}, at::kFloat)
+                    .to(device, /*non_blocking=*/false, /*copy=*/true);
+    return glow()->decode(glow()->unflatten(flat));
+  }
+  // [D] double on the CPU of one attribute's direction, zero on levels finer than finest_level.
+  at::Tensor direction_of(const std::string& name, int64_t from) const {
+    const auto& attrs = file.attributes;
+    auto it = std::find_if(attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == name; });
+    if (it == attrs.end()) throw Error(ErrorKind::InvalidArgument, "edit: the model has no attribute '" + name + "'");
+    auto d = file.directions[static_cast<size_t>(it - attrs.begin())].to(at::kCPU, at::kDouble).clone();
+    d.narrow(0, 0, from).zero_();
+    return d;
+  }
   std::vector<Image> images_of(const at::Tensor& x) {
     auto px = to_pixels(x, config().n_bits).cpu();
     std::vector<Image> out;
@@ -101,7 +120,7 @@ const std::vector<Attribute>& Model::attributes() const { return impl_->file.att
 const std::string& Model::provenance_json() const { return impl_->file.provenance_json; }
 std::string Model::device() const { return impl_->device.str(); }
 
-std::vector<Image> Model::sample(int n, double temperature, uint64_t seed) {
+std::vector<Image> Model::sample(int n, double temperature, uint64_t seed, std::vector<double>* limits) {
   if (n < 1) throw Error(ErrorKind::InvalidArgument, "sample: n must be at least 1");
   if (!(temperature >= 0.0) || temperature > 10.0) {
     throw Error(ErrorKind::InvalidArgument, "sample: temperature must be in [0, 10]");
@@ -110,11 +129,23 @@ std::vector<Image> Model::sample(int n, double temperature, uint64_t seed) {
   auto& glow = impl_->glow();
   auto eps = glow->sample_eps(n, temperature, seed);
   std::vector<Image> out;
+  if (limits) limits->assign(static_cast<size_t>(n), 1.0);
   for (int64_t start = 0; start < n; start += kChunk) {
     const int64_t len = std::min<int64_t>(kChunk, n - start);
     std::vector<at::Tensor> chunk;
     for (const auto& e : eps) chunk.push_back(e.narrow(0, start, len));
-    auto images = impl_->images_of(glow->decode(chunk));
+    const auto x = glow->decode(chunk);
+    auto images = impl_->images_of(x);
+    const auto clean = clean_decodes(x);
+    for (int64_t i = 0; i < len; ++i) {
+      if (clean[i].item<bool>()) continue;
+      // Draw this sample at the largest clean fraction of T: the zero latent (T = 0) is the base.
+      const auto flat = glow->flatten(chunk).narrow(0, i, 1).to(at::kCPU).contiguous();
+      std::vector<float> target(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
+      auto g = decode_guarded(std::vector<float>(target.size(), 0.0f), target);
+      images[static_cast<size_t>(i)] = std::move(g.image);
+      if (limits) (*limits)[static_cast<size_t>(start + i)] = g.strength;
+    }
     out.insert(out.end(), images.begin(), images.end());
   }
   return out;
@@ -129,15 +160,42 @@ std::vector<float> Model::encode(const Image& image) {
 }
 
 Image Model::decode(const std::vector<float>& latent) {
-  if (static_cast<int64_t>(latent.size()) != config().dimension()) {
-    throw Error(ErrorKind::InvalidArgument, "decode: latent has " + std::to_string(latent.size()) +
-                                                " values, the model needs " + std::to_string(config().dimension()));
-  }
   c10::InferenceMode guard;
-  auto& glow = impl_->glow();
-  auto flat = at::from_blob(const_cast<float*>(latent.data()), {1, config().dimension()}, at::kFloat)
-                  .to(impl_->device, /*non_blocking=*/false, /*copy=*/true);
-  return impl_->images_of(glow->decode(glow->unflatten(flat))).front();
+  return impl_->images_of(impl_->decode_flat(latent)).front();
+}
+
+bool Model::decodes_cleanly(const std::vector<float>& latent) {
+  c10::InferenceMode guard;
+  return clean_decodes(impl_->decode_flat(latent))[0].item<bool>();
+}
+
+GuardedImage Model::decode_guarded(const std::vector<float>& base, const std::vector<float>& target, int search_decodes) {
+  if (base.size() != target.size()) throw Error(ErrorKind::InvalidArgument, "decode: base and target latents differ in size");
+  c10::InferenceMode guard;
+  auto x = impl_->decode_flat(target);
+  if (clean_decodes(x)[0].item<bool>()) return {impl_->images_of(x).front(), 1.0};
+  std::vector<float> mix(target.size());
+  auto at_strength = [&](double s) {
+    for (size_t i = 0; i < mix.size(); ++i) mix[i] = static_cast<float>(base[i] + s * (target[i] - base[i]));
+    return impl_->decode_flat(mix);
+  };
+  // Bisection on the strength: `lo` always decodes cleanly, `hi` does not.
+  double lo = 0.0, hi = 1.0;
+  at::Tensor best = impl_->decode_flat(base);
+  if (!clean_decodes(best)[0].item<bool>()) {
+    throw Error(ErrorKind::Numeric, "this image does not decode to finite pixels even unedited (the model is damaged?)");
+  }
+  for (int i = 0; i < search_decodes; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    auto xm = at_strength(mid);
+    if (clean_decodes(xm)[0].item<bool>()) {
+      lo = mid;
+      best = xm;
+    } else {
+      hi = mid;
+    }
+  }
+  return {impl_->images_of(best).front(), lo};
 }
 
 std::vector<std::pair<std::int64_t, std::int64_t>> Model::level_spans() const {
@@ -185,26 +243,59 @@ std::vector<float> interpolate(const std::vector<float>& a, const std::vector<fl
   return out;
 }
 
-std::vector<float> Model::edit(const std::vector<float>& latent,
-                               const std::vector<std::pair<std::string, double>>& alphas, int finest_level) const {
-  std::vector<float> out = latent;
+namespace {
+
+// d projected off the span of the columns of `kept` [D, K] (float64): d - C (C^T C)^-1 C^T d.
+at::Tensor project_off(const at::Tensor& d, const at::Tensor& kept) {
+  if (!kept.defined() || kept.size(1) == 0) return d;
+  const auto gram = kept.t().matmul(kept);
+  const auto coef = at::linalg_solve(gram, kept.t().matmul(d.unsqueeze(1)));
+  return d - kept.matmul(coef).squeeze(1);
+}
+
+}  // namespace
+
+std::vector<float> Model::direction(const std::string& name, int finest_level, const std::vector<std::string>& keep) const {
   const auto spans = level_spans();
   if (finest_level < 0 || finest_level >= static_cast<int>(spans.size())) {
     throw Error(ErrorKind::InvalidArgument, "edit: level " + std::to_string(finest_level) + " does not exist");
   }
-  const size_t from = static_cast<size_t>(spans[static_cast<size_t>(finest_level)].first);
-  const auto& attrs = impl_->file.attributes;
-  for (const auto& [name, alpha] : alphas) {
-    auto it = std::find_if(attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == name; });
-    if (it == attrs.end()) throw Error(ErrorKind::InvalidArgument, "edit: the model has no attribute '" + name + "'");
-    const auto dir = impl_->file.directions[static_cast<size_t>(it - attrs.begin())].to(at::kCPU).contiguous();
-    const float* d = dir.data_ptr<float>();
-    if (static_cast<size_t>(dir.numel()) != out.size()) {
-      throw Error(ErrorKind::InvalidArgument, "edit: latent size does not match the model");
-    }
-    for (size_t i = from; i < out.size(); ++i) out[i] += static_cast<float>(alpha) * d[i];
+  const int64_t from = spans[static_cast<size_t>(finest_level)].first;
+  at::Tensor kept;
+  std::vector<at::Tensor> cols;
+  for (const auto& k : keep) {
+    if (k != name) cols.push_back(impl_->direction_of(k, from));
   }
-  return out;
+  if (!cols.empty()) kept = at::stack(cols, 1);
+  const auto d = project_off(impl_->direction_of(name, from), kept).to(at::kFloat).contiguous();
+  return std::vector<float>(d.data_ptr<float>(), d.data_ptr<float>() + d.numel());
+}
+
+std::vector<float> Model::edit(const std::vector<float>& latent,
+                               const std::vector<std::pair<std::string, double>>& alphas, int finest_level,
+                               const std::vector<std::string>& keep) const {
+  if (static_cast<int64_t>(latent.size()) != config().dimension()) {
+    throw Error(ErrorKind::InvalidArgument, "edit: latent size does not match the model");
+  }
+  const auto spans = level_spans();
+  if (finest_level < 0 || finest_level >= static_cast<int>(spans.size())) {
+    throw Error(ErrorKind::InvalidArgument, "edit: level " + std::to_string(finest_level) + " does not exist");
+  }
+  // Unknown names are refused even at zero strength.
+  for (const auto& k : keep) impl_->direction_of(k, 0);
+  for (const auto& a : alphas) impl_->direction_of(a.first, 0);
+  auto delta = at::zeros({config().dimension()}, at::kDouble);
+  for (const auto& [name, alpha] : alphas) {
+    if (alpha == 0.0) continue;
+    // A kept attribute's own slider moves it as set; every other direction avoids the kept ones.
+    const bool kept = std::find(keep.begin(), keep.end(), name) != keep.end();
+    const auto d = direction(name, finest_level, kept ? std::vector<std::string>{} : keep);
+    delta.add_(at::from_blob(const_cast<float*>(d.data()), {static_cast<int64_t>(d.size())}, at::kFloat).to(at::kDouble),
+               alpha);
+  }
+  const auto base = at::from_blob(const_cast<float*>(latent.data()), {static_cast<int64_t>(latent.size())}, at::kFloat);
+  const auto out = (base.to(at::kDouble) + delta).to(at::kFloat).contiguous();
+  return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
 }
 
 Reconstruction Model::reconstruct(const Image& image) {

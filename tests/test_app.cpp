@@ -5,6 +5,8 @@
 #include <QPainter>
 #include <QSlider>
 #include <QStandardPaths>
+#include <QStatusBar>
+#include <QToolButton>
 
 #include "attribute_panel.h"
 #include "bundle/model_file.h"
@@ -174,6 +176,71 @@ class TestApp : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(other.shownGeneration() == other.requestedGeneration() && other.shownGeneration() > 0, 30000);
     QCOMPARE(other.attributes()->value(1), -0.5);
     QVERIFY(same_pixels(other.view()->edited(), shown));
+  }
+
+  // A held attribute: the other sliders move along directions projected off it (the engine's
+  // conditional edit), and the hold is saved in the recipe.
+  void heldAttributeRendersTheConditionalEditAndIsSaved() {
+    w_->attributes()->setValue(1, 0.0);
+    QVERIFY(!w_->attributes()->isLocked(1));
+    w_->attributes()->lockButton(1)->click();
+    QVERIFY(w_->attributes()->isLocked(1));
+    QVERIFY(!w_->attributes()->slider(1)->isEnabled());
+    w_->attributes()->setValue(0, 1.2);
+    QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
+    auto m = Model::load(model_.toStdString());
+    const auto base = m.encode(fromQImage(w_->currentImage().crop));
+    const QImage held = toQImage(m.decode(m.edit(base, {{"Smiling", 1.2}}, 0, {"Blond_Hair"})));
+    const QImage free = toQImage(m.decode(m.edit(base, {{"Smiling", 1.2}})));
+    QVERIFY(!same_pixels(held, free));
+    QVERIFY(same_pixels(w_->view()->edited(), held));
+    QVERIFY(w_->saveRecipe(path("held.json")));
+    MainWindow other;
+    QSignalSpy image(&other, &MainWindow::imageReady);
+    QVERIFY(other.openRecipe(path("held.json")));
+    QVERIFY(image.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(other.shownGeneration() == other.requestedGeneration() && other.shownGeneration() > 0, 30000);
+    QVERIFY(other.attributes()->isLocked(1));
+    QVERIFY(!other.attributes()->isLocked(0));
+    QVERIFY(same_pixels(other.view()->edited(), held));
+    w_->attributes()->lockButton(1)->click();
+    w_->attributes()->setValue(0, 0.0);
+    QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
+  }
+
+  // An edit that does not decode cleanly is shown at its largest clean strength, and the status
+  // bar says so; never a black or non-finite frame.
+  void anOverflowingEditIsLimitedAndSaid() {
+    at::manual_seed(3);
+    ModelFile mf;
+    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
+    std::vector<Image> init;
+    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i));
+    mf.glow->initialize(to_model_input_for_test(init));
+    test::perturb(*mf.glow, 0.1);
+    mf.attributes = {{"Smiling", 10, 10, -1, 1}};
+    mf.directions = {at::ones({mf.glow->config().dimension()}) * 300.0};
+    const QString boom = path("boom.glow");
+    save_model(boom.toStdString(), mf);
+    MainWindow w;
+    QSignalSpy model(&w, &MainWindow::modelReady), image(&w, &MainWindow::imageReady);
+    w.openModel(boom);
+    QVERIFY(model.wait(30000));
+    w.openPhoto(photo_);
+    QVERIFY(image.wait(30000));
+    w.attributes()->setValue(0, 1.0);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration() && w.shownGeneration() > 0, 30000);
+    QVERIFY2(w.lastRenderNote().startsWith("Smiling limited to +0."), qPrintable(w.lastRenderNote()));
+    QVERIFY(w.statusBar()->currentMessage().contains("limited"));
+    auto m = Model::load(boom.toStdString());
+    const auto base = m.encode(fromQImage(w.currentImage().crop));
+    const auto target = m.edit(base, {{"Smiling", 1.0}});
+    QVERIFY(!m.decodes_cleanly(target));
+    QVERIFY(same_pixels(w.view()->edited(), toQImage(m.decode_guarded(base, target).image)));
+    w.attributes()->setValue(0, 0.0);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration(), 30000);
+    QVERIFY(w.lastRenderNote().isEmpty());
+    QVERIFY(!w.statusBar()->currentMessage().contains("limited"));
   }
 
   void samplingIsReproducible() {

@@ -174,6 +174,113 @@ class TestGlow : public QObject {
     QVERIFY(at::allclose(loaded.glow->encode(x).log_px(), mf.glow->encode(x).log_px(), 1e-5, 1e-4));
   }
 
+  // A bounded model, briefly trained, decodes far-off latents (T = 3) to finite values; the
+  // paper's formula with the same weights is the one that can overflow.
+  void boundedCouplingDecodesFarLatentsToFiniteValues() {
+    at::manual_seed(5);
+    auto c = test::tiny_config(16, 2, 4, 16);
+    c.scale_min = kDefaultScaleMin;
+    Glow glow(c);
+    const auto x = random_input(8, 16, 3);
+    glow->initialize(x);
+    torch::optim::Adam adam(glow->parameters(), torch::optim::AdamOptions(2e-3));
+    for (int i = 0; i < 30; ++i) {
+      adam.zero_grad();
+      nll_bits_per_dim(glow, x).backward();
+      adam.step();
+    }
+    QVERIFY(round_trip_error(glow, x) < 1e-5);
+    c10::InferenceMode guard;
+    const auto far = glow->decode(glow->sample_eps(16, 3.0, 7));
+    QVERIFY(at::isfinite(far).all().item<bool>());
+    // An edit of 5x a typical range along a random direction of unit-variance size.
+    const auto eps = glow->flatten(glow->encode(x).eps);
+    const auto dir = at::randn({1, c.dimension()});
+    const auto edited = glow->decode(glow->unflatten(eps + 5.0 * 1.5 * dir));
+    QVERIFY(at::isfinite(edited).all().item<bool>());
+  }
+
+  void scaleMinIsStoredOnlyWhenSet() {
+    GlowConfig legacy;
+    QVERIFY(!QString::fromStdString(legacy.to_json()).contains("scale_min"));
+    QCOMPARE(GlowConfig::from_json(legacy.to_json(), "x").scale_min, 0.0);
+    GlowConfig bounded;
+    bounded.scale_min = 0.25;
+    QCOMPARE(GlowConfig::from_json(bounded.to_json(), "x").scale_min, 0.25);
+    QVERIFY_THROWS_EXCEPTION(Error, GlowConfig::from_json(R"({"scale_min": 1.5})", "x"));
+    QVERIFY_THROWS_EXCEPTION(Error, GlowConfig::from_json(R"({"scale_min": "big"})", "x"));
+  }
+
+  // The guarded render: an edit that overflows the unbounded formula comes back as the largest
+  // clean fraction of the edit, never as a non-finite image.
+  void guardedDecodeLimitsAnEditThatOverflows() {
+    at::manual_seed(8);
+    auto c = test::tiny_config(16, 2, 2, 16);
+    ModelFile mf;
+    mf.glow = Glow(c);
+    mf.glow->initialize(random_input(4, 16, 1));
+    test::perturb(*mf.glow, 0.1);  // the zero-initialised output convolutions now react to their input
+    mf.attributes = {{"Boom", 1, 1, -1, 1}};
+    mf.directions = {at::ones({c.dimension()}) * 300.0};
+    QTemporaryDir dir;
+    const auto path = (dir.path() + "/boom.glow").toStdString();
+    save_model(path, mf);
+    auto model = Model::load(path);
+    const auto base = model.encode(test::random_image(16, 3, 4));
+    const auto target = model.edit(base, {{"Boom", 1.0}});
+    QVERIFY2(!model.decodes_cleanly(target), "the test needs an edit that overflows unguarded");
+    QVERIFY(model.decodes_cleanly(base));
+    const auto g = model.decode_guarded(base, target);
+    QVERIFY(g.limited());
+    QVERIFY(g.strength > 0.0 && g.strength < 1.0);
+    std::vector<float> shown(base.size());
+    for (size_t i = 0; i < base.size(); ++i) shown[i] = static_cast<float>(base[i] + g.strength * (target[i] - base[i]));
+    QVERIFY(model.decodes_cleanly(shown));
+    QVERIFY(g.image.bytes == model.decode(shown).bytes);
+    // A clean edit is shown whole.
+    const auto small = model.edit(base, {{"Boom", 1e-4}});
+    const auto whole = model.decode_guarded(base, small);
+    QCOMPARE(whole.strength, 1.0);
+    QVERIFY(whole.image.bytes == model.decode(small).bytes);
+  }
+
+  // Held attributes: every other direction is projected off them, so the latent's projection on
+  // a held direction stays where it was while the other sliders move.
+  void lockedAttributesKeepTheirProjection() {
+    at::manual_seed(12);
+    auto c = test::tiny_config(16, 2, 2, 16);
+    ModelFile mf;
+    mf.glow = Glow(c);
+    mf.glow->initialize(random_input(4, 16, 1));
+    const auto shared = at::randn({c.dimension()});
+    mf.attributes = {{"Male", 1, 1, -1, 1}, {"No_Beard", 1, 1, -1, 1}, {"Smiling", 1, 1, -1, 1}};
+    // Correlated directions, as Male and No_Beard are.
+    mf.directions = {shared + at::randn({c.dimension()}) * 0.5, shared * -0.8 + at::randn({c.dimension()}) * 0.5,
+                     at::randn({c.dimension()})};
+    QTemporaryDir dir;
+    const auto path = (dir.path() + "/locks.glow").toStdString();
+    save_model(path, mf);
+    auto model = Model::load(path);
+    const auto base = model.encode(test::random_image(16, 3, 4));
+    auto projection = [&](const std::vector<float>& v, int k) {
+      const auto d = mf.directions[static_cast<size_t>(k)].to(at::kDouble);
+      const auto t = at::from_blob(const_cast<float*>(v.data()), {static_cast<int64_t>(v.size())}, at::kFloat).to(at::kDouble);
+      return (t.dot(d) / d.dot(d)).item<double>();
+    };
+    for (int level : {0, 1}) {
+      const auto free_edit = model.edit(base, {{"Male", 1.2}, {"Smiling", -0.7}}, level);
+      QVERIFY(std::abs(projection(free_edit, 1) - projection(base, 1)) > 0.1);  // unheld: No_Beard moves
+      const auto held = model.edit(base, {{"Male", 1.2}, {"Smiling", -0.7}}, level, {"No_Beard"});
+      QVERIFY2(std::abs(projection(held, 1) - projection(base, 1)) < 1e-6,
+               qPrintable(QString::number(projection(held, 1) - projection(base, 1))));
+      const auto two = model.edit(base, {{"Male", 0.9}}, level, {"No_Beard", "Smiling"});
+      QVERIFY(std::abs(projection(two, 1) - projection(base, 1)) < 1e-6);
+      QVERIFY(std::abs(projection(two, 2) - projection(base, 2)) < 1e-6);
+      QVERIFY(std::abs(projection(two, 0) - projection(base, 0)) > 0.1);  // Male itself still moves
+    }
+    QVERIFY_THROWS_EXCEPTION(Error, model.edit(base, {{"Male", 1.0}}, 0, {"Nope"}));
+  }
+
   void facadeModelEncodesExactlyAndSamplesDeterministically() {
     auto c = test::tiny_config(16, 2, 2, 16);
     std::vector<Image> init;

@@ -34,11 +34,13 @@ Layer make_layer(const QString& kind, int64_t channels) {
     auto m = InvConv1x1(channels, p);
     return {[m](const at::Tensor& x) mutable { return m->forward(x); }, [m](const at::Tensor& y) mutable { return m->reverse(y); }, m.ptr()};
   }
-  if (kind == "coupling-affine" || kind == "coupling-additive") {
-    auto m = Coupling(channels, 8, kind == "coupling-affine" ? CouplingType::Affine : CouplingType::Additive);
+  if (kind.startsWith("coupling-")) {
+    auto m = Coupling(channels, 8, kind == "coupling-additive" ? CouplingType::Additive : CouplingType::Affine,
+                      kind == "coupling-bounded" ? 0.3 : 0.0);
     return {[m](const at::Tensor& x) mutable { return m->forward(x); }, [m](const at::Tensor& y) mutable { return m->reverse(y); }, m.ptr()};
   }
-  if (kind == "flowstep") {
+  if (kind == "flowstep" || kind == "flowstep-bounded") {
+    if (kind == "flowstep-bounded") c.scale_min = kDefaultScaleMin;
     auto m = FlowStep(channels, c);
     return {[m](const at::Tensor& x) mutable { return m->forward(x); }, [m](const at::Tensor& y) mutable { return m->reverse(y); }, m.ptr()};
   }
@@ -58,7 +60,7 @@ class TestLayers : public QObject {
   void inverseAndLogDet_data() {
     QTest::addColumn<QString>("kind");
     for (const char* k : {"actnorm", "invconv-lu", "invconv-plain", "invconv-reverse", "coupling-affine",
-                          "coupling-additive", "flowstep", "squeeze"}) {
+                          "coupling-bounded", "coupling-additive", "flowstep", "flowstep-bounded", "squeeze"}) {
       QTest::newRow(k) << QString(k);
     }
   }

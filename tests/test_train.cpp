@@ -271,7 +271,10 @@ class TestTrain : public QObject {
     data.labels = sign.to(at::kChar).unsqueeze(1);
     data.attribute_names = {"Known"};
     data.partition.assign(n, 0);
-    const auto dirs = compute_directions(glow, data, 100, {}, {});
+    DirectionOptions dopt;
+    dopt.method = "mean";
+    dopt.range_sample = 100;
+    const auto dirs = compute_directions(glow, data, dopt);
     QCOMPARE(dirs.attributes.size(), size_t{1});
     QCOMPARE(dirs.attributes[0].positives, int64_t{100});
     const auto got = dirs.directions[0], want = 2 * v;
@@ -280,6 +283,48 @@ class TestTrain : public QObject {
     QVERIFY2(cosine > 0.95, qPrintable(QString::number(cosine)));
     QVERIFY2(std::abs(ratio - 1) < 0.1, qPrintable(QString::number(ratio)));
     QVERIFY(dirs.attributes[0].range_max > 0 && dirs.attributes[0].range_min < 0);
+  }
+
+  // Two attributes whose labels go together (as Male and No_Beard do): the mean difference of the
+  // first leaks the second's direction; the joint regression separates them.
+  void regressionSeparatesCorrelatedAttributes() {
+    at::manual_seed(21);
+    auto c = test::tiny_config(16, 2, 2, 16);
+    Glow glow(c);
+    glow->initialize(to_model_input(images_to_uint8({toy_image(16, 0, true), toy_image(16, 1, false)}), 8, at::kFloat, 1));
+    const int64_t n = 600, d = c.dimension();
+    const auto v1 = (at::randint(0, 2, {d}).to(at::kFloat) * 2 - 1) * 0.5;
+    const auto v2 = (at::randint(0, 2, {d}).to(at::kFloat) * 2 - 1) * 0.5;
+    const auto a1 = at::randint(0, 2, {n}).to(at::kFloat);
+    const auto same = (at::rand({n}) < 0.85).to(at::kFloat);
+    const auto a2 = a1 * same + (1 - a1) * (1 - same);  // equal to a1 85% of the time
+    const auto z = at::randn({n, d}) * 0.5 + a1.unsqueeze(1) * v1 + a2.unsqueeze(1) * v2;
+    Dataset data;
+    {
+      c10::InferenceMode guard;
+      data.images = to_pixels(glow->decode(glow->unflatten(z)), c.n_bits);
+    }
+    data.labels = at::stack({a1 * 2 - 1, a2 * 2 - 1}, 1).to(at::kChar);
+    data.attribute_names = {"First", "Second"};
+    data.partition.assign(n, 0);
+    auto cosine = [](const at::Tensor& a, const at::Tensor& b) { return (a.dot(b) / (a.norm() * b.norm())).item<double>(); };
+    DirectionOptions o;
+    o.range_sample = 200;
+    o.method = "mean";
+    const auto mean = compute_directions(glow, data, o);
+    o.method = "regression";
+    const auto reg = compute_directions(glow, data, o);
+    const double mean_cos = cosine(mean.directions[0], v1), reg_cos = cosine(reg.directions[0], v1);
+    QVERIFY2(reg_cos > 0.95, qPrintable(QString::number(reg_cos)));
+    QVERIFY2(reg_cos > mean_cos + 0.05, qPrintable(QString("regression %1, mean %2").arg(reg_cos).arg(mean_cos)));
+    // Regression coefficients are in the same units as the planted vectors.
+    QVERIFY(std::abs((reg.directions[0].norm() / v1.norm()).item<double>() - 1) < 0.1);
+    // The leak: the mean difference of First points partly along Second; the regression's does not.
+    QVERIFY(cosine(mean.directions[0], v2) > 0.3);
+    QVERIFY(std::abs(cosine(reg.directions[0], v2)) < 0.1);
+    QVERIFY(reg.attributes[0].range_max > 0 && reg.attributes[0].range_min < 0);
+    o.method = "median";
+    QVERIFY_THROWS_EXCEPTION(Error, compute_directions(glow, data, o));
   }
 
   void attributesAreStoredInTheModel() {
@@ -345,9 +390,30 @@ class TestTrain : public QObject {
     QCOMPARE(QString::fromStdString(scores[0].attribute), QString("Red"));
     QVERIFY(scores[0].eligible_add > 0 && scores[0].eligible_add <= 5);
     QVERIFY(scores[0].add_flip >= 0 && scores[0].add_flip <= 1 && scores[0].others_change >= 0);
+    QVERIFY(scores[0].edits >= scores[0].eligible_add && scores[0].unclean >= 0 && scores[0].unclean <= scores[0].edits);
     const auto grid = read_image(e.grid, 3);
     QCOMPARE(grid.width, 6 * 16 + 5);   // 2 attributes x 3 values, 1 px gaps
     QCOMPARE(grid.height, 8 * 16 + 7);  // 8 held-out faces
+
+    // judge-FID: a set against itself is 0; against a brighter copy of itself, clearly more; a
+    // model's samples against held-out faces give a finite, positive number.
+    std::vector<Image> set, brighter;
+    for (int i = 0; i < 24; ++i) {
+      set.push_back(toy_image(16, i, i % 2 == 0));
+      brighter.push_back(set.back());
+      for (auto& b : brighter.back().bytes) b = static_cast<std::uint8_t>(std::min(255, b + 60));
+    }
+    const double self = judge_fid(jt.output, set, set), shifted = judge_fid(jt.output, set, brighter);
+    QVERIFY2(self < 1e-6, qPrintable(QString::number(self)));
+    QVERIFY2(shifted > 1e-3 && shifted > 1000 * self, qPrintable(QString("%1 vs %2").arg(shifted).arg(self)));
+    FidOptions f;
+    f.model = e.model;
+    f.judge = jt.output;
+    f.data = e.data;
+    f.count = 20;
+    const auto r = judge_fid(f);
+    QVERIFY(std::isfinite(r.fid) && r.fid > 0);
+    QCOMPARE(r.samples, 20);
   }
 };
 

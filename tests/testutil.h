@@ -1,7 +1,10 @@
 // Helpers shared by the test suites: tiny configs, random images, brute-force Jacobians.
 #pragma once
 
+#include <fstream>
 #include <functional>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -37,6 +40,12 @@ inline Image random_image(int size, int channels, uint64_t seed) {
     }
   }
   return im;
+}
+
+// The whole file as bytes (empty if it cannot be read).
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // Adds N(0, scale^2) noise to every floating-point parameter so no layer is at its identity init.

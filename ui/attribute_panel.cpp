@@ -97,10 +97,24 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
     zero->setIcon(style()->standardIcon(QStyle::SP_DialogResetButton));
     zero->setAutoRaise(true);
     zero->setToolTip(tr("Reset %1").arg(label->text()));
+    row.lock = new QToolButton;
+    row.lock->setCheckable(true);
+    row.lock->setAutoRaise(true);
+    row.lock->setText(tr("Hold"));
+    row.lock->setToolTip(tr("Hold %1 fixed: the other sliders then move along directions that leave it unchanged").arg(label->text()));
+    row.lock->setAccessibleName(tr("Hold %1 fixed").arg(label->text()));
     h->addWidget(label);
     h->addWidget(row.slider, 1);
     h->addWidget(row.box);
     h->addWidget(zero);
+    h->addWidget(row.lock);
+    connect(row.lock, &QToolButton::toggled, this, [this, index](bool on) {
+      auto& r = rows_[static_cast<size_t>(index)];
+      // A held attribute keeps its own value: its slider rests until it is released.
+      r.slider->setEnabled(!on);
+      r.box->setEnabled(!on);
+      if (!quiet_) Q_EMIT changed();
+    });
     list_->insertWidget(list_->count() - 1, w);
     connect(row.slider, &QSlider::sliderPressed, this, [this] {
       dragging_ = true;
@@ -150,6 +164,18 @@ std::vector<std::pair<std::string, double>> AttributePanel::alphas() const {
   for (const auto& r : rows_) out.emplace_back(r.attribute.name, r.value);
   return out;
 }
+
+std::vector<std::string> AttributePanel::locked() const {
+  std::vector<std::string> out;
+  for (const auto& r : rows_) {
+    if (r.lock->isChecked()) out.push_back(r.attribute.name);
+  }
+  return out;
+}
+
+bool AttributePanel::isLocked(int index) const { return rows_[static_cast<size_t>(index)].lock->isChecked(); }
+
+void AttributePanel::setLocked(int index, bool on) { rows_[static_cast<size_t>(index)].lock->setChecked(on); }
 
 int AttributePanel::finestLevel() const { return detail_->currentIndex() < 0 ? 0 : detail_->currentData().toInt(); }
 

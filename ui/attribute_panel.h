@@ -12,6 +12,7 @@
 class QComboBox;
 class QDoubleSpinBox;
 class QSlider;
+class QToolButton;
 class QVBoxLayout;
 
 class AttributePanel : public QWidget {
@@ -27,6 +28,12 @@ class AttributePanel : public QWidget {
   void setValue(int index, double value);
   std::vector<double> values() const;
   std::vector<std::pair<std::string, double>> alphas() const;
+  // Attributes held fixed (their row's lock is on): the other sliders move along directions that
+  // leave them unchanged.
+  std::vector<std::string> locked() const;
+  bool isLocked(int index) const;
+  void setLocked(int index, bool locked);
+  QToolButton* lockButton(int index) const { return rows_[static_cast<size_t>(index)].lock; }
   int finestLevel() const;
   void setFinestLevel(int level);
   const glowlab::Attribute& attribute(int index) const { return rows_[static_cast<size_t>(index)].attribute; }
@@ -46,6 +53,7 @@ class AttributePanel : public QWidget {
     glowlab::Attribute attribute;
     QSlider* slider = nullptr;
     QDoubleSpinBox* box = nullptr;
+    QToolButton* lock = nullptr;
     double value = 0;
   };
   static constexpr int kSteps = 100;  // slider ticks per side

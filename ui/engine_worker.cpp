@@ -68,9 +68,10 @@ void EngineWorker::run() {
       } else if (request && model_ && !latent_.empty()) {
         QElapsedTimer timer;
         timer.start();
-        const QImage image = toQImage(model_->decode(latentFor(request->first)));
+        QString note;
+        const QImage image = toQImage(renderState(request->first, &note));
         ++renders_;
-        Q_EMIT rendered(image, request->second, timer.nsecsElapsed() / 1e6);
+        Q_EMIT rendered(image, request->second, timer.nsecsElapsed() / 1e6, note);
       }
     } catch (const std::exception& e) {
       Q_EMIT failed(QString::fromUtf8(e.what()));
@@ -83,14 +84,38 @@ glowlab::Model& EngineWorker::model() {
   return *model_;
 }
 
+std::vector<float> EngineWorker::baseFor(const EditState& state) const {
+  if (state.interpolating && !second_.empty()) return interpolate(latent_, second_, state.t, state.spherical);
+  return latent_;
+}
+
 std::vector<float> EngineWorker::latentFor(const EditState& state) const {
-  std::vector<float> base = latent_;
-  if (state.interpolating && !second_.empty()) base = interpolate(latent_, second_, state.t, state.spherical);
+  const std::vector<float> base = baseFor(state);
   std::vector<std::pair<std::string, double>> active;
   for (const auto& a : state.alphas) {
     if (a.second != 0.0) active.push_back(a);
   }
-  return active.empty() ? base : model_->edit(base, active, state.finest_level);
+  return active.empty() ? base : model_->edit(base, active, state.finest_level, state.locked);
+}
+
+Image EngineWorker::renderState(const EditState& state, QString* note) {
+  if (note) note->clear();
+  const auto g = model().decode_guarded(baseFor(state), latentFor(state));
+  if (g.limited() && note) {
+    QStringList parts;
+    for (const auto& [name, alpha] : state.alphas) {
+      if (alpha == 0.0) continue;
+      parts << tr("%1 limited to %2").arg(QString::fromStdString(display_name(name)))
+                   .arg(QString::asprintf("%+.2f", alpha * g.strength));
+    }
+    *note = parts.isEmpty() ? tr("This edit does not decode cleanly; shown at %1% of its strength").arg(qRound(100 * g.strength))
+                            : tr("%1 for this image (a stronger edit does not decode cleanly)").arg(parts.join(QStringLiteral(", ")));
+  }
+  return g.image;
+}
+
+Image EngineWorker::renderSample(const std::vector<float>& latent) {
+  return model().decode_guarded(std::vector<float>(latent.size(), 0.0f), latent).image;
 }
 
 void EngineWorker::loadModel(const QString& path, const QString& device) {
@@ -179,7 +204,7 @@ void EngineWorker::sample(int n, double temperature, quint64 seed) {
     QList<QImage> images;
     for (size_t i = 0; i < sampleLatents_.size(); ++i) {
       if (cancel_) break;
-      images << toQImage(model().decode(sampleLatents_[i]));
+      images << toQImage(renderSample(sampleLatents_[i]));
       Q_EMIT progress(tr("Sampling"), static_cast<double>(i + 1) / sampleLatents_.size());
     }
     Q_EMIT samplesReady(images);
@@ -191,13 +216,13 @@ void EngineWorker::useSample(int index, bool asSecond) {
     if (index < 0 || index >= static_cast<int>(sampleLatents_.size())) throw Error(ErrorKind::InvalidArgument, "no such sample");
     if (asSecond) {
       second_ = sampleLatents_[static_cast<size_t>(index)];
-      Q_EMIT secondReady(toQImage(model().decode(second_)));
+      Q_EMIT secondReady(toQImage(renderSample(second_)));
       return;
     }
     latent_ = sampleLatents_[static_cast<size_t>(index)];
     photo_ = Image{};
     ImageSummary s;
-    s.crop = toQImage(model().decode(latent_));
+    s.crop = toQImage(renderSample(latent_));
     s.bitsPerDim = model().bits_per_dim({fromQImage(s.crop)}, 0);
     s.source = "sample";
     Q_EMIT imageReady(s);
@@ -212,7 +237,7 @@ void EngineWorker::interpolationStrip(const EditState& state, int n) {
       EditState s = state;
       s.interpolating = true;
       s.t = n > 1 ? static_cast<double>(i) / (n - 1) : 0.0;
-      frames << toQImage(model().decode(latentFor(s)));
+      frames << toQImage(renderState(s));
     }
     Q_EMIT stripReady(frames);
   });
@@ -230,7 +255,7 @@ void EngineWorker::setSecondPhoto(const QString& path) {
 void EngineWorker::exportPasted(const QString& path, const EditState& state) {
   post([this, path, state] {
     if (photo_.empty()) throw Error(ErrorKind::InvalidArgument, "the current image is a sample: there is no photo to paste it into");
-    const Image edited = model().decode(latentFor(state));
+    const Image edited = renderState(state);
     write_image(path.toStdString(), paste_back(photo_, edited, crop_));
     Q_EMIT exported(path);
   });
@@ -259,7 +284,7 @@ void EngineWorker::exportAnimation(const QString& path, const EditState& state, 
         }
         if (!found) s.alphas.emplace_back(name, v);
       }
-      images.push_back(model().decode(latentFor(s)));
+      images.push_back(renderState(s));
       Q_EMIT progress(tr("Exporting"), static_cast<double>(i + 1) / frames);
     }
     if (path.endsWith(".gif", Qt::CaseInsensitive)) write_gif(path.toStdString(), images, fps);

@@ -25,6 +25,7 @@
 struct EditState {
   std::vector<std::pair<std::string, double>> alphas;  // attribute name -> slider value
   int finest_level = 0;      // edits touch levels finest_level..L-1
+  std::vector<std::string> locked;  // attributes held fixed while the other sliders move
   bool interpolating = false;
   double t = 0.0;            // blend towards the second image
   bool spherical = true;
@@ -77,7 +78,8 @@ class EngineWorker : public QThread {
   void modelLoaded(const ModelSummary& summary);
   void imageReady(const ImageSummary& summary);
   void secondReady(const QImage& image);
-  void rendered(const QImage& image, quint64 generation, double milliseconds);
+  // note: empty, or why the edit was limited ("Smiling limited to +0.21 for this image").
+  void rendered(const QImage& image, quint64 generation, double milliseconds, const QString& note);
   void samplesReady(const QList<QImage>& images);
   void stripReady(const QList<QImage>& frames);
   void progress(const QString& what, double fraction);
@@ -90,7 +92,12 @@ class EngineWorker : public QThread {
  private:
   void post(std::function<void()> job);
   void setCurrent(const glowlab::Image& crop, ImageSummary summary);
+  std::vector<float> baseFor(const EditState& state) const;
   std::vector<float> latentFor(const EditState& state) const;
+  // The guarded render of a state: never a non-finite or runaway image; `note` says what was limited.
+  glowlab::Image renderState(const EditState& state, QString* note = nullptr);
+  // A latent drawn from the prior (a sample) decoded under the guard, from the zero latent.
+  glowlab::Image renderSample(const std::vector<float>& latent);
   glowlab::Model& model();
 
   QMutex mutex_;

@@ -256,6 +256,7 @@ EditState MainWindow::editState() const {
   EditState s;
   s.alphas = attributes_->alphas();
   s.finest_level = attributes_->finestLevel();
+  s.locked = attributes_->locked();
   s.interpolating = haveSecond_ && interpSlider_->value() > 0;
   s.t = interpSlider_->value() / 100.0;
   s.spherical = interpMode_->currentIndex() == 0;
@@ -273,11 +274,20 @@ void MainWindow::requestRender() {
   worker_->render(editState(), ++requested_);
 }
 
-void MainWindow::onRendered(const QImage& image, quint64 generation, double ms) {
+void MainWindow::onRendered(const QImage& image, quint64 generation, double ms, const QString& note) {
   if (generation <= shown_) return;  // a newer render is already on screen
   shown_ = generation;
   view_->setEdited(image);
   renderLabel_->setText(tr("render %1 ms").arg(ms, 0, 'f', 1));
+  // Say when an edit was limited; clear the word once an edit renders in full again.
+  if (!note.isEmpty()) {
+    statusBar()->showMessage(note);
+    limitShown_ = true;
+  } else if (limitShown_) {
+    statusBar()->clearMessage();
+    limitShown_ = false;
+  }
+  lastNote_ = note;
   Q_EMIT renderShown(generation);
 }
 

@@ -51,6 +51,8 @@ class MainWindow : public QMainWindow {
   QSlider* interpolationSlider() const { return interpSlider_; }
   quint64 requestedGeneration() const { return requested_; }
   quint64 shownGeneration() const { return shown_; }
+  // Why the image on screen was limited (empty when the edit rendered in full).
+  QString lastRenderNote() const { return lastNote_; }
   QList<QImage> sampleImages() const { return samples_; }
   QPixmap stripPixmap() const;
   QString lastError() const { return lastError_; }
@@ -80,7 +82,7 @@ class MainWindow : public QMainWindow {
   void updateRecentMenu();
   void onModelLoaded(const ModelSummary& summary);
   void onImageReady(const ImageSummary& summary);
-  void onRendered(const QImage& image, quint64 generation, double ms);
+  void onRendered(const QImage& image, quint64 generation, double ms, const QString& note);
   EditState editState() const;
   void refreshStrip();
   // Menu handlers with dialogs.
@@ -121,6 +123,8 @@ class MainWindow : public QMainWindow {
   bool haveImage_ = false;
   bool haveSecond_ = false;
   quint64 requested_ = 0, shown_ = 0;
+  bool limitShown_ = false;  // the status bar shows a "limited to" note
+  QString lastNote_;
   QList<QImage> samples_;
   double sampledTemperature_ = 0.7;
   quint64 sampledSeed_ = 0;

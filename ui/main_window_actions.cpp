@@ -157,6 +157,7 @@ bool MainWindow::saveRecipe(const QString& path) {
   r.modelSha256 = fileSha256(model_.path);
   for (const auto& [name, value] : attributes_->alphas()) r.sliders[QString::fromStdString(name)] = value;
   r.finestLevel = attributes_->finestLevel();
+  for (const auto& name : attributes_->locked()) r.locked << QString::fromStdString(name);
   const QString error = ::saveRecipe(path, r);
   if (!error.isEmpty()) {
     showError(error);
@@ -193,6 +194,9 @@ bool MainWindow::openRecipe(const QString& path) {
     for (auto it = r.sliders.begin(); it != r.sliders.end(); ++it) {
       const int i = attributes_->indexOf(it.key().toStdString());
       if (i >= 0) attributes_->setValue(i, it.value());
+    }
+    for (int i = 0; i < attributes_->count(); ++i) {
+      attributes_->setLocked(i, r.locked.contains(QString::fromStdString(attributes_->attribute(i).name)));
     }
     attributes_->setFinestLevel(r.finestLevel);
     undo_->clear();

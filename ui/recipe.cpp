@@ -39,6 +39,7 @@ QString saveRecipe(const QString& path, const Recipe& r) {
   for (auto it = r.sliders.begin(); it != r.sliders.end(); ++it) sliders[it.key()] = it.value();
   o["sliders"] = sliders;
   o["detail_finest_level"] = r.finestLevel;
+  if (!r.locked.isEmpty()) o["locked"] = QJsonArray::fromStringList(r.locked);
   QSaveFile f(path);
   if (!f.open(QIODevice::WriteOnly)) return QObject::tr("Cannot write %1: %2").arg(path, f.errorString());
   f.write(QJsonDocument(o).toJson());
@@ -90,5 +91,13 @@ bool loadRecipe(const QString& path, Recipe& r, QString& error) {
   const auto sliders = o["sliders"].toObject();
   for (auto it = sliders.begin(); it != sliders.end(); ++it) r.sliders[it.key()] = it.value().toDouble();
   r.finestLevel = o["detail_finest_level"].toInt();
+  r.locked.clear();
+  for (const auto& v : o["locked"].toArray()) {
+    if (!v.isString()) {
+      error = QObject::tr("%1: \"locked\" must list attribute names").arg(path);
+      return false;
+    }
+    r.locked << v.toString();
+  }
   return true;
 }

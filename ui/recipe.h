@@ -4,6 +4,7 @@
 
 #include <QMap>
 #include <QString>
+#include <QStringList>
 
 #include <array>
 
@@ -19,6 +20,7 @@ struct Recipe {
   QString modelSha256;
   QMap<QString, double> sliders;  // attribute name -> value
   int finestLevel = 0;
+  QStringList locked;             // attributes held fixed while the others moved
 };
 
 // SHA-256 of a file as hex; empty if it cannot be read.

@@ -76,6 +76,7 @@ void add_init(CLI::App& app) {
     GlowConfig c;
     std::string coupling = "affine", permutation = "lu";
     bool no_learn_top = false;
+    double scale_min = kDefaultScaleMin;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("-o,--output", o->output, "Model file to write (.glow)")->required();
@@ -91,12 +92,16 @@ void add_init(CLI::App& app) {
                    ->check(CLI::IsMember({"lu", "plain", "reverse"}));
   auto* bits = cmd->add_option("--n-bits", o->c.n_bits, "Quantisation bits per pixel value (1-8)")->capture_default_str();
   auto* notop = cmd->add_flag("--no-learn-top", o->no_learn_top, "Use N(0, I) as the top prior");
+  auto* smin = cmd->add_option("--scale-min", o->scale_min,
+                               "Affine coupling's scale floor s (scale = s + (1 - s) * sigmoid(h + 2)); 0 = the "
+                               "paper's unbounded sigmoid(h + 2)")
+                   ->capture_default_str()->check(CLI::Range(0.0, 0.95));
   cmd->add_option("--images", o->images, "Folder (or file) of images for ActNorm's data-dependent init");
   cmd->add_option("--init-count", o->init_count, "At most this many init images")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Random seed for the weights")->capture_default_str();
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  cmd->callback([o, size, channels, levels, steps, width, coupling, perm, bits, notop] {
+  cmd->callback([o, size, channels, levels, steps, width, coupling, perm, bits, notop, smin] {
     init_runtime(g_threads);
     GlowConfig c;
     if (!o->config_file.empty()) c = GlowConfig::from_json(read_file(o->config_file, 1 << 20), o->config_file);
@@ -112,6 +117,7 @@ void add_init(CLI::App& app) {
                       : o->permutation == "plain" ? Permutation::Plain : Permutation::Reverse;
     }
     if (notop->count()) c.learn_top = false;
+    if (o->config_file.empty() || smin->count()) c.scale_min = o->scale_min;
     c.validate();
     std::vector<Image> images;
     if (!o->images.empty()) images = load_images(o->images, c, o->init_count);
@@ -145,6 +151,10 @@ void add_info(CLI::App& app) {
               << "flow:        L=" << c.levels << " K=" << c.steps << " width=" << c.width << " "
               << to_string(c.coupling) << " coupling, " << to_string(c.permutation) << " 1x1 conv, "
               << (c.learn_top ? "learned" : "standard") << " top prior\n"
+              << "scale:       "
+              << (c.scale_min > 0 ? "bounded, s = " + std::to_string(c.scale_min).substr(0, 5) + " + (1 - s) * sigmoid(h + 2)"
+                                  : std::string("sigmoid(h + 2), unbounded inverse"))
+              << "\n"
               << "parameters:  " << m.parameter_count() << "\n"
               << "latent:      " << c.dimension() << " values\n"
               << "attributes:  " << m.attributes().size() << "\n";
@@ -163,9 +173,13 @@ void add_sample(CLI::App& app) {
     double temperature = 0.7;
     uint64_t seed = 0;
     std::string output;
+    bool strict = false;
   };
   auto o = std::make_shared<Opts>();
   add_model_options(cmd, *o);
+  cmd->add_flag("--strict", o->strict,
+                "Fail (exit 1, nothing written) if a sample does not decode cleanly at T; by default such a sample "
+                "is drawn at the largest clean temperature and reported");
   cmd->add_option("-n", o->n, "Number of samples")->capture_default_str()->check(CLI::Range(1, 4096));
   cmd->add_option("-T,--temperature", o->temperature, "Temperature: eps ~ N(0, T^2)")->capture_default_str()
       ->check(CLI::Range(0.0, 10.0));
@@ -174,7 +188,20 @@ void add_sample(CLI::App& app) {
   cmd->add_option("-o,--output", o->output, "Grid image to write (.png, .jpg, ...)")->required();
   cmd->callback([o] {
     auto m = open_model(*o);
-    auto images = m.sample(o->n, o->temperature, o->seed);
+    std::vector<double> limits;
+    auto images = m.sample(o->n, o->temperature, o->seed, &limits);
+    int limited = 0;
+    for (size_t i = 0; i < limits.size(); ++i) {
+      if (limits[i] >= 1.0) continue;
+      ++limited;
+      std::cerr << (o->strict ? "error: " : "note: ") << "sample " << i + 1 << " does not decode cleanly at T = "
+                << o->temperature << "; " << (o->strict ? "the largest clean T is " : "drawn at T = ")
+                << o->temperature * limits[i] << "\n";
+    }
+    if (limited && o->strict) {
+      throw Error(ErrorKind::Numeric, std::to_string(limited) + " of " + std::to_string(o->n) +
+                                          " samples do not decode cleanly at this temperature; " + o->output + " not written");
+    }
     int cols = o->cols;
     if (cols <= 0) while (cols * cols < o->n) ++cols;
     write_image(o->output, make_grid(images, cols));

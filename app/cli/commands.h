@@ -25,5 +25,6 @@ void add_bench(CLI::App& app);
 void add_train(CLI::App& app);
 void add_attributes(CLI::App& app);
 void add_judge(CLI::App& app);
+void add_edit(CLI::App& app);
 
 }  // namespace glowlab::cli

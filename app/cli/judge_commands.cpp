@@ -49,16 +49,48 @@ void add_judge(CLI::App& app) {
     e->log = [](const std::string& s) { std::cerr << s << "\n"; };
     const auto scores = evaluate_edits(*e);
     nlohmann::json j = nlohmann::json::array();
-    int good = 0;
+    int good = 0, edits = 0, unclean = 0;
     for (const auto& s : scores) {
       j.push_back({{"attribute", s.attribute}, {"add_flip", s.add_flip}, {"remove_flip", s.remove_flip},
                    {"others_change", s.others_change}, {"eligible_add", s.eligible_add},
-                   {"eligible_remove", s.eligible_remove}, {"range", {s.range_min, s.range_max}}});
+                   {"eligible_remove", s.eligible_remove}, {"range", {s.range_min, s.range_max}},
+                   {"unfit_decodes", s.unclean}});
       good += s.add_flip >= 0.8 && s.remove_flip >= 0.8 && s.others_change <= 0.10;
+      edits += s.edits;
+      unclean += s.unclean;
     }
-    const std::string text = nlohmann::json{{"scores", j}, {"attributes_meeting_target", good}}.dump(2);
+    // unfit: edits at the ends of the ranges whose raw (unguarded) decode is non-finite, runaway
+    // or all black; the app's guarded render never shows those.
+    const std::string text = nlohmann::json{{"scores", j}, {"attributes_meeting_target", good},
+                                            {"edits_decoded", edits}, {"unfit_decodes", unclean},
+                                            {"unfit_fraction", edits ? static_cast<double>(unclean) / edits : 0.0}}
+                                 .dump(2);
     if (!json_out->empty()) write_file_atomic(*json_out, text + "\n");
     std::cout << text << "\n";
+  });
+
+  auto* fid = app.add_subcommand("judge-fid",
+                                  "Sample quality: Frechet distance between the judge's features of samples and of "
+                                  "held-out faces (lower is better)");
+  auto f = std::make_shared<FidOptions>();
+  fid->add_option("-m,--model", f->model, "Model to sample from; default: the bundled model");
+  fid->add_option("--judge", f->judge, "Judge file from judge-train")->required();
+  fid->add_option("data", f->data, "CelebA-layout folder; its held-out partition is the reference")->required();
+  fid->add_option("-n,--count", f->count, "Samples (and held-out faces, at most the partition's size)")
+      ->capture_default_str()->check(CLI::Range(2, 1000000));
+  fid->add_option("-T,--temperature", f->temperature, "Sampling temperature")->capture_default_str()->check(CLI::Range(0.0, 10.0));
+  fid->add_option("--seed", f->seed, "Sampling seed")->capture_default_str();
+  fid->add_option("--device", f->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  fid->callback([f] {
+    init_runtime(g_threads);
+    f->model = model_path_or_default(f->model);
+    f->device = resolve_device(f->device);
+    f->log = [](const std::string& s) { std::cerr << s << "\n"; };
+    const auto r = judge_fid(*f);
+    std::cout << nlohmann::json{{"judge_fid", r.fid}, {"samples", r.samples}, {"references", r.references},
+                                {"temperature", f->temperature}, {"seed", f->seed}}
+                     .dump()
+              << "\n";
   });
 
   auto* q = app.add_subcommand("quantize", "Write images quantised to n bits (for comparing lossless codecs with a model)");

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add_train(app);
   add_attributes(app);
   add_judge(app);
+  add_edit(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

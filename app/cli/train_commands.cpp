@@ -46,6 +46,7 @@ void add_train(CLI::App& app) {
   struct Opts {
     TrainOptions t;
     std::string config_file, coupling = "affine";
+    double scale_min = kDefaultScaleMin;
     bool no_cache = false;
   };
   auto o = std::make_shared<Opts>();
@@ -84,11 +85,18 @@ void add_train(CLI::App& app) {
   cmd->add_option("--n-bits", t.config.n_bits, "New model: quantisation bits")->capture_default_str();
   cmd->add_option("--coupling", o->coupling, "New model: affine or additive")->capture_default_str()
       ->check(CLI::IsMember({"affine", "additive"}));
-  cmd->callback([o] {
+  auto* scale_min = cmd->add_option("--scale-min", o->scale_min,
+                                    "Affine coupling's scale floor s: scale = s + (1 - s) * sigmoid(h + 2), so decoding "
+                                    "never amplifies by more than 1/s per layer; 0 = the paper's unbounded sigmoid(h + 2). "
+                                    "Applies to new models, and with --init-model replaces that model's")
+                        ->capture_default_str()->check(CLI::Range(0.0, 0.95));
+  cmd->callback([o, scale_min] {
     init_runtime(g_threads);
     auto& t = o->t;
     if (!o->config_file.empty()) t.config = GlowConfig::from_json(read_file(o->config_file, 1 << 20), o->config_file);
     else t.config.coupling = o->coupling == "affine" ? CouplingType::Affine : CouplingType::Additive;
+    if (o->config_file.empty() || scale_min->count()) t.config.scale_min = o->scale_min;
+    if (scale_min->count()) t.init_scale_min = o->scale_min;
     t.device = resolve_device(t.device);
     if (!o->no_cache) t.cache_dir = default_cache_dir();
     const bool tty = ::isatty(STDERR_FILENO);
@@ -121,17 +129,34 @@ void add_attributes(CLI::App& app) {
   auto* cmd = app.add_subcommand("attributes", "Compute attribute directions from labelled faces and store them in the model");
   auto o = std::make_shared<AttributeOptions>();
   auto no_cache = std::make_shared<bool>(false);
-  cmd->add_option("-m,--model", o->model_path, "Model file (.glow); default: the bundled model");
+  cmd->add_option("-m,--model", o->model_path,
+                  "Model file (.glow) to read; without -o it is updated in place (atomically). "
+                  "Without -m, the bundled model is read and -o is required");
   cmd->add_option("data", o->data, "CelebA-layout folder with list_attr_celeba.txt (or Fashion-MNIST)");
-  cmd->add_option("-o,--output", o->output_path, "Write the model here (default: update --model in place, atomically)");
+  cmd->add_option("-o,--output", o->output_path, "Write the model with its directions here (a new file)");
   cmd->add_option("--positives", o->positives, "Custom attribute: folder of photos that have it");
   cmd->add_option("--negatives", o->negatives, "Custom attribute: folder of photos that lack it");
   cmd->add_option("--name", o->name, "Custom attribute: its name (letters, digits, _ and -)");
   cmd->add_option("--limit", o->limit, "Use at most this many images (0: all)")->capture_default_str();
   cmd->add_option("--range-sample", o->range_sample, "Images used to choose slider ranges")->capture_default_str();
+  cmd->add_option("--method", o->method,
+                  "regression: all attributes fitted jointly (ridge least squares), each direction the effect of "
+                  "one attribute with the others held fixed; mean: mean of the faces having it minus those lacking it")
+      ->capture_default_str()->check(CLI::IsMember({"regression", "mean"}));
+  cmd->add_option("--finest-level", o->finest_level,
+                  "Directions touch latent levels from this one to the coarsest (0: all; higher levels keep more of "
+                  "a face's fine detail)")->capture_default_str()->check(CLI::Range(0, 7));
+  cmd->add_option("--ridge", o->ridge, "Regression: ridge term, relative to the mean label count")->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   cmd->add_flag("--no-cache", *no_cache, "Do not read or write the packed dataset cache");
   cmd->callback([o, no_cache] {
+    if (o->model_path.empty() && o->output_path.empty()) {
+      // Never rewrite the bundled (or $GLOWLAB_MODEL) model behind the user's back.
+      throw CLI::ValidationError("attributes",
+                                 "name the model to update with -m MODEL, or write a new file with -o OUT "
+                                 "(the default model is only read, never rewritten)");
+    }
     init_runtime(g_threads);
     o->model_path = model_path_or_default(o->model_path);
     if (!*no_cache) o->cache_dir = default_cache_dir();

@@ -8,6 +8,14 @@
 
 namespace glowlab {
 
+at::Tensor clean_decodes(const at::Tensor& x) {
+  constexpr double kRunawayValue = 1.5, kRunawayFraction = 0.01;
+  const auto flat = x.flatten(1);
+  const auto finite = at::isfinite(flat).all(1);
+  const auto runaway = (flat.abs() > kRunawayValue).to(at::kFloat).mean(1);
+  return finite.logical_and(runaway <= kRunawayFraction).cpu();
+}
+
 at::Tensor images_to_uint8(const std::vector<Image>& images) {
   if (images.empty()) throw Error(ErrorKind::InvalidArgument, "no images given");
   const auto& first = images.front();

@@ -26,4 +26,9 @@ at::Tensor to_model_input(const at::Tensor& uint8_pixels, int n_bits, at::Scalar
 // quantize() of the result gives back the bin exactly.
 at::Tensor to_pixels(const at::Tensor& x, int n_bits);
 
+// Per image of a decoded batch x [B, ...] (model range [-0.5, 0.5]): true when every value is
+// finite and at most 1% of them lie beyond [-1.5, 1.5], a whole pixel range outside. A runaway
+// inverse (an edit pushed off the data) fails one or both. Bool [B] on the CPU.
+at::Tensor clean_decodes(const at::Tensor& x);
+
 }  // namespace glowlab

@@ -34,6 +34,9 @@ void GlowConfig::validate() const {
   if (image_size < 2 || image_size > 1024) {
     bad(where, "image_size must be 2..1024, got " + std::to_string(image_size));
   }
+  if (!(scale_min >= 0.0 && scale_min <= 0.95)) {
+    bad(where, "scale_min must be 0 (unbounded) or in (0, 0.95], got " + std::to_string(scale_min));
+  }
   if (image_size % (1 << levels) != 0) {
     bad(where, "image_size " + std::to_string(image_size) + " is not divisible by 2^levels = " +
                    std::to_string(1 << levels));
@@ -67,6 +70,8 @@ std::string GlowConfig::to_json() const {
                       {"width", width},           {"coupling", to_string(coupling)},
                       {"permutation", to_string(permutation)},
                       {"n_bits", n_bits},         {"learn_top", learn_top}};
+  // Written only when set, so models with the paper's formula keep their config text unchanged.
+  if (scale_min > 0.0) j["scale_min"] = scale_min;
   return j.dump();
 }
 
@@ -79,7 +84,7 @@ GlowConfig GlowConfig::from_json(const std::string& text, const std::string& whe
   }
   if (!j.is_object()) bad(where, "expected a JSON object");
   static const char* kKnown[] = {"image_size", "channels", "levels", "steps",     "width",
-                                 "coupling",   "permutation", "n_bits", "learn_top"};
+                                 "coupling",   "permutation", "n_bits", "learn_top", "scale_min"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;
@@ -102,6 +107,10 @@ GlowConfig GlowConfig::from_json(const std::string& text, const std::string& whe
   if (j.contains("learn_top")) {
     if (!j["learn_top"].is_boolean()) bad(where, "field 'learn_top' must be true or false");
     c.learn_top = j["learn_top"].get<bool>();
+  }
+  if (j.contains("scale_min")) {
+    if (!j["scale_min"].is_number()) bad(where, "field 'scale_min' must be a number");
+    c.scale_min = j["scale_min"].get<double>();
   }
   if (j.contains("coupling")) {
     const auto& v = j["coupling"];

@@ -20,6 +20,11 @@ struct GlowConfig {
   Permutation permutation = Permutation::LU;
   int n_bits = 8;        // quantisation of the pixels (the paper used 5 for faces)
   bool learn_top = true; // learned top prior (else N(0, I))
+  // Affine coupling scale: 0 = the paper's sigmoid(h + 2), whose inverse is unbounded (files
+  // without the field); s in (0, 1) = s + (1 - s) * sigmoid(h + 2), so the inverse multiplies
+  // by at most 1/s per coupling and an edited latent cannot overflow. New models use
+  // kDefaultScaleMin.
+  double scale_min = 0.0;
 
   // Throws Error(InvalidArgument) naming the first bad field.
   void validate() const;
@@ -33,6 +38,10 @@ struct GlowConfig {
   // Parses and validates; `where` names the source (a file) in error messages.
   static GlowConfig from_json(const std::string& json, const std::string& where);
 };
+
+// The bounded coupling's floor for new models (glowlab-cli init/train): an inverse that at most
+// doubles a value per coupling.
+inline constexpr double kDefaultScaleMin = 0.5;
 
 const char* to_string(CouplingType c);
 const char* to_string(Permutation p);

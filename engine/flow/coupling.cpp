@@ -11,7 +11,8 @@ constexpr double kHiddenInitStd = 0.05;
 constexpr int64_t kChannelsLastBatch = 4;
 }  // namespace
 
-CouplingImpl::CouplingImpl(int64_t channels, int64_t width, CouplingType kind) : kind_(kind) {
+CouplingImpl::CouplingImpl(int64_t channels, int64_t width, CouplingType kind, double scale_min)
+    : kind_(kind), scale_min_(scale_min) {
   if (channels % 2 != 0) {
     throw Error(ErrorKind::InvalidArgument, "coupling needs an even channel count, got " +
                                                 std::to_string(channels));
@@ -56,6 +57,11 @@ at::Tensor CouplingImpl::net(const at::Tensor& xa) {
   return at::conv2d(h, f->w3.contiguous(format), f->b3, /*stride=*/1, /*padding=*/1).contiguous();
 }
 
+at::Tensor CouplingImpl::log_scale(const at::Tensor& h) const {
+  if (scale_min_ <= 0.0) return at::log_sigmoid(h + kScaleOffset);
+  return (at::sigmoid(h + kScaleOffset) * (1.0 - scale_min_) + scale_min_).log();
+}
+
 std::pair<at::Tensor, at::Tensor> CouplingImpl::forward(const at::Tensor& x) {
   const auto parts = x.chunk(2, /*dim=*/1);
   const auto& xa = parts[0];
@@ -65,9 +71,9 @@ std::pair<at::Tensor, at::Tensor> CouplingImpl::forward(const at::Tensor& x) {
     return {at::cat({xa, xb + h}, /*dim=*/1), at::zeros({x.size(0)}, x.options())};
   }
   const auto hs = h.chunk(2, /*dim=*/1);
-  const auto log_scale = at::log_sigmoid(hs[1] + kScaleOffset);
-  const auto yb = (xb + hs[0]) * log_scale.exp();
-  return {at::cat({xa, yb}, /*dim=*/1), log_scale.flatten(1).sum(/*dim=*/1)};
+  const auto ls = log_scale(hs[1]);
+  const auto yb = (xb + hs[0]) * ls.exp();
+  return {at::cat({xa, yb}, /*dim=*/1), ls.flatten(1).sum(/*dim=*/1)};
 }
 
 at::Tensor CouplingImpl::reverse(const at::Tensor& y) {
@@ -77,7 +83,8 @@ at::Tensor CouplingImpl::reverse(const at::Tensor& y) {
   const auto h = net(ya);
   if (kind_ == CouplingType::Additive) return at::cat({ya, yb - h}, /*dim=*/1);
   const auto hs = h.chunk(2, /*dim=*/1);
-  return at::cat({ya, yb / at::sigmoid(hs[1] + kScaleOffset) - hs[0]}, /*dim=*/1);
+  if (scale_min_ <= 0.0) return at::cat({ya, yb / at::sigmoid(hs[1] + kScaleOffset) - hs[0]}, /*dim=*/1);
+  return at::cat({ya, yb / (at::sigmoid(hs[1] + kScaleOffset) * (1.0 - scale_min_) + scale_min_) - hs[0]}, /*dim=*/1);
 }
 
 }  // namespace glowlab

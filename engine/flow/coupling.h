@@ -17,12 +17,15 @@ namespace glowlab {
 class CouplingImpl : public torch::nn::Module {
  public:
   // `channels` must be even; NN = conv3x3 -> actnorm -> ReLU -> conv1x1 -> actnorm -> ReLU -> zero conv3x3.
-  CouplingImpl(int64_t channels, int64_t width, CouplingType kind);
+  // scale_min: 0 = scale sigmoid(h + 2) (the paper's code); in (0, 1) = bounded scale
+  // scale_min + (1 - scale_min) * sigmoid(h + 2), whose inverse amplifies by at most 1/scale_min.
+  CouplingImpl(int64_t channels, int64_t width, CouplingType kind, double scale_min = 0.0);
 
   // Returns y and the per-sample log-determinant [B] (zeros for additive coupling).
   std::pair<at::Tensor, at::Tensor> forward(const at::Tensor& x);
   at::Tensor reverse(const at::Tensor& y);
   CouplingType kind() const { return kind_; }
+  double scale_min() const { return scale_min_; }
 
  private:
   // The NN with each ActNorm and the output scale folded into its convolution: conv+bias, ReLU,
@@ -32,11 +35,14 @@ class CouplingImpl : public torch::nn::Module {
   };
   Folded fold() const;
   at::Tensor net(const at::Tensor& xa);
+  // log of the affine scale from the net's scale half.
+  at::Tensor log_scale(const at::Tensor& h) const;
 
   Folded folded_;
   WeightKey folded_key_;
 
   CouplingType kind_;
+  double scale_min_ = 0.0;
   at::Tensor conv1_weight_, conv2_weight_;
   ActNorm actnorm1_{nullptr}, actnorm2_{nullptr};
   ZeroConv2d out_{nullptr};

@@ -64,4 +64,8 @@ class GlowImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Glow);
 
+// A Glow with `config` carrying every parameter and buffer of `from` (same shapes): used to
+// change a setting that has no weights of its own, such as the coupling's scale floor.
+Glow with_config(const Glow& from, const GlowConfig& config);
+
 }  // namespace glowlab

@@ -36,10 +36,12 @@ class JudgeNet : public torch::nn::Module {
     fc_b_ = register_parameter("fc_bias", at::zeros({attributes}));
   }
   // uint8 [B, 3, S, S] -> logits [B, A]
-  at::Tensor forward(const at::Tensor& pixels) {
+  at::Tensor forward(const at::Tensor& pixels) { return at::linear(features(pixels), fc_w_, fc_b_); }
+  // uint8 [B, 3, S, S] -> the pooled penultimate features [B, 128]
+  at::Tensor features(const at::Tensor& pixels) {
     auto h = pixels.to(at::kFloat) / 255.0 - 0.5;
     for (size_t i = 0; i < weights_.size(); ++i) h = at::conv2d(h, weights_[i], biases_[i], /*stride=*/2, /*padding=*/1).relu_();
-    return at::linear(h.mean({2, 3}), fc_w_, fc_b_);
+    return h.mean({2, 3});
   }
 
  private:
@@ -77,6 +79,39 @@ at::Tensor probabilities(JudgeNet& net, const at::Tensor& pixels) {
     out.push_back(at::sigmoid(net.forward(pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i)))));
   }
   return at::cat(out);
+}
+
+at::Tensor features_of(JudgeNet& net, const at::Tensor& pixels) {
+  c10::InferenceMode guard;
+  std::vector<at::Tensor> out;
+  for (int64_t i = 0; i < pixels.size(0); i += kChunk) {
+    out.push_back(net.features(pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i))));
+  }
+  return at::cat(out).to(at::kDouble);
+}
+
+// Frechet distance between Gaussians fitted to feature rows a [N, F] and b [M, F]:
+// |mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)), the trace of the square root taken as the
+// sum of the square roots of the eigenvalues of S_a^(1/2) S_b S_a^(1/2) (symmetric, PSD).
+double frechet_distance(const at::Tensor& a, const at::Tensor& b) {
+  auto cov = [](const at::Tensor& x) {
+    const auto c = x - x.mean(0, /*keepdim=*/true);
+    return c.t().matmul(c) / static_cast<double>(std::max<int64_t>(1, x.size(0) - 1));
+  };
+  const auto sa = cov(a), sb = cov(b);
+  auto [ea, va] = at::linalg_eigh(sa);
+  const auto root_a = va.matmul(at::diag(ea.clamp_min(0).sqrt())).matmul(va.t());
+  const auto inner = root_a.matmul(sb).matmul(root_a);
+  const auto ev = at::linalg_eigvalsh((inner + inner.t()) * 0.5).clamp_min(0);
+  const double mean_term = (a.mean(0) - b.mean(0)).pow(2).sum().item<double>();
+  const double trace_term = (sa.trace() + sb.trace()).item<double>() - 2.0 * ev.sqrt().sum().item<double>();
+  return std::max(0.0, mean_term + trace_term);
+}
+
+// Decoded images that are not fit to show: a raw decode that is not clean, or all but black.
+at::Tensor unfit(const at::Tensor& x, const at::Tensor& pixels) {
+  const auto black = pixels.flatten(1).amax(1).cpu() < 8;
+  return clean_decodes(x).logical_not().logical_or(black);
 }
 
 }  // namespace
@@ -139,10 +174,14 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
       load_dataset(o.data, DatasetOptions::for_images("celeba", c.image_size, c.channels, o.cache_dir)).held_out();
   if (test.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out partition");
   c10::InferenceMode guard;
+  int64_t unfit_count = 0;  // of the last decode() call
   auto decode = [&](const at::Tensor& latents) {
     std::vector<at::Tensor> out;
+    unfit_count = 0;
     for (int64_t i = 0; i < latents.size(0); i += kChunk) {
-      out.push_back(to_pixels(glow->decode(glow->unflatten(latents.narrow(0, i, std::min(kChunk, latents.size(0) - i)))), c.n_bits));
+      const auto x = glow->decode(glow->unflatten(latents.narrow(0, i, std::min(kChunk, latents.size(0) - i))));
+      out.push_back(to_pixels(x, c.n_bits));
+      unfit_count += unfit(x, out.back()).sum().item<int64_t>();
     }
     return at::cat(out);
   };
@@ -183,6 +222,8 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
       const auto before = probabilities(*judge.net, decode(latents));
       const double alpha = sign > 0 ? attr.range_max : attr.range_min;
       const auto after = probabilities(*judge.net, decode(latents + alpha * mf.directions[k].unsqueeze(0)));
+      s.edits += static_cast<int>(idx.size(0));
+      s.unclean += static_cast<int>(unfit_count);
       const auto flipped = sign > 0 ? after.select(1, jk) > 0.5 : after.select(1, jk) < 0.5;
       const double rate = flipped.to(at::kDouble).mean().item<double>();
       auto other_mask = at::ones({after.size(1)}, at::kBool);
@@ -194,7 +235,7 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
     }
     s.others_change = others_n ? others / others_n : 0;
     log(attr.name + ": add " + std::to_string(s.add_flip) + ", remove " + std::to_string(s.remove_flip) + ", others " +
-        std::to_string(s.others_change));
+        std::to_string(s.others_change) + ", unfit decodes " + std::to_string(s.unclean) + "/" + std::to_string(s.edits));
     scores.push_back(s);
   }
   if (!o.grid.empty() && !mf.attributes.empty()) {
@@ -213,6 +254,42 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
     write_image(o.grid, make_grid(cells, static_cast<int>(mf.attributes.size() * 3), 1));
   }
   return scores;
+}
+
+FidResult judge_fid(const FidOptions& o) {
+  auto log = [&](const std::string& s) { if (o.log) o.log(s); };
+  if (o.count < 2) throw Error(ErrorKind::InvalidArgument, "judge-fid: count must be at least 2");
+  auto mf = load_model(o.model);
+  auto judge = load_judge(o.judge);
+  Glow& glow = mf.glow;
+  const at::Device device(o.device);
+  glow->to(device);
+  const auto& c = glow->config();
+  if (c.channels != 3) throw Error(ErrorKind::InvalidArgument, o.model + ": the judge takes RGB images, this model is grey");
+  const Dataset test =
+      load_dataset(o.data, DatasetOptions::for_images("celeba", c.image_size, c.channels, o.cache_dir)).held_out();
+  if (test.size() < 2) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out partition");
+  c10::InferenceMode guard;
+  FidResult r;
+  r.references = static_cast<int>(std::min<int64_t>(o.count, test.size()));
+  r.samples = o.count;
+  const auto reference = features_of(*judge.net, test.images.narrow(0, 0, r.references));
+  const auto eps = glow->sample_eps(o.count, o.temperature, o.seed);
+  std::vector<at::Tensor> feats;
+  for (int64_t i = 0; i < o.count; i += kChunk) {
+    std::vector<at::Tensor> chunk;
+    for (const auto& e : eps) chunk.push_back(e.narrow(0, i, std::min<int64_t>(kChunk, o.count - i)).to(device));
+    feats.push_back(features_of(*judge.net, to_pixels(glow->decode(chunk), c.n_bits).cpu()));
+    if ((i / kChunk) % 16 == 0) log("sampled " + std::to_string(std::min<int64_t>(o.count, i + kChunk)) + "/" + std::to_string(o.count));
+  }
+  r.fid = frechet_distance(at::cat(feats), reference);
+  return r;
+}
+
+double judge_fid(const std::string& judge_path, const std::vector<Image>& a, const std::vector<Image>& b) {
+  if (a.size() < 2 || b.size() < 2) throw Error(ErrorKind::InvalidArgument, "judge-fid: each set needs at least 2 images");
+  auto judge = load_judge(judge_path);
+  return frechet_distance(features_of(*judge.net, images_to_uint8(a)), features_of(*judge.net, images_to_uint8(b)));
 }
 
 }  // namespace glowlab

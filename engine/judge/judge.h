@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/image.h"
+
 namespace glowlab {
 
 struct JudgeTrainOptions {
@@ -48,9 +50,36 @@ struct EditScore {
   double remove_flip = 0;   // fraction of faces having it that the judge calls negative after range_min
   double others_change = 0; // mean |change| of the other attributes' probabilities (both edits)
   double range_min = 0, range_max = 0;
+  int edits = 0;            // edited faces decoded (both directions)
+  int unclean = 0;          // ... whose raw decode was not clean (non-finite, runaway) or all black
 };
 
 // Edits held-out faces along every attribute and scores the results with the judge.
 std::vector<EditScore> evaluate_edits(const EditEvalOptions& options);
+
+struct FidOptions {
+  std::string model;           // .glow to sample from
+  std::string judge;           // from train_judge
+  std::string data;            // CelebA-layout folder; its held-out split is the reference
+  int count = 2000;            // samples, and held-out faces (at most the split's size)
+  double temperature = 0.7;
+  std::uint64_t seed = 1;
+  std::string device = "cpu";
+  std::string cache_dir;
+  std::function<void(const std::string&)> log;
+};
+
+struct FidResult {
+  double fid = 0;
+  int samples = 0, references = 0;
+};
+
+// Frechet distance between Gaussians fitted to the judge's penultimate features (its 128 pooled
+// channels) of `count` samples at `temperature` and of `count` held-out faces: "judge-FID", a
+// sample-quality score on this project's own judge (lower is better; not comparable with
+// Inception FIDs).
+FidResult judge_fid(const FidOptions& options);
+// The same distance between two sets of images (each at least 2, the judge's input size).
+double judge_fid(const std::string& judge, const std::vector<Image>& a, const std::vector<Image>& b);
 
 }  // namespace glowlab

@@ -18,13 +18,26 @@ struct Directions {
   std::vector<at::Tensor> directions;  // [D] float each
 };
 
+struct DirectionOptions {
+  std::string method = "regression";  // "mean" or "regression" (see below)
+  double ridge = 1e-3;                // regression: ridge term relative to the mean label count
+  int64_t range_sample = 2000;         // images used to choose the recommended ranges
+  int finest_level = 0;                // directions are zero on latent levels finer than this
+  std::function<bool(double)> progress;
+  std::function<void(const std::string&)> warn;
+};
+
 // Streams `data` through the encoder (exact, bin-centre input) in batches, accumulating per
-// attribute the sums of eps over positives and negatives (memory independent of the dataset size).
+// attribute the sums of eps over positives and negatives, and the normal equations of the joint
+// linear model eps = b0 + sum_k a_k b_k (a_k = 1 when the face has attribute k): memory is
+// independent of the dataset size.
+// - "mean": d_k = mean eps of the faces having k - mean eps of those lacking it. Attributes that
+//   go together (Male and No_Beard) leak into each other's directions.
+// - "regression": d_k = b_k, the effect of attribute k with all the others held fixed (ridge
+//   least squares, the intercept unpenalised).
 // The recommended range covers the edit that takes 90% of the faces lacking (having) the
-// attribute to the positives' (negatives') mean along the direction, measured on up to
+// attribute to the positives' (negatives') mean position along the direction, measured on up to
 // `range_sample` images. Attributes with no positives or no negatives are skipped with a warning.
-Directions compute_directions(Glow& glow, const Dataset& data, int64_t range_sample,
-                              const std::function<bool(double)>& progress,
-                              const std::function<void(const std::string&)>& warn);
+Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOptions& options);
 
 }  // namespace glowlab

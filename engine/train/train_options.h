@@ -25,6 +25,7 @@ struct TrainOptions {
   std::string dataset_kind = "auto";
   std::string run_dir;              // model.glow, checkpoint.ckpt, train.jsonl, samples.png
   std::string init_model;           // start from this .glow instead of a new model (optional)
+  double init_scale_min = -1;       // with init_model: change its coupling scale floor to this (-1: keep)
   GlowConfig config;
   std::string optimizer = "adam";   // adam | adamax
   double lr = 5e-4;

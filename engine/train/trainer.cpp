@@ -205,8 +205,14 @@ TrainResult train(const TrainOptions& o) {
   } else if (!o.init_model.empty()) {
     auto mf = load_model(o.init_model);
     config = mf.glow->config();
-    s.glow = mf.glow;
-    s.ema = load_model(o.init_model).glow;
+    if (o.init_scale_min >= 0 && o.init_scale_min != config.scale_min) {
+      log("coupling scale floor of " + o.init_model + ": " + std::to_string(config.scale_min) + " -> " +
+          std::to_string(o.init_scale_min));
+      config.scale_min = o.init_scale_min;
+      config.validate();
+    }
+    s.glow = with_config(mf.glow, config);
+    s.ema = with_config(mf.glow, config);
   } else {
     config.validate();
     at::manual_seed(o.seed);
