@@ -121,7 +121,7 @@ struct AttributeOptions {
   std::string device = "cpu";
   std::string cache_dir;
   std::int64_t limit = 0;         // at most this many images (0: all)
-  std::int64_t range_sample = 2000;  // images used to choose the recommended slider ranges
+  std::int64_t range_sample = 256;   // faces whose decoded edits choose the recommended slider ranges
   std::string method = "regression"; // "mean": mean(positives) - mean(negatives) per attribute;
                                      // "regression": all attributes jointly (ridge least squares)
   double ridge = 1e-3;               // regression: ridge term, relative to the label covariance's trace / A

@@ -6,6 +6,13 @@
 
 using namespace glowlab;
 
+namespace {
+// The first default model (round 1), kept for this test and as v2's starting point.
+constexpr const char* kV1 = "/docs/models/faces64-v1.glow";
+constexpr const char* kV1SampleHash = "f375047f92360b68";
+constexpr double kV1SampleBitsPerDim = 1.429696083;
+}  // namespace
+
 class TestDefaultModel : public QObject {
   Q_OBJECT
 
@@ -30,6 +37,21 @@ class TestDefaultModel : public QObject {
       QVERIFY(m.attributes()[i].range_min < 0 && m.attributes()[i].range_max > 0);
     }
     QVERIFY(QString::fromStdString(m.provenance_json()).contains("test_bits_per_dim"));
+  }
+
+  // faces64 v1 was trained with the paper's coupling, sigmoid(h + 2): it has no scale_min and must
+  // decode and score exactly as before the bounded coupling existed (the recorded pixels' hash and
+  // bits/dim are what round 1's glowlab-cli gives for this sample; see the issue note).
+  void v1DecodesWithThePapersFormulaUnchanged() {
+    init_runtime(2);
+    auto m = Model::load(std::string(GLOWLAB_SOURCE_DIR) + kV1);
+    QCOMPARE(m.config().scale_min, 0.0);
+    const auto im = m.sample(1, 0.7, 2026).front();
+    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a of the pixels
+    for (auto b : im.bytes) h = (h ^ b) * 1099511628211ULL;
+    QCOMPARE(QString::number(h, 16), QString(kV1SampleHash));
+    const double bpd = m.bits_per_dim({im}, 0);
+    QVERIFY2(std::abs(bpd - kV1SampleBitsPerDim) < 1e-5, qPrintable(QString::number(bpd, 'f', 9)));
   }
 
   void generatedFacesRoundTripExactly() {

@@ -1,6 +1,7 @@
 // glowlab-cli edit: the window's slider edit for photos on the command line, under the same
 // guarded render (an edit that does not decode cleanly is limited and reported, never shown black).
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 #include <unistd.h>
@@ -91,7 +92,7 @@ void add_edit(CLI::App& app) {
         if (g.limited()) {
           std::ostringstream what;
           for (const auto& [name, alpha] : alphas) {
-            if (alpha != 0.0) what << (what.tellp() > 0 ? ", " : "") << name << " limited to " << std::showpos << alpha * g.strength << std::noshowpos;
+            if (alpha != 0.0) what << (what.tellp() > 0 ? ", " : "") << name << " limited to " << std::showpos << std::fixed << std::setprecision(2) << alpha * g.strength << std::noshowpos;
           }
           if (o->strict) {
             throw Error(ErrorKind::Numeric, path + ": the edit does not decode cleanly at full strength (" + what.str() + " would)");

@@ -39,6 +39,8 @@ void add_judge(CLI::App& app) {
   ev->add_option("--judge", e->judge, "Judge file from judge-train")->required();
   ev->add_option("data", e->data, "CelebA-layout folder; its held-out partition is used")->required();
   ev->add_option("--faces", e->faces, "Faces per attribute and direction")->capture_default_str();
+  ev->add_option("--strength", e->strength, "Edit to this multiple of each recommended range's ends (a strength curve)")
+      ->capture_default_str()->check(CLI::Range(0.0, 10.0));
   ev->add_option("--grid", e->grid, "Also write the edit grid (8 faces x each attribute at -1, 0, +1 of its range)");
   ev->add_option("--json", *json_out, "Also write the scores to this file");
   ev->add_option("--device", e->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));

@@ -220,7 +220,7 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
       if (idx.size(0) == 0) continue;
       const auto latents = encode(test.images.index_select(0, idx));
       const auto before = probabilities(*judge.net, decode(latents));
-      const double alpha = sign > 0 ? attr.range_max : attr.range_min;
+      const double alpha = o.strength * (sign > 0 ? attr.range_max : attr.range_min);
       const auto after = probabilities(*judge.net, decode(latents + alpha * mf.directions[k].unsqueeze(0)));
       s.edits += static_cast<int>(idx.size(0));
       s.unclean += static_cast<int>(unfit_count);

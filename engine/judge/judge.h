@@ -37,6 +37,7 @@ struct EditEvalOptions {
   std::string judge;           // from train_judge
   std::string data;            // CelebA-layout folder; its held-out split (2) is used
   int faces = 200;             // per attribute and direction, at most
+  double strength = 1.0;       // edits go to this multiple of the recommended range's ends
   std::string grid;            // optional: edit grid PNG (8 faces x attributes at -1, 0, +1 of the range)
   std::string device = "cpu";
   std::string cache_dir;

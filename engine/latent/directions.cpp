@@ -15,9 +15,43 @@ constexpr int64_t kBatch = 32;
 constexpr double kRangeQuantile = 0.9;
 constexpr double kMinRange = 0.5, kMaxRange = 3.0;
 
-at::Tensor encode_batch(Glow& glow, const at::Tensor& u8) {
-  const auto x = to_model_input(u8.to(glow->device()), glow->config().n_bits, at::kFloat, std::nullopt);
+at::Tensor model_input(Glow& glow, const at::Tensor& u8) {
+  return to_model_input(u8.to(glow->device()), glow->config().n_bits, at::kFloat, std::nullopt);
+}
+
+at::Tensor encode_batch(Glow& glow, const at::Tensor& x) {
   return glow->flatten(glow->encode(x).eps).to(at::kCPU, at::kDouble);
+}
+
+// Position of decoded images along a pixel-space axis: x.axis / |axis|^2 per image; NaN where the
+// decode is not clean (it cannot be said to sit anywhere).
+at::Tensor pixel_position(Glow& glow, const at::Tensor& eps, const at::Tensor& axis) {
+  const auto x = glow->decode(glow->unflatten(eps.to(glow->device(), at::kFloat))).flatten(1).to(at::kCPU, at::kDouble);
+  auto q = x.matmul(axis) / axis.dot(axis);
+  return at::where(clean_decodes(x), q, at::full_like(q, std::nan("")));
+}
+
+// Per face, the smallest alpha in [0, kMaxRange] at which decode(eps + sign * alpha * d) sits at or
+// beyond `target` along the pixel axis (towards `sign`), by bisection; kMaxRange where even that
+// does not reach; an unclean decode counts as the end of the road (the range stops there).
+std::vector<double> strength_to_reach(Glow& glow, const at::Tensor& eps, const at::Tensor& d, const at::Tensor& axis,
+                                      double target, int sign) {
+  constexpr int kBisections = 5;
+  const int64_t n = eps.size(0);
+  auto reached = [&](const at::Tensor& alpha) {
+    const auto q = pixel_position(glow, eps + (alpha * sign).unsqueeze(1) * d.unsqueeze(0), axis);
+    return at::isnan(q).logical_or(sign > 0 ? q >= target : q <= target);
+  };
+  auto hi = at::full({n}, kMaxRange, at::kDouble), lo = at::zeros({n}, at::kDouble);
+  const auto at_max = reached(hi);
+  for (int i = 0; i < kBisections; ++i) {
+    const auto mid = (lo + hi) * 0.5;
+    const auto r = reached(mid);
+    hi = at::where(r, mid, hi);
+    lo = at::where(r, lo, mid);
+  }
+  hi = at::where(at_max, hi, at::full_like(hi, kMaxRange));
+  return std::vector<double>(hi.data_ptr<double>(), hi.data_ptr<double>() + n);
 }
 
 double quantile(std::vector<double> v, double q) {
@@ -41,22 +75,27 @@ Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOp
   // with a_k = 1 when the face has attribute k, else 0. Memory: O(A * D), whatever the data size.
   auto sum_pos = at::zeros({a, d}, at::kDouble), sum_neg = at::zeros({a, d}, at::kDouble);
   auto sum_all = at::zeros({d}, at::kDouble);
+  auto pix_pos = at::zeros({a, d}, at::kDouble), pix_neg = at::zeros({a, d}, at::kDouble);  // pixel sums (P = D)
   auto cnt_pos = at::zeros({a}, at::kDouble), cnt_neg = at::zeros({a}, at::kDouble);
   auto gram = at::zeros({a + 1, a + 1}, at::kDouble);
   const int64_t sample = std::min(n, std::max<int64_t>(o.range_sample, 0));
   const int64_t total_work = n + sample;
   for (int64_t i = 0; i < n; i += kBatch) {
     const int64_t len = std::min(kBatch, n - i);
-    const auto eps = encode_batch(glow, data.images.narrow(0, i, len));          // [B, D]
+    const auto x = model_input(glow, data.images.narrow(0, i, len));
+    const auto eps = encode_batch(glow, x);                                      // [B, D]
+    const auto pixels = x.flatten(1).to(at::kCPU, at::kDouble);                  // [B, P]
     const auto lab = data.labels.narrow(0, i, len).to(at::kDouble);              // [B, A]
     const auto pos = (lab > 0).to(at::kDouble), neg = (lab < 0).to(at::kDouble);
+    pix_pos.add_(pos.t().matmul(pixels));
+    pix_neg.add_(neg.t().matmul(pixels));
     sum_pos.add_(pos.t().matmul(eps));
     sum_neg.add_(neg.t().matmul(eps));
     sum_all.add_(eps.sum(0));
     cnt_pos.add_(pos.sum(0));
     cnt_neg.add_(neg.sum(0));
-    const auto x = at::cat({at::ones({len, 1}, at::kDouble), pos}, 1);           // [B, A+1]
-    gram.add_(x.t().matmul(x));
+    const auto design = at::cat({at::ones({len, 1}, at::kDouble), pos}, 1);      // [B, A+1]
+    gram.add_(design.t().matmul(design));
     if (o.progress && !o.progress(static_cast<double>(i + len) / total_work)) throw Error(ErrorKind::Cancelled, "cancelled");
   }
   at::Tensor coef;  // [A+1, D] regression coefficients
@@ -92,39 +131,39 @@ Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOp
     }
     for (auto& dd : dirs) dd.narrow(0, 0, from).zero_();
   }
-  // Recommended ranges from the projections onto each direction (second pass over a sample): the
-  // edit that takes kRangeQuantile of the faces lacking (having) the attribute to the mean
-  // position of the faces having (lacking) it along the direction.
+  // Recommended ranges from the decoder's response (second pass over a sample of faces): the
+  // strength at which kRangeQuantile of the faces lacking (having) the attribute are decoded to an
+  // image sitting where the faces having (lacking) it sit on average, along the pixel-space axis
+  // mean image(having) - mean image(lacking). A position along the latent direction is not enough:
+  // there the edit "arrives" at strength 1 by construction, while the decoded face often still
+  // shows too little of the attribute.
   if (sample > 0 && !kept.empty()) {
-    const auto dir = at::stack(dirs);                      // [K, D]
-    const auto norm2 = (dir * dir).sum(1);                 // |d|^2
-    std::vector<std::vector<double>> pos_proj(kept.size()), neg_proj(kept.size());
-    for (int64_t i = 0; i < sample; i += kBatch) {
-      const int64_t len = std::min(kBatch, sample - i);
-      // Positions along each direction, in units of the direction: eps.d / |d|^2.
-      const auto proj = (encode_batch(glow, data.images.narrow(0, i, len)).matmul(dir.t()) / norm2).contiguous();
-      const auto lab = data.labels.narrow(0, i, len).contiguous();
-      for (int64_t b = 0; b < len; ++b) {
-        for (size_t j = 0; j < kept.size(); ++j) {
-          const int8_t l = lab[b][kept[j]].item<int8_t>();
-          const double p = proj[b][static_cast<int64_t>(j)].item<double>();
-          (l > 0 ? pos_proj : neg_proj)[j].push_back(p);
+    for (size_t j = 0; j < kept.size(); ++j) {
+      const auto k = kept[j];
+      const auto mean_pos = pix_pos[k] / cnt_pos[k], mean_neg = pix_neg[k] / cnt_neg[k];
+      const auto axis = mean_pos - mean_neg;
+      const double target_pos = mean_pos.dot(axis).item<double>() / axis.dot(axis).item<double>();
+      const double target_neg = mean_neg.dot(axis).item<double>() / axis.dot(axis).item<double>();
+      std::vector<double> need_plus, need_minus;
+      for (int64_t i = 0; i < sample; i += kBatch) {
+        const int64_t len = std::min(kBatch, sample - i);
+        const auto eps = encode_batch(glow, model_input(glow, data.images.narrow(0, i, len)));
+        const auto lab = data.labels.narrow(0, i, len).select(1, k);
+        const auto lacking = (lab < 0).nonzero().flatten(), having = (lab > 0).nonzero().flatten();
+        if (lacking.numel() > 0) {
+          auto v = strength_to_reach(glow, eps.index_select(0, lacking), dirs[j], axis, target_pos, +1);
+          need_plus.insert(need_plus.end(), v.begin(), v.end());
+        }
+        if (having.numel() > 0) {
+          auto v = strength_to_reach(glow, eps.index_select(0, having), dirs[j], axis, target_neg, -1);
+          need_minus.insert(need_minus.end(), v.begin(), v.end());
         }
       }
-      if (o.progress && !o.progress(static_cast<double>(n + i + len) / total_work)) throw Error(ErrorKind::Cancelled, "cancelled");
-    }
-    auto mean = [](const std::vector<double>& v) {
-      double t = 0;
-      for (double x : v) t += x;
-      return v.empty() ? 0.0 : t / static_cast<double>(v.size());
-    };
-    for (size_t j = 0; j < kept.size(); ++j) {
-      const double to_pos = mean(pos_proj[j]), to_neg = mean(neg_proj[j]);
-      std::vector<double> need_plus, need_minus;
-      for (double p : neg_proj[j]) need_plus.push_back(to_pos - p);
-      for (double p : pos_proj[j]) need_minus.push_back(p - to_neg);
       out.attributes[j].range_max = need_plus.empty() ? 1.5 : std::clamp(quantile(need_plus, kRangeQuantile), kMinRange, kMaxRange);
       out.attributes[j].range_min = need_minus.empty() ? -1.5 : -std::clamp(quantile(need_minus, kRangeQuantile), kMinRange, kMaxRange);
+      if (o.progress && !o.progress(static_cast<double>(n + sample * static_cast<int64_t>(j + 1) / static_cast<int64_t>(kept.size())) / total_work)) {
+        throw Error(ErrorKind::Cancelled, "cancelled");
+      }
     }
   } else {
     for (auto& attr : out.attributes) { attr.range_min = -1.5; attr.range_max = 1.5; }

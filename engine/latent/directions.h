@@ -21,7 +21,7 @@ struct Directions {
 struct DirectionOptions {
   std::string method = "regression";  // "mean" or "regression" (see below)
   double ridge = 1e-3;                // regression: ridge term relative to the mean label count
-  int64_t range_sample = 2000;         // images used to choose the recommended ranges
+  int64_t range_sample = 256;          // faces used to choose the recommended ranges (6 decodes each per attribute)
   int finest_level = 0;                // directions are zero on latent levels finer than this
   std::function<bool(double)> progress;
   std::function<void(const std::string&)> warn;
@@ -35,9 +35,10 @@ struct DirectionOptions {
 //   go together (Male and No_Beard) leak into each other's directions.
 // - "regression": d_k = b_k, the effect of attribute k with all the others held fixed (ridge
 //   least squares, the intercept unpenalised).
-// The recommended range covers the edit that takes 90% of the faces lacking (having) the
-// attribute to the positives' (negatives') mean position along the direction, measured on up to
-// `range_sample` images. Attributes with no positives or no negatives are skipped with a warning.
+// The recommended range is the decoder's answer, measured on up to `range_sample` faces: the
+// strength at which 90% of the faces lacking (having) the attribute decode to images that sit at
+// the positives' (negatives') mean along the pixel axis mean image(having) - mean image(lacking)
+// (bisection on the strength; clamped to [0.5, 3]; an unclean decode ends the range). Attributes with no positives or no negatives are skipped with a warning.
 Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOptions& options);
 
 }  // namespace glowlab
