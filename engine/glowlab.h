@@ -30,7 +30,8 @@
 namespace glowlab {
 
 // Sets intra-op threads to `threads` (0: all cores), tunes malloc for large tensor buffers
-// (GLOWLAB_MALLOC_TUNING=0 turns that off) and caps image decoding at kMaxImagePixels.
+// (GLOWLAB_MALLOC_TUNING=0 turns that off). Image files over kMaxImagePixels are refused by
+// read_image from their header, before any pixel is decoded.
 void init_runtime(int threads = 0);
 // "auto" (CUDA if present, else CPU), "cpu" or "cuda". Throws Error(Device) if "cuda" is asked
 // for and absent, unless fallback is set, in which case the CPU is used.

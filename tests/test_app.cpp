@@ -15,6 +15,7 @@
 #include "image_view.h"
 #include "main_window.h"
 #include "qt_image.h"
+#include "recipe.h"
 #include "testutil.h"
 
 using namespace glowlab;
@@ -303,6 +304,79 @@ class TestApp : public QObject {
     w_->openPhoto(photo_);
     QVERIFY(image.wait(30000));
     QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
+  }
+
+  // A grey (1-channel) model, e.g. Fashion-MNIST: clicking a sample and pasting an image work.
+  void greyModelWorksInTheWindow() {
+    at::manual_seed(6);
+    auto c = test::tiny_config(kSize, 2, 2, 16);
+    c.channels = 1;
+    ModelFile mf;
+    mf.glow = Glow(c);
+    mf.glow->initialize(at::rand({4, 1, kSize, kSize}) - 0.5);
+    const QString grey = path("grey.glow");
+    save_model(grey.toStdString(), mf);
+    MainWindow w;
+    QSignalSpy model(&w, &MainWindow::modelReady), image(&w, &MainWindow::imageReady), samples(&w, &MainWindow::samplesShown);
+    QSignalSpy errors(&w, &MainWindow::errorShown);
+    w.openModel(grey);
+    QVERIFY(model.wait(30000));
+    w.sample();
+    QVERIFY(samples.wait(30000));
+    w.useSample(0);
+    QVERIFY(image.wait(30000));
+    QCOMPARE(w.currentImage().crop.size(), QSize(kSize, kSize));
+    QImage pasted(50, 40, QImage::Format_RGB888);
+    pasted.fill(QColor(90, 140, 200));
+    w.openImage(pasted, "clipboard");
+    QVERIFY(image.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration() && w.shownGeneration() > 0, 30000);
+    QVERIFY2(errors.isEmpty(), qPrintable(w.lastError()));
+  }
+
+  // Switching models drops everything tied to the old one: a slider change made just before the
+  // switch does not render against the new model, and paste-back has nothing stale to paste.
+  void modelSwitchDropsTheOldModelsWork() {
+    at::manual_seed(4);
+    ModelFile mf;
+    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
+    std::vector<Image> init;
+    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i + 20));
+    mf.glow->initialize(to_model_input_for_test(init));
+    mf.attributes = {{"Eyeglasses", 10, 10, -1, 1}};
+    mf.directions = {at::randn({mf.glow->config().dimension()}) * 0.5};
+    const QString other = path("other.glow");
+    save_model(other.toStdString(), mf);
+    MainWindow w;
+    openModelAndPhoto(w);
+    QSignalSpy model(&w, &MainWindow::modelReady);
+    w.attributes()->setValue(0, 1.0);  // a render for "Smiling" is requested ...
+    w.openModel(other);                // ... and the model switches before or after it runs
+    QVERIFY(model.wait(30000));
+    QCOMPARE(w.attributes()->count(), 1);
+    QSignalSpy errors(&w, &MainWindow::errorShown);
+    QSignalSpy exported(&w, &MainWindow::exported);
+    w.exportPasted(path("stale.png"));
+    QVERIFY(errors.wait(30000));
+    QVERIFY2(w.lastError().contains("open a photo first"), qPrintable(w.lastError()));
+    QCOMPARE(errors.size(), 1);  // nothing about "Smiling" or missing levels
+    QVERIFY(!QFileInfo::exists(path("stale.png")));
+    // A recipe whose model cannot be loaded is dropped, not applied at the next model load.
+    Recipe r;
+    r.source = photo_;
+    r.sourceSha256 = fileSha256(photo_);
+    r.model = path("truncated-for-recipe.glow");
+    r.sliders["Smiling"] = 1.0;
+    const auto bytes = read_file(model_.toStdString(), 1 << 30);
+    write_file_atomic(r.model.toStdString(), bytes.substr(0, bytes.size() / 3));
+    QVERIFY(saveRecipe(path("broken-model.json"), r).isEmpty());
+    QVERIFY(w.openRecipe(path("broken-model.json")));
+    QVERIFY(errors.wait(30000));
+    QVERIFY(w.lastError().contains("truncated-for-recipe.glow"));
+    w.openModel(model_);
+    QVERIFY(model.wait(30000));
+    // A still-armed recipe would have set its slider in the same modelReady emission.
+    QCOMPARE(w.attributes()->value(0), 0.0);
   }
 
  private:

@@ -2,6 +2,8 @@
 // its own message naming the file.
 #include <QtTest/QtTest>
 
+#include <sys/stat.h>
+
 #include <cstring>
 #include <fstream>
 
@@ -219,10 +221,35 @@ class TestBundle : public QObject {
       QCOMPARE(e.kind(), ErrorKind::Io);
       QVERIFY(QString(e.what()).contains("/no/such/dir/m.glow"));
     }
-    // Writing over a directory fails at the rename, and the existing file is untouched.
-    QVERIFY_THROWS_EXCEPTION(Error, write_file_atomic(dir.path().toStdString(), "x"));
+    // Writing over a directory fails at the rename; its temp file would sit beside it, in `dir`,
+    // and must be gone; the existing file is untouched.
+    QVERIFY(QDir(dir.path()).mkdir("sub"));
+    QVERIFY_THROWS_EXCEPTION(Error, write_file_atomic(dir.path().toStdString() + "/sub", "x"));
     QVERIFY(read_file(target, 1 << 30) == before);
-    QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 1);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{"keep.glow"});
+  }
+
+  // The one atomic-output helper: a writer that fails (or writes nothing) leaves no temp file,
+  // the result gets the umask's permissions, and the suffix reaches writers that sniff it.
+  void atomicWriterCleansUpAndSetsPermissions() {
+    QTemporaryDir dir;
+    const std::string out = (dir.path() + "/anim.gif").toStdString();
+    std::string seen;
+    QVERIFY_THROWS_EXCEPTION(Error, write_atomically(out, ".gif", [&](const std::string& tmp) {
+      seen = tmp;
+      throw Error(ErrorKind::Io, "the encoder failed");
+    }));
+    QVERIFY2(QString::fromStdString(seen).endsWith(".gif"), seen.c_str());
+    QVERIFY(!QFileInfo::exists(QString::fromStdString(seen)));
+    QVERIFY_THROWS_EXCEPTION(Error, write_atomically(out, ".gif", [](const std::string&) {}));  // empty result
+    QVERIFY(QDir(dir.path()).isEmpty());
+    const mode_t old = ::umask(027);
+    write_file_atomic(out, "GIF89a");
+    ::umask(old);
+    QCOMPARE(QFileInfo(QString::fromStdString(out)).permissions() & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther),
+             QFileDevice::Permissions(QFile::ReadGroup));
+    QCOMPARE(QString::fromStdString(read_file(out, 100)), QString("GIF89a"));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
   }
 };
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bundle/model_file.h"
+#include "core/atomic_file.h"
 #include "glowlab.h"
 #include "testutil.h"
 
@@ -196,6 +197,49 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains("no attribute 'Nope'"), qPrintable(r.err));
     r = run({"edit", "-m", model, good, "--set", "Smiling", "-o", path("nope.png")});
     QCOMPARE(r.code, 2);
+  }
+
+  // The header is read before any pixel: each format's parser gives the encoder's true size, and a
+  // file declaring a huge image is refused at once, with a message a person can act on.
+  void pixelBombsAreRefusedFromTheHeader() {
+    const auto im = test::random_image(40, 3, 1);
+    for (const char* ext : {".png", ".jpg", ".webp", ".bmp", ".ppm"}) {
+      const auto bytes = encode_image(im, ext, "x");
+      long long w = 0, h = 0;
+      QVERIFY2(image_dimensions(bytes, w, h), ext);
+      QVERIFY2(w == 40 && h == 40, qPrintable(QString("%1: %2 x %3").arg(ext).arg(w).arg(h)));
+    }
+    // A 1 KB PNG that declares 20000 x 20000 pixels (its data is junk; it is never decoded).
+    std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
+    for (unsigned v : {20000u, 20000u}) {
+      for (int shift : {24, 16, 8, 0}) png.push_back(static_cast<char>((v >> shift) & 0xff));
+    }
+    png += std::string(1000, '\x42');
+    const QString bomb = path("bomb.png");
+    write_file_atomic(bomb.toStdString(), png);
+    try {
+      read_image(bomb.toStdString(), 3);
+      QFAIL("accepted");
+    } catch (const Error& e) {
+      QCOMPARE(QString(e.what()), bomb + " is 20000 x 20000 pixels; the limit is 50 megapixels");
+    }
+    auto r = run({"reconstruct", "-m", model_, bomb, "-o", path("never.png")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("is 20000 x 20000 pixels; the limit is 50 megapixels"), qPrintable(r.err));
+    // JPEG: a start-of-frame for 60000 x 60000 after an APP0 segment.
+    std::string jpg("\xff\xd8\xff\xe0\x00\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xc0\x00\x11\x08\xea\x60\xea\x60\x03", 31);
+    jpg += std::string(200, '\0');
+    write_file_atomic(path("bomb.jpg").toStdString(), jpg);
+    QVERIFY_THROWS_EXCEPTION(Error, read_image(path("bomb.jpg").toStdString(), 3));
+    long long w = 0, h = 0;
+    QVERIFY(image_dimensions(jpg, w, h) && w == 60000 && h == 60000);
+    write_file_atomic(path("text.png").toStdString(), "hello");
+    try {
+      read_image(path("text.png").toStdString(), 3);
+      QFAIL("accepted");
+    } catch (const Error& e) {
+      QVERIFY2(QString(e.what()).contains("text.png is not a PNG, JPEG, WebP, BMP or PPM/PGM image"), e.what());
+    }
   }
 
   // Writing directions into a model must name it: the bundled (or $GLOWLAB_MODEL) model is never

@@ -112,6 +112,40 @@ class TestLayers : public QObject {
     QVERIFY(std::abs(logdet.item<double>() - 15.0 * slog) < 1e-9);
   }
 
+  // The folded, cached inference weights of a flow step (ActNorm + 1x1 conv, and the coupling's
+  // network) follow an in-place weight change: inference equals the unfolded training path.
+  void foldedWeightsFollowAWeightChange() {
+    GlowConfig c = test::tiny_config();
+    c.width = 8;
+    auto m = FlowStep(4, c);
+    m->to(at::kDouble);
+    const auto x = at::randn({2, 4, 4, 4}, at::kDouble);
+    m->forward(x);  // data-dependent init
+    test::perturb(*m, 0.2);
+    at::Tensor before;
+    {
+      c10::InferenceMode guard;
+      before = m->forward(x).first;  // fills the caches
+    }
+    for (const char* name : {"coupling.conv1_weight", "coupling.out.weight", "actnorm.logs", "invconv.upper"}) {
+      {
+        at::NoGradGuard g;
+        m->named_parameters()[name].add_(0.1);
+      }
+      at::Tensor cached, back;
+      {
+        c10::InferenceMode guard;
+        cached = m->forward(x).first;
+        back = m->reverse(cached);
+      }
+      const auto fresh = m->forward(x).first.detach();  // gradients on: folded afresh every call
+      QVERIFY2(at::allclose(cached, fresh, 1e-9, 1e-9), name);
+      QVERIFY2(!at::allclose(cached, before, 1e-5, 1e-5), name);
+      QVERIFY2((back - x).abs().max().item<double>() < 1e-8, name);
+      before = cached;
+    }
+  }
+
   void inverseIsCachedAndRefreshed() {
     auto m = InvConv1x1(6, Permutation::LU);
     const auto x = at::randn({2, 6, 4, 4});

@@ -3,6 +3,7 @@
 #include <QtTest/QtTest>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
 #include <c10/core/InferenceMode.h>
@@ -114,7 +115,34 @@ class TestTrain : public QObject {
     const auto cached = load_dataset(data_.toStdString(), o);
     QVERIFY(at::equal(first.images, d.images) && at::equal(cached.images, d.images));
     QVERIFY(at::equal(cached.labels, d.labels));
-    QCOMPARE(QDir(dir_.path() + "/cache").entryList(QDir::Files).size(), 1);
+    const auto packs = QDir(dir_.path() + "/cache").entryInfoList(QDir::Files);
+    QCOMPARE(packs.size(), 1);
+    // A hit is told from a miss by a mark made in the cache file: the second load returns it.
+    auto bytes = read_file(packs[0].filePath().toStdString(), 1 << 30);
+    const std::size_t magic = std::strlen("GLOWLAB-PACK-1\n");
+    uint64_t header = 0;
+    std::memcpy(&header, bytes.data() + magic, 8);
+    const std::size_t first_pixel = magic + 8 + header;
+    bytes[first_pixel] = static_cast<char>(static_cast<unsigned char>(bytes[first_pixel]) ^ 0xff);
+    write_file_atomic(packs[0].filePath().toStdString(), bytes);
+    const auto hit = load_dataset(data_.toStdString(), o);
+    QCOMPARE(hit.images[0][0][0][0].item<int>(), d.images[0][0][0][0].item<int>() ^ 0xff);
+    // Labels changed: a miss, so the images are decoded again (the mark is gone).
+    const QString labels = data_ + "/list_attr_celeba.txt";
+    QFile f(labels);
+    QVERIFY(f.open(QIODevice::Append));
+    f.write("\n");
+    f.close();
+    const auto miss = load_dataset(data_.toStdString(), o);
+    QVERIFY(at::equal(miss.images, d.images));
+    // A damaged header is a miss too, not a crash.
+    const auto packs2 = QDir(dir_.path() + "/cache").entryInfoList(QDir::Files, QDir::Time);
+    auto damaged = read_file(packs2[0].filePath().toStdString(), 1 << 30);
+    const auto at_c = damaged.find("\"c\":3");  // 3 channels -> 9: out of range, same length
+    QVERIFY(at_c != std::string::npos);
+    damaged[at_c + 4] = '9';
+    write_file_atomic(packs2[0].filePath().toStdString(), damaged);
+    QVERIFY(at::equal(load_dataset(data_.toStdString(), o).images, d.images));
   }
 
   void unreadableImagesAreSkippedByName() {
@@ -250,6 +278,24 @@ class TestTrain : public QObject {
     QVERIFY(logs.join("\n").contains("non-finite loss or gradient at step 4"));
     const auto m = load_model((run.path() + "/model.glow").toStdString());  // load validates finiteness
     for (const auto& p : m.glow->parameters()) QVERIFY(at::isfinite(p).all().item<bool>());
+  }
+
+  // A weight that turns non-finite after an update (not a bad batch) is caught at once: it never
+  // reaches the EMA, the "last good" copy or the saved model.
+  void nanParameterIsSurvived() {
+    QTemporaryDir run;
+    auto o = tiny_options(data_, run.path());
+    o.steps = 12;
+    o.inject_nan_parameter_at_step = 7;
+    QStringList logs;
+    o.log = [&](const std::string& s) { logs << QString::fromStdString(s); };
+    const auto r = train(o);
+    QCOMPARE(r.skipped_batches, 1);
+    QVERIFY(logs.join("\n").contains("at step 7"));
+    const auto m = load_model((run.path() + "/model.glow").toStdString());  // the EMA weights
+    for (const auto& p : m.glow->parameters()) QVERIFY(at::isfinite(p).all().item<bool>());
+    const auto ckpt = read_safetensors((run.path() + "/checkpoint.ckpt").toStdString());
+    for (const auto& [name, t] : ckpt.tensors) QVERIFY2(at::isfinite(t).all().item<bool>(), name.c_str());
   }
 
   void directionsRecoverAKnownAnswer() {

@@ -22,7 +22,7 @@ EngineWorker::~EngineWorker() {
   {
     QMutexLocker lock(&mutex_);
     abort_ = true;
-    cancel_ = true;
+    cancelUpTo_ = ~quint64{0};
     wake_.wakeOne();
   }
   wait();
@@ -30,7 +30,7 @@ EngineWorker::~EngineWorker() {
 
 void EngineWorker::post(std::function<void()> job) {
   QMutexLocker lock(&mutex_);
-  jobs_.push_back(std::move(job));
+  jobs_.emplace_back(++posted_, std::move(job));
   wake_.wakeOne();
 }
 
@@ -54,7 +54,8 @@ void EngineWorker::run() {
       while (!abort_ && jobs_.empty() && !pendingRender_) wake_.wait(&mutex_);
       if (abort_) return;
       if (!jobs_.empty()) {
-        job = std::move(jobs_.front());
+        running_ = jobs_.front().first;
+        job = std::move(jobs_.front().second);
         jobs_.pop_front();
       } else {
         request = std::move(pendingRender_);
@@ -63,9 +64,19 @@ void EngineWorker::run() {
     }
     try {
       if (job) {
-        cancel_ = false;
         job();
       } else if (request && model_ && !latent_.empty()) {
+        // A request made for the previous model may name attributes this one lacks.
+        const auto& attrs = model_->attributes();
+        auto known = [&](const std::string& n) {
+          return std::any_of(attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == n; });
+        };
+        auto& st = request->first;
+        st.alphas.erase(std::remove_if(st.alphas.begin(), st.alphas.end(), [&](const auto& a) { return !known(a.first); }),
+                        st.alphas.end());
+        st.locked.erase(std::remove_if(st.locked.begin(), st.locked.end(), [&](const auto& n) { return !known(n); }),
+                        st.locked.end());
+        st.finest_level = std::clamp(st.finest_level, 0, model_->config().levels - 1);
         QElapsedTimer timer;
         timer.start();
         QString note;
@@ -142,9 +153,17 @@ void EngineWorker::loadModel(const QString& path, const QString& device) {
     card << "\nProvenance: " << m.provenance_json();
     s.card = QString::fromStdString(card.str());
     model_ = std::move(m);
+    // Everything tied to the old model goes: its latents, the photo and crop they came from, and
+    // a render still waiting for it. The window opens the image again for the new model.
     latent_.clear();
     second_.clear();
     sampleLatents_.clear();
+    photo_ = Image{};
+    crop_ = FaceCrop{};
+    {
+      QMutexLocker lock(&mutex_);
+      pendingRender_.reset();
+    }
     Q_EMIT modelLoaded(s);
   });
 }
@@ -184,9 +203,8 @@ void EngineWorker::openPhotoWithTransform(const QString& path, const std::array<
 }
 
 void EngineWorker::openImage(const QImage& image, const QString& label) {
-  const Image copy = fromQImage(image);
-  post([this, copy, label] {
-    photo_ = copy;
+  post([this, image, label] {  // QImage is implicitly shared: the copy is safe to read here
+    photo_ = fromQImage(image, model().config().channels);
     crop_ = align_face(photo_, model().config().image_size, /*centre_fallback=*/true, label.toStdString());
     ImageSummary s;
     s.original = toQImage(photo_);
@@ -203,7 +221,7 @@ void EngineWorker::sample(int n, double temperature, quint64 seed) {
     sampleLatents_ = model().sample_latents(n, temperature, seed);
     QList<QImage> images;
     for (size_t i = 0; i < sampleLatents_.size(); ++i) {
-      if (cancel_) break;
+      if (cancelled()) break;
       images << toQImage(renderSample(sampleLatents_[i]));
       Q_EMIT progress(tr("Sampling"), static_cast<double>(i + 1) / sampleLatents_.size());
     }
@@ -223,7 +241,7 @@ void EngineWorker::useSample(int index, bool asSecond) {
     photo_ = Image{};
     ImageSummary s;
     s.crop = toQImage(renderSample(latent_));
-    s.bitsPerDim = model().bits_per_dim({fromQImage(s.crop)}, 0);
+    s.bitsPerDim = model().bits_per_dim({fromQImage(s.crop, model().config().channels)}, 0);
     s.source = "sample";
     Q_EMIT imageReady(s);
   });
@@ -254,6 +272,7 @@ void EngineWorker::setSecondPhoto(const QString& path) {
 
 void EngineWorker::exportPasted(const QString& path, const EditState& state) {
   post([this, path, state] {
+    if (latent_.empty()) throw Error(ErrorKind::InvalidArgument, "open a photo first: there is nothing to paste back");
     if (photo_.empty()) throw Error(ErrorKind::InvalidArgument, "the current image is a sample: there is no photo to paste it into");
     const Image edited = renderState(state);
     write_image(path.toStdString(), paste_back(photo_, edited, crop_));
@@ -267,7 +286,7 @@ void EngineWorker::exportAnimation(const QString& path, const EditState& state, 
     std::vector<Image> images;
     const auto& attrs = model().attributes();
     for (int i = 0; i < frames; ++i) {
-      if (cancel_) throw Error(ErrorKind::Cancelled, "export cancelled");
+      if (cancelled()) throw Error(ErrorKind::Cancelled, "export cancelled");
       const double f = frames > 1 ? static_cast<double>(i) / (frames - 1) : 0.0;
       EditState s = state;
       if (sweepAttribute.isEmpty()) {

@@ -70,7 +70,8 @@ class EngineWorker : public QThread {
   void exportAnimation(const QString& path, const EditState& state, const QString& sweepAttribute, int frames, double fps);
   // n frames from the current image to the second one (stripReady follows).
   void interpolationStrip(const EditState& state, int n);
-  void cancel() { cancel_ = true; }
+  // Cancels the job running now and every job already queued (not those posted later).
+  void cancel() { cancelUpTo_ = posted_.load(); }
 
   int renderCount() const { return renders_.load(); }
 
@@ -102,10 +103,13 @@ class EngineWorker : public QThread {
 
   QMutex mutex_;
   QWaitCondition wake_;
-  std::deque<std::function<void()>> jobs_;
+  std::deque<std::pair<quint64, std::function<void()>>> jobs_;
   std::optional<std::pair<EditState, quint64>> pendingRender_;
   std::atomic<bool> abort_{false};
-  std::atomic<bool> cancel_{false};
+  bool cancelled() const { return running_ <= cancelUpTo_.load(); }
+  std::atomic<quint64> posted_{0};      // tickets handed to posted jobs
+  std::atomic<quint64> cancelUpTo_{0};  // jobs with a ticket up to this are cancelled
+  quint64 running_ = 0;                 // the ticket of the job running now (worker thread)
   std::atomic<int> renders_{0};
 
   // Owned by the worker thread only.

@@ -227,9 +227,8 @@ void MainWindow::buildDocks() {
   playTimer_ = new QTimer(this);
   playTimer_->setInterval(80);
   connect(playTimer_, &QTimer::timeout, this, [this] {
-    static int dir = 1;
-    int v = interpSlider_->value() + 4 * dir;
-    if (v >= 100 || v <= 0) dir = -dir;
+    int v = interpSlider_->value() + 4 * playDirection_;
+    if (v >= 100 || v <= 0) playDirection_ = -playDirection_;
     interpSlider_->setValue(std::clamp(v, 0, 100));
   });
   connect(playButton_, &QPushButton::toggled, this, [this](bool on) { on ? playTimer_->start() : playTimer_->stop(); });

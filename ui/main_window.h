@@ -123,7 +123,8 @@ class MainWindow : public QMainWindow {
   bool haveImage_ = false;
   bool haveSecond_ = false;
   quint64 requested_ = 0, shown_ = 0;
-  bool limitShown_ = false;  // the status bar shows a "limited to" note
+  bool limitShown_ = false;
+  int playDirection_ = 1;    // Play's direction, per window  // the status bar shows a "limited to" note
   QString lastNote_;
   QList<QImage> samples_;
   double sampledTemperature_ = 0.7;

@@ -18,6 +18,8 @@
 #include <QSpinBox>
 #include <QStatusBar>
 
+#include <memory>
+
 #include "attribute_panel.h"
 #include "image_view.h"
 #include "main_window.h"
@@ -114,7 +116,7 @@ bool MainWindow::saveImage(const QString& path, int scale) {
   }
   if (scale > 1) image = image.scaled(image.size() * scale, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
   try {
-    glowlab::write_image(path.toStdString(), fromQImage(image));
+    glowlab::write_image(path.toStdString(), fromQImage(image, image.isGrayscale() ? 1 : 3));
   } catch (const std::exception& e) {
     showError(QString::fromUtf8(e.what()));
     return false;
@@ -204,12 +206,18 @@ bool MainWindow::openRecipe(const QString& path) {
   if (QFileInfo(r.model).absoluteFilePath() == QFileInfo(model_.path).absoluteFilePath()) {
     apply();
   } else {
-    auto* conn = new QMetaObject::Connection;
-    *conn = connect(this, &MainWindow::modelReady, this, [this, apply, conn] {
-      disconnect(*conn);
-      delete conn;
+    // One shot: applied when this model is ready, dropped if it fails to load (never armed for a
+    // later, unrelated model load).
+    auto conns = std::make_shared<std::pair<QMetaObject::Connection, QMetaObject::Connection>>();
+    auto disarm = [conns] {
+      QObject::disconnect(conns->first);
+      QObject::disconnect(conns->second);
+    };
+    conns->first = connect(this, &MainWindow::modelReady, this, [apply, disarm] {
+      disarm();
       apply();
     });
+    conns->second = connect(worker_, &EngineWorker::failed, this, [disarm](const QString&) { disarm(); });
     openModel(r.model);
   }
   return true;

@@ -11,10 +11,10 @@ QImage toQImage(const glowlab::Image& image) {
   return out;
 }
 
-glowlab::Image fromQImage(const QImage& image) {
-  const QImage rgb = image.convertToFormat(QImage::Format_RGB888);
-  glowlab::Image out{rgb.width(), rgb.height(), 3, {}};
-  const size_t row = static_cast<size_t>(rgb.width()) * 3;
+glowlab::Image fromQImage(const QImage& image, int channels) {
+  const QImage rgb = image.convertToFormat(channels == 1 ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
+  glowlab::Image out{rgb.width(), rgb.height(), channels == 1 ? 1 : 3, {}};
+  const size_t row = static_cast<size_t>(rgb.width()) * out.channels;
   out.bytes.resize(row * rgb.height());
   for (int y = 0; y < rgb.height(); ++y) std::memcpy(out.bytes.data() + y * row, rgb.constScanLine(y), row);
   return out;

@@ -6,4 +6,5 @@
 #include "glowlab.h"
 
 QImage toQImage(const glowlab::Image& image);
-glowlab::Image fromQImage(const QImage& image);  // RGB888
+// RGB (3 channels) or grey (1), for models of either kind.
+glowlab::Image fromQImage(const QImage& image, int channels = 3);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "glowlab.h"
@@ -140,9 +141,11 @@ void add_info(CLI::App& app) {
     auto m = open_model(*o);
     const auto& c = m.config();
     if (*json) {
-      std::cout << "{\"config\":" << c.to_json() << ",\"parameters\":" << m.parameter_count()
-                << ",\"attributes\":" << attributes_to_json(m.attributes()) << ",\"provenance\":" << m.provenance_json()
-                << "}\n";
+      const nlohmann::json j = {{"config", nlohmann::json::parse(c.to_json())},
+                                {"parameters", m.parameter_count()},
+                                {"attributes", nlohmann::json::parse(attributes_to_json(m.attributes()))},
+                                {"provenance", nlohmann::json::parse(m.provenance_json(), nullptr, false)}};
+      std::cout << j.dump() << "\n";
       return;
     }
     std::cout << "model:       " << model_path_or_default(o->model) << "\n"

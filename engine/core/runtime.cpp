@@ -22,8 +22,8 @@ void init_runtime(int threads) {
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
     mallopt(M_TOP_PAD, 64 << 20);
   }
-  // OpenCV reads this once, at its first decode: pixel bombs are refused before allocation.
-  setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), /*overwrite=*/0);
+  // Pixel bombs: read_image checks the size each file's header declares before decoding (setting
+  // OPENCV_IO_MAX_IMAGE_PIXELS here would be too late: OpenCV reads it when it loads).
 }
 
 bool cuda_available() { return torch::cuda::is_available(); }

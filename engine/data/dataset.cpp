@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <iomanip>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -41,9 +42,13 @@ std::string stat_signature(const std::string& p) {
   return p + ":" + std::to_string(ec ? 0 : size) + ":" + std::to_string(ec ? 0 : time);
 }
 
+// FNV-1a, 64 bits: the same name for the same key in every build (std::hash promises no such
+// thing). The key itself is stored in the file and compared, so a collision is only a miss.
 std::string cache_path(const DatasetOptions& o, const std::string& signature) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : signature) h = (h ^ ch) * 1099511628211ULL;
   std::ostringstream name;
-  name << o.cache_dir << "/dataset-" << std::hex << std::hash<std::string>{}(signature) << ".pack";
+  name << o.cache_dir << "/dataset-" << std::hex << std::setw(16) << std::setfill('0') << h << ".pack";
   return name.str();
 }
 
@@ -61,8 +66,17 @@ bool read_cache(const std::string& file, const std::string& signature, Dataset& 
   if (n > bytes.size() - magic - 8) return false;
   nlohmann::json h = nlohmann::json::parse(bytes.begin() + static_cast<long>(magic + 8),
                                            bytes.begin() + static_cast<long>(magic + 8 + n), nullptr, false);
-  if (h.is_discarded() || h.value("signature", "") != signature) return false;
+  if (h.is_discarded() || !h.is_object() || h.value("signature", "") != signature) return false;
+  // Everything read is checked: a damaged cache is a miss (and is rebuilt), never a crash.
+  auto small = [&](const char* key, int64_t max) {
+    return h.contains(key) && h[key].is_number_integer() && h[key].get<int64_t>() >= 0 && h[key].get<int64_t>() <= max;
+  };
+  if (!small("n", int64_t{1} << 32) || !small("c", 4) || !small("s", 4096) || !small("a", 1024)) return false;
   const int64_t count = h["n"], c = h["c"], s = h["s"], a = h["a"];
+  if (!h.contains("names") || !h["names"].is_array() || static_cast<int64_t>(h["names"].size()) != a) return false;
+  for (const auto& name : h["names"]) {
+    if (!name.is_string()) return false;
+  }
   const std::size_t img_bytes = static_cast<std::size_t>(count * c * s * s), lab_bytes = static_cast<std::size_t>(count * a);
   const std::size_t start = magic + 8 + n;
   if (bytes.size() != start + img_bytes + lab_bytes + static_cast<std::size_t>(count)) return false;

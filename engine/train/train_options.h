@@ -48,6 +48,7 @@ struct TrainOptions {
   std::string cache_dir;            // packed dataset cache (empty: none)
   std::int64_t limit = 0;           // use at most this many images (0: all)
   std::int64_t inject_nan_at_step = -1;  // testing: poison the batch of this step
+  std::int64_t inject_nan_parameter_at_step = -1;  // testing: poison a weight after this step's update
 
   std::function<void(const TrainProgress&)> on_progress;
   std::function<bool()> should_stop;               // SIGINT/SIGTERM: checkpoint and return

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace glowlab {
@@ -21,33 +22,17 @@ void check_frames(const std::vector<Image>& frames, const std::string& path) {
   }
 }
 
-std::string temp_beside(const std::string& path, const std::string& suffix) {
-  return path + ".tmp-" + std::to_string(::getpid()) + suffix;
-}
-
-void commit(const std::string& tmp, const std::string& path) {
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(ErrorKind::Io, "cannot write " + path + ": rename failed");
-  }
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-}  // namespace
-
-void write_gif(const std::string& path, const std::vector<Image>& frames, double fps) {
-  check_frames(frames, path);
-  const std::string tmp = temp_beside(path, ".gif");
+void write_gif_to(const std::string& tmp, const std::string& path, const std::vector<Image>& frames, double fps) {
   int err = 0;
   GifFileType* gif = EGifOpenFileName(tmp.c_str(), false, &err);
   if (!gif) throw Error(ErrorKind::Io, "cannot write " + path + ": " + GifErrorString(err));
   auto fail = [&](const char* what) {
     int e = 0;
     EGifCloseFile(gif, &e);
-    std::remove(tmp.c_str());
     throw Error(ErrorKind::Io, "cannot write " + path + ": " + what);
   };
   const int w = frames[0].width, h = frames[0].height;
@@ -85,30 +70,32 @@ void write_gif(const std::string& path, const std::vector<Image>& frames, double
       if (EGifPutLine(gif, idx.data() + static_cast<size_t>(y) * w, w) == GIF_ERROR) fail("frame data");
     }
   }
-  if (EGifCloseFile(gif, &err) == GIF_ERROR) {
-    std::remove(tmp.c_str());
-    throw Error(ErrorKind::Io, "cannot write " + path + ": " + GifErrorString(err));
-  }
-  commit(tmp, path);
+  if (EGifCloseFile(gif, &err) == GIF_ERROR) throw Error(ErrorKind::Io, "cannot write " + path + ": " + GifErrorString(err));
+}
+
+}  // namespace
+
+void write_gif(const std::string& path, const std::vector<Image>& frames, double fps) {
+  check_frames(frames, path);
+  write_atomically(path, ".gif", [&](const std::string& tmp) { write_gif_to(tmp, path, frames, fps); });
 }
 
 void write_mp4(const std::string& path, const std::vector<Image>& frames, double fps) {
   check_frames(frames, path);
-  const std::string tmp = temp_beside(path, ".mp4");
+  write_atomically(path, ".mp4", [&](const std::string& tmp) {
   const int w = frames[0].width + frames[0].width % 2, h = frames[0].height + frames[0].height % 2;
   cv::VideoWriter writer(tmp, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps, cv::Size(w, h));
   if (!writer.isOpened()) {
-    std::remove(tmp.c_str());
     throw Error(ErrorKind::Io, "cannot write " + path + ": no MPEG-4 encoder, or the folder is not writable");
   }
   for (const auto& f : frames) {
     cv::Mat rgb(f.height, f.width, CV_8UC3, const_cast<std::uint8_t*>(f.bytes.data())), bgr;
     cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
     if (bgr.cols != w || bgr.rows != h) cv::copyMakeBorder(bgr, bgr, 0, h - bgr.rows, 0, w - bgr.cols, cv::BORDER_REPLICATE);
-    writer.write(bgr);
+    writer.write(bgr);  // void: a failed encode shows as an empty file, which write_atomically refuses
   }
   writer.release();
-  commit(tmp, path);
+  });
 }
 
 AnimationInfo read_animation_info(const std::string& path) {

@@ -33,4 +33,11 @@ std::vector<std::string> list_images(const std::string& dir);
 
 bool have_opencv();
 
+// Width and height from the header of a PNG, JPEG, WebP, BMP or PPM/PGM file, without decoding any
+// pixel (so a pixel bomb is refused before it costs memory). False when the bytes are none of these.
+bool image_dimensions(const std::string& bytes, long long& width, long long& height);
+// Throws Error(Image) naming `path` when the header declares more than kMaxImagePixels pixels, or is
+// not one of the formats above.
+void check_image_header(const std::string& bytes, const std::string& path);
+
 }  // namespace glowlab

@@ -1,12 +1,120 @@
 // Parts of image_io that need no codec: grids, folder listing.
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/error.h"
 #include "vision/image_io.h"
 
 namespace glowlab {
+namespace {
+
+unsigned be16(const std::string& b, std::size_t i) {
+  return (static_cast<unsigned char>(b[i]) << 8) | static_cast<unsigned char>(b[i + 1]);
+}
+unsigned long be32(const std::string& b, std::size_t i) {
+  return (static_cast<unsigned long>(be16(b, i)) << 16) | be16(b, i + 2);
+}
+unsigned le16(const std::string& b, std::size_t i) {
+  return static_cast<unsigned char>(b[i]) | (static_cast<unsigned char>(b[i + 1]) << 8);
+}
+long le32s(const std::string& b, std::size_t i) {
+  return static_cast<std::int32_t>(le16(b, i) | (static_cast<std::uint32_t>(le16(b, i + 2)) << 16));
+}
+unsigned long le24(const std::string& b, std::size_t i) {
+  return le16(b, i) | (static_cast<unsigned long>(static_cast<unsigned char>(b[i + 2])) << 16);
+}
+
+bool jpeg_dimensions(const std::string& b, long long& w, long long& h) {
+  std::size_t i = 2;
+  while (i + 4 <= b.size()) {
+    if (static_cast<unsigned char>(b[i]) != 0xFF) return false;
+    const unsigned marker = static_cast<unsigned char>(b[i + 1]);
+    if (marker == 0xFF) { ++i; continue; }                                   // fill byte
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD9)) { i += 2; continue; }  // no length
+    const unsigned len = be16(b, i + 2);
+    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (sof) {
+      if (i + 9 > b.size()) return false;
+      h = be16(b, i + 5);
+      w = be16(b, i + 7);
+      return true;
+    }
+    if (len < 2) return false;
+    i += 2 + len;
+  }
+  return false;
+}
+
+bool pnm_dimensions(const std::string& b, long long& w, long long& h) {
+  std::size_t i = 2;
+  long long v[2] = {0, 0};
+  for (int k = 0; k < 2; ++k) {
+    while (i < b.size() && (std::isspace(static_cast<unsigned char>(b[i])) || b[i] == '#')) {
+      if (b[i] == '#') while (i < b.size() && b[i] != '\n') ++i;
+      else ++i;
+    }
+    if (i >= b.size() || !std::isdigit(static_cast<unsigned char>(b[i]))) return false;
+    while (i < b.size() && std::isdigit(static_cast<unsigned char>(b[i])) && v[k] < (1LL << 40)) v[k] = v[k] * 10 + (b[i++] - '0');
+  }
+  w = v[0];
+  h = v[1];
+  return true;
+}
+
+}  // namespace
+
+bool image_dimensions(const std::string& b, long long& w, long long& h) {
+  if (b.size() >= 24 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0 && b.compare(12, 4, "IHDR") == 0) {
+    w = static_cast<long long>(be32(b, 16));
+    h = static_cast<long long>(be32(b, 20));
+    return true;
+  }
+  if (b.size() >= 4 && static_cast<unsigned char>(b[0]) == 0xFF && static_cast<unsigned char>(b[1]) == 0xD8) {
+    return jpeg_dimensions(b, w, h);
+  }
+  if (b.size() >= 26 && b.compare(0, 2, "BM") == 0) {
+    w = std::llabs(le32s(b, 18));
+    h = std::llabs(le32s(b, 22));
+    return true;
+  }
+  if (b.size() >= 30 && b.compare(0, 4, "RIFF") == 0 && b.compare(8, 4, "WEBP") == 0) {
+    if (b.compare(12, 4, "VP8 ") == 0) {
+      w = le16(b, 26) & 0x3fff;
+      h = le16(b, 28) & 0x3fff;
+      return true;
+    }
+    if (b.compare(12, 4, "VP8L") == 0) {
+      const unsigned long bits = le16(b, 21) | (static_cast<unsigned long>(le16(b, 23)) << 16);
+      w = static_cast<long long>(bits & 0x3fff) + 1;
+      h = static_cast<long long>((bits >> 14) & 0x3fff) + 1;
+      return true;
+    }
+    if (b.compare(12, 4, "VP8X") == 0) {
+      w = static_cast<long long>(le24(b, 24)) + 1;
+      h = static_cast<long long>(le24(b, 27)) + 1;
+      return true;
+    }
+    return false;
+  }
+  if (b.size() >= 3 && b[0] == 'P' && (b[1] == '2' || b[1] == '3' || b[1] == '5' || b[1] == '6')) return pnm_dimensions(b, w, h);
+  return false;
+}
+
+void check_image_header(const std::string& bytes, const std::string& path) {
+  long long w = 0, h = 0;
+  if (!image_dimensions(bytes, w, h)) {
+    throw Error(ErrorKind::Image, path + " is not a PNG, JPEG, WebP, BMP or PPM/PGM image (or its header is damaged)");
+  }
+  if (w <= 0 || h <= 0) throw Error(ErrorKind::Image, path + ": the image header declares no pixels (" +
+                                                          std::to_string(w) + " x " + std::to_string(h) + ")");
+  if (w * h > kMaxImagePixels) {
+    throw Error(ErrorKind::Image, path + " is " + std::to_string(w) + " x " + std::to_string(h) + " pixels; the limit is " +
+                                      std::to_string(kMaxImagePixels / 1'000'000) + " megapixels");
+  }
+}
 
 Image make_grid(const std::vector<Image>& images, int cols, int pad) {
   if (images.empty()) throw Error(ErrorKind::InvalidArgument, "make_grid: no images");

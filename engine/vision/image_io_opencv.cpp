@@ -37,8 +37,6 @@ Image from_mat(const cv::Mat& m) {
   return im;
 }
 
-// Reads width and height from a PNG/JPEG/BMP/WebP header is codec work; OpenCV's own limit
-// (OPENCV_IO_MAX_IMAGE_PIXELS, set at start-up) refuses bombs, and we check again after decoding.
 }  // namespace
 
 bool have_opencv() { return true; }
@@ -46,6 +44,9 @@ bool have_opencv() { return true; }
 Image read_image(const std::string& path, int channels) {
   const std::string bytes = read_file(path, kMaxImageFileBytes);
   if (bytes.empty()) throw Error(ErrorKind::Image, path + ": file is empty");
+  // The size the header declares is checked before any pixel is decoded: OpenCV reads its own
+  // limit (OPENCV_IO_MAX_IMAGE_PIXELS) once, when it loads, so it cannot be set from here.
+  check_image_header(bytes, path);
   cv::Mat decoded;
   try {
     const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
