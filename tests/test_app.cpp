@@ -2,6 +2,7 @@
 // Waits are on signals (QSignalSpy::wait / QTRY_*), never on sleeps.
 #include <QtTest/QtTest>
 
+#include <QListWidget>
 #include <QPainter>
 #include <QSlider>
 #include <QStandardPaths>
@@ -304,6 +305,62 @@ class TestApp : public QObject {
     w_->openPhoto(photo_);
     QVERIFY(image.wait(30000));
     QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
+  }
+
+  // The flows of issue 13: a photo is never lost to a sample, and a photo interpolates towards a
+  // sample (A = the photo, B = the sample) while an image is never interpolated with itself.
+  void photoTowardsSampleAndUndoOfImageSwitch() {
+    MainWindow w;
+    openModelAndPhoto(w);
+    const QImage photoCrop = w.currentImage().crop;
+    const QString photoSource = w.currentImage().source;
+    w.attributes()->setValue(1, 0.4);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration(), 30000);
+    const QImage photoEdited = w.view()->edited();
+    QSignalSpy samples(&w, &MainWindow::samplesShown);
+    w.setSampleSettings(0.7, 9, 3);
+    w.sample();
+    QVERIFY(samples.wait(30000));
+    // Selecting a sample (a click) does not replace the photo.
+    w.sampleList()->setCurrentRow(1);
+    QCOMPARE(w.currentImage().source, photoSource);
+    // Photo towards the selected sample: the strip runs from the photo's render to the sample.
+    QSignalSpy frames(w.worker(), &EngineWorker::stripReady);
+    w.interpolateTowardsSample(1);
+    QVERIFY(frames.wait(30000));
+    const auto strip = frames.takeLast().at(0).value<QList<QImage>>();
+    QCOMPARE(strip.size(), 8);
+    QVERIFY(same_pixels(strip.front(), photoEdited));
+    auto m = Model::load(model_.toStdString());
+    const auto sampleLatent = m.sample_latents(3, 0.7, 9)[1];
+    const QImage sampleEdited = toQImage(m.decode(m.edit(sampleLatent, {{"Smiling", 0.0}, {"Blond_Hair", 0.4}})));
+    QVERIFY(same_pixels(strip.back(), sampleEdited));
+    QVERIFY(!same_pixels(strip[3], strip.front()) && !same_pixels(strip[3], strip.back()));
+    // Making a sample current is one undo step; undo brings back the photo, its crop and sliders.
+    QSignalSpy image(&w, &MainWindow::imageReady);
+    const int steps = w.undoStack()->count();
+    w.useSample(2);
+    QVERIFY(image.wait(30000));
+    QCOMPARE(w.currentImage().source, QString("sample"));
+    QCOMPARE(w.undoStack()->count(), steps + 1);
+    w.attributes()->setValue(1, -0.3);
+    w.undoStack()->undo();
+    QVERIFY(image.wait(30000));
+    QCOMPARE(w.currentImage().source, photoSource);
+    QVERIFY(same_pixels(w.currentImage().crop, photoCrop));
+    QCOMPARE(w.attributes()->value(1), 0.4);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration(), 30000);
+    QVERIFY(same_pixels(w.view()->edited(), photoEdited));
+    w.undoStack()->redo();
+    QVERIFY(image.wait(30000));
+    QCOMPARE(w.currentImage().source, QString("sample"));
+    // The current sample as its own second: a hint, and no strip.
+    frames.clear();
+    w.interpolateTowardsSample(2);
+    QVERIFY2(w.lastNotice().contains("current image"), qPrintable(w.lastNotice()));
+    w.worker()->useSample(2, /*asSecond=*/true);  // the engine refuses it too
+    QTRY_VERIFY_WITH_TIMEOUT(w.lastNotice().contains("itself"), 30000);
+    QVERIFY(frames.isEmpty());
   }
 
   // A grey (1-channel) model, e.g. Fashion-MNIST: clicking a sample and pasting an image work.

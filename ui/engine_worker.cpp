@@ -160,6 +160,7 @@ void EngineWorker::loadModel(const QString& path, const QString& device) {
     sampleLatents_.clear();
     photo_ = Image{};
     crop_ = FaceCrop{};
+    history_.clear();
     {
       QMutexLocker lock(&mutex_);
       pendingRender_.reset();
@@ -172,7 +173,33 @@ void EngineWorker::setCurrent(const Image& crop, ImageSummary summary) {
   latent_ = model().encode(crop);
   summary.crop = toQImage(crop);
   summary.bitsPerDim = model().bits_per_dim({crop}, 0);
+  remember(summary);
   Q_EMIT imageReady(summary);
+}
+
+void EngineWorker::remember(ImageSummary& summary) {
+  summary.stateId = ++nextStateId_;
+  history_.push_back({summary.stateId, latent_, photo_, crop_, summary});
+  while (history_.size() > kHistory) history_.pop_front();
+}
+
+void EngineWorker::restoreImage(quint64 stateId) {
+  post([this, stateId] {
+    auto it = std::find_if(history_.begin(), history_.end(), [&](const SavedImage& s) { return s.id == stateId; });
+    if (it == history_.end()) throw Error(ErrorKind::InvalidArgument, "that image is no longer in the history (or the model changed)");
+    latent_ = it->latent;
+    photo_ = it->photo;
+    crop_ = it->crop;
+    ImageSummary s = it->summary;
+    s.restored = true;
+    Q_EMIT imageReady(s);
+  });
+}
+
+bool EngineWorker::sameAsCurrent(const std::vector<float>& latent) {
+  if (latent_.empty() || latent != latent_) return false;
+  Q_EMIT notice(tr("The second image is the current image itself: choose another photo or sample to interpolate towards."));
+  return true;
 }
 
 void EngineWorker::openPhoto(const QString& path, bool centreFallback) {
@@ -233,6 +260,7 @@ void EngineWorker::useSample(int index, bool asSecond) {
   post([this, index, asSecond] {
     if (index < 0 || index >= static_cast<int>(sampleLatents_.size())) throw Error(ErrorKind::InvalidArgument, "no such sample");
     if (asSecond) {
+      if (sameAsCurrent(sampleLatents_[static_cast<size_t>(index)])) return;
       second_ = sampleLatents_[static_cast<size_t>(index)];
       Q_EMIT secondReady(toQImage(renderSample(second_)));
       return;
@@ -243,6 +271,7 @@ void EngineWorker::useSample(int index, bool asSecond) {
     s.crop = toQImage(renderSample(latent_));
     s.bitsPerDim = model().bits_per_dim({fromQImage(s.crop, model().config().channels)}, 0);
     s.source = "sample";
+    remember(s);
     Q_EMIT imageReady(s);
   });
 }
@@ -265,7 +294,9 @@ void EngineWorker::setSecondPhoto(const QString& path) {
   post([this, path] {
     const Image photo = read_image(path.toStdString(), model().config().channels);
     const auto fc = align_face(photo, model().config().image_size, true, path.toStdString());
-    second_ = model().encode(fc.crop);
+    const auto latent = model().encode(fc.crop);
+    if (sameAsCurrent(latent)) return;
+    second_ = latent;
     Q_EMIT secondReady(toQImage(fc.crop));
   });
 }

@@ -45,6 +45,8 @@ struct ImageSummary {
   QString message;  // e.g. "no face found: centre crop used"
   std::array<double, 6> transform{};
   QString source;   // file path, "clipboard" or "sample"
+  quint64 stateId = 0;    // the worker's record of this image (restoreImage brings it back)
+  bool restored = false;  // true when restoreImage produced it (no new undo step)
 };
 
 class EngineWorker : public QThread {
@@ -64,6 +66,10 @@ class EngineWorker : public QThread {
   void sample(int n, double temperature, quint64 seed);
   // Makes sample i of the last sample() call the current image (or the second, for interpolation).
   void useSample(int index, bool asSecond = false);
+  // Brings back an earlier current image (its latent, photo and crop) by its ImageSummary::stateId;
+  // the worker keeps the last kHistory of them (undo of an image switch).
+  void restoreImage(quint64 stateId);
+  static constexpr size_t kHistory = 16;
   void setSecondPhoto(const QString& path);
   // Exports (run on this thread; exported or failed follows).
   void exportPasted(const QString& path, const EditState& state);
@@ -86,6 +92,8 @@ class EngineWorker : public QThread {
   void progress(const QString& what, double fraction);
   void exported(const QString& path);
   void failed(const QString& message);
+  // A hint for the status bar, not an error (e.g. "interpolating an image with itself").
+  void notice(const QString& message);
 
  protected:
   void run() override;
@@ -118,6 +126,18 @@ class EngineWorker : public QThread {
   glowlab::FaceCrop crop_;
   std::vector<float> latent_, second_;
   std::vector<std::vector<float>> sampleLatents_;
+  struct SavedImage {
+    quint64 id = 0;
+    std::vector<float> latent;
+    glowlab::Image photo;
+    glowlab::FaceCrop crop;
+    ImageSummary summary;
+  };
+  std::deque<SavedImage> history_;
+  quint64 nextStateId_ = 0;
+  void remember(ImageSummary& summary);
+  // True (and a notice sent) when `latent` is the current image itself.
+  bool sameAsCurrent(const std::vector<float>& latent);
 };
 
 Q_DECLARE_METATYPE(ModelSummary)

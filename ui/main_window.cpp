@@ -8,6 +8,7 @@
 #include <QFileDialog>
 #include <QRandomGenerator>
 #include <QFileInfo>
+#include <QMenu>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -64,12 +65,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(worker_, &EngineWorker::imageReady, this, &MainWindow::onImageReady);
   connect(worker_, &EngineWorker::rendered, this, &MainWindow::onRendered);
   connect(worker_, &EngineWorker::failed, this, &MainWindow::showError);
+  connect(worker_, &EngineWorker::notice, this, [this](const QString& message) {
+    lastNotice_ = message;
+    statusBar()->showMessage(message, 8000);
+  });
   connect(worker_, &EngineWorker::samplesReady, this, [this](const QList<QImage>& images) {
     samples_ = images;
     sampleList_->clear();
     for (int i = 0; i < images.size(); ++i) {
       auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(images[i])), QString());
-      item->setToolTip(tr("Sample %1: click to edit it").arg(i + 1));
+      item->setToolTip(tr("Sample %1: double-click (or Enter) to edit it; right-click to interpolate towards it").arg(i + 1));
       sampleList_->addItem(item);
     }
     progress_->hide();
@@ -187,8 +192,38 @@ void MainWindow::buildDocks() {
   sv->addWidget(sampleList_, 1);
   connect(newSeed, &QPushButton::clicked, this, [this] { seed_->setValue(static_cast<int>(QRandomGenerator::global()->bounded(1000000000))); });
   connect(sampleButton, &QPushButton::clicked, this, &MainWindow::sample);
+  // A click selects; double-click or Enter (or the button, or the context menu) makes the sample
+  // the current image, which is one undo step: the photo a person was working on is never lost.
+  auto* sampleActions = new QHBoxLayout;
+  useSampleButton_ = new QPushButton(tr("Edit t&his sample"));
+  towardsSampleButton_ = new QPushButton(tr("Interpolate towards &it"));
+  useSampleButton_->setEnabled(false);
+  towardsSampleButton_->setEnabled(false);
+  sampleActions->addWidget(useSampleButton_);
+  sampleActions->addWidget(towardsSampleButton_);
+  sv->addLayout(sampleActions);
+  sampleList_->setContextMenuPolicy(Qt::CustomContextMenu);
   connect(sampleList_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { useSample(sampleList_->row(item)); });
-  connect(sampleList_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) { useSample(sampleList_->row(item)); });
+  connect(sampleList_, &QListWidget::currentRowChanged, this, [this](int row) {
+    useSampleButton_->setEnabled(row >= 0);
+    towardsSampleButton_->setEnabled(row >= 0 && haveImage_);
+  });
+  connect(useSampleButton_, &QPushButton::clicked, this, [this] {
+    if (sampleList_->currentRow() >= 0) useSample(sampleList_->currentRow());
+  });
+  connect(towardsSampleButton_, &QPushButton::clicked, this, [this] {
+    if (sampleList_->currentRow() >= 0) interpolateTowardsSample(sampleList_->currentRow());
+  });
+  connect(sampleList_, &QListWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+    auto* item = sampleList_->itemAt(pos);
+    if (!item) item = sampleList_->currentItem();
+    if (!item) return;
+    const int row = sampleList_->row(item);
+    QMenu menu(this);
+    menu.addAction(tr("Edit this sample"), this, [this, row] { useSample(row); });
+    menu.addAction(tr("Interpolate towards this"), this, [this, row] { interpolateTowardsSample(row); })->setEnabled(haveImage_);
+    menu.exec(sampleList_->viewport()->mapToGlobal(pos));
+  });
   auto* sampleDock = new QDockWidget(tr("Samples"), this);
   sampleDock->setObjectName("samples");
   sampleDock->setWidget(sampleWidget);
@@ -198,9 +233,19 @@ void MainWindow::buildDocks() {
   auto* iv = new QVBoxLayout(interp);
   auto* pickRow = new QHBoxLayout;
   auto* pickPhoto = new QPushButton(tr("Second &photo…"));
-  auto* pickSample = new QPushButton(tr("Selected sample as second"));
+  auto* pickSample = new QPushButton(tr("Selected sample as &B"));
+  // The two ends: A is the current image, B the one it blends towards.
+  firstThumb_ = new QLabel;
+  firstThumb_->setFixedSize(64, 64);
+  firstThumb_->setToolTip(tr("A: the current image"));
+  firstThumb_->setAccessibleName(tr("Interpolation start (the current image)"));
   secondThumb_ = new QLabel;
   secondThumb_->setFixedSize(64, 64);
+  secondThumb_->setToolTip(tr("B: the image to blend towards"));
+  secondThumb_->setAccessibleName(tr("Interpolation end"));
+  pickRow->addWidget(new QLabel(tr("A")));
+  pickRow->addWidget(firstThumb_);
+  pickRow->addWidget(new QLabel(tr("→ B")));
   pickRow->addWidget(secondThumb_);
   pickRow->addWidget(pickPhoto);
   pickRow->addWidget(pickSample);
@@ -243,7 +288,7 @@ void MainWindow::buildDocks() {
     if (!path.isEmpty()) setSecondPhoto(path);
   });
   connect(pickSample, &QPushButton::clicked, this, [this] {
-    if (sampleList_->currentRow() >= 0) worker_->useSample(sampleList_->currentRow(), /*asSecond=*/true);
+    if (sampleList_->currentRow() >= 0) interpolateTowardsSample(sampleList_->currentRow());
   });
   auto* interpDock = new QDockWidget(tr("Interpolation"), this);
   interpDock->setObjectName("interpolation");
@@ -296,6 +341,9 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
   undo_->clear();
   haveImage_ = false;
   haveSecond_ = false;
+  currentState_ = 0;
+  stateSample_ = -1;
+  firstThumb_->clear();
   strip_->clear();
   secondThumb_->clear();
   interpSlider_->setValue(0);
@@ -315,8 +363,19 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
 }
 
 void MainWindow::onImageReady(const ImageSummary& summary) {
+  if (!summary.restored && currentState_ != 0 && summary.stateId != currentState_) {
+    const QString what = summary.source == "sample" ? tr("Edit sample %1").arg(currentSample_ + 1)
+                                                    : tr("Open %1").arg(QFileInfo(summary.source).fileName());
+    auto restore = [this](quint64 id, int sample, const std::vector<double>& values) { restoreImageState(id, sample, values); };
+    undo_->push(new ImageSwitchCommand(restore, currentState_, stateSample_, summary.stateId, currentSample_,
+                                       attributes_->values(), what));
+  }
+  currentState_ = summary.stateId;
+  stateSample_ = currentSample_;
   image_ = summary;
   haveImage_ = true;
+  firstThumb_->setPixmap(QPixmap::fromImage(summary.crop).scaled(64, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+  towardsSampleButton_->setEnabled(sampleList_->currentRow() >= 0);
   view_->setOriginal(summary.crop);
   view_->setEdited(summary.crop);
   bpdLabel_->setText(tr("%1 bits/dim").arg(summary.bitsPerDim, 0, 'f', 3));
@@ -324,6 +383,23 @@ void MainWindow::onImageReady(const ImageSummary& summary) {
   if (!summary.message.isEmpty()) statusBar()->showMessage(summary.message, 8000);
   requestRender();
   Q_EMIT imageReady();
+}
+
+void MainWindow::restoreImageState(quint64 stateId, int sample, const std::vector<double>& values) {
+  currentSample_ = sample;
+  if (static_cast<int>(values.size()) == attributes_->count()) {
+    for (int i = 0; i < attributes_->count(); ++i) attributes_->setValue(i, values[static_cast<size_t>(i)]);
+  }
+  worker_->restoreImage(stateId);
+}
+
+void MainWindow::interpolateTowardsSample(int index) {
+  if (index == currentSample_ && currentSample_ >= 0) {
+    lastNotice_ = tr("Sample %1 is the current image: choose another sample (or a photo) to interpolate towards.").arg(index + 1);
+    statusBar()->showMessage(lastNotice_, 8000);
+    return;
+  }
+  worker_->useSample(index, /*asSecond=*/true);
 }
 
 void MainWindow::showError(const QString& message) {

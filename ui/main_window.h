@@ -33,7 +33,10 @@ class MainWindow : public QMainWindow {
   void openPhoto(const QString& path);
   void openImage(const QImage& image, const QString& label);
   void sample();
+  // Makes sample `index` the current image (an undoable step: Ctrl+Z brings the photo back).
   void useSample(int index);
+  // Interpolates the current image towards sample `index` (refused, with a hint, if it is the current image).
+  void interpolateTowardsSample(int index);
   void setSecondPhoto(const QString& path);
   // Synchronous writes of what is shown; false (and an error shown) on failure.
   bool saveImage(const QString& path, int scale = 1);
@@ -56,6 +59,8 @@ class MainWindow : public QMainWindow {
   QList<QImage> sampleImages() const { return samples_; }
   QPixmap stripPixmap() const;
   QString lastError() const { return lastError_; }
+  QString lastNotice() const { return lastNotice_; }
+  QListWidget* sampleList() const { return sampleList_; }
   const ImageSummary& currentImage() const { return image_; }
   void setSampleSettings(double temperature, quint64 seed, int count);
 
@@ -109,6 +114,9 @@ class MainWindow : public QMainWindow {
   QComboBox* interpMode_ = nullptr;
   QPushButton* playButton_ = nullptr;
   QLabel* secondThumb_ = nullptr;
+  QLabel* firstThumb_ = nullptr;
+  QPushButton* useSampleButton_ = nullptr;
+  QPushButton* towardsSampleButton_ = nullptr;
   QLabel* strip_ = nullptr;
   QTimer* playTimer_ = nullptr;
   QMenu* recentMenu_ = nullptr;
@@ -131,5 +139,9 @@ class MainWindow : public QMainWindow {
   quint64 sampledSeed_ = 0;
   int sampledCount_ = 0;
   int currentSample_ = -1;  // index of the sample being edited, -1 for a photo
+  quint64 currentState_ = 0;  // the worker's id of the image on screen (0: none)
+  int stateSample_ = -1;      // currentSample_ as it was for that image
+  QString lastNotice_;
+  void restoreImageState(quint64 stateId, int sample, const std::vector<double>& values);
   QString lastError_;
 };

@@ -44,3 +44,15 @@ void DetailCommand::undo() { panel_->setFinestLevel(before_); }
 void DetailCommand::redo() {
   if (!std::exchange(applied_, false)) panel_->setFinestLevel(after_);
 }
+
+ImageSwitchCommand::ImageSwitchCommand(Restore restore, quint64 before, int beforeSample, quint64 after, int afterSample,
+                                       std::vector<double> values, const QString& what)
+    : restore_(std::move(restore)), before_(before), after_(after), beforeSample_(beforeSample), afterSample_(afterSample),
+      values_(std::move(values)) {
+  setText(what);
+}
+
+void ImageSwitchCommand::undo() { restore_(before_, beforeSample_, values_); }
+void ImageSwitchCommand::redo() {
+  if (!std::exchange(applied_, false)) restore_(after_, afterSample_, values_);
+}

@@ -1,9 +1,10 @@
 // Undo commands: a slider drag is one step (consecutive moves of one drag merge), as are a
-// reset of all sliders and a change of the detail level.
+// reset of all sliders, a change of the detail level and a switch of the current image.
 #pragma once
 
 #include <QUndoCommand>
 
+#include <functional>
 #include <vector>
 
 class AttributePanel;
@@ -33,6 +34,24 @@ class ResetAllCommand : public QUndoCommand {
  private:
   AttributePanel* panel_;
   std::vector<double> before_;
+};
+
+// Switching the current image (opening a photo, making a sample current): undo brings back the
+// previous image, its crop and the slider values it had.
+class ImageSwitchCommand : public QUndoCommand {
+ public:
+  using Restore = std::function<void(quint64 stateId, int sample, const std::vector<double>& values)>;
+  ImageSwitchCommand(Restore restore, quint64 before, int beforeSample, quint64 after, int afterSample,
+                     std::vector<double> values, const QString& what);
+  void undo() override;
+  void redo() override;
+
+ private:
+  Restore restore_;
+  quint64 before_, after_;
+  int beforeSample_, afterSample_;
+  std::vector<double> values_;
+  bool applied_ = true;  // the window already shows the new image when the command is pushed
 };
 
 class DetailCommand : public QUndoCommand {
