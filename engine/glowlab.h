@@ -69,6 +69,9 @@ class Model {
   std::int64_t parameter_count() const;
   const std::vector<Attribute>& attributes() const;
   const std::string& provenance_json() const;
+  // True when the file carried SHA-256 checksums and they matched (files written before they
+  // existed load too, with false).
+  bool checksummed() const;
   std::string device() const;
 
   // n images from eps ~ N(0, T^2) at every level; the same seed gives the same images.

@@ -118,6 +118,7 @@ std::int64_t Model::parameter_count() const {
 
 const std::vector<Attribute>& Model::attributes() const { return impl_->file.attributes; }
 const std::string& Model::provenance_json() const { return impl_->file.provenance_json; }
+bool Model::checksummed() const { return impl_->file.checksummed; }
 std::string Model::device() const { return impl_->device.str(); }
 
 std::vector<Image> Model::sample(int n, double temperature, uint64_t seed, std::vector<double>* limits) {

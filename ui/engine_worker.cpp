@@ -139,6 +139,7 @@ void EngineWorker::loadModel(const QString& path, const QString& device) {
     s.device = QString::fromStdString(m.device());
     s.imageSize = m.config().image_size;
     s.levels = m.config().levels;
+    s.checksummed = m.checksummed();
     s.attributes = m.attributes();
     std::ostringstream card;
     const auto& c = m.config();
@@ -150,6 +151,7 @@ void EngineWorker::loadModel(const QString& path, const QString& device) {
       card << "\n  " << display_name(a.name) << "  (+" << a.positives << " / -" << a.negatives << ", range " << a.range_min
            << " .. " << a.range_max << ")";
     }
+    card << "\nIntegrity: " << (m.checksummed() ? "SHA-256 checksums verified" : "no checksum (an older file)");
     card << "\nProvenance: " << m.provenance_json();
     s.card = QString::fromStdString(card.str());
     model_ = std::move(m);

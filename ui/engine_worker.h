@@ -34,6 +34,7 @@ struct EditState {
 struct ModelSummary {
   QString path, name, device, card;  // card: config, attributes and provenance as text
   int imageSize = 0, levels = 0;
+  bool checksummed = false;
   std::vector<glowlab::Attribute> attributes;
 };
 

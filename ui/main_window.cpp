@@ -356,9 +356,10 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
   view_->setEdited({});
   modelLabel_->setText(tr("%1 · %2 px · %3").arg(summary.name).arg(summary.imageSize).arg(summary.device.toUpper()));
   setWindowTitle(tr("GlowLab — %1").arg(summary.name));
-  statusBar()->showMessage(summary.attributes.empty() ? tr("This model has no attribute directions: sampling and interpolation work")
-                                                      : tr("Model loaded: %1 attributes").arg(summary.attributes.size()),
-                           5000);
+  QString loaded = summary.attributes.empty() ? tr("This model has no attribute directions: sampling and interpolation work")
+                                              : tr("Model loaded: %1 attributes").arg(summary.attributes.size());
+  if (!summary.checksummed) loaded += tr(" (no checksum in this older file: damage to it cannot be detected)");
+  statusBar()->showMessage(loaded, 8000);
   Q_EMIT modelReady();
 }
 

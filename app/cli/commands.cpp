@@ -34,7 +34,10 @@ void add_model_options(CLI::App* cmd, ModelOptions& o) {
 
 Model open_model(const ModelOptions& o) {
   init_runtime(g_threads);
-  return Model::load(model_path_or_default(o.model), o.device);
+  const std::string path = model_path_or_default(o.model);
+  auto m = Model::load(path, o.device);
+  if (!m.checksummed()) std::cerr << "note: " << path << " has no checksum (written before GlowLab stored them): damage to it cannot be detected\n";
+  return m;
 }
 
 // Reads every image in `dir` (or the file `dir`), fitted to the model's size; unreadable files are
@@ -143,6 +146,7 @@ void add_info(CLI::App& app) {
     if (*json) {
       const nlohmann::json j = {{"config", nlohmann::json::parse(c.to_json())},
                                 {"parameters", m.parameter_count()},
+                                {"checksummed", m.checksummed()},
                                 {"attributes", nlohmann::json::parse(attributes_to_json(m.attributes()))},
                                 {"provenance", nlohmann::json::parse(m.provenance_json(), nullptr, false)}};
       std::cout << j.dump() << "\n";
@@ -159,6 +163,7 @@ void add_info(CLI::App& app) {
                                   : std::string("sigmoid(h + 2), unbounded inverse"))
               << "\n"
               << "parameters:  " << m.parameter_count() << "\n"
+              << "integrity:   " << (m.checksummed() ? "SHA-256 of header and tensors verified" : "no checksum (an older file)") << "\n"
               << "latent:      " << c.dimension() << " values\n"
               << "attributes:  " << m.attributes().size() << "\n";
     for (const auto& a : m.attributes()) {

@@ -63,6 +63,7 @@ ModelFile parse_model(const std::string& bytes, const std::string& path) {
     throw Error(ErrorKind::Format, e.what());
   }
   ModelFile model;
+  model.checksummed = contents.checksummed;
   model.attributes = attributes_from_json(meta.count("attributes") ? meta["attributes"] : "[]", path);
   if (meta.count("provenance")) {
     if (!nlohmann::json::accept(meta["provenance"])) bad(path, "provenance is not valid JSON");

@@ -19,6 +19,7 @@ struct ModelFile {
   std::vector<Attribute> attributes;
   std::vector<at::Tensor> directions;  // one [D] float tensor per attribute, same order
   std::string provenance_json = "{}";
+  bool checksummed = false;  // loaded: the file's SHA-256 checksums were present and matched
 };
 
 // Writes atomically. Throws Error(Io) naming the path on failure, Error(Numeric) if any weight is

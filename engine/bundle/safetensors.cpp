@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -53,7 +54,29 @@ const char* dtype_name(at::ScalarType t) {
   return nullptr;
 }
 
+// The header's text without the integrity field: what sha256_header covers. nlohmann's objects
+// keep their keys sorted, so the text is the same whether the header was built or parsed.
+std::string header_without_integrity(nlohmann::json header) {
+  if (header.contains("__metadata__") && header["__metadata__"].is_object()) header["__metadata__"].erase(kIntegrityField);
+  return header.dump();
+}
+
 }  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
+    throw Error(ErrorKind::Io, "SHA-256 failed (OpenSSL)");
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
+}
 
 void write_safetensors(const std::string& path, const std::map<std::string, std::string>& metadata,
                        const NamedTensors& tensors) {
@@ -72,16 +95,21 @@ void write_safetensors(const std::string& path, const std::map<std::string, std:
     offset += bytes;
     cpu.push_back(t);
   }
+  std::string data;
+  data.reserve(offset);
+  for (const auto& t : cpu) {
+    data.append(static_cast<const char*>(t.data_ptr()), static_cast<std::size_t>(t.numel()) * t.element_size());
+  }
+  header["__metadata__"].erase(kIntegrityField);
+  header["__metadata__"][kIntegrityField] =
+      nlohmann::json{{"sha256_data", sha256_hex(data)}, {"sha256_header", sha256_hex(header_without_integrity(header))}}.dump();
   std::string json = header.dump();
   json.append((8 - json.size() % 8) % 8, ' ');  // keep the data 8-byte aligned
   std::string out(8, '\0');
   const uint64_t n = json.size();
   std::memcpy(out.data(), &n, 8);
   out += json;
-  out.reserve(out.size() + offset);
-  for (const auto& t : cpu) {
-    out.append(static_cast<const char*>(t.data_ptr()), static_cast<std::size_t>(t.numel()) * t.element_size());
-  }
+  out += data;
   write_file_atomic(path, out);
 }
 
@@ -116,14 +144,17 @@ SafetensorsContents parse_safetensors(const std::string& bytes, const std::strin
   SafetensorsContents out;
   const std::size_t data_begin = 8 + n;
   const std::size_t data_size = bytes.size() - data_begin;
+
   struct Span { std::size_t begin, end; std::string name; };
   std::vector<Span> spans;
+  std::string non_finite;  // the first tensor holding NaN or infinity, reported after the checksums
   for (auto it = header.begin(); it != header.end(); ++it) {
     const std::string& name = it.key();
     const auto& v = it.value();
     if (name == "__metadata__") {
       if (!v.is_object()) bad(path, "__metadata__ is not a JSON object");
       for (auto m = v.begin(); m != v.end(); ++m) {
+        if (m.key() == kIntegrityField) continue;
         if (!m.value().is_string()) bad(path, "__metadata__ field '" + m.key() + "' is not a string");
         out.metadata[m.key()] = m.value().get<std::string>();
       }
@@ -167,7 +198,7 @@ SafetensorsContents parse_safetensors(const std::string& bytes, const std::strin
     spans.push_back({b, e, name});
     auto t = at::empty(shape, at::TensorOptions().dtype(dt->type));
     if (expected > 0) std::memcpy(t.data_ptr(), bytes.data() + data_begin + b, expected);
-    if (!at::isfinite(t).all().item<bool>()) bad(path, where + " contains NaN or infinite values");
+    if (non_finite.empty() && !at::isfinite(t).all().item<bool>()) non_finite = where;
     out.tensors.emplace_back(name, t);
   }
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
@@ -176,6 +207,25 @@ SafetensorsContents parse_safetensors(const std::string& bytes, const std::strin
       bad(path, "tensors '" + spans[i - 1].name + "' and '" + spans[i].name + "' overlap in the data");
     }
   }
+  // Checksums after the structure (a truncated file gets the precise message) and before the
+  // values: a damaged file is called damaged, not "NaN in tensor X" or, worse, accepted.
+  if (header.contains("__metadata__") && header["__metadata__"].is_object() &&
+      header["__metadata__"].contains(kIntegrityField)) {
+    const auto& field = header["__metadata__"][kIntegrityField];
+    const auto sums = field.is_string() ? nlohmann::json::parse(field.get<std::string>(), nullptr, false) : nlohmann::json();
+    if (!sums.is_object() || !sums.contains("sha256_data") || !sums.contains("sha256_header") ||
+        !sums["sha256_data"].is_string() || !sums["sha256_header"].is_string()) {
+      throw Error(ErrorKind::Format, path + " is damaged (its integrity field is unreadable)");
+    }
+    if (sums["sha256_header"].get<std::string>() != sha256_hex(header_without_integrity(header))) {
+      throw Error(ErrorKind::Format, path + " is damaged (checksum mismatch: the header changed after it was written)");
+    }
+    if (sums["sha256_data"].get<std::string>() != sha256_hex(std::string_view(bytes).substr(data_begin))) {
+      throw Error(ErrorKind::Format, path + " is damaged (checksum mismatch: the tensor data changed after it was written)");
+    }
+    out.checksummed = true;
+  }
+  if (!non_finite.empty()) bad(path, non_finite + " contains NaN or infinite values");
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,9 +14,18 @@ namespace glowlab {
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
 struct SafetensorsContents {
-  std::map<std::string, std::string> metadata;  // the "__metadata__" object
+  std::map<std::string, std::string> metadata;  // the "__metadata__" object (without "integrity")
   NamedTensors tensors;                         // in file order, CPU, contiguous
+  bool checksummed = false;                     // the file carried checksums, and they matched
 };
+
+// Integrity: the writer stores, in __metadata__["integrity"], the SHA-256 of the tensor data and
+// of the header without that field ({"sha256_data": hex, "sha256_header": hex}). The reader checks
+// both before anything else and refuses a changed file with "PATH is damaged (checksum mismatch
+// ...)"; files written before checksums existed load with checksummed = false.
+inline constexpr const char* kIntegrityField = "integrity";
+// SHA-256 of bytes, lowercase hex (OpenSSL).
+std::string sha256_hex(std::string_view bytes);
 
 // Writes F32/F64 CPU or device tensors atomically; throws Error(Io) naming the path on failure.
 void write_safetensors(const std::string& path, const std::map<std::string, std::string>& metadata,
