@@ -8,9 +8,9 @@
 # INIT (default: docs/models/faces64-v1.glow) is the starting model when RUN_DIR holds no checkpoint yet;
 # a later session whose machine lost RUN_DIR starts from the last committed v2 instead
 # (INIT=resources/models/faces64.glow) and says so in its note.
-# Schedule: 200-step warm-up to 3e-4, constant, then a linear decay from step 8,500 to 3e-5 at
-# 17,000 (17,000 steps x 16 = 272,000 images on top of v1's 159,728: 431,728 in all, 2.7x v1;
-# sized to end inside one 3-hour session on 2 cores at ~50 img/s).
+# Schedule: 200-step warm-up to 3e-4, constant, then a linear decay from step 6,500 to 3e-5 at
+# 13,000 (13,000 steps x 16 = 208,000 images on top of v1's 159,728: 367,728 in all, 2.3x v1;
+# sized to end inside one 3-hour session on 2 cores, ~45-50 img/s, shared with the session's builds).
 set -euo pipefail
 data=${1:?data folder}
 run=${2:?run folder}
@@ -20,5 +20,5 @@ cli=${GLOWLAB_CLI:-$here/../build/app/cli/glowlab-cli}
 init=${INIT:-$here/../docs/models/faces64-v1.glow}
 scale_min=${SCALE_MIN:-0.5}
 exec nice -n 10 "$cli" train "$data" -o "$run" --resume --init-model "$init" --scale-min "$scale_min" \
-  --batch 16 --lr 3e-4 --warmup 200 --steps 17000 --decay-from 8500 --lr-final 0.1 --ema 0.999 --seed 2 \
+  --batch 16 --lr 3e-4 --warmup 200 --steps 13000 --decay-from 6500 --lr-final 0.1 --ema 0.999 --seed 2 \
   --checkpoint-minutes 10 --test-images 500 --minutes "$minutes"
