@@ -69,6 +69,9 @@ class Model {
   std::int64_t parameter_count() const;
   const std::vector<Attribute>& attributes() const;
   const std::string& provenance_json() const;
+  // CelebA's five landmarks averaged over the training images, as fractions of the side (10 values;
+  // empty: the file has none). align_face(..., framing()) maps a photo's face onto it.
+  const std::vector<double>& framing() const;
   // True when the file carried SHA-256 checksums and they matched (files written before they
   // existed load too, with false).
   bool checksummed() const;
@@ -136,6 +139,11 @@ struct AttributeOptions {
 // Computes directions (options.method) from the training partition only (the held-out faces stay
 // unseen), adds or replaces them in the model and writes it atomically. Returns the attributes added.
 std::vector<Attribute> add_attributes(const AttributeOptions& options);
+
+// Stores the framing of a CelebA-layout folder (the mean of its list_landmarks_align_celeba.txt over
+// the training partition) in the model at `model_path`, written to `output_path` (empty: in place,
+// atomically). Returns it; throws Error naming the folder when it has no landmark file.
+std::vector<double> add_framing(const std::string& model_path, const std::string& data, const std::string& output_path);
 
 // Blend of two latents at t in [0, 1]: linear, or spherical (slerp, keeps the norm typical).
 std::vector<float> interpolate(const std::vector<float>& a, const std::vector<float>& b, double t, bool spherical);

@@ -4,6 +4,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "bundle/model_file.h"
+#include "data/celeba.h"
 #include "data/dataset.h"
 #include "glowlab.h"
 #include "latent/directions.h"
@@ -60,10 +61,24 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
       mf.directions.push_back(dirs.directions[i]);
     }
   }
+  // A CelebA-layout folder with landmarks also gives the model its framing (photos are aligned to it).
+  if (!o.data.empty() && o.positives.empty()) {
+    if (auto framing = celeba_framing(o.data); !framing.empty()) mf.framing = std::move(framing);
+  }
   mf.glow->to(at::kCPU);
   for (auto& d : mf.directions) d = d.to(at::kCPU);
   save_model(o.output_path.empty() ? o.model_path : o.output_path, mf);
   return dirs.attributes;
+}
+
+std::vector<double> add_framing(const std::string& model_path, const std::string& data, const std::string& output_path) {
+  auto mf = load_model(model_path);
+  mf.framing = celeba_framing(data);
+  if (mf.framing.empty()) {
+    throw Error(ErrorKind::InvalidArgument, data + " has no list_landmarks_align_celeba.txt (or no training image in it) to take a framing from");
+  }
+  save_model(output_path.empty() ? model_path : output_path, mf);
+  return mf.framing;
 }
 
 }  // namespace glowlab

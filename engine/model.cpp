@@ -118,6 +118,7 @@ std::int64_t Model::parameter_count() const {
 
 const std::vector<Attribute>& Model::attributes() const { return impl_->file.attributes; }
 const std::string& Model::provenance_json() const { return impl_->file.provenance_json; }
+const std::vector<double>& Model::framing() const { return impl_->file.framing; }
 bool Model::checksummed() const { return impl_->file.checksummed; }
 std::string Model::device() const { return impl_->device.str(); }
 

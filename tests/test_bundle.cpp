@@ -102,6 +102,11 @@ class TestBundle : public QObject {
     QVERIFY(at::equal(loaded.directions[0], mf.directions[0]));
     QCOMPARE(QString::fromStdString(loaded.provenance_json), QString::fromStdString(mf.provenance_json));
     QVERIFY(QDir(dir.path()).entryList(QDir::Files).size() == 2);  // no temp files left
+    QVERIFY(loaded.framing.empty());  // a model without a framing stays without one
+
+    mf.framing = {0.34, 0.47, 0.66, 0.47, 0.5, 0.63, 0.38, 0.8, 0.62, 0.8};
+    save_model(a, mf);
+    QVERIFY(load_model(a).framing == mf.framing);
   }
 
   void readableAsPlainSafetensors() {
@@ -170,6 +175,9 @@ class TestBundle : public QObject {
     row("config bad field", set_meta("config", R"({"image_size":17})"), "not divisible");
     row("config unknown field", set_meta("config", R"({"image_size":16,"depth":3})"), "unknown field 'depth'");
     row("attributes not a list", set_meta("attributes", R"({"a":1})"), "attributes must be a JSON list");
+    row("framing not a list", set_meta("framing", R"({"eyes":1})"), "framing must be a list of 10 numbers");
+    row("framing short", set_meta("framing", "[0.3, 0.4]"), "framing must be a list of 10 numbers");
+    row("framing outside", set_meta("framing", "[0.3,0.4,0.6,0.4,0.5,0.6,0.4,0.8,0.6,7]"), "framing values must be numbers from 0 to 1");
     row("metadata not strings", edited([](json& h, std::string&) { h["__metadata__"]["format"] = 7; }), "is not a string");
   }
 

@@ -18,8 +18,9 @@ struct Result {
   QString out, err;
 };
 
-Result run(const QStringList& args) {
+Result run(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
   QProcess p;
+  p.setProcessEnvironment(env);
   p.setProgram(GLOWLAB_CLI);
   p.setArguments(QStringList{"--threads", "2"} + args);
   p.start();
@@ -155,7 +156,8 @@ class TestCli : public QObject {
       if (m.hasMatch()) subs << m.captured(1);
     }
     for (const char* expected : {"init", "info", "sample", "reconstruct", "eval", "bench", "train", "attributes",
-                                 "judge-train", "judge-edits", "judge-fid", "quantize", "edit"}) {
+                                 "judge-train", "judge-edits", "judge-fid", "quantize", "edit", "align",
+                                 "interpolate", "framing"}) {
       QVERIFY2(subs.contains(expected), expected);
     }
     for (const auto& sub : subs) {
@@ -197,6 +199,100 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains("no attribute 'Nope'"), qPrintable(r.err));
     r = run({"edit", "-m", model, good, "--set", "Smiling", "-o", path("nope.png")});
     QCOMPARE(r.code, 2);
+  }
+
+  // align, interpolate and edit --sweep: what the model sees, and frames as a strip or animation.
+  // The ends of an interpolation are the two photos' own renders; one unreadable photo is named and
+  // the others still written.
+  void alignInterpolateAndSweep() {
+    const QString a = images_ + "/face0.png", b = images_ + "/face2.png";
+    {
+      auto loaded = load_model(model_.toStdString());
+      loaded.attributes = {{"Smiling", 1, 1, -1, 1}};
+      loaded.directions = {at::randn({loaded.glow->config().dimension()}) * 0.3};
+      save_model(path("smile.glow").toStdString(), loaded);
+    }
+    const QString model = path("smile.glow");
+    QDir().mkpath(path("aligned"));
+    auto r = run({"align", "-m", model, a, path("absent.png"), "-o", path("aligned")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("absent.png") && r.err.contains("1 of 2 photos"), qPrintable(r.err));
+    const auto crop = read_image(path("aligned/face0.png").toStdString(), 3);
+    QCOMPARE(crop.width, 16);
+
+    r = run({"interpolate", "-m", model, a, b, "--frames", "4", "--method", "linear", "-o", path("strip.png")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto strip = read_image(path("strip.png").toStdString(), 3);
+    QCOMPARE(strip.width, 4 * 16 + 3 * 2);
+    QCOMPARE(strip.height, 16);
+    r = run({"edit", "-m", model, a, "--set", "Smiling=0", "-o", path("a.png")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = run({"edit", "-m", model, b, "--set", "Smiling=0", "-o", path("b.png")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    auto tile = [&](int i) {
+      Image t;
+      t.width = t.height = 16;
+      t.channels = 3;
+      for (int y = 0; y < 16; ++y) {
+        const auto* row = strip.bytes.data() + (static_cast<size_t>(y) * strip.width + i * 18) * 3;
+        t.bytes.insert(t.bytes.end(), row, row + 16 * 3);
+      }
+      return t;
+    };
+    QVERIFY(tile(0).bytes == read_image(path("a.png").toStdString(), 3).bytes);
+    QVERIFY(tile(3).bytes == read_image(path("b.png").toStdString(), 3).bytes);
+    QVERIFY(tile(1).bytes != tile(0).bytes && tile(1).bytes != tile(3).bytes);
+
+    r = run({"interpolate", "-m", model, a, b, "--frames", "5", "-o", path("morph.gif")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(read_animation_info(path("morph.gif").toStdString()).frames, 5);
+    r = run({"edit", "-m", model, a, "--sweep", "Smiling=-1:1:7", "-o", path("sweep.gif")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(read_animation_info(path("sweep.gif").toStdString()).frames, 7);
+    r = run({"edit", "-m", model, a, b, "--sweep", "Smiling=-1:1:7", "-o", path("two.gif")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("one photo"), qPrintable(r.err));
+    r = run({"edit", "-m", model, a, "--sweep", "Smiling=-1:1", "-o", path("bad.gif")});
+    QCOMPARE(r.code, 2);
+    r = run({"edit", "-m", model, a, "-o", path("nothing.png")});
+    QCOMPARE(r.code, 2);
+    QVERIFY(!QFileInfo::exists(path("bad.gif")) && !QFileInfo::exists(path("nothing.png")));
+  }
+
+  // framing: the mean landmarks of a CelebA-layout folder go into the model (info shows them); a
+  // malformed landmark file is named with its line; without the landmark model, align says so and
+  // falls back to the detector's box (here: no face either, so a centre crop).
+  void framingIsStoredAndUsed() {
+    const QString data = path("marked");
+    QDir().mkpath(data + "/img_align_celeba");
+    write_image((data + "/img_align_celeba/000001.png").toStdString(), test::random_image(40, 3, 7));
+    write_image((data + "/img_align_celeba/000002.png").toStdString(), test::random_image(40, 3, 8));
+    auto write = [](const QString& file, const QByteArray& text) {
+      QFile f(file);
+      return f.open(QIODevice::WriteOnly) && f.write(text) == text.size();
+    };
+    const QByteArray head = "2\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x rightmouth_y\n";
+    QVERIFY(write(data + "/list_landmarks_align_celeba.txt",
+                  head + "000001.png 12 16 28 16 20 22 14 30 26 30\n000002.png 14 18 30 18 22 24 16 32 28 32\n"));
+    auto r = run({"framing", "-m", model_, data, "-o", path("framed.glow")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("left eye            0.3250 0.4250"), qPrintable(r.out));  // (13, 17) / 40
+    r = run({"info", "--json", path("framed.glow")});
+    QCOMPARE(nlohmann::json::parse(r.out.toStdString())["framing"].size(), size_t{10});
+
+    QVERIFY(write(data + "/list_landmarks_align_celeba.txt", head + "000001.png 12 16 28 16 20 22 14 30 26 x\n000002.png 1 2 3 4 5 6 7 8 9 10\n"));
+    r = run({"framing", "-m", model_, data, "-o", path("framed2.glow")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("list_landmarks_align_celeba.txt:3") && r.err.contains("'x' is not a number"), qPrintable(r.err));
+    QVERIFY(!QFileInfo::exists(path("framed2.glow")));
+
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("GLOWLAB_DLIB_LANDMARKS", path("no-such-landmarks.dat"));
+    r = run({"align", "-m", path("framed.glow"), images_ + "/face0.png", "-o", path("framed-crop.png")}, env);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("face0.png") && (r.err.contains("no-such-landmarks.dat is missing") || r.err.contains("no face landmark support")),
+             qPrintable(r.err));
+    QCOMPARE(read_image(path("framed-crop.png").toStdString(), 3).width, 16);
   }
 
   // The header is read before any pixel: each format's parser gives the encoder's true size, and a

@@ -28,6 +28,8 @@ class TestDefaultModel : public QObject {
     QCOMPARE(c.width, 128);
     QCOMPARE(c.n_bits, 5);
     QVERIFY(c.coupling == CouplingType::Affine && c.permutation == Permutation::LU && c.learn_top);
+    QCOMPARE(c.scale_min, 0.5);  // v2: the bounded coupling
+    QVERIFY(m.checksummed());
     const std::vector<std::string> names{"Bald", "Big_Nose", "Black_Hair", "Blond_Hair", "Brown_Hair",
                                          "Chubby", "Eyeglasses", "Gray_Hair", "Male", "Mouth_Slightly_Open",
                                          "No_Beard", "Pale_Skin", "Smiling", "Wearing_Hat"};

@@ -28,10 +28,13 @@ EngineWorker::~EngineWorker() {
   wait();
 }
 
-void EngineWorker::post(std::function<void()> job) {
+quint64 EngineWorker::post(std::function<void()> job, bool modelLoad) {
   QMutexLocker lock(&mutex_);
-  jobs_.emplace_back(++posted_, std::move(job));
+  const quint64 ticket = ++posted_;
+  jobs_.emplace_back(ticket, std::move(job));
+  if (modelLoad) modelLoads_.push_back(ticket);
   wake_.wakeOne();
+  return ticket;
 }
 
 void EngineWorker::render(const EditState& state, quint64 generation) {
@@ -55,6 +58,7 @@ void EngineWorker::run() {
       if (abort_) return;
       if (!jobs_.empty()) {
         running_ = jobs_.front().first;
+        while (!modelLoads_.empty() && modelLoads_.front() < running_) modelLoads_.pop_front();
         job = std::move(jobs_.front().second);
         jobs_.pop_front();
       } else {
@@ -64,7 +68,7 @@ void EngineWorker::run() {
     }
     try {
       if (job) {
-        job();
+        if (!cancelled()) job();  // a queued job cancelled before it started is dropped
       } else if (request && model_ && !latent_.empty()) {
         // A request made for the previous model may name attributes this one lacks.
         const auto& attrs = model_->attributes();
@@ -132,7 +136,25 @@ Image EngineWorker::renderSample(const std::vector<float>& latent) {
 void EngineWorker::loadModel(const QString& path, const QString& device) {
   post([this, path, device] {
     const std::string dev = resolve_device(device.toStdString(), /*fallback_to_cpu=*/true);
-    Model m = Model::load(path.toStdString(), dev);
+    std::optional<Model> loaded;
+    try {
+      loaded.emplace(Model::load(path.toStdString(), dev));
+    } catch (...) {
+      // What was queued behind this load (samples, a photo, a recipe's sliders) was meant for the
+      // model that did not load: dropped, so one failure gives one message, not a chain of them.
+      // A later model load and what follows it still run.
+      QMutexLocker lock(&mutex_);
+      quint64 upTo = posted_.load();
+      for (const quint64 t : modelLoads_) {
+        if (t > running_) {
+          upTo = t - 1;
+          break;
+        }
+      }
+      cancelUpTo_ = std::max(cancelUpTo_.load(), upTo);
+      throw;
+    }
+    Model& m = *loaded;
     ModelSummary s;
     s.path = path;
     s.name = QFileInfo(path).completeBaseName();
@@ -154,7 +176,7 @@ void EngineWorker::loadModel(const QString& path, const QString& device) {
     card << "\nIntegrity: " << (m.checksummed() ? "SHA-256 checksums verified" : "no checksum (an older file)");
     card << "\nProvenance: " << m.provenance_json();
     s.card = QString::fromStdString(card.str());
-    model_ = std::move(m);
+    model_ = std::move(*loaded);
     // Everything tied to the old model goes: its latents, the photo and crop they came from, and
     // a render still waiting for it. The window opens the image again for the new model.
     latent_.clear();
@@ -168,7 +190,7 @@ void EngineWorker::loadModel(const QString& path, const QString& device) {
       pendingRender_.reset();
     }
     Q_EMIT modelLoaded(s);
-  });
+  }, /*modelLoad=*/true);
 }
 
 void EngineWorker::setCurrent(const Image& crop, ImageSummary summary) {
@@ -208,13 +230,14 @@ void EngineWorker::openPhoto(const QString& path, bool centreFallback) {
   post([this, path, centreFallback] {
     const int size = model().config().image_size;
     photo_ = read_image(path.toStdString(), model().config().channels);
-    crop_ = align_face(photo_, size, centreFallback, path.toStdString());
+    crop_ = align_face(photo_, size, centreFallback, path.toStdString(), model().framing());
     ImageSummary s;
     s.original = toQImage(photo_);
     s.faceFound = crop_.face_found;
     s.transform = crop_.transform;
     s.source = path;
     if (!crop_.face_found) s.message = tr("No face found in %1: a centre crop is used.").arg(QFileInfo(path).fileName());
+    else if (!crop_.note.empty()) s.message = QString::fromStdString(crop_.note);
     setCurrent(crop_.crop, s);
   });
 }
@@ -234,13 +257,14 @@ void EngineWorker::openPhotoWithTransform(const QString& path, const std::array<
 void EngineWorker::openImage(const QImage& image, const QString& label) {
   post([this, image, label] {  // QImage is implicitly shared: the copy is safe to read here
     photo_ = fromQImage(image, model().config().channels);
-    crop_ = align_face(photo_, model().config().image_size, /*centre_fallback=*/true, label.toStdString());
+    crop_ = align_face(photo_, model().config().image_size, /*centre_fallback=*/true, label.toStdString(), model().framing());
     ImageSummary s;
     s.original = toQImage(photo_);
     s.faceFound = crop_.face_found;
     s.transform = crop_.transform;
     s.source = label;
     if (!crop_.face_found) s.message = tr("No face found in the %1 image: a centre crop is used.").arg(label);
+    else if (!crop_.note.empty()) s.message = QString::fromStdString(crop_.note);
     setCurrent(crop_.crop, s);
   });
 }
@@ -295,7 +319,7 @@ void EngineWorker::interpolationStrip(const EditState& state, int n) {
 void EngineWorker::setSecondPhoto(const QString& path) {
   post([this, path] {
     const Image photo = read_image(path.toStdString(), model().config().channels);
-    const auto fc = align_face(photo, model().config().image_size, true, path.toStdString());
+    const auto fc = align_face(photo, model().config().image_size, true, path.toStdString(), model().framing());
     const auto latent = model().encode(fc.crop);
     if (sameAsCurrent(latent)) return;
     second_ = latent;

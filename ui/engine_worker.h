@@ -77,7 +77,8 @@ class EngineWorker : public QThread {
   void exportAnimation(const QString& path, const EditState& state, const QString& sweepAttribute, int frames, double fps);
   // n frames from the current image to the second one (stripReady follows).
   void interpolationStrip(const EditState& state, int n);
-  // Cancels the job running now and every job already queued (not those posted later).
+  // Cancels the job running now and every job already queued (not those posted later); a failed
+  // model load does the same for the jobs queued behind it.
   void cancel() { cancelUpTo_ = posted_.load(); }
 
   int renderCount() const { return renders_.load(); }
@@ -100,7 +101,8 @@ class EngineWorker : public QThread {
   void run() override;
 
  private:
-  void post(std::function<void()> job);
+  // Queues a job; returns its ticket. A model load is also remembered as one (see loadModel).
+  quint64 post(std::function<void()> job, bool modelLoad = false);
   void setCurrent(const glowlab::Image& crop, ImageSummary summary);
   std::vector<float> baseFor(const EditState& state) const;
   std::vector<float> latentFor(const EditState& state) const;
@@ -119,6 +121,7 @@ class EngineWorker : public QThread {
   std::atomic<quint64> posted_{0};      // tickets handed to posted jobs
   std::atomic<quint64> cancelUpTo_{0};  // jobs with a ticket up to this are cancelled
   quint64 running_ = 0;                 // the ticket of the job running now (worker thread)
+  std::deque<quint64> modelLoads_;      // tickets of queued model loads (under mutex_)
   std::atomic<int> renders_{0};
 
   // Owned by the worker thread only.

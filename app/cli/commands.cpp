@@ -147,6 +147,7 @@ void add_info(CLI::App& app) {
       const nlohmann::json j = {{"config", nlohmann::json::parse(c.to_json())},
                                 {"parameters", m.parameter_count()},
                                 {"checksummed", m.checksummed()},
+                                {"framing", m.framing()},
                                 {"attributes", nlohmann::json::parse(attributes_to_json(m.attributes()))},
                                 {"provenance", nlohmann::json::parse(m.provenance_json(), nullptr, false)}};
       std::cout << j.dump() << "\n";
@@ -159,11 +160,14 @@ void add_info(CLI::App& app) {
               << to_string(c.coupling) << " coupling, " << to_string(c.permutation) << " 1x1 conv, "
               << (c.learn_top ? "learned" : "standard") << " top prior\n"
               << "scale:       "
-              << (c.scale_min > 0 ? "bounded, s = " + std::to_string(c.scale_min).substr(0, 5) + " + (1 - s) * sigmoid(h + 2)"
+              << (c.scale_min > 0 ? "bounded, scale = " + std::to_string(c.scale_min).substr(0, 5) + " + " +
+                                      std::to_string(1.0 - c.scale_min).substr(0, 5) + " * sigmoid(h + 2)"
                                   : std::string("sigmoid(h + 2), unbounded inverse"))
               << "\n"
               << "parameters:  " << m.parameter_count() << "\n"
               << "integrity:   " << (m.checksummed() ? "SHA-256 of header and tensors verified" : "no checksum (an older file)") << "\n"
+              << "framing:     " << (m.framing().empty() ? std::string("none (photos are framed from the face detector's box)")
+                                                         : "five landmarks (photos are aligned onto them)") << "\n"
               << "latent:      " << c.dimension() << " values\n"
               << "attributes:  " << m.attributes().size() << "\n";
     for (const auto& a : m.attributes()) {

@@ -24,7 +24,10 @@ void add_eval(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_train(CLI::App& app);
 void add_attributes(CLI::App& app);
+void add_framing(CLI::App& app);
 void add_judge(CLI::App& app);
 void add_edit(CLI::App& app);
+void add_align(CLI::App& app);
+void add_interpolate(CLI::App& app);
 
 }  // namespace glowlab::cli

@@ -1,6 +1,10 @@
 // glowlab-cli edit: the window's slider edit for photos on the command line, under the same
 // guarded render (an edit that does not decode cleanly is limited and reported, never shown black).
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <filesystem>
+#include <optional>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -21,9 +25,80 @@ struct EditOptions {
   std::string keep;               // NAME,NAME
   int detail = 0;
   std::string output;
+  std::string sweep;               // NAME=FROM:TO:FRAMES
+  double fps = 12.0;
   std::string model, device = "auto";
   bool paste_back = false, strict = false;
 };
+
+// A photo read, its face aligned to the model's framing (centre crop, with a note, when no face is
+// found) and encoded.
+struct EncodedPhoto {
+  Image photo;
+  FaceCrop crop;
+  std::vector<float> latent;
+};
+
+// Notes on stderr when the crop is weaker than asked for (no landmarks, no face).
+void report_crop(const FaceCrop& crop, const std::string& path) {
+  if (!crop.note.empty()) std::cerr << "note: " << path << ": " << crop.note << "\n";
+  if (!crop.face_found) std::cerr << "note: " << path << ": no face found, a centre crop is used\n";
+}
+
+EncodedPhoto encode_photo(Model& model, const std::string& path) {
+  const auto& c = model.config();
+  EncodedPhoto e;
+  e.photo = read_image(path, c.channels);
+  e.crop = align_face(e.photo, c.image_size, /*centre_fallback=*/true, path, model.framing());
+  report_crop(e.crop, path);
+  e.latent = model.encode(e.crop.crop);
+  return e;
+}
+
+bool has_suffix(const std::string& path, const std::string& suffix) {
+  if (path.size() < suffix.size()) return false;
+  std::string tail = path.substr(path.size() - suffix.size());
+  for (auto& ch : tail) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return tail == suffix;
+}
+
+// Frames as an animation (.gif, .mp4) or, for any image extension, one row of tiles.
+void write_frames(const std::string& path, const std::vector<Image>& frames, double fps) {
+  if (has_suffix(path, ".gif")) {
+    write_gif(path, frames, fps);
+  } else if (has_suffix(path, ".mp4")) {
+    write_mp4(path, frames, fps);
+  } else {
+    write_image(path, make_grid(frames, static_cast<int>(frames.size())));
+  }
+}
+
+// NAME=FROM:TO:FRAMES
+struct Sweep {
+  std::string name;
+  double from = 0, to = 0;
+  int frames = 0;
+};
+
+Sweep parse_sweep(const std::string& text) {
+  Sweep w;
+  const auto eq = text.find('=');
+  const auto c1 = text.find(':', eq == std::string::npos ? 0 : eq);
+  const auto c2 = c1 == std::string::npos ? c1 : text.find(':', c1 + 1);
+  try {
+    if (eq == std::string::npos || eq == 0 || c2 == std::string::npos) throw std::invalid_argument("shape");
+    w.name = text.substr(0, eq);
+    size_t used = 0;
+    w.from = std::stod(text.substr(eq + 1, c1 - eq - 1), &used);
+    w.to = std::stod(text.substr(c1 + 1, c2 - c1 - 1), &used);
+    w.frames = std::stoi(text.substr(c2 + 1), &used);
+    if (used != text.size() - c2 - 1) throw std::invalid_argument("trailing text");
+  } catch (const std::exception&) {
+    throw CLI::ValidationError("--sweep", "'" + text + "' is not NAME=FROM:TO:FRAMES (e.g. Smiling=-1:1:9)");
+  }
+  if (w.frames < 2 || w.frames > 1000) throw CLI::ValidationError("--sweep", "'" + text + "': FRAMES must be 2 to 1000");
+  return w;
+}
 
 std::pair<std::string, double> parse_set(const std::string& text) {
   const auto eq = text.find('=');
@@ -53,8 +128,12 @@ std::vector<std::string> split_names(const std::string& text) {
 void add_edit(CLI::App& app) {
   auto* cmd = app.add_subcommand("edit", "Edit the face in each photo along attribute directions, as the window's sliders do");
   auto o = std::make_shared<EditOptions>();
-  cmd->add_option("photos", o->photos, "Photos to edit")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--set", o->sets, "Slider value, NAME=VALUE (repeatable), e.g. --set Smiling=1.2")->required();
+  cmd->add_option("photos", o->photos, "Photos to edit (one that cannot be read is reported and the others still edited)")->required();
+  cmd->add_option("--set", o->sets, "Slider value, NAME=VALUE (repeatable), e.g. --set Smiling=1.2");
+  cmd->add_option("--sweep", o->sweep,
+                  "One photo as an animation: NAME=FROM:TO:FRAMES (e.g. Smiling=-1:1:9), other --set values held; "
+                  "-o .gif, .mp4, or an image for one row of frames");
+  cmd->add_option("--fps", o->fps, "Frames per second of a --sweep animation")->capture_default_str()->check(CLI::Range(0.5, 60.0));
   cmd->add_option("--keep", o->keep,
                   "Attributes to hold fixed, comma-separated (e.g. Male,No_Beard): the edit moves along directions "
                   "that leave them unchanged");
@@ -70,12 +149,39 @@ void add_edit(CLI::App& app) {
   cmd->callback([o] {
     std::vector<std::pair<std::string, double>> alphas;
     for (const auto& s : o->sets) alphas.push_back(parse_set(s));
+    std::optional<Sweep> sweep;
+    if (!o->sweep.empty()) sweep = parse_sweep(o->sweep);
+    if (alphas.empty() && !sweep) throw CLI::ValidationError("edit", "say what to change: --set NAME=VALUE or --sweep NAME=FROM:TO:FRAMES");
+    if (sweep && o->photos.size() != 1) throw CLI::ValidationError("--sweep", "a sweep animates one photo; " + std::to_string(o->photos.size()) + " were given");
     const auto keep = split_names(o->keep);
     init_runtime(g_threads);
     auto model = Model::load(model_path_or_default(o->model), o->device);
     const auto& c = model.config();
     // Unknown names and levels are refused before any photo is read.
-    model.edit(std::vector<float>(static_cast<size_t>(c.dimension())), alphas, o->detail, keep);
+    auto probe = alphas;
+    if (sweep) probe.emplace_back(sweep->name, 1.0);
+    model.edit(std::vector<float>(static_cast<size_t>(c.dimension())), probe, o->detail, keep);
+    if (sweep) {
+      const auto e = encode_photo(model, o->photos[0]);
+      std::vector<Image> frames;
+      double least = 1.0;
+      for (int i = 0; i < sweep->frames; ++i) {
+        auto a = alphas;
+        a.erase(std::remove_if(a.begin(), a.end(), [&](const auto& p) { return p.first == sweep->name; }), a.end());
+        a.emplace_back(sweep->name, sweep->from + (sweep->to - sweep->from) * i / (sweep->frames - 1));
+        const auto g = model.decode_guarded(e.latent, model.edit(e.latent, a, o->detail, keep));
+        least = std::min(least, g.strength);
+        frames.push_back(o->paste_back ? paste_back(e.photo, g.image, e.crop) : g.image);
+      }
+      if (least < 1.0) {
+        if (o->strict) throw Error(ErrorKind::Numeric, o->photos[0] + ": some frames do not decode cleanly at full strength");
+        std::cerr << "note: " << o->photos[0] << ": frames limited to " << std::lround(100 * least)
+                  << "% of their strength at the ends (a stronger edit does not decode cleanly)\n";
+      }
+      write_frames(o->output, frames, o->fps);
+      std::cout << o->output << "\n";
+      return;
+    }
     const bool many = o->photos.size() > 1;
     if (many) std::filesystem::create_directories(o->output);
     const bool tty = ::isatty(STDERR_FILENO);
@@ -84,10 +190,10 @@ void add_edit(CLI::App& app) {
       const auto& path = o->photos[i];
       if (tty && many) std::cerr << "[" << i + 1 << "/" << o->photos.size() << "] " << path << "\n";
       try {
-        const Image photo = read_image(path, c.channels);
-        const auto crop = align_face(photo, c.image_size, /*centre_fallback=*/true, path);
-        if (!crop.face_found) std::cerr << "note: " << path << ": no face found, a centre crop is used\n";
-        const auto base = model.encode(crop.crop);
+        const auto e = encode_photo(model, path);
+        const auto& photo = e.photo;
+        const auto& crop = e.crop;
+        const auto& base = e.latent;
         const auto g = model.decode_guarded(base, model.edit(base, alphas, o->detail, keep));
         if (g.limited()) {
           std::ostringstream what;
@@ -112,6 +218,83 @@ void add_edit(CLI::App& app) {
       throw Error(ErrorKind::InvalidArgument, std::to_string(failures) + " of " + std::to_string(o->photos.size()) +
                                                   " photos were not edited (see above)");
     }
+  });
+}
+
+void add_align(CLI::App& app) {
+  auto* cmd = app.add_subcommand("align", "Write the face crop the model will see for each photo (aligned onto the model's framing by five face "
+                                 "landmarks when it has one)");
+  auto photos = std::make_shared<std::vector<std::string>>();
+  auto output = std::make_shared<std::string>();
+  auto model_path = std::make_shared<std::string>();
+  cmd->add_option("photos", *photos, "Photos")->required();
+  cmd->add_option("-o,--output", *output, "Output image for one photo, or a folder for several")->required();
+  cmd->add_option("-m,--model", *model_path, "Model file (.glow) whose framing and size are used; default: the bundled model");
+  cmd->callback([=] {
+    init_runtime(g_threads);
+    const auto model = Model::load(model_path_or_default(*model_path), "cpu");
+    const auto& c = model.config();
+    const bool many = photos->size() > 1;
+    if (many) std::filesystem::create_directories(*output);
+    int failures = 0;
+    for (const auto& path : *photos) {
+      try {
+        const auto crop = align_face(read_image(path, c.channels), c.image_size, /*centre_fallback=*/true, path, model.framing());
+        report_crop(crop, path);
+        std::string out = *output;
+        if (many) out = (std::filesystem::path(*output) / std::filesystem::path(path).filename()).replace_extension(".png").string();
+        write_image(out, crop.crop);
+        std::cout << out << "\n";
+      } catch (const Error& e) {
+        ++failures;
+        std::cerr << "error: " << e.what() << "\n";
+      }
+    }
+    if (failures) {
+      throw Error(ErrorKind::InvalidArgument, std::to_string(failures) + " of " + std::to_string(photos->size()) +
+                                                  " photos were not aligned (see above)");
+    }
+  });
+}
+
+void add_interpolate(CLI::App& app) {
+  auto* cmd = app.add_subcommand("interpolate", "Frames between the faces of two photos, through the latent space");
+  struct Options {
+    std::string a, b, output, method = "slerp", model, device = "auto";
+    int frames = 9;
+    double fps = 12.0;
+    bool strict = false;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("a", o->a, "First photo")->required();
+  cmd->add_option("b", o->b, "Second photo")->required();
+  cmd->add_option("-o,--output", o->output, "out.gif, out.mp4, or an image (one row of frames)")->required();
+  cmd->add_option("--frames", o->frames, "Frames, both ends included")->capture_default_str()->check(CLI::Range(2, 1000));
+  cmd->add_option("--method", o->method, "slerp (keeps the latent's norm typical) or linear")
+      ->capture_default_str()->check(CLI::IsMember({"slerp", "linear"}));
+  cmd->add_option("--fps", o->fps, "Frames per second of an animation")->capture_default_str()->check(CLI::Range(0.5, 60.0));
+  cmd->add_flag("--strict", o->strict, "Treat a frame that does not decode cleanly as an error");
+  cmd->add_option("-m,--model", o->model, "Model file (.glow); default: the bundled model");
+  cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->callback([o] {
+    init_runtime(g_threads);
+    auto model = Model::load(model_path_or_default(o->model), o->device);
+    const auto a = encode_photo(model, o->a);
+    const auto b = encode_photo(model, o->b);
+    std::vector<Image> frames;
+    double least = 1.0;
+    for (int i = 0; i < o->frames; ++i) {
+      const double t = static_cast<double>(i) / (o->frames - 1);
+      const auto g = model.decode_guarded(a.latent, interpolate(a.latent, b.latent, t, o->method == "slerp"));
+      least = std::min(least, g.strength);
+      frames.push_back(g.image);
+    }
+    if (least < 1.0) {
+      if (o->strict) throw Error(ErrorKind::Numeric, "some frames between " + o->a + " and " + o->b + " do not decode cleanly");
+      std::cerr << "note: some frames were drawn nearer to " << o->a << " (they do not decode cleanly on the way)\n";
+    }
+    write_frames(o->output, frames, o->fps);
+    std::cout << o->output << "\n";
   });
 }
 

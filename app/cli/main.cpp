@@ -23,8 +23,11 @@ int main(int argc, char** argv) {
   add_bench(app);
   add_train(app);
   add_attributes(app);
+  add_framing(app);
   add_judge(app);
   add_edit(app);
+  add_align(app);
+  add_interpolate(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

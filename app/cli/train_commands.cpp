@@ -175,4 +175,23 @@ void add_attributes(CLI::App& app) {
   });
 }
 
+void add_framing(CLI::App& app) {
+  auto* cmd = app.add_subcommand("framing",
+                                 "Store the framing of a face set (its mean five landmarks) in the model: photos are then "
+                                 "aligned onto it (attributes does this too when the folder has landmarks)");
+  auto model = std::make_shared<std::string>();
+  auto data = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  cmd->add_option("-m,--model", *model, "Model file (.glow) to update in place (atomically)")->required();
+  cmd->add_option("data", *data, "CelebA-layout folder with list_landmarks_align_celeba.txt")->required();
+  cmd->add_option("-o,--output", *output, "Write the model here instead (a new file)");
+  cmd->callback([=] {
+    init_runtime(g_threads);
+    const auto f = glowlab::add_framing(*model, *data, *output);
+    const char* names[] = {"left eye", "right eye", "nose", "left mouth corner", "right mouth corner"};
+    for (int k = 0; k < 5; ++k) std::printf("%-19s %.4f %.4f\n", names[k], f[static_cast<size_t>(2 * k)], f[static_cast<size_t>(2 * k + 1)]);
+    std::cout << "wrote " << (output->empty() ? *model : *output) << "\n";
+  });
+}
+
 }  // namespace glowlab::cli

@@ -5,12 +5,23 @@
 #include <QScreen>
 #include <QTimer>
 
+#include <cstdio>
+#include <cstring>
+
 #include "attribute_panel.h"
 #include "glowlab.h"
 #include "main_window.h"
 #include "model_path.h"
+#include "qt_image.h"
 
 int main(int argc, char** argv) {
+  // --help and --version print and exit: they need no display, so they get the offscreen platform
+  // when none was chosen (a terminal over ssh, a build machine running help2man).
+  for (int i = 1; i < argc; ++i) {
+    for (const char* flag : {"-h", "--help", "--help-all", "-?", "-v", "--version"}) {
+      if (std::strcmp(argv[i], flag) == 0 && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    }
+  }
   QApplication app(argc, argv);
   QApplication::setApplicationName("GlowLab");
   QApplication::setOrganizationName("GlowLab");
@@ -39,10 +50,24 @@ int main(int argc, char** argv) {
     }
   });
   if (!screenshot.isEmpty()) {
+    // A screenshot run never waits for a render that cannot come: the first failure (model, photo)
+    // is printed and the program exits with status 1.
+    QObject::connect(&window, &MainWindow::errorShown, &window, [](const QString& message) {
+      std::fprintf(stderr, "glowlab: %s\n", qPrintable(message));
+      QCoreApplication::exit(1);
+    });
     QObject::connect(&window, &MainWindow::renderShown, &window, [&window, screenshot, sets](quint64 generation) {
       if (generation != window.requestedGeneration()) return;
       QTimer::singleShot(300, &window, [&window, screenshot] {
-        window.grab().save(screenshot);
+        // Written like every other image the app saves (atomically, format from the extension);
+        // a failure is a message and status 1.
+        try {
+          glowlab::write_image(screenshot.toStdString(), fromQImage(window.grab().toImage(), 3));
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "glowlab: %s\n", e.what());
+          QCoreApplication::exit(1);
+          return;
+        }
         QApplication::quit();
       });
     });
@@ -58,6 +83,10 @@ int main(int argc, char** argv) {
     }
     if (photo) window.openPhoto(parser.positionalArguments().first());
   } catch (const std::exception& e) {
+    if (!screenshot.isEmpty()) {
+      std::fprintf(stderr, "glowlab: %s\n", e.what());
+      return 1;
+    }
     QMessageBox::warning(&window, "GlowLab", QString::fromUtf8(e.what()));
   }
   return app.exec();

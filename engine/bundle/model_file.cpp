@@ -1,5 +1,6 @@
 #include "bundle/model_file.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -43,6 +44,7 @@ void save_model(const std::string& path, const ModelFile& model) {
                                           {"config", model.glow->config().to_json()},
                                           {"attributes", attributes_to_json(model.attributes)},
                                           {"provenance", model.provenance_json}};
+  if (!model.framing.empty()) meta["framing"] = nlohmann::json(model.framing).dump();
   write_safetensors(path, meta, tensors);
 }
 
@@ -68,6 +70,16 @@ ModelFile parse_model(const std::string& bytes, const std::string& path) {
   if (meta.count("provenance")) {
     if (!nlohmann::json::accept(meta["provenance"])) bad(path, "provenance is not valid JSON");
     model.provenance_json = meta["provenance"];
+  }
+  if (meta.count("framing")) {
+    const auto j = nlohmann::json::parse(meta["framing"], nullptr, /*allow_exceptions=*/false);
+    if (!j.is_array() || j.size() != 10) bad(path, "framing must be a list of 10 numbers (five landmarks, x and y)");
+    for (const auto& v : j) {
+      if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0.0 || v.get<double>() > 1.0) {
+        bad(path, "framing values must be numbers from 0 to 1 (fractions of the image side)");
+      }
+      model.framing.push_back(v.get<double>());
+    }
   }
   model.glow = Glow(config);
 

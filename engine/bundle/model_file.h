@@ -19,6 +19,10 @@ struct ModelFile {
   std::vector<Attribute> attributes;
   std::vector<at::Tensor> directions;  // one [D] float tensor per attribute, same order
   std::string provenance_json = "{}";
+  // The model's framing: CelebA's five landmarks (left eye, right eye, nose, left and right mouth
+  // corner; x, y pairs) averaged over its training images, as fractions of the image side. Empty:
+  // none (photos are then framed from the face detector's box).
+  std::vector<double> framing;
   bool checksummed = false;  // loaded: the file's SHA-256 checksums were present and matched
 };
 

@@ -1,9 +1,13 @@
 #include "data/celeba.h"
 
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "vision/image_io.h"
 
 namespace glowlab {
 namespace {
@@ -90,6 +94,96 @@ std::map<std::string, int> parse_celeba_partition_text(const std::string& text, 
       bad(path, lineno, "expected 'file 0|1|2', got '" + line + "'");
     }
     out[words[0]] = words[1][0] - '0';
+  }
+  return out;
+}
+
+CelebaLandmarks parse_celeba_landmarks(const std::string& path) {
+  return parse_celeba_landmarks_text(read_file(path, kMaxLabelFileBytes), path);
+}
+
+CelebaLandmarks parse_celeba_landmarks_text(const std::string& text, const std::string& path) {
+  std::istringstream in(text);
+  std::string line;
+  CelebaLandmarks out;
+  std::size_t lineno = 0;
+  long long declared = -1;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto words = split_ws(line);
+    if (lineno == 1) {
+      try {
+        declared = std::stoll(line);
+        if (words.size() != 1 || declared < 0) throw std::invalid_argument("count");
+      } catch (const std::exception&) {
+        bad(path, lineno, "expected the image count, got '" + line + "'");
+      }
+      continue;
+    }
+    if (lineno == 2) {
+      if (words.size() != 10) bad(path, lineno, "expected the 10 landmark column names, got " + std::to_string(words.size()));
+      continue;
+    }
+    if (words.empty()) continue;
+    if (words.size() != 11) {
+      bad(path, lineno, "expected a file name and 10 coordinates, got " + std::to_string(words.size()) + " fields");
+    }
+    std::array<double, 10> p{};
+    for (std::size_t i = 0; i < 10; ++i) {
+      try {
+        std::size_t used = 0;
+        p[i] = std::stod(words[i + 1], &used);
+        if (used != words[i + 1].size() || !std::isfinite(p[i])) throw std::invalid_argument("number");
+      } catch (const std::exception&) {
+        bad(path, lineno, "coordinate '" + words[i + 1] + "' is not a number");
+      }
+    }
+    out.files.push_back(words[0]);
+    out.points.push_back(p);
+  }
+  if (lineno < 2) bad(path, lineno + 1, "file ends before the column names");
+  if (static_cast<long long>(out.files.size()) != declared) {
+    bad(path, 1, "declares " + std::to_string(declared) + " images but lists " + std::to_string(out.files.size()));
+  }
+  return out;
+}
+
+std::vector<double> celeba_framing(const std::string& folder) {
+  namespace fs = std::filesystem;
+  const auto marks_path = (fs::path(folder) / "list_landmarks_align_celeba.txt").string();
+  if (!fs::exists(marks_path)) return {};
+  const auto marks = parse_celeba_landmarks(marks_path);
+  std::map<std::string, int> partition;
+  const auto part_path = (fs::path(folder) / "list_eval_partition.txt").string();
+  if (fs::exists(part_path)) partition = parse_celeba_partition(part_path);
+  std::array<double, 10> sum{};
+  long long n = 0;
+  int width = 0, height = 0;
+  for (std::size_t i = 0; i < marks.files.size(); ++i) {
+    const auto it = partition.find(marks.files[i]);
+    if (!partition.empty() && (it == partition.end() || it->second != 0)) continue;
+    if (width == 0) {  // every image of a CelebA-layout folder has one size: read it from the first header
+      const auto image = (fs::path(folder) / "img_align_celeba" / marks.files[i]).string();
+      long long w = 0, h = 0;
+      if (!image_dimensions(read_file(image, std::size_t{1} << 28), w, h) || w <= 0 || h <= 0) {
+        throw Error(ErrorKind::Image, image + ": not a PNG, JPEG, WebP, BMP or PPM/PGM image (its size frames the landmarks)");
+      }
+      width = static_cast<int>(w);
+      height = static_cast<int>(h);
+    }
+    for (std::size_t k = 0; k < 10; ++k) sum[k] += marks.points[i][k];
+    ++n;
+  }
+  if (n == 0) return {};
+  // The square the datasets crop (data/dataset.cpp): aligned CelebA (taller than wide) keeps its
+  // central 148/178 of the width; other images their centre square.
+  const int side = height > width ? std::max(1, width * 148 / 178) : std::min(width, height);
+  const double x0 = (width - side) / 2, y0 = (height - side) / 2;  // integer offsets, as crop_resize
+  std::vector<double> out(10);
+  for (std::size_t k = 0; k < 10; ++k) {
+    const double mean = sum[k] / static_cast<double>(n);
+    out[k] = std::clamp(((k % 2 == 0) ? mean - x0 : mean - y0) / side, 0.0, 1.0);
   }
   return out;
 }

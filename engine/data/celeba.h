@@ -1,6 +1,7 @@
 // CelebA's label files: list_attr_celeba.txt and list_eval_partition.txt (plain C++, no torch).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -22,5 +23,20 @@ CelebaAttributes parse_celeba_attributes_text(const std::string& text, const std
 // "file partition" lines: 0 train, 1 valid, 2 test. Throws Error(Format) naming file and line.
 std::map<std::string, int> parse_celeba_partition(const std::string& path);
 std::map<std::string, int> parse_celeba_partition_text(const std::string& text, const std::string& path);
+
+// list_landmarks_align_celeba.txt: the image count, the 10 column names, then "file x1 y1 ... x5 y5"
+// (left eye, right eye, nose, left and right mouth corner, in pixels of the aligned image).
+struct CelebaLandmarks {
+  std::vector<std::string> files;
+  std::vector<std::array<double, 10>> points;
+};
+CelebaLandmarks parse_celeba_landmarks(const std::string& path);
+CelebaLandmarks parse_celeba_landmarks_text(const std::string& text, const std::string& path);
+
+// The mean five-point template of a CelebA-layout folder's training images (partition 0, or all
+// when there is no partition file), as fractions of the side of the square the datasets crop them to
+// (aligned CelebA: its central square; others: the centre square). Empty when the folder has no
+// landmark file. Throws Error(Format) naming the file for a malformed one.
+std::vector<double> celeba_framing(const std::string& folder);
 
 }  // namespace glowlab

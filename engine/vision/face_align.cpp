@@ -1,5 +1,6 @@
 #include "vision/face_align.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <mutex>
@@ -7,6 +8,13 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
+
+#ifdef GLOWLAB_HAVE_DLIB
+#include <dlib/image_processing.h>
+#include <dlib/image_processing/frontal_face_detector.h>
+#include <dlib/opencv/cv_image.h>
+#include <filesystem>
+#endif
 
 #include "core/error.h"
 
@@ -81,7 +89,142 @@ FaceCrop crop_with(const Image& photo, int size, cv::Point2d centre, double side
   return warp_crop(photo, size, m);
 }
 
+#ifdef GLOWLAB_HAVE_DLIB
+// dlib's HOG face detector and 68-point shape predictor, loaded once (the model file is ~95 MB).
+struct Landmarker {
+  dlib::frontal_face_detector detector;
+  dlib::shape_predictor predictor;
+  std::mutex mutex;
+  bool tried = false, ok = false;
+  std::string error;
+};
+
+Landmarker& landmarker() {
+  static Landmarker l;
+  std::lock_guard<std::mutex> lock(l.mutex);
+  if (!l.tried) {
+    l.tried = true;
+    const std::string path = landmark_model_path();
+    if (!std::filesystem::exists(path)) {
+      l.error = "the face landmark model " + path + " is missing (install libdlib-data, or set GLOWLAB_DLIB_LANDMARKS)";
+    } else {
+      try {
+        l.detector = dlib::get_frontal_face_detector();
+        dlib::deserialize(path) >> l.predictor;
+        l.ok = l.predictor.num_parts() == 68;
+        if (!l.ok) l.error = path + " is not a 68-point landmark model";
+      } catch (const std::exception& e) {
+        l.error = path + ": cannot load the face landmark model (" + e.what() + ")";
+      }
+    }
+  }
+  return l;
+}
+
+// The largest face's five landmarks (eye centres, nose tip, mouth corners) in photo pixels. The
+// detector runs on a copy whose longer side is ~800 px (small photos enlarged up to 4x: its window
+// is 80 px); false, with `why`, when there is no landmark model or no face.
+bool find_landmarks(const cv::Mat& gray, std::array<double, 10>& out, std::string& why) {
+  auto& l = landmarker();
+  if (!l.ok) {
+    why = l.error;
+    return false;
+  }
+  // A copy whose longer side is ~800 px (small photos enlarged up to 4x); when that finds no face,
+  // once more at twice the size (up to 2,000 px): the detector's window is 80 px, so a face of 40 px
+  // in a group photo needs it.
+  const int longer = std::max(gray.cols, gray.rows);
+  double scale = std::min(4.0, 800.0 / longer);
+  cv::Mat work;
+  std::vector<dlib::rectangle> faces;
+  std::lock_guard<std::mutex> lock(l.mutex);
+  for (int attempt = 0; attempt < 2 && faces.empty(); ++attempt) {
+    if (attempt == 1) {
+      if (2 * scale * longer > 2000) break;
+      scale *= 2;
+    }
+    cv::resize(gray, work, cv::Size(), scale, scale, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    faces = l.detector(dlib::cv_image<unsigned char>(work));
+  }
+  if (faces.empty()) {
+    why = "the landmark detector found no face";
+    return false;
+  }
+  dlib::cv_image<unsigned char> image(work);
+  const auto best = *std::max_element(faces.begin(), faces.end(),
+                                      [](const dlib::rectangle& a, const dlib::rectangle& b) { return a.area() < b.area(); });
+  const auto shape = l.predictor(image, best);
+  auto mean = [&](unsigned a, unsigned b) {
+    double x = 0, y = 0;
+    for (unsigned k = a; k <= b; ++k) {
+      x += shape.part(k).x();
+      y += shape.part(k).y();
+    }
+    return cv::Point2d(x / (b - a + 1), y / (b - a + 1));
+  };
+  const cv::Point2d pts[5] = {mean(36, 41), mean(42, 47), mean(30, 30), mean(48, 48), mean(54, 54)};
+  for (int k = 0; k < 5; ++k) {  // pixel centres of the scaled copy -> the photo's
+    out[static_cast<size_t>(2 * k)] = (pts[k].x + 0.5) / scale - 0.5;
+    out[static_cast<size_t>(2 * k + 1)] = (pts[k].y + 0.5) / scale - 0.5;
+  }
+  return true;
+}
+#endif
+
 }  // namespace
+
+std::array<double, 6> similarity_transform(const std::vector<double>& from, const std::vector<double>& to) {
+  if (from.size() != to.size() || from.size() < 4 || from.size() % 2) {
+    throw Error(ErrorKind::InvalidArgument, "similarity_transform: needs two lists of at least two (x, y) points");
+  }
+  const size_t n = from.size() / 2;
+  double pcx = 0, pcy = 0, qcx = 0, qcy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    pcx += from[2 * i]; pcy += from[2 * i + 1];
+    qcx += to[2 * i]; qcy += to[2 * i + 1];
+  }
+  pcx /= n; pcy /= n; qcx /= n; qcy /= n;
+  double sxx = 0, sa = 0, sb = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double px = from[2 * i] - pcx, py = from[2 * i + 1] - pcy;
+    const double qx = to[2 * i] - qcx, qy = to[2 * i + 1] - qcy;
+    sxx += px * px + py * py;
+    sa += px * qx + py * qy;
+    sb += px * qy - py * qx;
+  }
+  if (sxx <= 1e-12) throw Error(ErrorKind::InvalidArgument, "similarity_transform: the points coincide");
+  const double a = sa / sxx, b = sb / sxx;
+  return {a, -b, qcx - (a * pcx - b * pcy), b, a, qcy - (b * pcx + a * pcy)};
+}
+
+FaceCrop align_to_landmarks(const Image& photo, int size, const std::array<double, 10>& points, const std::vector<double>& framing) {
+  if (photo.empty()) throw Error(ErrorKind::Image, "empty photo");
+  if (framing.size() != 10) throw Error(ErrorKind::InvalidArgument, "align_to_landmarks: framing needs 10 values");
+  std::vector<double> target(10);
+  for (size_t k = 0; k < 10; ++k) target[k] = framing[k] * size - 0.5;  // fractions -> pixel centres
+  const auto t = similarity_transform(std::vector<double>(points.begin(), points.end()), target);
+  cv::Mat m(2, 3, CV_64F);
+  for (int i = 0; i < 6; ++i) m.at<double>(i / 3, i % 3) = t[static_cast<size_t>(i)];
+  FaceCrop fc = warp_crop(photo, size, m);
+  fc.face_found = true;
+  fc.eyes_levelled = true;
+  fc.landmarks_used = true;
+  fc.landmarks = points;
+  return fc;
+}
+
+std::string landmark_model_path() {
+  if (const char* env = std::getenv("GLOWLAB_DLIB_LANDMARKS"); env && *env) return env;
+  return "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
+}
+
+bool have_landmark_support() {
+#ifdef GLOWLAB_HAVE_DLIB
+  return true;
+#else
+  return false;
+#endif
+}
 
 FaceCrop crop_with_transform(const Image& photo, int size, const std::array<double, 6>& transform) {
   if (photo.empty()) throw Error(ErrorKind::Image, "empty photo");
@@ -103,11 +246,23 @@ FaceCrop centre_crop(const Image& photo, int size) {
   return crop_with(photo, size, {photo.width / 2.0, photo.height / 2.0}, side, 0.0);
 }
 
-FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const std::string& source) {
+FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const std::string& source,
+                    const std::vector<double>& framing) {
   if (photo.empty()) throw Error(ErrorKind::Image, source + ": empty photo");
+  if (!framing.empty() && framing.size() != 10) throw Error(ErrorKind::InvalidArgument, "align_face: framing needs 10 values");
   cv::Mat gray;
   if (photo.channels == 3) cv::cvtColor(to_mat(photo), gray, cv::COLOR_RGB2GRAY);
   else gray = to_mat(photo).clone();
+  std::string note;
+  if (!framing.empty()) {
+#ifdef GLOWLAB_HAVE_DLIB
+    std::array<double, 10> points{};
+    if (find_landmarks(gray, points, note)) return align_to_landmarks(photo, size, points, framing);
+#else
+    note = "this build has no face landmark support (dlib)";
+#endif
+    note += ": framed from the face detector's box instead";
+  }
   const double scale = std::min(1.0, static_cast<double>(kDetectMaxSide) / std::max(photo.width, photo.height));
   cv::Mat small;
   cv::resize(gray, small, cv::Size(), scale, scale, cv::INTER_AREA);
@@ -120,7 +275,9 @@ FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const st
   }
   if (faces.empty()) {
     if (!centre_fallback) throw Error(ErrorKind::NoFace, source + ": no face found");
-    return centre_crop(photo, size);
+    FaceCrop fc = centre_crop(photo, size);
+    fc.note = note;
+    return fc;
   }
   const cv::Rect best = *std::max_element(faces.begin(), faces.end(),
                                           [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
@@ -153,6 +310,7 @@ FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const st
   FaceCrop fc = crop_with(photo, size, centre, side, angle);
   fc.face_found = true;
   fc.eyes_levelled = levelled;
+  fc.note = note;
   return fc;
 }
 

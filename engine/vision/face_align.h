@@ -1,9 +1,12 @@
-// Face detection and alignment (OpenCV Haar cascades from Debian's opencv-data), and pasting an
-// edited crop back into the original photo. Plain types only.
+// Face detection and alignment, and pasting an edited crop back into the original photo. Plain types.
+// With a model framing (five landmarks, ModelFile::framing) and dlib's 68-point landmark model
+// (libdlib-data), a face is mapped onto the model's own framing by a similarity transform; otherwise
+// the OpenCV Haar cascades' box (opencv-data) frames it.
 #pragma once
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "core/image.h"
 
@@ -14,12 +17,33 @@ struct FaceCrop {
   std::array<double, 6> transform{};  // 2x3 affine, original pixel -> crop pixel (row-major)
   bool face_found = false;         // false: a centre crop was used instead
   bool eyes_levelled = false;      // both eyes found and the crop rotated to level them
+  bool landmarks_used = false;     // framed by five landmarks onto the model's framing
+  std::array<double, 10> landmarks{};  // when landmarks_used: the five points found, photo pixels
+  std::string note;                // why a weaker framing than asked for was used (empty: none)
 };
 
 // Finds the largest face and crops it to the model's framing (the synthetic faces': head filling
 // the square, eyes a little above the middle). Throws Error(NoFace) naming `source` when no face
 // is found, unless `centre_fallback` is set, in which case the centre square is used.
-FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const std::string& source);
+// `framing` (10 fractions of the side, as ModelFile::framing) asks for landmark alignment: the
+// largest face's five landmarks are mapped onto framing * size by the least-squares similarity
+// transform. When the landmark model is missing or finds no face, the detector's box is used and
+// FaceCrop::note says why.
+FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const std::string& source,
+                    const std::vector<double>& framing = {});
+
+// The crop that maps five landmarks `points` (photo pixels, integer pixel centres) onto
+// framing * size by the least-squares similarity transform (what align_face does once it has them).
+FaceCrop align_to_landmarks(const Image& photo, int size, const std::array<double, 10>& points, const std::vector<double>& framing);
+
+// The similarity transform (rotation, uniform scale, shift) that takes the points `from` (x, y
+// pairs) onto `to` in the least-squares sense, as a row-major 2x3 matrix.
+std::array<double, 6> similarity_transform(const std::vector<double>& from, const std::vector<double>& to);
+
+// Where dlib's 68-point landmark model is looked for ($GLOWLAB_DLIB_LANDMARKS or libdlib-data's file),
+// and whether this build can use it.
+std::string landmark_model_path();
+bool have_landmark_support();
 
 // The crop that `transform` (original -> crop, as in FaceCrop) describes: re-applies a saved crop.
 FaceCrop crop_with_transform(const Image& photo, int size, const std::array<double, 6>& transform);

@@ -21,9 +21,11 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 let facesjs;
 let Resvg;
+let svgPathBbox;
 try {
   facesjs = await import("facesjs");
   ({ Resvg } = await import("@resvg/resvg-js"));
+  ({ svgPathBbox } = await import("svg-path-bbox"));
 } catch (e) {
   process.stderr.write(
     `generate.mjs: cannot load facesjs / @resvg/resvg-js (${e.message}).\n` +
@@ -31,7 +33,7 @@ try {
   );
   process.exit(3);
 }
-const { generate, faceToSvgString } = facesjs;
+const { generate, faceToSvgString, svgs } = facesjs;
 
 function packageVersion(name) {
   try {
@@ -337,6 +339,31 @@ export function encodeRgbPng(rgba, width, height) {
   ]);
 }
 
+// CelebA's five landmarks (list_landmarks_align_celeba.txt), in pixels of a size x size image, from
+// the geometry facesjs draws: it centres each eye's drawing on (140, 310) and (260, 310), the nose's
+// on (200, 370) and the mouth's on (200, 440) of its 400 x 600 canvas (facesjs 5.0.3, display.js);
+// the mouth corners are its drawing's left and right edges on that line (the width of its paths).
+export const LANDMARK_NAMES = ["lefteye_x", "lefteye_y", "righteye_x", "righteye_y", "nose_x", "nose_y",
+  "leftmouth_x", "leftmouth_y", "rightmouth_x", "rightmouth_y"];
+const mouthHalfWidth = new Map();
+export function landmarksOf(face, size) {
+  let half = mouthHalfWidth.get(face.mouth.id);
+  if (half === undefined) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const m of (svgs.mouth[face.mouth.id] || "").matchAll(/ d="([^"]*)"/g)) {
+      const [x0, , x1] = svgPathBbox(m[1]);
+      lo = Math.min(lo, x0);
+      hi = Math.max(hi, x1);
+    }
+    half = Number.isFinite(hi - lo) ? (hi - lo) / 2 : 0;
+    mouthHalfWidth.set(face.mouth.id, half);
+  }
+  const [vx, vy, vw, vh] = VIEWBOX;
+  const points = [[140, 310], [260, 310], [200, 370], [200 - half, 440], [200 + half, 440]];
+  return points.flatMap(([x, y]) => [((x - vx) * size) / vw, ((y - vy) * size) / vh]);
+}
+
 export function rasterise(svg, size) {
   // No fonts: the faces have no text, and loading the system fonts would triple the time per face.
   const img = new Resvg(svg, { fitTo: { mode: "width", value: size }, font: { loadSystemFonts: false } }).render();
@@ -353,7 +380,7 @@ const USAGE = `usage:
   node tools/faces/generate.mjs --explain INDEX [--seed S] [--size 64] [--svg FILE] [--png FILE]
 
   --out DIR        output folder (CelebA layout: img_align_celeba/, list_attr_celeba.txt,
-                   list_eval_partition.txt, generator.json)
+                   list_eval_partition.txt, list_landmarks_align_celeba.txt, generator.json)
   --count N        training images (partition 0), indices 1..N
   --test-count M   test images (partition 2), indices N+1..N+M (default 0)
   --seed S         dataset seed, an integer 0..4294967295 (default 1)
@@ -484,6 +511,7 @@ async function main() {
 
   const t0 = performance.now();
   const labels = new Array(total + 1);
+  const landmarks = new Array(total + 1);
   const dump = [];
   let written = 0;
   const tag = isWorker ? `[${start}..${end}] ` : "";
@@ -493,6 +521,7 @@ async function main() {
     const inRange = i >= start && i <= end;
     const r = makeFace(seed, i);
     labels[i] = r.labels;
+    landmarks[i] = landmarksOf(r.face, size);
     if (inRange && renderHere) {
       fs.writeFileSync(path.join(imgDir, fileName(i)), rasterise(r.svg, size));
       written++;
@@ -533,10 +562,12 @@ async function main() {
   }
 
   const attrLines = [String(total), ATTRIBUTES.join(" ")];
+  const markLines = [String(total), LANDMARK_NAMES.join(" ")];
   const partLines = [];
   for (let i = 1; i <= total; i++) {
     attrLines.push(`${fileName(i)} ${ATTRIBUTES.map((a) => String(labels[i][a]).padStart(2)).join(" ")}`);
     partLines.push(`${fileName(i)} ${i <= count ? 0 : 2}`);
+    markLines.push(`${fileName(i)} ${landmarks[i].map((v) => v.toFixed(2)).join(" ")}`);
   }
   const train = labels.slice(1, count + 1);
   const test = labels.slice(count + 1, total + 1);
@@ -557,6 +588,7 @@ async function main() {
   };
   writeAtomic(path.join(out, "list_attr_celeba.txt"), attrLines.join("\n") + "\n");
   writeAtomic(path.join(out, "list_eval_partition.txt"), partLines.join("\n") + "\n");
+  writeAtomic(path.join(out, "list_landmarks_align_celeba.txt"), markLines.join("\n") + "\n");
   writeAtomic(path.join(out, "generator.json"), JSON.stringify(meta, null, 2) + "\n");
 
   const nImages = end - start + 1;
