@@ -324,58 +324,6 @@ class TestApp : public QObject {
     QVERIFY2(w.lastError().contains("half.glow"), qPrintable(w.lastError()));
   }
 
-  // The program itself: --help and --version need no display; a screenshot run whose model or
-  // photo cannot be loaded exits with status 1 and the message instead of waiting forever.
-  void programExitsWithTheMessage() {
-    auto run = [](const QStringList& args, QString* err) {
-      QProcess p;
-      auto env = QProcessEnvironment::systemEnvironment();
-      env.remove("QT_QPA_PLATFORM");
-      env.remove("DISPLAY");
-      env.remove("WAYLAND_DISPLAY");
-      p.setProcessEnvironment(env);
-      p.start(GLOWLAB_GUI_BIN, args);
-      if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        return -1;
-      }
-      *err = QString::fromUtf8(p.readAllStandardError()) + QString::fromUtf8(p.readAllStandardOutput());
-      return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    };
-    QString out;
-    QCOMPARE(run({"--help"}, &out), 0);
-    QVERIFY2(out.contains("--screenshot"), qPrintable(out));
-    QCOMPARE(run({"--version"}, &out), 0);
-    QVERIFY2(out.contains("GlowLab"), qPrintable(out));
-
-    const auto bytes = read_file(model_.toStdString(), 1 << 30);
-    write_file_atomic(path("cut.glow").toStdString(), bytes.substr(0, bytes.size() / 3));
-    auto shot = [&](const QStringList& args, QString* err) {
-      QProcess p;
-      auto env = QProcessEnvironment::systemEnvironment();
-      env.insert("QT_QPA_PLATFORM", "offscreen");  // the screenshot runs do open a window
-      env.insert("XDG_CONFIG_HOME", path("config"));  // its recent-files list stays in the test folder
-      p.setProcessEnvironment(env);
-      p.start(GLOWLAB_GUI_BIN, args);
-      if (!p.waitForFinished(180000)) {
-        p.kill();
-        p.waitForFinished();
-        return -1;
-      }
-      *err = QString::fromUtf8(p.readAllStandardError());
-      return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    };
-    QCOMPARE(shot({"--model", path("cut.glow"), "--screenshot", path("shot1.png")}, &out), 1);
-    QVERIFY2(out.contains("cut.glow"), qPrintable(out));
-    QVERIFY(!QFileInfo::exists(path("shot1.png")));
-    QCOMPARE(shot({"--model", model_, "--screenshot", path("shot2.png"), path("missing-photo.png")}, &out), 1);
-    QVERIFY2(out.contains("missing-photo.png"), qPrintable(out));
-    QVERIFY(!QFileInfo::exists(path("shot2.png")));
-    QCOMPARE(shot({"--model", model_, "--screenshot", path("shot3.png"), photo_}, &out), 0);
-    QCOMPARE(read_image(path("shot3.png").toStdString(), 3).channels, 3);
-  }
-
   // The flows of issue 13: a photo is never lost to a sample, and a photo interpolates towards a
   // sample (A = the photo, B = the sample) while an image is never interpolated with itself.
   void photoTowardsSampleAndUndoOfImageSwitch() {

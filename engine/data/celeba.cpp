@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 
 #include "core/atomic_file.h"
@@ -25,6 +26,39 @@ std::vector<std::string> split_ws(const std::string& line) {
   return out;
 }
 
+using Words = std::vector<std::string>;
+
+// CelebA's list files: line 1 the image count, line 2 the column names, then one row per image.
+// `header` sees line 2's words, `row` every later non-empty line's; the rows must match the count.
+void read_celeba_table(const std::string& text, const std::string& path, const std::string& columns,
+                       const std::function<void(const Words&, std::size_t)>& header,
+                       const std::function<void(const Words&, std::size_t)>& row) {
+  std::istringstream in(text);
+  std::string line;
+  std::size_t lineno = 0;
+  long long declared = -1, rows = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto words = split_ws(line);
+    if (lineno == 1) {
+      try {
+        declared = std::stoll(line);
+        if (words.size() != 1 || declared < 0) throw std::invalid_argument("count");
+      } catch (const std::exception&) {
+        bad(path, lineno, "expected the image count, got '" + line + "'");
+      }
+    } else if (lineno == 2) {
+      header(words, lineno);
+    } else if (!words.empty()) {
+      row(words, lineno);
+      ++rows;
+    }
+  }
+  if (lineno < 2) bad(path, lineno + 1, "file ends before the " + columns);
+  if (rows != declared) bad(path, 1, "declares " + std::to_string(declared) + " images but lists " + std::to_string(rows));
+}
+
 }  // namespace
 
 CelebaAttributes parse_celeba_attributes(const std::string& path) {
@@ -32,48 +66,27 @@ CelebaAttributes parse_celeba_attributes(const std::string& path) {
 }
 
 CelebaAttributes parse_celeba_attributes_text(const std::string& text, const std::string& path) {
-  std::istringstream in(text);
-  std::string line;
   CelebaAttributes out;
-  std::size_t lineno = 0;
-  long long declared = -1;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto words = split_ws(line);
-    if (lineno == 1) {
-      try {
-        std::size_t used = 0;
-        declared = std::stoll(line, &used);
-        if (words.size() != 1 || declared < 0) throw std::invalid_argument("count");
-      } catch (const std::exception&) {
-        bad(path, lineno, "expected the image count, got '" + line + "'");
-      }
-      continue;
-    }
-    if (lineno == 2) {
-      if (words.empty()) bad(path, lineno, "expected the attribute names");
-      out.names = words;
-      continue;
-    }
-    if (words.empty()) continue;
-    if (words.size() != out.names.size() + 1) {
-      bad(path, lineno, "expected a file name and " + std::to_string(out.names.size()) + " values, got " +
-                            std::to_string(words.size()) + " fields");
-    }
-    std::vector<std::int8_t> v;
-    for (std::size_t i = 1; i < words.size(); ++i) {
-      if (words[i] == "1") v.push_back(1);
-      else if (words[i] == "-1") v.push_back(-1);
-      else bad(path, lineno, "value '" + words[i] + "' for " + out.names[i - 1] + " is not 1 or -1");
-    }
-    out.files.push_back(words[0]);
-    out.values.push_back(std::move(v));
-  }
-  if (lineno < 2) bad(path, lineno + 1, "file ends before the attribute names");
-  if (static_cast<long long>(out.files.size()) != declared) {
-    bad(path, 1, "declares " + std::to_string(declared) + " images but lists " + std::to_string(out.files.size()));
-  }
+  read_celeba_table(
+      text, path, "attribute names",
+      [&](const Words& words, std::size_t lineno) {
+        if (words.empty()) bad(path, lineno, "expected the attribute names");
+        out.names = words;
+      },
+      [&](const Words& words, std::size_t lineno) {
+        if (words.size() != out.names.size() + 1) {
+          bad(path, lineno, "expected a file name and " + std::to_string(out.names.size()) + " values, got " +
+                                std::to_string(words.size()) + " fields");
+        }
+        std::vector<std::int8_t> v;
+        for (std::size_t i = 1; i < words.size(); ++i) {
+          if (words[i] == "1") v.push_back(1);
+          else if (words[i] == "-1") v.push_back(-1);
+          else bad(path, lineno, "value '" + words[i] + "' for " + out.names[i - 1] + " is not 1 or -1");
+        }
+        out.files.push_back(words[0]);
+        out.values.push_back(std::move(v));
+      });
   return out;
 }
 
@@ -103,49 +116,29 @@ CelebaLandmarks parse_celeba_landmarks(const std::string& path) {
 }
 
 CelebaLandmarks parse_celeba_landmarks_text(const std::string& text, const std::string& path) {
-  std::istringstream in(text);
-  std::string line;
   CelebaLandmarks out;
-  std::size_t lineno = 0;
-  long long declared = -1;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto words = split_ws(line);
-    if (lineno == 1) {
-      try {
-        declared = std::stoll(line);
-        if (words.size() != 1 || declared < 0) throw std::invalid_argument("count");
-      } catch (const std::exception&) {
-        bad(path, lineno, "expected the image count, got '" + line + "'");
-      }
-      continue;
-    }
-    if (lineno == 2) {
-      if (words.size() != 10) bad(path, lineno, "expected the 10 landmark column names, got " + std::to_string(words.size()));
-      continue;
-    }
-    if (words.empty()) continue;
-    if (words.size() != 11) {
-      bad(path, lineno, "expected a file name and 10 coordinates, got " + std::to_string(words.size()) + " fields");
-    }
-    std::array<double, 10> p{};
-    for (std::size_t i = 0; i < 10; ++i) {
-      try {
-        std::size_t used = 0;
-        p[i] = std::stod(words[i + 1], &used);
-        if (used != words[i + 1].size() || !std::isfinite(p[i])) throw std::invalid_argument("number");
-      } catch (const std::exception&) {
-        bad(path, lineno, "coordinate '" + words[i + 1] + "' is not a number");
-      }
-    }
-    out.files.push_back(words[0]);
-    out.points.push_back(p);
-  }
-  if (lineno < 2) bad(path, lineno + 1, "file ends before the column names");
-  if (static_cast<long long>(out.files.size()) != declared) {
-    bad(path, 1, "declares " + std::to_string(declared) + " images but lists " + std::to_string(out.files.size()));
-  }
+  read_celeba_table(
+      text, path, "column names",
+      [&](const Words& words, std::size_t lineno) {
+        if (words.size() != 10) bad(path, lineno, "expected the 10 landmark column names, got " + std::to_string(words.size()));
+      },
+      [&](const Words& words, std::size_t lineno) {
+        if (words.size() != 11) {
+          bad(path, lineno, "expected a file name and 10 coordinates, got " + std::to_string(words.size()) + " fields");
+        }
+        std::array<double, 10> p{};
+        for (std::size_t i = 0; i < 10; ++i) {
+          try {
+            std::size_t used = 0;
+            p[i] = std::stod(words[i + 1], &used);
+            if (used != words[i + 1].size() || !std::isfinite(p[i])) throw std::invalid_argument("number");
+          } catch (const std::exception&) {
+            bad(path, lineno, "coordinate '" + words[i + 1] + "' is not a number");
+          }
+        }
+        out.files.push_back(words[0]);
+        out.points.push_back(p);
+      });
   return out;
 }
 

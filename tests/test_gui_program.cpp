@@ -1,0 +1,70 @@
+// The glowlab program as a person or a script starts it: --help and --version need no display; a
+// --screenshot run whose model or photo cannot be loaded exits with status 1 and the message
+// instead of waiting forever, and leaves no file behind.
+#include <QtTest/QtTest>
+
+#include "core/atomic_file.h"
+#include "testutil.h"
+#include "vision/image_io.h"
+
+using namespace glowlab;
+
+class TestGuiProgram : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+
+  QString path(const QString& name) const { return dir_.path() + "/" + name; }
+
+  // Runs `program` with `args`; the display variables removed, or the offscreen platform set.
+  static int run(const QString& program, const QStringList& args, bool offscreen, const QString& config, QString* output) {
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    for (const char* v : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}) env.remove(v);
+    if (offscreen) env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.insert("XDG_CONFIG_HOME", config);  // the app's settings stay in the test folder
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    if (!p.waitForFinished(180000)) {
+      p.kill();
+      p.waitForFinished();
+      return -1;
+    }
+    *output = QString::fromUtf8(p.readAllStandardError()) + QString::fromUtf8(p.readAllStandardOutput());
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+  }
+
+ private Q_SLOTS:
+  void initTestCase() { QVERIFY(dir_.isValid()); }
+
+  void helpAndVersionNeedNoDisplay() {
+    QString out;
+    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--help"}, false, path("config"), &out), 0);
+    QVERIFY2(out.contains("--screenshot"), qPrintable(out));
+    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--version"}, false, path("config"), &out), 0);
+    QVERIFY2(out.contains("GlowLab"), qPrintable(out));
+  }
+
+  void screenshotRunsEndWithTheMessage() {
+    QString out;
+    const QString model = path("tiny.glow");
+    QCOMPARE(run(GLOWLAB_CLI, {"init", "-o", model, "--image-size", "16", "-L", "2", "-K", "2", "--width", "16"}, true,
+                 path("config"), &out), 0);
+    const QString photo = path("photo.png");
+    write_image(photo.toStdString(), test::random_image(48, 3, 5));
+    const auto bytes = read_file(model.toStdString(), 1 << 30);
+    write_file_atomic(path("cut.glow").toStdString(), bytes.substr(0, bytes.size() / 3));
+
+    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--model", path("cut.glow"), "--screenshot", path("shot1.png")}, true, path("config"), &out), 1);
+    QVERIFY2(out.contains("cut.glow"), qPrintable(out));
+    QVERIFY(!QFileInfo::exists(path("shot1.png")));
+    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--model", model, "--screenshot", path("shot2.png"), path("missing-photo.png")}, true,
+                 path("config"), &out), 1);
+    QVERIFY2(out.contains("missing-photo.png"), qPrintable(out));
+    QVERIFY(!QFileInfo::exists(path("shot2.png")));
+    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--model", model, "--screenshot", path("shot3.png"), photo}, true, path("config"), &out), 0);
+    QCOMPARE(read_image(path("shot3.png").toStdString(), 3).channels, 3);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestGuiProgram)
+#include "test_gui_program.moc"
