@@ -295,6 +295,34 @@ class TestCli : public QObject {
     QCOMPARE(read_image(path("framed-crop.png").toStdString(), 3).width, 16);
   }
 
+  // A phone's JPEG stores the sensor's pixels and an EXIF orientation: 6 (turn 90 degrees clockwise
+  // to view) and 8 (anticlockwise) come out upright, whichever way they were stored.
+  void exifOrientationComesOutUpright() {
+    Image im{40, 20, 3, std::vector<std::uint8_t>(40 * 20 * 3, 0)};
+    for (int y = 0; y < 20; ++y) {
+      for (int x = 0; x < 20; ++x) im.bytes[(static_cast<size_t>(y) * 40 + x) * 3] = 255;  // left half red
+    }
+    const std::string jpeg = encode_image(im, ".jpg", "x");
+    auto with_orientation = [&](int orientation) {
+      // APP1 "Exif": a little-endian TIFF header and one IFD entry, Orientation (0x0112, SHORT).
+      const unsigned char app1[] = {0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 0x2A, 0, 8, 0, 0, 0,
+                                    1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, static_cast<unsigned char>(orientation), 0, 0, 0,
+                                    0, 0, 0, 0};
+      return jpeg.substr(0, 2) + std::string(reinterpret_cast<const char*>(app1), sizeof app1) + jpeg.substr(2);
+    };
+    for (int orientation : {6, 8}) {
+      const QString file = path(QString("exif%1.jpg").arg(orientation));
+      write_file_atomic(file.toStdString(), with_orientation(orientation));
+      const auto up = read_image(file.toStdString(), 3);
+      QCOMPARE(up.width, 20);
+      QCOMPARE(up.height, 40);
+      const auto red = [&](int x, int y) { return up.bytes[(static_cast<size_t>(y) * up.width + x) * 3] > 128; };
+      // 6: the stored left half is the top once turned clockwise; 8: it is the bottom.
+      QCOMPARE(red(10, 5), orientation == 6);
+      QCOMPARE(red(10, 34), orientation == 8);
+    }
+  }
+
   // The header is read before any pixel: each format's parser gives the encoder's true size, and a
   // file declaring a huge image is refused at once, with a message a person can act on.
   void pixelBombsAreRefusedFromTheHeader() {
