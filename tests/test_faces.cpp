@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "data/celeba.h"
 #include "vision/face_align.h"
 #include "vision/image_io.h"
@@ -170,6 +171,45 @@ class TestFaces : public QObject {
     const auto none = align_face(plain, 64, true, "plain", framing);
     QVERIFY(!none.face_found && !none.landmarks_used);
     QVERIFY2(QString::fromStdString(none.note).contains("found no face"), none.note.c_str());
+  }
+
+  // Two faces on one canvas: both are offered (by size), the larger first; a third is refused
+  // with how many there are.
+  void twoFacesAreBothOffered() {
+    const QString out = dir_.path() + "/two";
+    QCOMPARE(generate(out, 3, 11, {"--size", "256"}), QString());
+    const auto framing = celeba_framing(out.toStdString());
+    Image canvas{640, 360, 3, std::vector<std::uint8_t>(640 * 360 * 3, 200)};
+    auto paste = [&](const Image& im, int x0, int y0) {
+      for (int y = 0; y < im.height; ++y) {
+        std::copy_n(im.bytes.data() + static_cast<size_t>(y) * im.width * 3, im.width * 3,
+                    canvas.bytes.data() + (static_cast<size_t>(y0 + y) * canvas.width + x0) * 3);
+      }
+    };
+    const auto big = read_image((out + "/img_align_celeba/000002.png").toStdString(), 3);
+    const auto small = crop_with_transform(read_image((out + "/img_align_celeba/000003.png").toStdString(), 3), 192,
+                                           {0.75, 0, 0, 0, 0.75, 0}).crop;
+    paste(big, 30, 50);
+    paste(small, 400, 90);
+    if (!have_landmark_support()) QSKIP("built without dlib (libdlib-dev): landmark detection is off");
+    const auto first = align_face(canvas, 64, false, "two", framing, 0);
+    const auto second = align_face(canvas, 64, false, "two", framing, 1);
+    QVERIFY2(first.landmarks_used && second.landmarks_used, (first.note + " / " + second.note).c_str());
+    QCOMPARE(first.faces, 2);
+    // The crop's centre, mapped back into the canvas, lies on the face it is of.
+    auto centre_x = [](const FaceCrop& fc) {
+      const auto& t = fc.transform;  // canvas -> crop; solve t * (x, y) = (31.5, 31.5) for x
+      const double det = t[0] * t[4] - t[1] * t[3], u = 31.5 - t[2], v = 31.5 - t[5];
+      return (t[4] * u - t[1] * v) / det;
+    };
+    QVERIFY2(centre_x(first) > 30 && centre_x(first) < 286, qPrintable(QString::number(centre_x(first))));
+    QVERIFY2(centre_x(second) > 400 && centre_x(second) < 592, qPrintable(QString::number(centre_x(second))));
+    try {
+      align_face(canvas, 64, true, "two", framing, 2);
+      QFAIL("a third face was offered");
+    } catch (const Error& e) {
+      QVERIFY2(QString(e.what()).contains("no face 3"), e.what());
+    }
   }
 
   void similarityTransformIsExact() {

@@ -25,6 +25,7 @@ struct EditOptions {
   std::string keep;               // NAME,NAME
   int detail = 0;
   std::string output;
+  int face = 1;                    // which face, by size (1: the largest)
   std::string sweep;               // NAME=FROM:TO:FRAMES
   double fps = 12.0;
   std::string model, device = "auto";
@@ -40,17 +41,18 @@ struct EncodedPhoto {
 };
 
 // Notes on stderr when the crop is weaker than asked for (no landmarks, no face).
-void report_crop(const FaceCrop& crop, const std::string& path) {
+void report_crop(const FaceCrop& crop, const std::string& path, int face) {
   if (!crop.note.empty()) std::cerr << "note: " << path << ": " << crop.note << "\n";
+  if (crop.faces > 1) std::cerr << "note: " << path << ": " << crop.faces << " faces found; face " << face << " (by size) is used\n";
   if (!crop.face_found) std::cerr << "note: " << path << ": no face found, a centre crop is used\n";
 }
 
-EncodedPhoto encode_photo(Model& model, const std::string& path) {
+EncodedPhoto encode_photo(Model& model, const std::string& path, int face = 1) {
   const auto& c = model.config();
   EncodedPhoto e;
   e.photo = read_image(path, c.channels);
-  e.crop = align_face(e.photo, c.image_size, /*centre_fallback=*/true, path, model.framing());
-  report_crop(e.crop, path);
+  e.crop = align_face(e.photo, c.image_size, /*centre_fallback=*/true, path, model.framing(), face - 1);
+  report_crop(e.crop, path, face);
   e.latent = model.encode(e.crop.crop);
   return e;
 }
@@ -137,6 +139,7 @@ void add_edit(CLI::App& app) {
   cmd->add_option("--keep", o->keep,
                   "Attributes to hold fixed, comma-separated (e.g. Male,No_Beard): the edit moves along directions "
                   "that leave them unchanged");
+  cmd->add_option("--face", o->face, "Which face of each photo, by size (1: the largest)")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_option("--detail", o->detail, "Finest latent level the edit touches (0: all levels; L-1: coarse only)")
       ->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Output image for one photo, or a folder for several")->required();
@@ -162,7 +165,7 @@ void add_edit(CLI::App& app) {
     if (sweep) probe.emplace_back(sweep->name, 1.0);
     model.edit(std::vector<float>(static_cast<size_t>(c.dimension())), probe, o->detail, keep);
     if (sweep) {
-      const auto e = encode_photo(model, o->photos[0]);
+      const auto e = encode_photo(model, o->photos[0], o->face);
       std::vector<Image> frames;
       double least = 1.0;
       for (int i = 0; i < sweep->frames; ++i) {
@@ -190,7 +193,7 @@ void add_edit(CLI::App& app) {
       const auto& path = o->photos[i];
       if (tty && many) std::cerr << "[" << i + 1 << "/" << o->photos.size() << "] " << path << "\n";
       try {
-        const auto e = encode_photo(model, path);
+        const auto e = encode_photo(model, path, o->face);
         const auto& photo = e.photo;
         const auto& crop = e.crop;
         const auto& base = e.latent;
@@ -227,7 +230,9 @@ void add_align(CLI::App& app) {
   auto photos = std::make_shared<std::vector<std::string>>();
   auto output = std::make_shared<std::string>();
   auto model_path = std::make_shared<std::string>();
+  auto face = std::make_shared<int>(1);
   cmd->add_option("photos", *photos, "Photos")->required();
+  cmd->add_option("--face", *face, "Which face of each photo, by size (1: the largest)")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_option("-o,--output", *output, "Output image for one photo, or a folder for several")->required();
   cmd->add_option("-m,--model", *model_path, "Model file (.glow) whose framing and size are used; default: the bundled model");
   cmd->callback([=] {
@@ -239,8 +244,8 @@ void add_align(CLI::App& app) {
     int failures = 0;
     for (const auto& path : *photos) {
       try {
-        const auto crop = align_face(read_image(path, c.channels), c.image_size, /*centre_fallback=*/true, path, model.framing());
-        report_crop(crop, path);
+        const auto crop = align_face(read_image(path, c.channels), c.image_size, /*centre_fallback=*/true, path, model.framing(), *face - 1);
+        report_crop(crop, path, *face);
         std::string out = *output;
         if (many) out = (std::filesystem::path(*output) / std::filesystem::path(path).filename()).replace_extension(".png").string();
         write_image(out, crop.crop);

@@ -121,10 +121,11 @@ Landmarker& landmarker() {
   return l;
 }
 
-// The largest face's five landmarks (eye centres, nose tip, mouth corners) in photo pixels. The
+// The five landmarks (eye centres, nose tip, mouth corners), in photo pixels, of face `index` by
+// size (0: the largest); `count` gets how many faces were found. The
 // detector runs on a copy whose longer side is ~800 px (small photos enlarged up to 4x: its window
 // is 80 px); false, with `why`, when there is no landmark model or no face.
-bool find_landmarks(const cv::Mat& gray, std::array<double, 10>& out, std::string& why) {
+bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out, std::string& why, int& count) {
   auto& l = landmarker();
   if (!l.ok) {
     why = l.error;
@@ -151,9 +152,13 @@ bool find_landmarks(const cv::Mat& gray, std::array<double, 10>& out, std::strin
     return false;
   }
   dlib::cv_image<unsigned char> image(work);
-  const auto best = *std::max_element(faces.begin(), faces.end(),
-                                      [](const dlib::rectangle& a, const dlib::rectangle& b) { return a.area() < b.area(); });
-  const auto shape = l.predictor(image, best);
+  std::stable_sort(faces.begin(), faces.end(), [](const dlib::rectangle& a, const dlib::rectangle& b) { return a.area() > b.area(); });
+  count = static_cast<int>(faces.size());
+  if (index >= count) {
+    why = "the landmark detector found " + std::to_string(count) + (count == 1 ? " face" : " faces");
+    return false;
+  }
+  const auto shape = l.predictor(image, faces[static_cast<size_t>(index)]);
   auto mean = [&](unsigned a, unsigned b) {
     double x = 0, y = 0;
     for (unsigned k = a; k <= b; ++k) {
@@ -247,17 +252,23 @@ FaceCrop centre_crop(const Image& photo, int size) {
 }
 
 FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const std::string& source,
-                    const std::vector<double>& framing) {
+                    const std::vector<double>& framing, int face_index) {
   if (photo.empty()) throw Error(ErrorKind::Image, source + ": empty photo");
+  if (face_index < 0) throw Error(ErrorKind::InvalidArgument, "align_face: face index must be 0 or more");
   if (!framing.empty() && framing.size() != 10) throw Error(ErrorKind::InvalidArgument, "align_face: framing needs 10 values");
   cv::Mat gray;
   if (photo.channels == 3) cv::cvtColor(to_mat(photo), gray, cv::COLOR_RGB2GRAY);
   else gray = to_mat(photo).clone();
   std::string note;
+  int landmark_faces = 0;  // faces the landmark detector found
   if (!framing.empty()) {
 #ifdef GLOWLAB_HAVE_DLIB
     std::array<double, 10> points{};
-    if (find_landmarks(gray, points, note)) return align_to_landmarks(photo, size, points, framing);
+    if (find_landmarks(gray, face_index, points, note, landmark_faces)) {
+      FaceCrop fc = align_to_landmarks(photo, size, points, framing);
+      fc.faces = landmark_faces;
+      return fc;
+    }
 #else
     note = "this build has no face landmark support (dlib)";
 #endif
@@ -273,14 +284,19 @@ FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const st
     std::lock_guard<std::mutex> lock(c.mutex);
     c.face.detectMultiScale(small, faces, 1.1, 3, 0, cv::Size(24, 24));
   }
+  const int found = std::max(landmark_faces, static_cast<int>(faces.size()));
+  if (face_index > 0 && face_index >= static_cast<int>(faces.size())) {
+    throw Error(ErrorKind::NoFace, source + ": there is no face " + std::to_string(face_index + 1) + " (" +
+                                       std::to_string(found) + (found == 1 ? " face" : " faces") + " found)");
+  }
   if (faces.empty()) {
     if (!centre_fallback) throw Error(ErrorKind::NoFace, source + ": no face found");
     FaceCrop fc = centre_crop(photo, size);
     fc.note = note;
     return fc;
   }
-  const cv::Rect best = *std::max_element(faces.begin(), faces.end(),
-                                          [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
+  std::stable_sort(faces.begin(), faces.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); });
+  const cv::Rect best = faces[static_cast<size_t>(face_index)];
   const cv::Rect2d box(best.x / scale, best.y / scale, best.width / scale, best.height / scale);
   const double side = box.width * kCropPerBox;
   cv::Point2d centre(box.x + box.width / 2.0, box.y + box.height / 2.0 - kBoxCentreBelow * side);
@@ -310,6 +326,7 @@ FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const st
   FaceCrop fc = crop_with(photo, size, centre, side, angle);
   fc.face_found = true;
   fc.eyes_levelled = levelled;
+  fc.faces = static_cast<int>(faces.size());
   fc.note = note;
   return fc;
 }

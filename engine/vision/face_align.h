@@ -20,6 +20,7 @@ struct FaceCrop {
   bool landmarks_used = false;     // framed by five landmarks onto the model's framing
   std::array<double, 10> landmarks{};  // when landmarks_used: the five points found, photo pixels
   std::string note;                // why a weaker framing than asked for was used (empty: none)
+  int faces = 0;                   // faces the detector found (the crop is of face_index among them)
 };
 
 // Finds the largest face and crops it to the model's framing (the synthetic faces': head filling
@@ -29,8 +30,10 @@ struct FaceCrop {
 // largest face's five landmarks are mapped onto framing * size by the least-squares similarity
 // transform. When the landmark model is missing or finds no face, the detector's box is used and
 // FaceCrop::note says why.
+// `face_index` picks a face by size (0: the largest); asking for one beyond those found is
+// Error(NoFace) saying how many there are.
 FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const std::string& source,
-                    const std::vector<double>& framing = {});
+                    const std::vector<double>& framing = {}, int face_index = 0);
 
 // The crop that maps five landmarks `points` (photo pixels, integer pixel centres) onto
 // framing * size by the least-squares similarity transform (what align_face does once it has them).
