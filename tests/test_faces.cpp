@@ -160,7 +160,7 @@ class TestFaces : public QObject {
       found << QString::number(e, 'f', 1);
       QVERIFY2(e < 12.0, qPrintable(QString("face %1: dlib's eyes put the crop %2 px off").arg(i + 1).arg(e)));
     }
-    if (!have_landmark_support()) QSKIP("built without dlib (libdlib-dev): landmark detection is off");
+    if (!have_landmark_support()) QSKIP("built with GLOWLAB_DLIB=OFF: no landmark detector to test");
     qInfo() << "eye error with dlib's landmarks, px of a 64-px crop, per face:" << found.join(" ");
     QVERIFY2(aligned >= 6, qPrintable(found.join(" ")));
     // A face-free image falls back and says why.
@@ -191,7 +191,7 @@ class TestFaces : public QObject {
                                            {0.75, 0, 0, 0, 0.75, 0}).crop;
     paste(big, 30, 50);
     paste(small, 400, 90);
-    if (!have_landmark_support()) QSKIP("built without dlib (libdlib-dev): landmark detection is off");
+    if (!have_landmark_support()) QSKIP("built with GLOWLAB_DLIB=OFF: no landmark detector to test");
     const auto first = align_face(canvas, 64, false, "two", framing, 0);
     const auto second = align_face(canvas, 64, false, "two", framing, 1);
     QVERIFY2(first.landmarks_used && second.landmarks_used, (first.note + " / " + second.note).c_str());

@@ -363,8 +363,7 @@ void EngineWorker::exportAnimation(const QString& path, const EditState& state, 
       images.push_back(renderState(s));
       Q_EMIT progress(tr("Exporting"), static_cast<double>(i + 1) / frames);
     }
-    if (path.endsWith(".gif", Qt::CaseInsensitive)) write_gif(path.toStdString(), images, fps);
-    else write_mp4(path.toStdString(), images, fps);
+    write_animation(path.toStdString(), images, fps);
     Q_EMIT exported(path);
   });
 }

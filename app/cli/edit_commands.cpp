@@ -1,7 +1,6 @@
 // glowlab-cli edit: the window's slider edit for photos on the command line, under the same
 // guarded render (an edit that does not decode cleanly is limited and reported, never shown black).
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <optional>
@@ -57,21 +56,23 @@ EncodedPhoto encode_photo(Model& model, const std::string& path, int face = 1) {
   return e;
 }
 
-bool has_suffix(const std::string& path, const std::string& suffix) {
-  if (path.size() < suffix.size()) return false;
-  std::string tail = path.substr(path.size() - suffix.size());
-  for (auto& ch : tail) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return tail == suffix;
-}
-
 // Frames as an animation (.gif, .mp4) or, for any image extension, one row of tiles.
 void write_frames(const std::string& path, const std::vector<Image>& frames, double fps) {
-  if (has_suffix(path, ".gif")) {
-    write_gif(path, frames, fps);
-  } else if (has_suffix(path, ".mp4")) {
-    write_mp4(path, frames, fps);
-  } else {
-    write_image(path, make_grid(frames, static_cast<int>(frames.size())));
+  if (is_animation_path(path)) write_animation(path, frames, fps);
+  else write_image(path, make_grid(frames, static_cast<int>(frames.size())));
+}
+
+// Where a batch writes a photo's result: OUTPUT itself for one photo, OUTPUT/NAME.png for several.
+std::string output_for(const std::string& photo, const std::string& output, bool many) {
+  if (!many) return output;
+  return (std::filesystem::path(output) / std::filesystem::path(photo).filename()).replace_extension(".png").string();
+}
+
+// Ends a batch: exit status 1 saying how many photos failed (each was reported as it failed).
+void finish_batch(int failures, size_t photos, const char* what) {
+  if (failures) {
+    throw Error(ErrorKind::InvalidArgument,
+                std::to_string(failures) + " of " + std::to_string(photos) + " photos were not " + what + " (see above)");
   }
 }
 
@@ -208,8 +209,7 @@ void add_edit(CLI::App& app) {
           }
           std::cerr << "note: " << path << ": " << what.str() << " (a stronger edit does not decode cleanly)\n";
         }
-        std::string out = o->output;
-        if (many) out = (std::filesystem::path(o->output) / std::filesystem::path(path).filename()).replace_extension(".png").string();
+        const std::string out = output_for(path, o->output, many);
         write_image(out, o->paste_back ? paste_back(photo, g.image, crop) : g.image);
         std::cout << out << "\n";
       } catch (const Error& e) {
@@ -217,10 +217,7 @@ void add_edit(CLI::App& app) {
         std::cerr << "error: " << e.what() << "\n";
       }
     }
-    if (failures) {
-      throw Error(ErrorKind::InvalidArgument, std::to_string(failures) + " of " + std::to_string(o->photos.size()) +
-                                                  " photos were not edited (see above)");
-    }
+    finish_batch(failures, o->photos.size(), "edited");
   });
 }
 
@@ -246,8 +243,7 @@ void add_align(CLI::App& app) {
       try {
         const auto crop = align_face(read_image(path, c.channels), c.image_size, /*centre_fallback=*/true, path, model.framing(), *face - 1);
         report_crop(crop, path, *face);
-        std::string out = *output;
-        if (many) out = (std::filesystem::path(*output) / std::filesystem::path(path).filename()).replace_extension(".png").string();
+        const std::string out = output_for(path, *output, many);
         write_image(out, crop.crop);
         std::cout << out << "\n";
       } catch (const Error& e) {
@@ -255,10 +251,7 @@ void add_align(CLI::App& app) {
         std::cerr << "error: " << e.what() << "\n";
       }
     }
-    if (failures) {
-      throw Error(ErrorKind::InvalidArgument, std::to_string(failures) + " of " + std::to_string(photos->size()) +
-                                                  " photos were not aligned (see above)");
-    }
+    finish_batch(failures, photos->size(), "aligned");
   });
 }
 

@@ -1,5 +1,8 @@
 #include "vision/animation.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <cstdio>
 #include <unistd.h>
 
@@ -22,8 +25,10 @@ void check_frames(const std::vector<Image>& frames, const std::string& path) {
   }
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+bool ends_with(const std::string& s, const std::string& suffix) {  // suffix in lower case; s in any case
+  return s.size() >= suffix.size() &&
+         std::equal(suffix.begin(), suffix.end(), s.end() - static_cast<std::ptrdiff_t>(suffix.size()),
+                    [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
 }
 
 void write_gif_to(const std::string& tmp, const std::string& path, const std::vector<Image>& frames, double fps) {
@@ -96,6 +101,18 @@ void write_mp4(const std::string& path, const std::vector<Image>& frames, double
   }
   writer.release();
   });
+}
+
+bool is_animation_path(const std::string& path) { return ends_with(path, ".gif") || ends_with(path, ".mp4"); }
+
+void write_animation(const std::string& path, const std::vector<Image>& frames, double fps) {
+  if (ends_with(path, ".gif")) {
+    write_gif(path, frames, fps);
+  } else if (ends_with(path, ".mp4")) {
+    write_mp4(path, frames, fps);
+  } else {
+    throw Error(ErrorKind::InvalidArgument, path + ": an animation is written as .gif or .mp4; give the file one of those extensions");
+  }
 }
 
 AnimationInfo read_animation_info(const std::string& path) {
