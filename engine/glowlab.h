@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bundle/attribute.h"
+#include "bundle/recipe.h"
 #include "core/error.h"
 #include "core/image.h"
 #include "flow/config.h"

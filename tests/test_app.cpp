@@ -16,7 +16,6 @@
 #include "image_view.h"
 #include "main_window.h"
 #include "qt_image.h"
-#include "recipe.h"
 #include "testutil.h"
 
 using namespace glowlab;
@@ -437,13 +436,14 @@ class TestApp : public QObject {
     QVERIFY(!QFileInfo::exists(path("stale.png")));
     // A recipe whose model cannot be loaded is dropped, not applied at the next model load.
     Recipe r;
-    r.source = photo_;
-    r.sourceSha256 = fileSha256(photo_);
-    r.model = path("truncated-for-recipe.glow");
-    r.sliders["Smiling"] = 1.0;
+    r.source = photo_.toStdString();
+    r.source_sha256 = file_sha256(r.source);
+    r.transform = {1, 0, 0, 0, 1, 0};
+    r.model = path("truncated-for-recipe.glow").toStdString();
+    r.sliders = {{"Smiling", 1.0}};
     const auto bytes = read_file(model_.toStdString(), 1 << 30);
-    write_file_atomic(r.model.toStdString(), bytes.substr(0, bytes.size() / 3));
-    QVERIFY(saveRecipe(path("broken-model.json"), r).isEmpty());
+    write_file_atomic(r.model, bytes.substr(0, bytes.size() / 3));
+    save_recipe(path("broken-model.json").toStdString(), r);
     QVERIFY(w.openRecipe(path("broken-model.json")));
     QVERIFY(errors.wait(30000));
     QVERIFY(w.lastError().contains("truncated-for-recipe.glow"));

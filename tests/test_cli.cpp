@@ -199,6 +199,39 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains("no attribute 'Nope'"), qPrintable(r.err));
     r = run({"edit", "-m", model, good, "--set", "Smiling", "-o", path("nope.png")});
     QCOMPARE(r.code, 2);
+    // A folder: every image in it, the corrupt one named, the others written, exit 1.
+    QDir().mkpath(path("folder"));
+    QVERIFY(QFile::copy(good, path("folder/a.png")) && QFile::copy(images_ + "/face2.png", path("folder/c.png")) &&
+            QFile::copy(bad, path("folder/b.png")));
+    r = run({"edit", "-m", model, path("folder"), "--set", "Smiling=0.5", "-o", path("folder-out")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("b.png") && r.err.contains("1 of 3 photos"), qPrintable(r.err));
+    QVERIFY(QFileInfo::exists(path("folder-out/a.png")) && QFileInfo::exists(path("folder-out/c.png")));
+    QVERIFY(!QFileInfo::exists(path("folder-out/b.png")));
+    // Recipes: a damaged one, one for another model, one whose model is gone, each said plainly.
+    auto write = [&](const QString& name, const QByteArray& text) {
+      QFile f(path(name));
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write(text);
+    };
+    write("cut.json", "{\"format\": \"glowlab.recipe/1\", \"source\": {\"path\": \"x.png\", \"crop_");
+    r = run({"edit", "--recipe", path("cut.json"), "-o", path("r.png")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("cut.json is not a recipe (not valid JSON)"), qPrintable(r.err));
+    write("flat.json", nlohmann::json{{"format", "glowlab.recipe/1"}, {"source", {{"path", "x.png"}, {"crop_transform", {0, 0, 0, 0, 0, 0}}}}}.dump().c_str());
+    r = run({"edit", "--recipe", path("flat.json"), "-o", path("r.png")});
+    QVERIFY2(r.err.contains("flat.json is not a usable recipe: the crop transform cannot be inverted"), qPrintable(r.err));
+    write("gone.json", nlohmann::json{{"format", "glowlab.recipe/1"},
+                                      {"source", {{"path", good.toStdString()}, {"crop_transform", {1, 0, 0, 0, 1, 0}}}},
+                                      {"model", {{"path", "/nonexistent/m.glow"}}},
+                                      {"sliders", {{"Smiling", 1}}}}.dump().c_str());
+    r = run({"edit", "--recipe", path("gone.json"), "-o", path("r.png")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("gone.json: its model /nonexistent/m.glow does not exist (name one with -m)"), qPrintable(r.err));
+    r = run({"edit", "--recipe", path("gone.json"), "-m", model, "--set", "Boom=0", "-o", path("r.png")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(read_image(path("r.png").toStdString(), 3).width, 16);
+    QVERIFY(!QFileInfo::exists(path("r.png.tmp")));
   }
 
   // align, interpolate and edit --sweep: what the model sees, and frames as a strip or animation.

@@ -13,6 +13,7 @@
 #include "data/celeba.h"
 #include "vision/face_align.h"
 #include "vision/image_io.h"
+#include "testutil.h"
 
 using namespace glowlab;
 using json = nlohmann::json;
@@ -196,6 +197,11 @@ class TestFaces : public QObject {
     const auto second = align_face(canvas, 64, false, "two", framing, 1);
     QVERIFY2(first.landmarks_used && second.landmarks_used, (first.note + " / " + second.note).c_str());
     QCOMPARE(first.faces, 2);
+    QCOMPARE(first.boxes.size(), size_t{2});  // both boxes, largest first, each on its face
+    QCOMPARE(second.face_index, 1);
+    QVERIFY(first.boxes[0][0] < 286 && first.boxes[0][0] + first.boxes[0][2] > 30);
+    QVERIFY(first.boxes[1][0] < 592 && first.boxes[1][0] + first.boxes[1][2] > 400);
+    QVERIFY(first.boxes[0][2] > first.boxes[1][2]);
     // The crop's centre, mapped back into the canvas, lies on the face it is of.
     auto centre_x = [](const FaceCrop& fc) {
       const auto& t = fc.transform;  // canvas -> crop; solve t * (x, y) = (31.5, 31.5) for x
@@ -210,6 +216,61 @@ class TestFaces : public QObject {
     } catch (const Error& e) {
       QVERIFY2(QString(e.what()).contains("no face 3"), e.what());
     }
+  }
+
+  // Paste-back: photo pixels outside the face's mask are the photo's own bytes; where the mask is
+  // 1 they are the edited crop warped back (bicubic: within a level or two of the exact bilinear
+  // value on a smooth edit); the mask follows the face (rotated with it).
+  void pasteBackTouchesOnlyTheFace() {
+    Image photo = glowlab::test::random_image(300, 3, 5);
+    const double angle = 0.3, scale = 64.0 / 150.0;  // a 150-px face, tilted, at (80, 60)
+    const std::array<double, 6> t{scale * std::cos(angle), scale * std::sin(angle), 0, -scale * std::sin(angle), scale * std::cos(angle), 0};
+    std::array<double, 6> transform = t;
+    transform[2] = -(t[0] * 155 + t[1] * 135) + 32;  // the photo point (155, 135) -> the crop's centre
+    transform[5] = -(t[3] * 155 + t[4] * 135) + 32;
+    const FaceCrop crop = crop_with_transform(photo, 64, transform);
+    Image edited{64, 64, 3, std::vector<std::uint8_t>(64 * 64 * 3)};
+    auto edit_value = [](double x, double y, int c) { return 40.0 + 2.0 * x + 1.0 * y + 10.0 * c; };  // smooth, in 0..255
+    for (int y = 0; y < 64; ++y) {
+      for (int x = 0; x < 64; ++x) {
+        for (int c = 0; c < 3; ++c) edited.bytes[(static_cast<size_t>(y) * 64 + x) * 3 + c] = static_cast<std::uint8_t>(std::lround(edit_value(x, y, c)));
+      }
+    }
+    const std::vector<double> framing{0.35, 0.42, 0.65, 0.42, 0.5, 0.58, 0.38, 0.72, 0.62, 0.72};
+    const auto mask = paste_mask(64, framing);
+    const Image out = paste_back(photo, edited, crop, framing);
+    QCOMPARE(out.width, photo.width);
+    int outside = 0, inside = 0, worst = 0;
+    for (int y = 0; y < photo.height; ++y) {
+      for (int x = 0; x < photo.width; ++x) {
+        const double u = transform[0] * x + transform[1] * y + transform[2], v = transform[3] * x + transform[4] * y + transform[5];
+        // The mask around (u, v): all 0 -> untouched; all 1 -> the edit itself.
+        double lo = 1, hi = 0;
+        for (int dy = -1; dy <= 2; ++dy) {
+          for (int dx = -1; dx <= 2; ++dx) {
+            const int mx = static_cast<int>(std::floor(u)) + dx, my = static_cast<int>(std::floor(v)) + dy;
+            const double m = mx < 0 || my < 0 || mx >= 64 || my >= 64 ? 0.0 : mask[static_cast<size_t>(my) * 64 + mx];
+            lo = std::min(lo, m);
+            hi = std::max(hi, m);
+          }
+        }
+        for (int c = 0; c < 3; ++c) {
+          if (hi == 0.0) {
+            QCOMPARE(out.at(x, y, c), photo.at(x, y, c));
+            outside += c == 0;
+          } else if (lo == 1.0) {
+            worst = std::max(worst, std::abs(out.at(x, y, c) - static_cast<int>(std::lround(edit_value(u, v, c)))));
+            inside += c == 0;
+          }
+        }
+      }
+    }
+    QVERIFY2(worst <= 2, qPrintable(QString("inside the mask the paste is %1 levels off the edit").arg(worst)));
+    QVERIFY2(outside > 300 * 300 / 2 && inside > 1000, qPrintable(QString("%1 outside, %2 inside").arg(outside).arg(inside)));
+    // The mask is a face-shaped ellipse: 1 between the eyes and mouth, 0 in the crop's corners.
+    QCOMPARE(mask[static_cast<size_t>(0.55 * 64) * 64 + 32], 1.0f);
+    QCOMPARE(mask[0], 0.0f);
+    QCOMPARE(mask[63 * 64 + 63], 0.0f);
   }
 
   void similarityTransformIsExact() {

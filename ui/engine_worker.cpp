@@ -213,6 +213,7 @@ void EngineWorker::restoreImage(quint64 stateId) {
     if (it == history_.end()) throw Error(ErrorKind::InvalidArgument, "that image is no longer in the history (or the model changed)");
     latent_ = it->latent;
     photo_ = it->photo;
+    source_ = it->summary.source;
     crop_ = it->crop;
     ImageSummary s = it->summary;
     s.restored = true;
@@ -226,31 +227,48 @@ bool EngineWorker::sameAsCurrent(const std::vector<float>& latent) {
   return true;
 }
 
-void EngineWorker::openPhoto(const QString& path, bool centreFallback) {
-  post([this, path, centreFallback] {
+ImageSummary EngineWorker::photoSummary(const QString& source, const QString& noFaceMessage) const {
+  ImageSummary s;
+  s.original = toQImage(photo_);
+  s.faceFound = crop_.face_found;
+  s.transform = crop_.transform;
+  s.faceIndex = crop_.face_index;
+  for (const auto& b : crop_.boxes) s.faceBoxes << QRect(b[0], b[1], b[2], b[3]);
+  s.source = source;
+  if (!crop_.face_found) s.message = noFaceMessage;
+  else if (!crop_.note.empty()) s.message = QString::fromStdString(crop_.note);
+  if (crop_.boxes.size() > 1 && s.message.isEmpty()) {
+    s.message = tr("%1 faces found: editing face %2 (choose another in the Faces panel)").arg(crop_.boxes.size()).arg(crop_.face_index + 1);
+  }
+  return s;
+}
+
+void EngineWorker::openPhoto(const QString& path, bool centreFallback, int faceIndex) {
+  post([this, path, centreFallback, faceIndex] {
     const int size = model().config().image_size;
     photo_ = read_image(path.toStdString(), model().config().channels);
-    crop_ = align_face(photo_, size, centreFallback, path.toStdString(), model().framing());
-    ImageSummary s;
-    s.original = toQImage(photo_);
-    s.faceFound = crop_.face_found;
-    s.transform = crop_.transform;
-    s.source = path;
-    if (!crop_.face_found) s.message = tr("No face found in %1: a centre crop is used.").arg(QFileInfo(path).fileName());
-    else if (!crop_.note.empty()) s.message = QString::fromStdString(crop_.note);
-    setCurrent(crop_.crop, s);
+    crop_ = align_face(photo_, size, centreFallback, path.toStdString(), model().framing(), faceIndex);
+    source_ = path;
+    setCurrent(crop_.crop, photoSummary(path, tr("No face found in %1: a centre crop is used.").arg(QFileInfo(path).fileName())));
   });
 }
 
-void EngineWorker::openPhotoWithTransform(const QString& path, const std::array<double, 6>& transform) {
-  post([this, path, transform] {
+void EngineWorker::chooseFace(int faceIndex) {
+  post([this, faceIndex] {
+    if (photo_.empty()) throw Error(ErrorKind::InvalidArgument, "open a photo first: there are no faces to choose from");
+    const Image photo = photo_;
+    crop_ = align_face(photo, model().config().image_size, /*centre_fallback=*/false, source_.toStdString(), model().framing(), faceIndex);
+    setCurrent(crop_.crop, photoSummary(source_, {}));
+  });
+}
+
+void EngineWorker::openPhotoWithTransform(const QString& path, const std::array<double, 6>& transform, int faceIndex) {
+  post([this, path, transform, faceIndex] {
     photo_ = read_image(path.toStdString(), model().config().channels);
     crop_ = crop_with_transform(photo_, model().config().image_size, transform);
-    ImageSummary s;
-    s.original = toQImage(photo_);
-    s.transform = transform;
-    s.source = path;
-    setCurrent(crop_.crop, s);
+    crop_.face_index = faceIndex;
+    source_ = path;
+    setCurrent(crop_.crop, photoSummary(path, {}));
   });
 }
 
@@ -258,14 +276,8 @@ void EngineWorker::openImage(const QImage& image, const QString& label) {
   post([this, image, label] {  // QImage is implicitly shared: the copy is safe to read here
     photo_ = fromQImage(image, model().config().channels);
     crop_ = align_face(photo_, model().config().image_size, /*centre_fallback=*/true, label.toStdString(), model().framing());
-    ImageSummary s;
-    s.original = toQImage(photo_);
-    s.faceFound = crop_.face_found;
-    s.transform = crop_.transform;
-    s.source = label;
-    if (!crop_.face_found) s.message = tr("No face found in the %1 image: a centre crop is used.").arg(label);
-    else if (!crop_.note.empty()) s.message = QString::fromStdString(crop_.note);
-    setCurrent(crop_.crop, s);
+    source_ = label;
+    setCurrent(crop_.crop, photoSummary(label, tr("No face found in the %1 image: a centre crop is used.").arg(label)));
   });
 }
 
@@ -332,7 +344,7 @@ void EngineWorker::exportPasted(const QString& path, const EditState& state) {
     if (latent_.empty()) throw Error(ErrorKind::InvalidArgument, "open a photo first: there is nothing to paste back");
     if (photo_.empty()) throw Error(ErrorKind::InvalidArgument, "the current image is a sample: there is no photo to paste it into");
     const Image edited = renderState(state);
-    write_image(path.toStdString(), paste_back(photo_, edited, crop_));
+    write_image(path.toStdString(), paste_back(photo_, edited, crop_, model().framing()));
     Q_EMIT exported(path);
   });
 }

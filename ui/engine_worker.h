@@ -45,6 +45,8 @@ struct ImageSummary {
   double bitsPerDim = 0;
   QString message;  // e.g. "no face found: centre crop used"
   std::array<double, 6> transform{};
+  int faceIndex = 0;        // which face the crop frames, by size (0: the largest)
+  QList<QRect> faceBoxes;   // every face found in the photo, largest first (photo pixels)
   QString source;   // file path, "clipboard" or "sample"
   quint64 stateId = 0;    // the worker's record of this image (restoreImage brings it back)
   bool restored = false;  // true when restoreImage produced it (no new undo step)
@@ -59,10 +61,13 @@ class EngineWorker : public QThread {
 
   void loadModel(const QString& path, const QString& device);
   // Decodes, finds and aligns the face (or centre-crops), encodes exactly; imageReady follows.
-  void openPhoto(const QString& path, bool centreFallback = true);
+  // `faceIndex` picks a face by size (0: the largest).
+  void openPhoto(const QString& path, bool centreFallback = true, int faceIndex = 0);
   void openImage(const QImage& image, const QString& label);
-  // Re-applies a saved crop (recipes).
-  void openPhotoWithTransform(const QString& path, const std::array<double, 6>& transform);
+  // Re-frames the current photo on another of its faces (ImageSummary::faceBoxes); imageReady follows.
+  void chooseFace(int faceIndex);
+  // Re-applies a saved crop (recipes); `faceIndex` is recorded, the transform is used as saved.
+  void openPhotoWithTransform(const QString& path, const std::array<double, 6>& transform, int faceIndex = 0);
   void render(const EditState& state, quint64 generation);
   void sample(int n, double temperature, quint64 seed);
   // Makes sample i of the last sample() call the current image (or the second, for interpolation).
@@ -104,6 +109,9 @@ class EngineWorker : public QThread {
   // Queues a job; returns its ticket. A model load is also remembered as one (see loadModel).
   quint64 post(std::function<void()> job, bool modelLoad = false);
   void setCurrent(const glowlab::Image& crop, ImageSummary summary);
+  // photo_ and crop_ as the summary of a newly opened image from `source` (a path or a label).
+  ImageSummary photoSummary(const QString& source, const QString& noFaceMessage) const;
+  QString source_;  // where photo_ came from
   std::vector<float> baseFor(const EditState& state) const;
   std::vector<float> latentFor(const EditState& state) const;
   // The guarded render of a state: never a non-finite or runaway image; `note` says what was limited.

@@ -27,6 +27,7 @@
 #include <QVBoxLayout>
 
 #include "attribute_panel.h"
+#include "face_picker.h"
 #include "image_view.h"
 #include "undo_commands.h"
 
@@ -145,6 +146,15 @@ void MainWindow::buildDocks() {
   attrDock->setObjectName("attributes");
   attrDock->setWidget(attributes_);
   addDockWidget(Qt::RightDockWidgetArea, attrDock);
+
+  // Shown only while the photo has more than one face.
+  facePicker_ = new FacePicker;
+  faceDock_ = new QDockWidget(tr("Faces"), this);
+  faceDock_->setObjectName("faces");
+  faceDock_->setWidget(facePicker_);
+  addDockWidget(Qt::RightDockWidgetArea, faceDock_);
+  faceDock_->hide();
+  connect(facePicker_, &FacePicker::faceChosen, this, &MainWindow::chooseFace);
 
   auto* sampleWidget = new QWidget;
   auto* sv = new QVBoxLayout(sampleWidget);
@@ -365,8 +375,9 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
 
 void MainWindow::onImageReady(const ImageSummary& summary) {
   if (!summary.restored && currentState_ != 0 && summary.stateId != currentState_) {
-    const QString what = summary.source == "sample" ? tr("Edit sample %1").arg(currentSample_ + 1)
-                                                    : tr("Open %1").arg(QFileInfo(summary.source).fileName());
+    const QString what = summary.source == "sample"          ? tr("Edit sample %1").arg(currentSample_ + 1)
+                         : summary.source == image_.source && summary.faceIndex != image_.faceIndex ? tr("Choose face %1").arg(summary.faceIndex + 1)
+                                                           : tr("Open %1").arg(QFileInfo(summary.source).fileName());
     auto restore = [this](quint64 id, int sample, const std::vector<double>& values) { restoreImageState(id, sample, values); };
     undo_->push(new ImageSwitchCommand(restore, currentState_, stateSample_, summary.stateId, currentSample_,
                                        attributes_->values(), what));
@@ -379,6 +390,8 @@ void MainWindow::onImageReady(const ImageSummary& summary) {
   towardsSampleButton_->setEnabled(sampleList_->currentRow() >= 0);
   view_->setOriginal(summary.crop);
   view_->setEdited(summary.crop);
+  facePicker_->setFaces(summary.original, summary.faceBoxes, summary.faceIndex);
+  faceDock_->setVisible(summary.faceBoxes.size() > 1);
   bpdLabel_->setText(tr("%1 bits/dim").arg(summary.bitsPerDim, 0, 'f', 3));
   bpdLabel_->setToolTip(tr("How typical the image looks to the model: lower is more typical"));
   if (!summary.message.isEmpty()) statusBar()->showMessage(summary.message, 8000);

@@ -17,6 +17,8 @@ class QMenu;
 class QProgressBar;
 class QPushButton;
 class QSlider;
+class FacePicker;
+class QDockWidget;
 class QSpinBox;
 class QTimer;
 class QToolButton;
@@ -38,6 +40,8 @@ class MainWindow : public QMainWindow {
   // Interpolates the current image towards sample `index` (refused, with a hint, if it is the current image).
   void interpolateTowardsSample(int index);
   void setSecondPhoto(const QString& path);
+  // Edits face `index` (by size, 0: the largest) of the current photo instead (an undoable step).
+  void chooseFace(int index);
   // Synchronous writes of what is shown; false (and an error shown) on failure.
   bool saveImage(const QString& path, int scale = 1);
   bool saveRecipe(const QString& path);
@@ -50,6 +54,8 @@ class MainWindow : public QMainWindow {
   EngineWorker* worker() const { return worker_; }
   ImageView* view() const { return view_; }
   AttributePanel* attributes() const { return attributes_; }
+  FacePicker* facePicker() const { return facePicker_; }
+  QDockWidget* faceDock() const { return faceDock_; }
   QUndoStack* undoStack() const { return undo_; }
   QSlider* interpolationSlider() const { return interpSlider_; }
   quint64 requestedGeneration() const { return requested_; }
@@ -105,6 +111,8 @@ class MainWindow : public QMainWindow {
   EngineWorker* worker_ = nullptr;
   ImageView* view_ = nullptr;
   AttributePanel* attributes_ = nullptr;
+  FacePicker* facePicker_ = nullptr;
+  QDockWidget* faceDock_ = nullptr;
   QUndoStack* undo_ = nullptr;
   QListWidget* sampleList_ = nullptr;
   QDoubleSpinBox* temperature_ = nullptr;

@@ -18,13 +18,13 @@
 #include <QSpinBox>
 #include <QStatusBar>
 
+#include <algorithm>
 #include <memory>
 
 #include "attribute_panel.h"
 #include "image_view.h"
 #include "main_window.h"
 #include "qt_image.h"
-#include "recipe.h"
 
 namespace {
 const char* kImageFilter = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.ppm *.pgm)";
@@ -108,6 +108,12 @@ void MainWindow::useSample(int index) {
 
 void MainWindow::setSecondPhoto(const QString& path) { worker_->setSecondPhoto(path); }
 
+void MainWindow::chooseFace(int index) {
+  if (!haveImage_ || index < 0 || index >= image_.faceBoxes.size() || index == image_.faceIndex) return;
+  currentSample_ = -1;
+  worker_->chooseFace(index);
+}
+
 bool MainWindow::saveImage(const QString& path, int scale) {
   QImage image = view_->edited();
   if (image.isNull()) {
@@ -140,70 +146,75 @@ bool MainWindow::saveRecipe(const QString& path) {
     showError(tr("There is no edit to save yet."));
     return false;
   }
-  Recipe r;
+  glowlab::Recipe r;
   if (currentSample_ >= 0) {
-    r.sampleIndex = currentSample_;
-    r.sampleCount = sampledCount_;
-    r.sampleTemperature = sampledTemperature_;
-    r.sampleSeed = sampledSeed_;
+    r.sample_index = currentSample_;
+    r.sample_count = sampledCount_;
+    r.sample_temperature = sampledTemperature_;
+    r.sample_seed = sampledSeed_;
   } else {
     if (image_.source == "clipboard" || image_.source == tr("dropped") || !QFileInfo::exists(image_.source)) {
       showError(tr("A recipe needs a photo file: save the pasted image first and open it."));
       return false;
     }
-    r.source = QFileInfo(image_.source).absoluteFilePath();
-    r.sourceSha256 = fileSha256(image_.source);
+    r.source = QFileInfo(image_.source).absoluteFilePath().toStdString();
+    r.source_sha256 = glowlab::file_sha256(image_.source.toStdString());
     r.transform = image_.transform;
+    r.face = image_.faceIndex + 1;
   }
-  r.model = QFileInfo(model_.path).absoluteFilePath();
-  r.modelSha256 = fileSha256(model_.path);
-  for (const auto& [name, value] : attributes_->alphas()) r.sliders[QString::fromStdString(name)] = value;
-  r.finestLevel = attributes_->finestLevel();
-  for (const auto& name : attributes_->locked()) r.locked << QString::fromStdString(name);
-  const QString error = ::saveRecipe(path, r);
-  if (!error.isEmpty()) {
-    showError(error);
+  r.model = QFileInfo(model_.path).absoluteFilePath().toStdString();
+  r.model_sha256 = glowlab::file_sha256(model_.path.toStdString());
+  r.sliders = attributes_->alphas();
+  std::sort(r.sliders.begin(), r.sliders.end());
+  r.finest_level = attributes_->finestLevel();
+  r.locked = attributes_->locked();
+  try {
+    glowlab::save_recipe(path.toStdString(), r);
+  } catch (const std::exception& e) {
+    showError(QString::fromUtf8(e.what()));
     return false;
   }
   return true;
 }
 
 bool MainWindow::openRecipe(const QString& path) {
-  Recipe r;
-  QString error;
-  if (!loadRecipe(path, r, error)) {
-    showError(error);
+  glowlab::Recipe r;
+  try {
+    r = glowlab::load_recipe(path.toStdString());
+  } catch (const std::exception& e) {
+    showError(QString::fromUtf8(e.what()));
     return false;
   }
-  if (!QFileInfo::exists(r.model)) {
-    showError(tr("%1: its model %2 does not exist").arg(path, r.model));
+  const QString modelPath = QString::fromStdString(r.model);
+  if (!QFileInfo::exists(modelPath)) {
+    showError(tr("%1: its model %2 does not exist").arg(path, modelPath));
     return false;
   }
-  if (fileSha256(r.model) != r.modelSha256) statusBar()->showMessage(tr("Warning: the model file has changed since the recipe was saved"), 8000);
+  if (glowlab::file_sha256(r.model) != r.model_sha256) statusBar()->showMessage(tr("Warning: the model file has changed since the recipe was saved"), 8000);
   // Load the model, then the image, then the sliders, in order once the model is ready.
   auto apply = [this, r] {
-    if (r.sampleIndex >= 0) {
-      worker_->sample(r.sampleCount, r.sampleTemperature, r.sampleSeed);
-      useSample(r.sampleIndex);
-      sampledCount_ = r.sampleCount;
-      sampledTemperature_ = r.sampleTemperature;
-      sampledSeed_ = r.sampleSeed;
+    if (r.is_sample()) {
+      worker_->sample(r.sample_count, r.sample_temperature, r.sample_seed);
+      useSample(r.sample_index);
+      sampledCount_ = r.sample_count;
+      sampledTemperature_ = r.sample_temperature;
+      sampledSeed_ = r.sample_seed;
     } else {
-      if (fileSha256(r.source) != r.sourceSha256) statusBar()->showMessage(tr("Warning: the photo has changed since the recipe was saved"), 8000);
+      if (glowlab::file_sha256(r.source) != r.source_sha256) statusBar()->showMessage(tr("Warning: the photo has changed since the recipe was saved"), 8000);
       currentSample_ = -1;
-      worker_->openPhotoWithTransform(r.source, r.transform);
+      worker_->openPhotoWithTransform(QString::fromStdString(r.source), r.transform, std::max(0, r.face - 1));
     }
-    for (auto it = r.sliders.begin(); it != r.sliders.end(); ++it) {
-      const int i = attributes_->indexOf(it.key().toStdString());
-      if (i >= 0) attributes_->setValue(i, it.value());
+    for (const auto& [name, value] : r.sliders) {
+      const int i = attributes_->indexOf(name);
+      if (i >= 0) attributes_->setValue(i, value);
     }
     for (int i = 0; i < attributes_->count(); ++i) {
-      attributes_->setLocked(i, r.locked.contains(QString::fromStdString(attributes_->attribute(i).name)));
+      attributes_->setLocked(i, std::find(r.locked.begin(), r.locked.end(), attributes_->attribute(i).name) != r.locked.end());
     }
-    attributes_->setFinestLevel(r.finestLevel);
+    attributes_->setFinestLevel(r.finest_level);
     undo_->clear();
   };
-  if (QFileInfo(r.model).absoluteFilePath() == QFileInfo(model_.path).absoluteFilePath()) {
+  if (QFileInfo(modelPath).absoluteFilePath() == QFileInfo(model_.path).absoluteFilePath()) {
     apply();
   } else {
     // One shot: applied when this model is ready, dropped if it fails to load (never armed for a
@@ -218,7 +229,7 @@ bool MainWindow::openRecipe(const QString& path) {
       apply();
     });
     conns->second = connect(worker_, &EngineWorker::failed, this, [disarm](const QString&) { disarm(); });
-    openModel(r.model);
+    openModel(modelPath);
   }
   return true;
 }

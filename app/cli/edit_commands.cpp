@@ -28,16 +28,58 @@ struct EditOptions {
   std::string sweep;               // NAME=FROM:TO:FRAMES
   double fps = 12.0;
   std::string model, device = "auto";
+  std::string recipe;              // a recipe saved by the window
   bool paste_back = false, strict = false;
 };
 
 // A photo read, its face aligned to the model's framing (centre crop, with a note, when no face is
-// found) and encoded.
+// found) and encoded; or a sample (no photo).
 struct EncodedPhoto {
   Image photo;
   FaceCrop crop;
   std::vector<float> latent;
 };
+
+// The photos named: files as given, folders replaced by the images in them (sorted). `many` is set
+// when the result is a batch (several photos, or any folder).
+std::vector<std::string> expand_photos(const std::vector<std::string>& args, bool& many) {
+  std::vector<std::string> out;
+  many = args.size() > 1;
+  for (const auto& a : args) {
+    if (std::filesystem::is_directory(a)) {
+      many = true;
+      const auto found = list_images(a);
+      if (found.empty()) std::cerr << "note: " << a << ": no images in this folder\n";
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      out.push_back(a);
+    }
+  }
+  return out;
+}
+
+// A batch's progress on a terminal: "[ 3/40]  7%  photo.png".
+void show_progress(size_t done, size_t total, const std::string& path) {
+  std::cerr << "[" << std::setw(static_cast<int>(std::to_string(total).size())) << done + 1 << "/" << total << "] "
+            << std::setw(3) << (100 * done / std::max<size_t>(total, 1)) << "%  " << path << "\n";
+}
+
+// The recipe's photo (cropped by its saved transform) or sample, encoded: what the window showed.
+EncodedPhoto encode_recipe_source(Model& model, const Recipe& r, const std::string& recipe_path) {
+  EncodedPhoto e;
+  if (r.is_sample()) {
+    e.latent = model.sample_latents(r.sample_count, r.sample_temperature, r.sample_seed)[static_cast<size_t>(r.sample_index)];
+    return e;
+  }
+  if (!std::filesystem::exists(r.source)) throw Error(ErrorKind::Io, recipe_path + ": its photo " + r.source + " does not exist");
+  if (!r.source_sha256.empty() && file_sha256(r.source) != r.source_sha256) {
+    std::cerr << "note: " << r.source << " has changed since " << recipe_path << " was saved\n";
+  }
+  e.photo = read_image(r.source, model.config().channels);
+  e.crop = crop_with_transform(e.photo, model.config().image_size, r.transform);
+  e.latent = model.encode(e.crop.crop);
+  return e;
+}
 
 // Notes on stderr when the crop is weaker than asked for (no landmarks, no face).
 void report_crop(const FaceCrop& crop, const std::string& path, int face) {
@@ -131,7 +173,13 @@ std::vector<std::string> split_names(const std::string& text) {
 void add_edit(CLI::App& app) {
   auto* cmd = app.add_subcommand("edit", "Edit the face in each photo along attribute directions, as the window's sliders do");
   auto o = std::make_shared<EditOptions>();
-  cmd->add_option("photos", o->photos, "Photos to edit (one that cannot be read is reported and the others still edited)")->required();
+  cmd->add_option("photos", o->photos,
+                  "Photos or folders of photos to edit (one that cannot be read is reported and the others still edited); "
+                  "with --recipe and none given, the recipe's own photo or sample");
+  cmd->add_option("--recipe", o->recipe,
+                  "Apply a recipe saved by the window (File > Save Recipe): its sliders, held attributes and detail level "
+                  "(--set, --keep and --detail add to or override them), and, with no photos given, its photo framed as "
+                  "saved, or its sample: the window's export, pixel for pixel");
   cmd->add_option("--set", o->sets, "Slider value, NAME=VALUE (repeatable), e.g. --set Smiling=1.2");
   cmd->add_option("--sweep", o->sweep,
                   "One photo as an animation: NAME=FROM:TO:FRAMES (e.g. Smiling=-1:1:9), other --set values held; "
@@ -150,23 +198,54 @@ void add_edit(CLI::App& app) {
                 "clean strength and reported)");
   cmd->add_option("-m,--model", o->model, "Model file (.glow); default: the bundled model");
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
+    std::optional<Recipe> recipe;
+    if (!o->recipe.empty()) recipe = load_recipe(o->recipe);
     std::vector<std::pair<std::string, double>> alphas;
-    for (const auto& s : o->sets) alphas.push_back(parse_set(s));
+    auto keep = split_names(o->keep);
+    if (recipe) {
+      alphas = recipe->sliders;
+      keep.insert(keep.begin(), recipe->locked.begin(), recipe->locked.end());
+      if (cmd->count("--detail") == 0) o->detail = recipe->finest_level;
+    }
+    for (const auto& s : o->sets) {
+      const auto set = parse_set(s);
+      alphas.erase(std::remove_if(alphas.begin(), alphas.end(), [&](const auto& a) { return a.first == set.first; }), alphas.end());
+      alphas.push_back(set);
+    }
     std::optional<Sweep> sweep;
     if (!o->sweep.empty()) sweep = parse_sweep(o->sweep);
-    if (alphas.empty() && !sweep) throw CLI::ValidationError("edit", "say what to change: --set NAME=VALUE or --sweep NAME=FROM:TO:FRAMES");
-    if (sweep && o->photos.size() != 1) throw CLI::ValidationError("--sweep", "a sweep animates one photo; " + std::to_string(o->photos.size()) + " were given");
-    const auto keep = split_names(o->keep);
+    if (alphas.empty() && !sweep && !recipe) throw CLI::ValidationError("edit", "say what to change: --set NAME=VALUE, --sweep NAME=FROM:TO:FRAMES or --recipe R.json");
+    if (o->photos.empty() && !recipe) throw CLI::ValidationError("edit", "name the photos to edit (or a --recipe whose photo to use)");
+    bool many = false;
+    const auto photos = expand_photos(o->photos, many);
+    const bool from_recipe = recipe && o->photos.empty();  // the recipe's own photo or sample
+    if (sweep && (from_recipe ? 1 : photos.size()) != 1) {
+      throw CLI::ValidationError("--sweep", "a sweep animates one photo; " + std::to_string(photos.size()) + " were given");
+    }
+    if (recipe && cmd->count("--face") == 0 && recipe->face > 0) o->face = recipe->face;
+    std::string model_file = o->model;
+    if (model_file.empty() && recipe && !recipe->model.empty()) {
+      if (!std::filesystem::exists(recipe->model)) {
+        throw Error(ErrorKind::Io, o->recipe + ": its model " + recipe->model + " does not exist (name one with -m)");
+      }
+      model_file = recipe->model;
+      if (!recipe->model_sha256.empty() && file_sha256(model_file) != recipe->model_sha256) {
+        std::cerr << "note: " << model_file << " has changed since " << o->recipe << " was saved\n";
+      }
+    }
     init_runtime(g_threads);
-    auto model = Model::load(model_path_or_default(o->model), o->device);
+    auto model = Model::load(model_path_or_default(model_file), o->device);
     const auto& c = model.config();
+    const std::string first = from_recipe ? (recipe->is_sample() ? o->recipe : recipe->source) : (photos.empty() ? "" : photos[0]);
+    if (!from_recipe && photos.empty()) throw Error(ErrorKind::Io, "no photos to edit");
+    auto encode_first = [&] { return from_recipe ? encode_recipe_source(model, *recipe, o->recipe) : encode_photo(model, photos[0], o->face); };
     // Unknown names and levels are refused before any photo is read.
     auto probe = alphas;
     if (sweep) probe.emplace_back(sweep->name, 1.0);
     model.edit(std::vector<float>(static_cast<size_t>(c.dimension())), probe, o->detail, keep);
     if (sweep) {
-      const auto e = encode_photo(model, o->photos[0], o->face);
+      const auto e = encode_first();
       std::vector<Image> frames;
       double least = 1.0;
       for (int i = 0; i < sweep->frames; ++i) {
@@ -175,26 +254,30 @@ void add_edit(CLI::App& app) {
         a.emplace_back(sweep->name, sweep->from + (sweep->to - sweep->from) * i / (sweep->frames - 1));
         const auto g = model.decode_guarded(e.latent, model.edit(e.latent, a, o->detail, keep));
         least = std::min(least, g.strength);
-        frames.push_back(o->paste_back ? paste_back(e.photo, g.image, e.crop) : g.image);
+        frames.push_back(o->paste_back && !e.photo.empty() ? paste_back(e.photo, g.image, e.crop, model.framing()) : g.image);
       }
       if (least < 1.0) {
-        if (o->strict) throw Error(ErrorKind::Numeric, o->photos[0] + ": some frames do not decode cleanly at full strength");
-        std::cerr << "note: " << o->photos[0] << ": frames limited to " << std::lround(100 * least)
+        if (o->strict) throw Error(ErrorKind::Numeric, first + ": some frames do not decode cleanly at full strength");
+        std::cerr << "note: " << first << ": frames limited to " << std::lround(100 * least)
                   << "% of their strength at the ends (a stronger edit does not decode cleanly)\n";
       }
       write_frames(o->output, frames, o->fps);
       std::cout << o->output << "\n";
       return;
     }
-    const bool many = o->photos.size() > 1;
+    if (from_recipe) many = false;
     if (many) std::filesystem::create_directories(o->output);
     const bool tty = ::isatty(STDERR_FILENO);
+    const size_t count = from_recipe ? 1 : photos.size();
     int failures = 0;
-    for (size_t i = 0; i < o->photos.size(); ++i) {
-      const auto& path = o->photos[i];
-      if (tty && many) std::cerr << "[" << i + 1 << "/" << o->photos.size() << "] " << path << "\n";
+    for (size_t i = 0; i < count; ++i) {
+      const auto& path = from_recipe ? first : photos[i];
+      if (tty && many) show_progress(i, count, path);
       try {
-        const auto e = encode_photo(model, path, o->face);
+        if (o->paste_back && from_recipe && recipe->is_sample()) {
+          throw Error(ErrorKind::InvalidArgument, o->recipe + " edits a sample: there is no photo to paste it into");
+        }
+        const auto e = i == 0 ? encode_first() : encode_photo(model, path, o->face);
         const auto& photo = e.photo;
         const auto& crop = e.crop;
         const auto& base = e.latent;
@@ -210,14 +293,14 @@ void add_edit(CLI::App& app) {
           std::cerr << "note: " << path << ": " << what.str() << " (a stronger edit does not decode cleanly)\n";
         }
         const std::string out = output_for(path, o->output, many);
-        write_image(out, o->paste_back ? paste_back(photo, g.image, crop) : g.image);
+        write_image(out, o->paste_back ? paste_back(photo, g.image, crop, model.framing()) : g.image);
         std::cout << out << "\n";
       } catch (const Error& e) {
         ++failures;
         std::cerr << "error: " << e.what() << "\n";
       }
     }
-    finish_batch(failures, o->photos.size(), "edited");
+    finish_batch(failures, count, "edited");
   });
 }
 
@@ -228,7 +311,7 @@ void add_align(CLI::App& app) {
   auto output = std::make_shared<std::string>();
   auto model_path = std::make_shared<std::string>();
   auto face = std::make_shared<int>(1);
-  cmd->add_option("photos", *photos, "Photos")->required();
+  cmd->add_option("photos", *photos, "Photos, or folders of photos")->required();
   cmd->add_option("--face", *face, "Which face of each photo, by size (1: the largest)")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_option("-o,--output", *output, "Output image for one photo, or a folder for several")->required();
   cmd->add_option("-m,--model", *model_path, "Model file (.glow) whose framing and size are used; default: the bundled model");
@@ -236,10 +319,15 @@ void add_align(CLI::App& app) {
     init_runtime(g_threads);
     const auto model = Model::load(model_path_or_default(*model_path), "cpu");
     const auto& c = model.config();
-    const bool many = photos->size() > 1;
+    bool many = false;
+    const auto paths = expand_photos(*photos, many);
+    if (paths.empty()) throw Error(ErrorKind::Io, "no photos to align");
     if (many) std::filesystem::create_directories(*output);
+    const bool tty = ::isatty(STDERR_FILENO);
     int failures = 0;
-    for (const auto& path : *photos) {
+    for (size_t i = 0; i < paths.size(); ++i) {
+      const auto& path = paths[i];
+      if (tty && many) show_progress(i, paths.size(), path);
       try {
         const auto crop = align_face(read_image(path, c.channels), c.image_size, /*centre_fallback=*/true, path, model.framing(), *face - 1);
         report_crop(crop, path, *face);
@@ -251,7 +339,7 @@ void add_align(CLI::App& app) {
         std::cerr << "error: " << e.what() << "\n";
       }
     }
-    finish_batch(failures, photos->size(), "aligned");
+    finish_batch(failures, paths.size(), "aligned");
   });
 }
 

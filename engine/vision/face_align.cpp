@@ -125,7 +125,8 @@ Landmarker& landmarker() {
 // size (0: the largest); `count` gets how many faces were found. The
 // detector runs on a copy whose longer side is ~800 px (small photos enlarged up to 4x: its window
 // is 80 px); false, with `why`, when there is no landmark model or no face.
-bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out, std::string& why, int& count) {
+bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out, std::string& why, int& count,
+                    std::vector<std::array<int, 4>>& boxes) {
   auto& l = landmarker();
   if (!l.ok) {
     why = l.error;
@@ -154,6 +155,11 @@ bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out,
   dlib::cv_image<unsigned char> image(work);
   std::stable_sort(faces.begin(), faces.end(), [](const dlib::rectangle& a, const dlib::rectangle& b) { return a.area() > b.area(); });
   count = static_cast<int>(faces.size());
+  boxes.clear();
+  for (const auto& f : faces) {
+    boxes.push_back({static_cast<int>(std::lround(f.left() / scale)), static_cast<int>(std::lround(f.top() / scale)),
+                     static_cast<int>(std::lround(f.width() / scale)), static_cast<int>(std::lround(f.height() / scale))});
+  }
   if (index >= count) {
     why = "the landmark detector found " + std::to_string(count) + (count == 1 ? " face" : " faces");
     return false;
@@ -264,9 +270,12 @@ FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const st
   if (!framing.empty()) {
 #ifdef GLOWLAB_HAVE_DLIB
     std::array<double, 10> points{};
-    if (find_landmarks(gray, face_index, points, note, landmark_faces)) {
+    std::vector<std::array<int, 4>> boxes;
+    if (find_landmarks(gray, face_index, points, note, landmark_faces, boxes)) {
       FaceCrop fc = align_to_landmarks(photo, size, points, framing);
       fc.faces = landmark_faces;
+      fc.boxes = std::move(boxes);
+      fc.face_index = face_index;
       return fc;
     }
 #else
@@ -327,37 +336,95 @@ FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const st
   fc.face_found = true;
   fc.eyes_levelled = levelled;
   fc.faces = static_cast<int>(faces.size());
+  fc.face_index = face_index;
+  for (const auto& f : faces) {
+    fc.boxes.push_back({static_cast<int>(std::lround(f.x / scale)), static_cast<int>(std::lround(f.y / scale)),
+                        static_cast<int>(std::lround(f.width / scale)), static_cast<int>(std::lround(f.height / scale))});
+  }
   fc.note = note;
   return fc;
 }
 
-Image paste_back(const Image& original, const Image& edited, const FaceCrop& crop) {
+std::vector<float> paste_mask(int size, const std::vector<double>& framing) {
+  if (size < 4) throw Error(ErrorKind::InvalidArgument, "paste_mask: the crop is too small");
+  // The face's ellipse, in fractions of the crop side: from the framing's landmarks when there is
+  // one (eyes to mouth is about a third of a face's height; its width about 2.3 eye distances),
+  // else the synthetic faces' (the head fills the square).
+  double cx = 0.5, cy = 0.5, rx = 0.42, ry = 0.47, angle = 0.0;
+  if (framing.size() == 10) {
+    const double ex = (framing[0] + framing[2]) / 2, ey = (framing[1] + framing[3]) / 2;
+    const double mx = (framing[6] + framing[8]) / 2, my = (framing[7] + framing[9]) / 2;
+    const double eye = std::hypot(framing[2] - framing[0], framing[3] - framing[1]);
+    const double em = std::hypot(mx - ex, my - ey);
+    if (eye > 0.02 && em > 0.02) {
+      angle = std::atan2(my - ey, mx - ex) - M_PI / 2;  // the face's vertical axis
+      cx = (ex + mx) / 2;
+      cy = (ey + my) / 2 - 0.25 * em;  // a face's middle lies a little above the eyes-mouth midpoint
+      rx = std::min(1.2 * eye, 0.49);
+      ry = std::min(1.75 * em, 0.49);
+    }
+  }
+  // 1 inside 75% of the ellipse's radius, smoothly (smoothstep) to 0 at its edge, and exactly 0
+  // beyond, so the photo outside the face is never touched.
+  std::vector<float> mask(static_cast<size_t>(size) * size);
+  const double c = std::cos(angle), s = std::sin(angle);
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      const double u = (x + 0.5) / size - cx, v = (y + 0.5) / size - cy;
+      const double a = (c * u + s * v) / rx, b = (-s * u + c * v) / ry;
+      const double r = std::sqrt(a * a + b * b);
+      const double t = std::clamp((1.0 - r) / 0.25, 0.0, 1.0);
+      mask[static_cast<size_t>(y) * size + x] = static_cast<float>(t * t * (3 - 2 * t));
+    }
+  }
+  return mask;
+}
+
+Image paste_back(const Image& original, const Image& edited, const FaceCrop& crop, const std::vector<double>& framing) {
   if (edited.channels != original.channels) throw Error(ErrorKind::InvalidArgument, "paste_back: channel mismatch");
+  if (edited.width != edited.height || edited.width < 4) throw Error(ErrorKind::InvalidArgument, "paste_back: the edit is not a square crop");
+  const int n = edited.width;
   cv::Mat m(2, 3, CV_64F);
   for (int i = 0; i < 6; ++i) m.at<double>(i / 3, i % 3) = crop.transform[static_cast<size_t>(i)];
+  // Only the photo pixels whose crop position lies inside the crop can change: their bounding box.
   cv::Mat inv;
   cv::invertAffineTransform(m, inv);
-  const cv::Size full(original.width, original.height);
-  cv::Mat warped;
-  cv::warpAffine(to_mat(edited), warped, inv, full, cv::INTER_CUBIC, cv::BORDER_REPLICATE);
-  // Feathered mask: 1 inside the crop, fading to 0 over its outer 12%.
-  const int n = edited.width;
-  cv::Mat mask(n, n, CV_32F, cv::Scalar(0));
-  const int feather = std::max(1, n * 12 / 100);
-  cv::rectangle(mask, cv::Rect(feather, feather, n - 2 * feather, n - 2 * feather), cv::Scalar(1), cv::FILLED);
-  cv::GaussianBlur(mask, mask, cv::Size(0, 0), feather / 2.0);
-  cv::Mat mask_full;
-  cv::warpAffine(mask, mask_full, inv, full, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
-  cv::Mat orig_f, warp_f;
-  to_mat(original).convertTo(orig_f, CV_32F);
-  warped.convertTo(warp_f, CV_32F);
-  std::vector<cv::Mat> ch(static_cast<size_t>(original.channels), mask_full);
-  cv::Mat mask_c;
-  cv::merge(ch, mask_c);
-  cv::Mat blended = warp_f.mul(mask_c) + orig_f.mul(cv::Scalar::all(1.0) - mask_c);
-  cv::Mat out;
-  blended.convertTo(out, CV_8U);
-  return from_mat(out);
+  double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+  for (const auto& [u, v] : {std::pair{-0.5, -0.5}, {n - 0.5, -0.5}, {-0.5, n - 0.5}, {n - 0.5, n - 0.5}}) {
+    const double x = inv.at<double>(0, 0) * u + inv.at<double>(0, 1) * v + inv.at<double>(0, 2);
+    const double y = inv.at<double>(1, 0) * u + inv.at<double>(1, 1) * v + inv.at<double>(1, 2);
+    x0 = std::min(x0, x); x1 = std::max(x1, x); y0 = std::min(y0, y); y1 = std::max(y1, y);
+  }
+  const cv::Rect region = cv::Rect(cv::Point(static_cast<int>(std::floor(x0)) - 1, static_cast<int>(std::floor(y0)) - 1),
+                                   cv::Point(static_cast<int>(std::ceil(x1)) + 2, static_cast<int>(std::ceil(y1)) + 2)) &
+                          cv::Rect(0, 0, original.width, original.height);
+  Image out = original;
+  if (region.empty()) return out;
+  // The edit and the mask, sampled at each photo pixel's crop position (photo -> crop is the
+  // transform itself, so warpAffine runs with WARP_INVERSE_MAP on a shifted copy of it).
+  cv::Mat shifted = m.clone();
+  shifted.at<double>(0, 2) += m.at<double>(0, 0) * region.x + m.at<double>(0, 1) * region.y;
+  shifted.at<double>(1, 2) += m.at<double>(1, 0) * region.x + m.at<double>(1, 1) * region.y;
+  cv::Mat warped, weight;
+  cv::warpAffine(to_mat(edited), warped, shifted, region.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  auto mask = paste_mask(n, framing);
+  cv::warpAffine(cv::Mat(n, n, CV_32F, mask.data()), weight, shifted, region.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                 cv::BORDER_CONSTANT, cv::Scalar(0));
+  const int ch = original.channels;
+  for (int y = 0; y < region.height; ++y) {
+    const auto* w = weight.ptr<float>(y);
+    const auto* e = warped.ptr<std::uint8_t>(y);
+    std::uint8_t* o = out.bytes.data() + (static_cast<size_t>(region.y + y) * original.width + region.x) * ch;
+    for (int x = 0; x < region.width; ++x) {
+      const float a = w[x];
+      if (a <= 0.0f) continue;  // outside the face: the photo's own pixel, untouched
+      for (int k = 0; k < ch; ++k) {
+        const float v = a * e[x * ch + k] + (1.0f - a) * o[x * ch + k];
+        o[x * ch + k] = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace glowlab

@@ -21,6 +21,8 @@ struct FaceCrop {
   std::array<double, 10> landmarks{};  // when landmarks_used: the five points found, photo pixels
   std::string note;                // why a weaker framing than asked for was used (empty: none)
   int faces = 0;                   // faces the detector found (the crop is of face_index among them)
+  int face_index = 0;              // which of them, by size (0: the largest)
+  std::vector<std::array<int, 4>> boxes;  // every face found (x, y, w, h in photo pixels), largest first
 };
 
 // Finds the largest face and crops it to the model's framing (the synthetic faces': head filling
@@ -54,9 +56,14 @@ FaceCrop crop_with_transform(const Image& photo, int size, const std::array<doub
 // A centre square crop with its transform.
 FaceCrop centre_crop(const Image& photo, int size);
 
-// The original photo with `edited` (a crop made by `crop`) warped back into place and blended in
-// with a feathered edge.
-Image paste_back(const Image& original, const Image& edited, const FaceCrop& crop);
+// The weight of each crop pixel in paste_back (size x size, row-major): 1 over the face, falling
+// smoothly to 0 at the edge of an ellipse that follows the face (placed by the model's framing when
+// it has one), exactly 0 beyond.
+std::vector<float> paste_mask(int size, const std::vector<double>& framing = {});
+
+// The original photo with `edited` (a crop made by `crop`) warped back into place (bicubic) and
+// blended in by paste_mask: photo pixels where the mask is 0 are the photo's own, byte for byte.
+Image paste_back(const Image& original, const Image& edited, const FaceCrop& crop, const std::vector<double>& framing = {});
 
 // Where the Haar cascades are looked for ($GLOWLAB_HAARCASCADES or opencv-data's folder).
 std::string haarcascade_dir();
