@@ -1,0 +1,168 @@
+// Edit-loop soak: drives the real MainWindow (offscreen) through 10,000 random events at 60 per
+// second (slider moves on random attributes to random values, detail changes, undo and redo) with a
+// photo switch every 1,000 events, and reports resident memory (start, after warm-up, end), renders
+// shown against requested, and whether the last frame shown equals a direct render of the final
+// state (the engine called by hand with the window's sliders, held attributes and detail). Prints
+// one JSON object; exit 1 if the last frame differs or memory grew more than 5% after warm-up.
+//   QT_QPA_PLATFORM=offscreen glowlab-bench-soak [--model M] [--photo P ...] [--events 10000] [--seed 1]
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QUndoStack>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "attribute_panel.h"
+#include "glowlab.h"
+#include "image_view.h"
+#include "main_window.h"
+#include "model_path.h"
+#include "qt_image.h"
+
+namespace {
+
+// Resident memory of this process in MiB (VmRSS).
+double resident_mib() {
+  QFile f("/proc/self/status");
+  if (!f.open(QIODevice::ReadOnly)) return -1;
+  for (const QByteArray& line : f.readAll().split('\n')) {
+    if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').value(0).toDouble() / 1024.0;
+  }
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QCommandLineParser parser;
+  parser.setApplicationDescription("Edit-loop soak of the GlowLab window (offscreen).");
+  parser.addOption({"model", "Model file (default: the bundled model).", "file"});
+  parser.addOption({"photo", "A photo to switch to (repeatable; default: three of the model's samples saved as photos).", "file"});
+  parser.addOption({"events", "Random events.", "n", "10000"});
+  parser.addOption({"seed", "Seed of the random events.", "n", "1"});
+  parser.addHelpOption();
+  parser.process(app);
+  QStandardPaths::setTestModeEnabled(true);  // the soak's recent files never reach the user's settings
+  glowlab::init_runtime();
+  const int events = std::max(1, parser.value("events").toInt());
+  const QString modelPath = QString::fromStdString(glowlab::model_path_or_default(parser.value("model").toStdString()));
+
+  QTemporaryDir tmp;
+  QStringList photos = parser.values("photo");
+  auto m = glowlab::Model::load(modelPath.toStdString());  // for the direct render at the end
+  const int levels = m.config().levels;
+  if (photos.isEmpty()) {
+    const auto samples = m.sample(3, 0.7, 11);
+    for (size_t i = 0; i < samples.size(); ++i) {
+      photos << tmp.filePath(QString("photo%1.png").arg(i));
+      glowlab::write_image(photos.back().toStdString(), glowlab::fit_square(samples[i], 256));
+    }
+  }
+
+  MainWindow w;
+  w.show();
+  QSignalSpy modelReady(&w, &MainWindow::modelReady), imageReady(&w, &MainWindow::imageReady);
+  w.openModel(modelPath);
+  if (!modelReady.wait(60000)) return 1;
+  w.openPhoto(photos[0]);
+  if (!imageReady.wait(60000) || w.attributes()->count() == 0) return 1;
+  QElapsedTimer clock;
+  clock.start();
+  auto settle = [&] {
+    const qint64 until = clock.elapsed() + 120000;
+    while (w.shownGeneration() != w.requestedGeneration() && clock.elapsed() < until) {
+      QApplication::processEvents(QEventLoop::WaitForMoreEvents, 20);
+    }
+  };
+  settle();
+
+  int shown = 0;
+  QObject::connect(&w, &MainWindow::renderShown, &w, [&](quint64) { ++shown; });
+  const quint64 requestedBefore = w.requestedGeneration();
+  const double rssStart = resident_mib();
+  double rssWarm = -1, rssMax = rssStart;
+  QJsonArray rssEvery1000;
+  QRandomGenerator rng(parser.value("seed").toUInt());
+  auto* panel = w.attributes();
+  int sent = 0, photoIndex = 0, kinds[5] = {0, 0, 0, 0, 0};
+  QTimer tick;
+  tick.setTimerType(Qt::PreciseTimer);
+  QObject::connect(&tick, &QTimer::timeout, [&] {
+    if (sent > 0 && sent % 1000 == 0) {
+      const double rss = resident_mib();
+      rssEvery1000.append(rss);
+      rssMax = std::max(rssMax, rss);
+      if (sent == 1000) rssWarm = rss;
+      photoIndex = (photoIndex + 1) % photos.size();
+      w.openPhoto(photos[photoIndex]);
+      ++kinds[4];
+    } else {
+      const quint32 r = rng.bounded(100);
+      if (r < 85) {  // a slider move
+        QSlider* s = panel->slider(static_cast<int>(rng.bounded(panel->count())));
+        s->setValue(s->minimum() + static_cast<int>(rng.bounded(s->maximum() - s->minimum() + 1)));
+        ++kinds[0];
+      } else if (r < 90) {  // detail
+        panel->setFinestLevel(static_cast<int>(rng.bounded(levels)));
+        ++kinds[1];
+      } else if (r < 96) {
+        w.undoStack()->undo();
+        ++kinds[2];
+      } else {
+        w.undoStack()->redo();
+        ++kinds[3];
+      }
+    }
+    if (++sent == events) tick.stop();
+  });
+  const qint64 start = clock.elapsed();
+  tick.start(1000 / 60);
+  while (sent < events && clock.elapsed() - start < 3600000) QApplication::processEvents(QEventLoop::WaitForMoreEvents, 20);
+  const double seconds = (clock.elapsed() - start) / 1000.0;
+  // The final state: wait for any image switch still on its way, then for its render.
+  imageReady.clear();
+  while (imageReady.wait(2000)) {
+  }
+  settle();
+  const double rssEnd = resident_mib();
+  rssMax = std::max(rssMax, rssEnd);
+
+  // The engine by hand, for the window's final state.
+  const auto base = m.encode(fromQImage(w.currentImage().crop));
+  const auto direct = m.decode_guarded(base, m.edit(base, panel->alphas(), panel->finestLevel(), panel->locked())).image;
+  const QImage last = w.view()->edited().convertToFormat(QImage::Format_RGB888);
+  const bool same = last == toQImage(direct).convertToFormat(QImage::Format_RGB888);
+  const double base_ = rssWarm > 0 ? rssWarm : rssStart;
+  const double growth = (rssEnd - base_) / base_;
+  QJsonObject out{{"events", sent},
+                  {"seconds", seconds},
+                  {"slider_moves", kinds[0]},
+                  {"detail_changes", kinds[1]},
+                  {"undos", kinds[2]},
+                  {"redos", kinds[3]},
+                  {"photo_switches", kinds[4]},
+                  {"renders_requested", static_cast<qint64>(w.requestedGeneration() - requestedBefore)},
+                  {"renders_shown", shown},
+                  {"last_frame_equals_direct_render", same},
+                  {"rss_mib_start", rssStart},
+                  {"rss_mib_after_warmup", rssWarm},
+                  {"rss_mib_end", rssEnd},
+                  {"rss_mib_max", rssMax},
+                  {"rss_growth_after_warmup", growth},
+                  {"rss_mib_every_1000_events", rssEvery1000},
+                  {"errors_shown", w.lastError()}};
+  printf("%s\n", QJsonDocument(out).toJson().constData());
+  return same && growth <= 0.05 ? 0 : 1;
+}
