@@ -4,10 +4,12 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "launch.h"
 #include "glowlab.h"
 
 int main(int argc, char** argv) {
   using namespace glowlab::cli;
+  g_argv.assign(argv, argv + argc);
   CLI::App app{"glowlab-cli " GLOWLAB_VERSION " - Glow normalizing flows: models, samples, benchmarks"};
   app.require_subcommand(1);
   app.set_version_flag("--version", GLOWLAB_VERSION);

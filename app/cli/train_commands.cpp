@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include "commands.h"
 #include "core/atomic_file.h"
 #include "glowlab.h"
+#include "launch.h"
 #include "model_path.h"
 
 namespace glowlab::cli {
@@ -48,6 +50,8 @@ void add_train(CLI::App& app) {
     std::string config_file, coupling = "affine";
     double scale_min = kDefaultScaleMin;
     bool no_cache = false;
+    int nproc = 1;
+    double dist_timeout = 300;
   };
   auto o = std::make_shared<Opts>();
   auto& t = o->t;
@@ -75,6 +79,14 @@ void add_train(CLI::App& app) {
   cmd->add_option("--limit", t.limit, "Use at most this many images (0: all)")->capture_default_str();
   cmd->add_option("--seed", t.seed, "Seed: weights, data order, dequantisation noise")->capture_default_str();
   cmd->add_option("--device", t.device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->add_option("--nproc", o->nproc,
+                  "Data-parallel: start this many local ranks (processes), each training on its own share of every "
+                  "batch of --batch images per rank, cores / N threads each. Several machines: start one process per "
+                  "rank with torchrun's variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT; see README)")
+      ->capture_default_str()->check(CLI::Range(1, 256));
+  cmd->add_option("--dist-timeout", o->dist_timeout,
+                  "Data-parallel: seconds a rank may stay silent (died, hung) before the others stop, naming it")
+      ->capture_default_str()->check(CLI::Range(1.0, 86400.0));
   cmd->add_flag("--resume", t.resume, "Continue the checkpoint in --out (starts fresh if there is none)");
   cmd->add_flag("--no-cache", o->no_cache, "Do not read or write the packed dataset cache");
   cmd->add_option("--image-size", t.config.image_size, "New model: image side")->capture_default_str();
@@ -91,15 +103,32 @@ void add_train(CLI::App& app) {
                                     "Applies to new models, and with --init-model replaces that model's")
                         ->capture_default_str()->check(CLI::Range(0.0, 0.95));
   cmd->callback([o, scale_min] {
-    init_runtime(g_threads);
+    if (o->nproc > 1) {
+      if (std::getenv("WORLD_SIZE")) throw CLI::ValidationError("--nproc", "this process is already one rank of a job (WORLD_SIZE is set)");
+      const int rc = launch_local_ranks(o->nproc, o->dist_timeout);
+      if (rc == kExitCancelled) throw Error(ErrorKind::Cancelled, "interrupted: checkpoint written, continue with --resume");
+      if (rc != kExitOk) throw Error(ErrorKind::Io, "the training job failed (see the ranks' messages above)");
+      return;
+    }
     auto& t = o->t;
+    t.distributed = DistributedOptions::from_environment();
+    t.distributed.timeout_seconds = o->dist_timeout;
+    const int rank = t.distributed.rank;
+    // torchrun starts LOCAL_WORLD_SIZE ranks per machine: their threads share its cores.
+    int threads = g_threads;
+    if (threads == 0 && t.distributed.enabled()) {
+      const char* local = std::getenv("LOCAL_WORLD_SIZE");
+      const int per_machine = local ? std::max(1, std::atoi(local)) : 1;
+      threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / per_machine);
+    }
+    init_runtime(threads);
     if (!o->config_file.empty()) t.config = GlowConfig::from_json(read_file(o->config_file, 1 << 20), o->config_file);
     else t.config.coupling = o->coupling == "affine" ? CouplingType::Affine : CouplingType::Additive;
     if (o->config_file.empty() || scale_min->count()) t.config.scale_min = o->scale_min;
     if (scale_min->count()) t.init_scale_min = o->scale_min;
     t.device = resolve_device(t.device);
     if (!o->no_cache) t.cache_dir = default_cache_dir();
-    const bool tty = ::isatty(STDERR_FILENO);
+    const bool tty = ::isatty(STDERR_FILENO) && rank == 0;
     auto last = std::chrono::steady_clock::now();
     t.on_progress = [tty, last](const TrainProgress& p) mutable {
       if (!tty) return;
@@ -111,14 +140,22 @@ void add_train(CLI::App& app) {
                    p.total_steps ? ("/" + std::to_string(p.total_steps)).c_str() : "", p.images_per_second,
                    p.train_bits_per_dim, p.learning_rate, clock_text(p.eta_seconds).c_str());
     };
-    t.log = [tty](const std::string& s) { std::cerr << (tty ? "\r\033[K" : "") << s << "\n"; };
+    // Rank 0 tells the story; the other ranks only what concerns them alone (prefixed).
+    t.log = [tty, rank](const std::string& s) {
+      if (rank == 0) std::cerr << (tty ? "\r\033[K" : "") << s << "\n";
+      else if (s.rfind("warning", 0) == 0) std::cerr << "rank " << rank << ": " << s << "\n";
+    };
     t.should_stop = [] { return g_stop.load(); };
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     const auto r = train(t);
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
-    std::cout << "model " << r.model_path << "\nsteps " << r.steps << "\ntrain_bits_per_dim " << r.train_bits_per_dim
+    if (rank != 0) {
+      if (r.interrupted) throw Error(ErrorKind::Cancelled, "rank " + std::to_string(rank) + ": interrupted");
+      return;
+    }
+    std::cout << (t.distributed.enabled() ? "ranks " + std::to_string(t.distributed.world_size) + "\n" : std::string()) << "model " << r.model_path << "\nsteps " << r.steps << "\ntrain_bits_per_dim " << r.train_bits_per_dim
               << "\ntest_bits_per_dim " << r.test_bits_per_dim << "\nimages_per_second " << r.images_per_second
               << "\nskipped_batches " << r.skipped_batches << "\n";
     if (r.interrupted) throw Error(ErrorKind::Cancelled, "interrupted: checkpoint written, continue with --resume");

@@ -18,6 +18,24 @@ struct TrainProgress {
   double elapsed_seconds = 0;    // this session
   double eta_seconds = -1;       // -1 when unknown
   double learning_rate = 0;
+  int ranks = 1;                 // processes in the job; images_per_second is the whole job's
+  double images_per_second_per_rank = 0;
+};
+
+// Data-parallel training (engine/train/distributed.h): world_size processes, each training on its
+// own shard of every global batch, gradients averaged every step. Set from torchrun's environment
+// variables (from_environment) or by `glowlab-cli train --nproc N`.
+struct DistributedOptions {
+  int rank = 0;
+  int world_size = 1;
+  int local_rank = 0;
+  std::string master_addr = "127.0.0.1";  // where rank 0 hosts the rendezvous (TCPStore)
+  int master_port = 29500;
+  double timeout_seconds = 300;          // a rank silent this long is reported and the job stops
+  bool enabled() const { return world_size > 1; }
+  // RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT (absent: one process). Throws
+  // Error(InvalidArgument) naming the variable when one is malformed or inconsistent.
+  static DistributedOptions from_environment();
 };
 
 struct TrainOptions {
@@ -50,7 +68,8 @@ struct TrainOptions {
   std::int64_t inject_nan_at_step = -1;  // testing: poison the batch of this step
   std::int64_t inject_nan_parameter_at_step = -1;  // testing: poison a weight after this step's update
 
-  std::function<void(const TrainProgress&)> on_progress;
+  DistributedOptions distributed;   // world_size 1: this process alone
+  std::function<void(const TrainProgress&)> on_progress;   // called on rank 0 only
   std::function<bool()> should_stop;               // SIGINT/SIGTERM: checkpoint and return
   std::function<void(const std::string&)> log;     // human-readable events
 };

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "data/dataset.h"
 #include "data/pixels.h"
+#include "train/distributed.h"
 #include "train/objective.h"
 #include "train/optimizer.h"
 #include "vision/image_io.h"
@@ -119,6 +120,7 @@ void save_checkpoint(const std::string& path, State& s, const TrainOptions& o) {
                           {"train_seconds", s.train_seconds},
                           {"seed", o.seed},
                           {"batch", o.batch},
+                          {"world_size", o.distributed.world_size},
                           {"data", fs::absolute(o.data).string()}};
   write_safetensors(path, {{"format", kCheckpointFormat}, {"config", s.glow->config().to_json()}, {"state", state.dump()}}, t);
 }
@@ -136,7 +138,12 @@ void load_checkpoint(const std::string& path, State& s, const TrainOptions& o, G
   if (st.value("seed", uint64_t{0}) != o.seed || st.value("batch", 0) != o.batch) {
     throw Error(ErrorKind::InvalidArgument, path + ": checkpoint was made with seed " + std::to_string(st.value("seed", 0)) +
                                                 " and batch " + std::to_string(st.value("batch", 0)) +
-                                                "; resume with the same --seed and --batch");
+                                                "; resume with the same --seed and --batch (per rank)");
+  }
+  if (const int was = st.value("world_size", 1); was != o.distributed.world_size && o.log) {
+    o.log("note: " + path + " was trained by " + std::to_string(was) + (was == 1 ? " rank" : " ranks") + " (global batch " +
+          std::to_string(was * o.batch) + "); it continues on " + std::to_string(o.distributed.world_size) + " (global batch " +
+          std::to_string(o.distributed.world_size * o.batch) + "): the data order and the step size per image change from here");
   }
   s.glow = Glow(config);
   s.ema = Glow(config);
@@ -189,9 +196,16 @@ TrainResult train(const TrainOptions& o) {
   if (o.steps <= 0 && o.minutes <= 0 && !o.should_stop) {
     throw Error(ErrorKind::InvalidArgument, "train: give --steps or --minutes");
   }
+  // Data-parallel: rank 0 (the lead) reads and writes the run folder; every rank trains on its own
+  // shard of each global batch of batch x world_size images; weights start as rank 0's.
+  std::unique_ptr<Communicator> comm;
+  if (o.distributed.enabled()) comm = std::make_unique<Communicator>(o.distributed);
+  const int world = comm ? comm->world_size() : 1;
+  const int rank = comm ? comm->rank() : 0;
+  const bool lead = rank == 0;
   std::error_code ec;
-  fs::create_directories(o.run_dir, ec);
-  if (!fs::is_directory(o.run_dir)) throw Error(ErrorKind::Io, o.run_dir + ": cannot create the run folder");
+  if (lead) fs::create_directories(o.run_dir, ec);
+  if (lead && !fs::is_directory(o.run_dir)) throw Error(ErrorKind::Io, o.run_dir + ": cannot create the run folder");
   const std::string ckpt = o.run_dir + "/checkpoint.ckpt";
   const std::string model_path = o.run_dir + "/model.glow";
   const std::string log_path = o.run_dir + "/train.jsonl";
@@ -199,8 +213,8 @@ TrainResult train(const TrainOptions& o) {
 
   State s;
   GlowConfig config = o.config;
-  const bool resuming = o.resume && fs::exists(ckpt);
-  if (!o.resume && fs::exists(ckpt)) {
+  const bool resuming = lead && o.resume && fs::exists(ckpt);
+  if (lead && !o.resume && fs::exists(ckpt)) {
     throw Error(ErrorKind::InvalidArgument, o.run_dir + " already holds a checkpoint: pass --resume to continue it, or choose another --out");
   }
   if (resuming) {
@@ -217,11 +231,25 @@ TrainResult train(const TrainOptions& o) {
     }
     s.glow = with_config(mf.glow, config);
     s.ema = with_config(mf.glow, config);
-  } else {
+  } else if (lead) {
     config.validate();
     at::manual_seed(o.seed);
     s.glow = Glow(config);
     s.ema = Glow(config);
+  }
+  if (comm) {
+    // The other ranks build the lead's model (its config and optimiser); its weights follow below.
+    const auto shared = nlohmann::json::parse(comm->share_text("model", lead ? nlohmann::json{{"config", config.to_json()},
+                                                                                              {"optimizer", s.opt ? s.opt->kind() : o.optimizer}}.dump()
+                                                                             : std::string()));
+    if (!lead) {
+      config = GlowConfig::from_json(shared["config"].get<std::string>(), "rank 0's model");
+      s.glow = Glow(config);
+      s.ema = Glow(config);
+      s.glow->to(device);
+      s.ema->to(device);
+      s.opt = std::make_unique<FlowOptimizer>(params_of(s.glow), shared["optimizer"].get<std::string>());
+    }
   }
   s.glow->to(device);
   s.ema->to(device);
@@ -239,7 +267,7 @@ TrainResult train(const TrainOptions& o) {
       " held-out images from " + o.data);
 
   BatchOrder order(train_set.size(), o.seed);
-  if (!resuming) {
+  if (!resuming && lead) {
     if (!s.glow->initialized()) {
       const int64_t n = std::min(o.init_batch, train_set.size());
       const auto idx = BatchOrder(train_set.size(), mix(o.seed, 777)).indices(0, n);
@@ -248,6 +276,30 @@ TrainResult train(const TrainOptions& o) {
     }
     copy_weights(s.glow, s.ema);
     s.opt = std::make_unique<FlowOptimizer>(params_of(s.glow), o.optimizer);
+  }
+  if (comm) {
+    // Everything a step depends on is rank 0's: weights, ActNorm's data init and its flags, the
+    // EMA, the optimiser's moments and counters.
+    std::vector<at::Tensor> all;
+    for (auto* m : {&s.glow, &s.ema}) {
+      for (auto& p : (*m)->parameters()) all.push_back(p.detach());
+      for (auto& b : (*m)->buffers()) all.push_back(b);
+    }
+    for (auto& m : s.opt->first_moments()) all.push_back(m);
+    for (auto& v : s.opt->second_moments()) all.push_back(v);
+    auto counters = at::tensor({static_cast<double>(s.step), s.lr_scale, static_cast<double>(s.skipped), static_cast<double>(s.images_seen),
+                                static_cast<double>(s.opt->steps()), s.train_seconds}, at::kDouble);
+    all.push_back(counters);
+    at::NoGradGuard g;
+    comm->broadcast(all);
+    s.step = static_cast<int64_t>(counters[0].item<double>());
+    s.lr_scale = counters[1].item<double>();
+    s.skipped = static_cast<int>(counters[2].item<double>());
+    s.images_seen = static_cast<int64_t>(counters[3].item<double>());
+    s.opt->set_steps(static_cast<int64_t>(counters[4].item<double>()));
+    s.train_seconds = counters[5].item<double>();
+    if (lead) log("data-parallel: " + std::to_string(world) + " ranks x batch " + std::to_string(o.batch) + " = " +
+                  std::to_string(world * o.batch) + " images per step");
   }
 
   auto params = params_of(s.glow);
@@ -274,8 +326,9 @@ TrainResult train(const TrainOptions& o) {
   };
   snapshot();
 
-  std::ofstream jsonl(log_path, std::ios::app);
-  if (!jsonl) throw Error(ErrorKind::Io, log_path + ": cannot open the training log");
+  std::ofstream jsonl;  // rank 0 alone writes the run folder
+  if (lead) jsonl.open(log_path, std::ios::app);
+  if (lead && !jsonl) throw Error(ErrorKind::Io, log_path + ": cannot open the training log");
   const auto session_start = Clock::now();
   auto last_checkpoint = Clock::now();
   double window_bpd = 0;
@@ -326,18 +379,25 @@ TrainResult train(const TrainOptions& o) {
   const double budget_s = o.minutes * 60.0;
   auto window_start = Clock::now();
   int64_t window_images = 0;
-  while (true) {
+  bool last_step = false;  // data-parallel: a rank asked to stop; this step is the last for all
+  while (!last_step) {
     const double session_s = std::chrono::duration<double>(Clock::now() - session_start).count();
     if (o.steps > 0 && s.step >= o.steps) break;
-    if (budget_s > 0 && session_s >= budget_s) break;
-    if (o.should_stop && o.should_stop()) {
+    // One process stops before the step; ranks agree first (in the step's all-reduce) and stop after it.
+    const bool out_of_time = budget_s > 0 && session_s >= budget_s;
+    const bool interrupt = o.should_stop && o.should_stop();
+    if (!comm && out_of_time) break;
+    if (!comm && interrupt) {
       result.interrupted = true;
       break;
     }
     const auto step_start = Clock::now();
-    const auto idx = order.indices(s.step, o.batch);
+    // The global batch (the same images and noise as one process with batch x world_size), of
+    // which this rank takes its slice.
+    const auto idx = order.indices(s.step, o.batch * world);
     auto x = to_model_input(train_set.images.index_select(0, idx).to(device), config.n_bits, at::kFloat,
                             mix(o.seed, static_cast<uint64_t>(s.step) + 1000003));
+    if (comm) x = x.narrow(0, static_cast<int64_t>(rank) * o.batch, o.batch);
     if (s.step == o.inject_nan_at_step) x = x.clone().fill_(std::nan(""));
     const double warm = o.warmup_steps > 0 ? std::min(1.0, static_cast<double>(s.step + 1) / o.warmup_steps) : 1.0;
     double decay = 1.0;
@@ -347,10 +407,30 @@ TrainResult train(const TrainOptions& o) {
     const double lr = o.lr * warm * decay * s.lr_scale;
     s.opt->zero_grad();
     auto loss = nll_bits_per_dim(s.glow, x);
-    const double loss_v = loss.item<double>();
+    double loss_v = loss.item<double>();
     bool ok = std::isfinite(loss_v);
+    if (ok) loss.backward();
+    if (comm) {
+      // Gradients averaged over ranks, in the same collective as the step's flags: the mean loss,
+      // whether any rank's loss was not finite (then every rank skips), and stop requests.
+      std::vector<at::Tensor> grads;
+      for (auto& p : params) {
+        if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+        if (!ok) p.mutable_grad().zero_();
+        grads.push_back(p.grad());
+      }
+      auto flags = at::tensor({ok ? loss_v : 0.0, ok ? 0.0 : 1.0, out_of_time ? 1.0 : 0.0, interrupt ? 1.0 : 0.0}, at::kFloat);
+      grads.push_back(flags);
+      comm->announce(s.step);
+      comm->allreduce_sum(grads);
+      grads.pop_back();
+      for (auto& g : grads) g.div_(world);
+      ok = flags[1].item<float>() == 0.0f;
+      loss_v = flags[0].item<double>() / world;
+      if (flags[3].item<float>() > 0) result.interrupted = true;
+      last_step = flags[2].item<float>() > 0 || result.interrupted;
+    }
     if (ok) {
-      loss.backward();
       const double norm = o.clip_norm > 0 ? torch::nn::utils::clip_grad_norm_(params, o.clip_norm)
                                           : torch::nn::utils::clip_grad_norm_(params, 1e30);
       ok = std::isfinite(norm);
@@ -371,7 +451,7 @@ TrainResult train(const TrainOptions& o) {
       restore();
       log("non-finite loss or gradient at step " + std::to_string(s.step) + ": batch skipped, last good weights restored, learning rate x" +
           std::to_string(s.lr_scale));
-      jsonl << nlohmann::json{{"event", "skipped"}, {"step", s.step}, {"lr_scale", s.lr_scale}}.dump() << std::endl;
+      if (lead) jsonl << nlohmann::json{{"event", "skipped"}, {"step", s.step}, {"lr_scale", s.lr_scale}}.dump() << std::endl;
     } else {
       at::NoGradGuard g;
       const double d = std::min(o.ema_decay, (1.0 + s.step) / (10.0 + s.step));
@@ -381,7 +461,7 @@ TrainResult train(const TrainOptions& o) {
       recent_bpd = recent_bpd == 0 ? loss_v : 0.98 * recent_bpd + 0.02 * loss_v;
     }
     ++s.step;
-    s.images_seen += o.batch;
+    s.images_seen += static_cast<int64_t>(o.batch) * world;
     window_images += o.batch;
     s.train_seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
     if (ok && s.step % kSnapshotEvery == 0) snapshot();
@@ -390,38 +470,46 @@ TrainResult train(const TrainOptions& o) {
     TrainProgress p;
     p.step = s.step;
     p.total_steps = o.steps;
-    p.images_per_second = win_s > 0 ? window_images / win_s : 0;
+    p.images_per_second_per_rank = win_s > 0 ? window_images / win_s : 0;
+    p.images_per_second = p.images_per_second_per_rank * world;
+    p.ranks = world;
     p.train_bits_per_dim = recent_bpd;
     p.batch_bits_per_dim = ok ? loss_v : -1;
     p.elapsed_seconds = std::chrono::duration<double>(Clock::now() - session_start).count();
     p.learning_rate = lr;
     if (p.images_per_second > 0) {
       double eta = -1;
-      if (o.steps > 0) eta = (o.steps - s.step) * o.batch / p.images_per_second;
+      if (o.steps > 0) eta = static_cast<double>(o.steps - s.step) * o.batch * world / p.images_per_second;
       if (budget_s > 0) eta = eta < 0 ? budget_s - p.elapsed_seconds : std::min(eta, budget_s - p.elapsed_seconds);
       p.eta_seconds = eta;
     }
-    if (o.on_progress) o.on_progress(p);
+    if (o.on_progress && lead) o.on_progress(p);
     if (s.step % kLogEvery == 0) {
-      jsonl << nlohmann::json{{"event", "train"}, {"step", s.step}, {"train_bpd", window_steps ? window_bpd / window_steps : -1},
-                              {"img_per_s", p.images_per_second}, {"lr", lr}, {"seconds", s.train_seconds}}.dump()
-            << std::endl;
+      if (lead) {
+        nlohmann::json line{{"event", "train"}, {"step", s.step}, {"train_bpd", window_steps ? window_bpd / window_steps : -1},
+                            {"img_per_s", p.images_per_second}, {"lr", lr}, {"seconds", s.train_seconds}};
+        if (comm) {
+          line["ranks"] = world;
+          line["img_per_s_per_rank"] = p.images_per_second_per_rank;
+        }
+        jsonl << line.dump() << std::endl;
+      }
       window_bpd = 0;
       window_steps = 0;
       window_start = Clock::now();
       window_images = 0;
       result.images_per_second = p.images_per_second;
     }
-    if ((o.checkpoint_every > 0 && s.step % o.checkpoint_every == 0) ||
-        std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= o.checkpoint_minutes * 60.0) {
+    if (lead && ((o.checkpoint_every > 0 && s.step % o.checkpoint_every == 0) ||
+                 std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= o.checkpoint_minutes * 60.0)) {
       checkpoint("periodic");
     }
   }
-  checkpoint(result.interrupted ? "interrupted" : "end");
+  if (lead) checkpoint(result.interrupted ? "interrupted" : "end");
   result.steps = s.step;
   result.train_bits_per_dim = recent_bpd;
   result.skipped_batches = s.skipped;
-  result.model_path = model_path;
+  result.model_path = lead ? model_path : std::string();
   return result;
 }
 

@@ -1,0 +1,190 @@
+// Data-parallel training over c10d/Gloo on loopback, with the real glowlab-cli: two ranks of batch B
+// reach one rank's weights with batch 2B; the torchrun-style environment works; a killed rank is
+// named by the other, which stops within the timeout and leaves a loadable checkpoint; resuming a
+// 2-rank run is bit-identical to an uninterrupted one; Ctrl+C on the launcher stops every rank.
+// Ports: the launcher's are picked free by the kernel on 127.0.0.1; the manual ranks use a free one too.
+#include <QtTest/QtTest>
+
+#include <QTcpServer>
+
+#include <csignal>
+
+#include "bundle/model_file.h"
+#include "bundle/safetensors.h"
+#include "testutil.h"
+#include "vision/image_io.h"
+
+using namespace glowlab;
+
+namespace {
+
+struct Run {
+  int code = -1;
+  QString out, err;
+};
+
+Run cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+  QProcess p;
+  p.setProcessEnvironment(env);
+  p.start(GLOWLAB_CLI, args);
+  if (!p.waitForFinished(300000)) {
+    p.kill();
+    p.waitForFinished();
+    return {};
+  }
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardOutput()),
+          QString::fromUtf8(p.readAllStandardError())};
+}
+
+int free_port() {
+  QTcpServer s;
+  return s.listen(QHostAddress::LocalHost, 0) ? s.serverPort() : 0;
+}
+
+std::map<std::string, at::Tensor> tensors_of(const QString& path) {
+  auto c = read_safetensors(path.toStdString());
+  return {c.tensors.begin(), c.tensors.end()};
+}
+
+}  // namespace
+
+class TestDistributed : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString data_;
+
+  QString path(const QString& name) const { return dir_.path() + "/" + name; }
+
+  QStringList train_args(const QString& out, int batch, int steps) const {
+    return {"train", data_, "--dataset", "folder", "-o", out, "--batch", QString::number(batch), "--steps", QString::number(steps),
+            "--image-size", "16", "-L", "2", "-K", "2", "--width", "16", "--no-cache", "--seed", "5", "--warmup", "2"};
+  }
+
+  QProcessEnvironment rank_env(int rank, int world, int port) const {
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("RANK", QString::number(rank));
+    env.insert("LOCAL_RANK", QString::number(rank));
+    env.insert("WORLD_SIZE", QString::number(world));
+    env.insert("LOCAL_WORLD_SIZE", QString::number(world));
+    env.insert("MASTER_ADDR", "127.0.0.1");
+    env.insert("MASTER_PORT", QString::number(port));
+    return env;
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    data_ = path("images");
+    QDir().mkpath(data_);
+    for (int i = 0; i < 40; ++i) write_image(QString("%1/%2.png").arg(data_).arg(i, 3, 10, QChar('0')).toStdString(), test::random_image(16, 3, i));
+  }
+
+  void twoRanksEqualOneRankWithTheDoubleBatch() {
+    auto r = cli(QStringList{"--threads", "1"} + train_args(path("one"), 8, 6));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = cli(train_args(path("two"), 4, 6) + QStringList{"--nproc", "2"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("2 ranks x batch 4 = 8 images per step"), qPrintable(r.err));
+    QVERIFY(r.out.contains("ranks 2"));
+    const auto one = tensors_of(path("one/checkpoint.ckpt")), two = tensors_of(path("two/checkpoint.ckpt"));
+    QCOMPARE(one.size(), two.size());
+    double worst = 0;
+    for (const auto& [name, t] : one) worst = std::max(worst, (t - two.at(name)).abs().max().item<double>());
+    QVERIFY2(worst < 1e-5, qPrintable(QString("weights differ by %1").arg(worst)));
+    // ActNorm's data init agrees: the initialised flags are set and the init moved the weights off 0/1.
+    const auto model = load_model(path("two/model.glow").toStdString());
+    int flags = 0;
+    for (const auto& b : model.glow->named_buffers()) {
+      if (b.key().find("initialized") != std::string::npos) {
+        QCOMPARE(b.value().item<double>(), 1.0);
+        ++flags;
+      }
+    }
+    QVERIFY(flags > 0);
+  }
+
+  void torchrunEnvironmentAndAKilledRank() {
+    const int port = free_port();
+    QVERIFY(port > 0);
+    QProcess rank0, rank1;
+    rank0.setProcessEnvironment(rank_env(0, 2, port));
+    rank1.setProcessEnvironment(rank_env(1, 2, port));
+    const QStringList args = QStringList{"--threads", "1"} + train_args(path("killed"), 4, 1000000) +
+                             QStringList{"--checkpoint-every", "5", "--dist-timeout", "20"};
+    rank0.start(GLOWLAB_CLI, args);
+    rank1.start(GLOWLAB_CLI, args);
+    QVERIFY(rank0.waitForStarted() && rank1.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(path("killed/checkpoint.ckpt")), 120000);
+    ::kill(static_cast<pid_t>(rank1.processId()), SIGKILL);
+    QVERIFY(rank1.waitForFinished(10000));
+    QElapsedTimer t;
+    t.start();
+    QVERIFY2(rank0.waitForFinished(60000), "rank 0 did not stop after rank 1 was killed");
+    const QString err = QString::fromUtf8(rank0.readAllStandardError());
+    QCOMPARE(rank0.exitCode(), 1);
+    QVERIFY2(err.contains("rank 1 stopped at step") || err.contains("rank 1 never started"), qPrintable(err));
+    QVERIFY2(t.elapsed() < 30000, qPrintable(QString("rank 0 took %1 ms to stop").arg(t.elapsed())));
+    // The last checkpoint and model load.
+    QVERIFY(load_model(path("killed/model.glow").toStdString()).glow);
+    QVERIFY(!tensors_of(path("killed/checkpoint.ckpt")).empty());
+    // A rank number out of range is refused by name.
+    auto bad = rank_env(5, 2, port);
+    const auto r = cli(train_args(path("bad"), 4, 2), bad);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("RANK=5 is not below WORLD_SIZE=2"), qPrintable(r.err));
+  }
+
+  // A rank that hangs (stopped, not dead: its sockets stay open) is named once the timeout passes.
+  void aHungRankIsNamedAfterTheTimeout() {
+    const int port = free_port();
+    QProcess rank0, rank1;
+    rank0.setProcessEnvironment(rank_env(0, 2, port));
+    rank1.setProcessEnvironment(rank_env(1, 2, port));
+    const QStringList args = QStringList{"--threads", "1"} + train_args(path("hung"), 4, 1000000) +
+                             QStringList{"--checkpoint-every", "5", "--dist-timeout", "4"};
+    rank0.start(GLOWLAB_CLI, args);
+    rank1.start(GLOWLAB_CLI, args);
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(path("hung/checkpoint.ckpt")), 120000);
+    ::kill(static_cast<pid_t>(rank1.processId()), SIGSTOP);
+    QVERIFY2(rank0.waitForFinished(60000), "rank 0 did not stop after rank 1 hung");
+    const QString err = QString::fromUtf8(rank0.readAllStandardError());
+    QCOMPARE(rank0.exitCode(), 1);
+    QVERIFY2(err.contains("rank 1 stopped at step") && err.contains("within 4 s"), qPrintable(err));
+    ::kill(static_cast<pid_t>(rank1.processId()), SIGKILL);
+    ::kill(static_cast<pid_t>(rank1.processId()), SIGCONT);
+    QVERIFY(rank1.waitForFinished(10000));
+  }
+
+  void resumingATwoRankRunIsBitIdentical() {
+    auto r = cli(train_args(path("straight"), 4, 8) + QStringList{"--nproc", "2"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = cli(train_args(path("halves"), 4, 4) + QStringList{"--nproc", "2"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = cli(train_args(path("halves"), 4, 8) + QStringList{"--nproc", "2", "--resume"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto a = tensors_of(path("straight/checkpoint.ckpt")), b = tensors_of(path("halves/checkpoint.ckpt"));
+    QCOMPARE(a.size(), b.size());
+    for (const auto& [name, t] : a) QVERIFY2(at::equal(t, b.at(name)), name.c_str());
+    // Another world size resumes too, and says what changed.
+    r = cli(QStringList{"--threads", "1"} + train_args(path("halves"), 4, 10) + QStringList{"--resume"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("was trained by 2 ranks (global batch 8); it continues on 1 (global batch 4)"), qPrintable(r.err));
+  }
+
+  void ctrlCOnTheLauncherStopsEveryRank() {
+    QProcess launcher;
+    launcher.start(GLOWLAB_CLI, train_args(path("stopped"), 4, 1000000) + QStringList{"--nproc", "2", "--checkpoint-every", "5"});
+    QVERIFY(launcher.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(path("stopped/checkpoint.ckpt")), 120000);
+    ::kill(static_cast<pid_t>(launcher.processId()), SIGINT);
+    QVERIFY2(launcher.waitForFinished(60000), "the launcher did not stop");
+    const QString err = QString::fromUtf8(launcher.readAllStandardError());
+    QCOMPARE(launcher.exitCode(), 3);
+    QVERIFY2(err.contains("interrupted: checkpoint written"), qPrintable(err));
+    QVERIFY2(err.contains("checkpoint (interrupted)"), qPrintable(err));
+    QVERIFY(load_model(path("stopped/model.glow").toStdString()).glow);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestDistributed)
+#include "test_distributed.moc"
