@@ -156,6 +156,7 @@ struct BenchOptions {
   int iterations = 30;          // timed runs per latency figure (after warm-up)
   int batch = 16;
   int train_steps = 10;
+  std::vector<std::string> precisions{"fp32"};  // measured in turn ("fp32", "bf16"); the first at the top level
   std::function<void(const std::string&)> log;  // progress lines (stderr in the CLI)
 };
 // Measures encode/decode latency, encode and training throughput, and peak memory; returns JSON.

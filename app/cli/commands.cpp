@@ -282,6 +282,10 @@ void add_bench(CLI::App& app) {
   cmd->add_option("--iterations", o->b.iterations, "Timed runs per latency figure (>= 20)")->capture_default_str();
   cmd->add_option("--batch", o->b.batch, "Batch for throughput figures")->capture_default_str()->check(CLI::Range(1, 1024));
   cmd->add_option("--train-steps", o->b.train_steps, "Timed training steps")->capture_default_str();
+  cmd->add_option("--precision", o->b.precisions,
+                  "Coupling-network arithmetic to measure, in turn: fp32, bf16 (comma-separated; the first one's figures "
+                  "are also at the top level, all under by_precision)")
+      ->delimiter(',')->capture_default_str()->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->callback([o] {
     init_runtime(g_threads);
     if (!o->config_file.empty()) {

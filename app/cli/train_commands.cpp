@@ -69,6 +69,10 @@ void add_train(CLI::App& app) {
   cmd->add_option("--decay-from", t.decay_from, "With --steps: decay the learning rate linearly from this step (-1: no decay)")
       ->capture_default_str();
   cmd->add_option("--lr-final", t.lr_final, "Learning-rate factor reached at the last step when decaying")->capture_default_str();
+  cmd->add_option("--precision", t.precision,
+                  "Arithmetic of the coupling networks' hidden convolutions while training: fp32, or bf16 (faster only "
+                  "where the CPU or GPU has fast bf16 convolutions; the flow itself stays float32, and the model is used "
+                  "in float32)")->capture_default_str()->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_option("--optimizer", t.optimizer, "adam or adamax")->capture_default_str()->check(CLI::IsMember({"adam", "adamax"}));
   cmd->add_option("--clip", t.clip_norm, "Gradient-norm clipping (0: off)")->capture_default_str();
   cmd->add_option("--ema", t.ema_decay, "EMA decay of the exported weights")->capture_default_str();

@@ -81,31 +81,57 @@ std::string run_bench(const BenchOptions& o) {
   out["device"] = device.str();
   out["threads"] = at::get_num_threads();
   out["iterations"] = iters;
-  {
-    c10::InferenceMode guard;
-    log("encode latency (batch 1)...");
-    auto enc = time_runs(device, 5, iters, [&] { glow->encode(x1); });
-    const auto eps = glow->encode(x1).eps;
-    log("decode latency (batch 1)...");
-    auto dec = time_runs(device, 5, iters, [&] { glow->decode(eps); });
-    log("encode throughput (batch " + std::to_string(o.batch) + ")...");
-    auto encb = time_runs(device, 2, std::max(5, iters / 4), [&] { glow->encode(xb); });
-    out["encode_latency_ms"] = {{"median", median(enc)}, {"p95", percentile(enc, 0.95)}};
-    out["decode_latency_ms"] = {{"median", median(dec)}, {"p95", percentile(dec, 0.95)}};
-    out["encode_throughput_img_per_s"] = 1000.0 * o.batch / median(encb);
-  }
-  log("training throughput (batch " + std::to_string(o.batch) + ", Adam)...");
-  glow->train();
-  torch::optim::Adam adam(glow->parameters(), torch::optim::AdamOptions(1e-4));
-  auto step = [&] {
-    adam.zero_grad();
-    auto loss = nll_bits_per_dim(glow, xb);
-    loss.backward();
-    adam.step();
+  const Precision before = precision();
+  std::vector<at::Tensor> initial;
+  for (const auto& p : glow->parameters()) initial.push_back(p.detach().clone());
+  for (const auto& b : glow->buffers()) initial.push_back(b.clone());
+  auto restore = [&] {
+    at::NoGradGuard g;
+    size_t i = 0;
+    for (auto& p : glow->parameters()) p.copy_(initial[i++]);
+    for (auto& b : glow->buffers()) b.copy_(initial[i++]);
   };
-  auto tr = time_runs(device, 2, std::max(3, o.train_steps), step);
-  out["train_throughput_img_per_s"] = 1000.0 * o.batch / median(tr);
-  out["train_step_ms"] = median(tr);
+  nlohmann::json by;
+  for (const auto& name : o.precisions.empty() ? std::vector<std::string>{"fp32"} : o.precisions) {
+    set_precision(parse_precision(name));
+    restore();  // each precision starts from the same weights
+    nlohmann::json r;
+    {
+      c10::InferenceMode guard;
+      log(name + ": encode latency (batch 1)...");
+      auto enc = time_runs(device, 5, iters, [&] { glow->encode(x1); });
+      const auto eps = glow->encode(x1).eps;
+      log(name + ": decode latency (batch 1)...");
+      auto dec = time_runs(device, 5, iters, [&] { glow->decode(eps); });
+      log(name + ": encode throughput (batch " + std::to_string(o.batch) + ")...");
+      auto encb = time_runs(device, 2, std::max(5, iters / 4), [&] { glow->encode(xb); });
+      r["encode_latency_ms"] = {{"median", median(enc)}, {"p95", percentile(enc, 0.95)}};
+      r["decode_latency_ms"] = {{"median", median(dec)}, {"p95", percentile(dec, 0.95)}};
+      r["encode_throughput_img_per_s"] = 1000.0 * o.batch / median(encb);
+      r["round_trip_max_abs_error"] = (glow->decode(eps) - x1).abs().max().item<double>();
+    }
+    log(name + ": training throughput (batch " + std::to_string(o.batch) + ", Adam)...");
+    glow->train();
+    torch::optim::Adam adam(glow->parameters(), torch::optim::AdamOptions(1e-4));
+    auto step = [&] {
+      adam.zero_grad();
+      auto loss = nll_bits_per_dim(glow, xb);
+      loss.backward();
+      adam.step();
+    };
+    auto tr = time_runs(device, 2, std::max(3, o.train_steps), step);
+    glow->eval();
+    r["train_throughput_img_per_s"] = 1000.0 * o.batch / median(tr);
+    r["train_step_ms"] = median(tr);
+    if (by.empty()) {
+      out["precision"] = name;
+      out.update(r);  // the first precision's figures at the top level
+    }
+    by[name] = r;
+  }
+  set_precision(before);
+  restore();
+  out["by_precision"] = by;
   out["peak_rss_mib"] = peak_rss_mib();
   return out.dump(2);
 }

@@ -1,5 +1,7 @@
 #include "flow/config.h"
 
+#include <atomic>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -131,6 +133,19 @@ GlowConfig GlowConfig::from_json(const std::string& text, const std::string& whe
     throw Error(ErrorKind::InvalidArgument, where + ": " + e.what());
   }
   return c;
+}
+
+namespace {
+std::atomic<int> g_precision{static_cast<int>(Precision::FP32)};
+}  // namespace
+
+void set_precision(Precision p) { g_precision = static_cast<int>(p); }
+Precision precision() { return static_cast<Precision>(g_precision.load()); }
+const char* to_string(Precision p) { return p == Precision::BF16 ? "bf16" : "fp32"; }
+Precision parse_precision(const std::string& text) {
+  if (text == "fp32") return Precision::FP32;
+  if (text == "bf16") return Precision::BF16;
+  throw Error(ErrorKind::InvalidArgument, "precision '" + text + "' is not fp32 or bf16");
 }
 
 }  // namespace glowlab

@@ -43,6 +43,17 @@ struct GlowConfig {
 // doubles a value per coupling.
 inline constexpr double kDefaultScaleMin = 0.5;
 
+// Arithmetic of the coupling networks' two hidden convolutions (the 3x3 and the 1x1; their zero-
+// initialised output convolution, ActNorm, the 1x1 flow convolutions, the coupling transform and the
+// priors always run in float32). bf16 needs AVX512_BF16 (or a GPU) to pay off. Process-wide:
+// encode and decode in one process use the same setting, so a round trip stays exact.
+enum class Precision { FP32, BF16 };
+void set_precision(Precision p);
+Precision precision();
+// "fp32" / "bf16"; parse_precision throws Error(InvalidArgument) for anything else.
+const char* to_string(Precision p);
+Precision parse_precision(const std::string& text);
+
 const char* to_string(CouplingType c);
 const char* to_string(Permutation p);
 

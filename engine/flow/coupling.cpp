@@ -52,6 +52,14 @@ at::Tensor CouplingImpl::net(const at::Tensor& xa) {
   // Batches run channels-last, where oneDNN's convolutions were 25-40% faster here at batch 16;
   // single images stay NCHW, which measured faster at batch 1 (2 cores).
   const auto format = xa.size(0) >= kChannelsLastBatch ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  if (precision() == Precision::BF16) {
+    // The hidden convolutions in bf16 (weights cast per call, so gradients reach the float32
+    // masters); the output convolution, which sets the shift and scale, in float32.
+    const auto bf = at::kBFloat16;
+    auto h = at::conv2d(xa.to(bf).contiguous(format), f->w1.to(bf).contiguous(format), f->b1.to(bf), 1, 1).relu_();
+    h = at::conv2d(h, f->w2.to(bf).contiguous(format), f->b2.to(bf)).relu_().to(xa.scalar_type());
+    return at::conv2d(h, f->w3.contiguous(format), f->b3, /*stride=*/1, /*padding=*/1).contiguous();
+  }
   auto h = at::conv2d(xa.contiguous(format), f->w1.contiguous(format), f->b1, /*stride=*/1, /*padding=*/1).relu_();
   h = at::conv2d(h, f->w2.contiguous(format), f->b2).relu_();
   return at::conv2d(h, f->w3.contiguous(format), f->b3, /*stride=*/1, /*padding=*/1).contiguous();

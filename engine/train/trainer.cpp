@@ -196,6 +196,12 @@ TrainResult train(const TrainOptions& o) {
   if (o.steps <= 0 && o.minutes <= 0 && !o.should_stop) {
     throw Error(ErrorKind::InvalidArgument, "train: give --steps or --minutes");
   }
+  // bf16 applies to this run only; inference afterwards is float32 again (exact round trips).
+  struct PrecisionScope {
+    Precision before = precision();
+    explicit PrecisionScope(Precision p) { set_precision(p); }
+    ~PrecisionScope() { set_precision(before); }
+  } precision_scope(parse_precision(o.precision));
   // Data-parallel: rank 0 (the lead) reads and writes the run folder; every rank trains on its own
   // shard of each global batch of batch x world_size images; weights start as rank 0's.
   std::unique_ptr<Communicator> comm;
@@ -363,6 +369,8 @@ TrainResult train(const TrainOptions& o) {
                                         {"train_seconds", s.train_seconds},
                                         {"test_bits_per_dim", test_bpd},
                                         {"optimizer", o.optimizer},
+                                        {"precision", o.precision},
+                                        {"ranks", world},
                                         {"created", now_iso()}}.dump();
     save_model(model_path, mf);
     result.test_bits_per_dim = test_bpd;
@@ -379,6 +387,7 @@ TrainResult train(const TrainOptions& o) {
   const double budget_s = o.minutes * 60.0;
   auto window_start = Clock::now();
   int64_t window_images = 0;
+  double window_reduce_s = 0;  // data-parallel: time in the gradient all-reduce (waiting included)
   bool last_step = false;  // data-parallel: a rank asked to stop; this step is the last for all
   while (!last_step) {
     const double session_s = std::chrono::duration<double>(Clock::now() - session_start).count();
@@ -422,7 +431,9 @@ TrainResult train(const TrainOptions& o) {
       auto flags = at::tensor({ok ? loss_v : 0.0, ok ? 0.0 : 1.0, out_of_time ? 1.0 : 0.0, interrupt ? 1.0 : 0.0}, at::kFloat);
       grads.push_back(flags);
       comm->announce(s.step);
+      const auto reduce_start = Clock::now();
       comm->allreduce_sum(grads);
+      window_reduce_s += std::chrono::duration<double>(Clock::now() - reduce_start).count();
       grads.pop_back();
       for (auto& g : grads) g.div_(world);
       ok = flags[1].item<float>() == 0.0f;
@@ -491,6 +502,7 @@ TrainResult train(const TrainOptions& o) {
         if (comm) {
           line["ranks"] = world;
           line["img_per_s_per_rank"] = p.images_per_second_per_rank;
+          line["allreduce_ms"] = 1000.0 * window_reduce_s / kLogEvery;
         }
         jsonl << line.dump() << std::endl;
       }
@@ -498,6 +510,7 @@ TrainResult train(const TrainOptions& o) {
       window_steps = 0;
       window_start = Clock::now();
       window_images = 0;
+      window_reduce_s = 0;
       result.images_per_second = p.images_per_second;
     }
     if (lead && ((o.checkpoint_every > 0 && s.step % o.checkpoint_every == 0) ||
