@@ -11,6 +11,7 @@
 
 #include "bundle/model_file.h"
 #include "bundle/safetensors.h"
+#include "glowlab.h"
 #include "testutil.h"
 #include "vision/image_io.h"
 
@@ -101,6 +102,12 @@ class TestDistributed : public QObject {
       }
     }
     QVERIFY(flags > 0);
+    // The model a 2-rank job writes is an ordinary model: the engine (and so the window) opens it
+    // and encodes exactly.
+    auto m = Model::load(path("two/model.glow").toStdString());
+    const auto face = read_image(QString("%1/007.png").arg(data_).toStdString(), 3);
+    const auto back = m.reconstruct(face);
+    QVERIFY2(back.max_abs_error <= 1, qPrintable(QString::number(back.max_abs_error)));
   }
 
   void torchrunEnvironmentAndAKilledRank() {
