@@ -205,6 +205,7 @@ TrainResult train(const TrainOptions& o) {
   // Data-parallel: rank 0 (the lead) reads and writes the run folder; every rank trains on its own
   // shard of each global batch of batch x world_size images; weights start as rank 0's.
   std::unique_ptr<Communicator> comm;
+  nlohmann::json allreduce_probe;  // written to train.jsonl once it is open
   if (o.distributed.enabled()) comm = std::make_unique<Communicator>(o.distributed);
   const int world = comm ? comm->world_size() : 1;
   const int rank = comm ? comm->rank() : 0;
@@ -304,8 +305,16 @@ TrainResult train(const TrainOptions& o) {
     s.images_seen = static_cast<int64_t>(counters[3].item<double>());
     s.opt->set_steps(static_cast<int64_t>(counters[4].item<double>()));
     s.train_seconds = counters[5].item<double>();
-    if (lead) log("data-parallel: " + std::to_string(world) + " ranks x batch " + std::to_string(o.batch) + " = " +
-                  std::to_string(world * o.batch) + " images per step");
+    // The whole communication cost of a step: one all-reduce of every gradient (measured once).
+    int64_t floats = 0;
+    for (const auto& p : s.glow->parameters()) floats += p.numel();
+    const double reduce_ms = 1000.0 * comm->time_allreduce(floats, 5);
+    if (lead) {
+      log("data-parallel: " + std::to_string(world) + " ranks x batch " + std::to_string(o.batch) + " = " +
+          std::to_string(world * o.batch) + " images per step; one all-reduce of the " + std::to_string(floats) +
+          " gradients takes " + std::to_string(reduce_ms) + " ms");
+      allreduce_probe = {{"event", "allreduce"}, {"ranks", world}, {"floats", floats}, {"ms", reduce_ms}};
+    }
   }
 
   auto params = params_of(s.glow);
@@ -335,6 +344,7 @@ TrainResult train(const TrainOptions& o) {
   std::ofstream jsonl;  // rank 0 alone writes the run folder
   if (lead) jsonl.open(log_path, std::ios::app);
   if (lead && !jsonl) throw Error(ErrorKind::Io, log_path + ": cannot open the training log");
+  if (lead && !allreduce_probe.is_null()) jsonl << allreduce_probe.dump() << std::endl;
   const auto session_start = Clock::now();
   auto last_checkpoint = Clock::now();
   double window_bpd = 0;
