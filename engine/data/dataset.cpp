@@ -213,19 +213,51 @@ Dataset Dataset::held_out() const {
   return split(has_test ? 2 : 1);
 }
 
-at::Tensor read_idx(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw Error(ErrorKind::Io, "cannot read " + path);
-  std::string bytes;
+namespace {
+
+// Inflates gzip data in memory (concatenated members too, as gzread does; trailing bytes that are
+// not another member are ignored, also as gzread does), refusing output past kMaxIdxBytes.
+std::string gunzip_idx(const std::string& gz, const std::string& path) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw Error(ErrorKind::Format, path + ": cannot start gzip decoding");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  z.avail_in = static_cast<uInt>(gz.size());  // at most kMaxIdxBytes (2 GiB): fits
+  std::string out;
   char buf[1 << 16];
-  int got = 0;
-  while ((got = gzread(f, buf, sizeof buf)) > 0) {
-    bytes.append(buf, static_cast<std::size_t>(got));
-    if (bytes.size() > kMaxIdxBytes) break;
+  int rc = Z_OK;
+  for (;;) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+    if (out.size() > kMaxIdxBytes) {
+      inflateEnd(&z);
+      throw Error(ErrorKind::Format, path + ": decompresses to more than " + std::to_string(kMaxIdxBytes) +
+                                         " bytes, the limit for an IDX file");
+    }
+    if (rc == Z_STREAM_END) {
+      const bool another = z.avail_in >= 2 && z.next_in[0] == 0x1f && z.next_in[1] == 0x8b;
+      if (!another) break;
+      inflateReset(&z);  // keeps next_in: the next member follows
+    } else if (rc != Z_OK) {
+      break;  // Z_BUF_ERROR: the input ends inside a member; others: corrupt data
+    }
   }
-  const bool failed = got < 0;
-  gzclose(f);
-  if (failed) throw Error(ErrorKind::Format, path + ": corrupt gzip data");
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END) throw Error(ErrorKind::Format, path + ": corrupt gzip data");
+  return out;
+}
+
+}  // namespace
+
+// The compressed file is held whole; kMaxIdxBytes bounds it as it bounds the inflated bytes.
+at::Tensor read_idx(const std::string& path) { return parse_idx(read_file(path, kMaxIdxBytes), path); }
+
+at::Tensor parse_idx(const std::string& data, const std::string& path) {
+  const bool gzipped = data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
+                       static_cast<unsigned char>(data[1]) == 0x8b;
+  const std::string inflated = gzipped ? gunzip_idx(data, path) : std::string();
+  const std::string& bytes = gzipped ? inflated : data;
   auto be32 = [&](std::size_t off) {
     const auto* p = reinterpret_cast<const unsigned char*>(bytes.data() + off);
     return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
@@ -240,7 +272,7 @@ at::Tensor read_idx(const std::string& path) {
     }
     auto t = at::empty({static_cast<int64_t>(n)}, at::kByte);
     std::memcpy(t.data_ptr(), bytes.data() + 8, n);
-    if (t.max().item<int>() > 9) throw Error(ErrorKind::Format, path + ": label above 9");
+    if (n > 0 && t.max().item<int>() > 9) throw Error(ErrorKind::Format, path + ": label above 9");
     return t;
   }
   if (magic == 2051) {
