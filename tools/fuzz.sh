@@ -3,14 +3,15 @@
 # `./quickstart sanitize`) for a bounded time or number of runs each, and reports per target the
 # executions, execs/s and findings (docs/hardening.md).
 #   tools/fuzz.sh [--time SECONDS] [--runs N] [BUILD_DIR] [TARGET...]
-# Defaults: --time 20, BUILD_DIR build-sanitize, every target. Each target reads the committed seeds
+# Defaults: --time 20 (none when only --runs is given; both: whichever comes first), BUILD_DIR
+# build-sanitize, every target. Each target reads the committed seeds
 # (tests/fuzz/corpus/<target>, never written to) and keeps what it discovers in
 # BUILD_DIR/fuzz-work/<target>/corpus; crash, leak, timeout and out-of-memory inputs are kept in
 # BUILD_DIR/fuzz-work/<target>/artifacts. Exit status 1 names each target that found something.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=20
+seconds=""
 runs=""
 build=""
 targets=()
@@ -18,7 +19,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --time) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) if [ -z "$build" ] && [ -d "$1" ]; then build=$1; else targets+=("$1"); fi; shift ;;
   esac
@@ -30,8 +31,9 @@ fi
 # shellcheck source=../tests/sanitizers/env.sh
 source tests/sanitizers/env.sh
 
-limit=(-max_total_time="$seconds")
-[ -n "$runs" ] && limit=(-runs="$runs" -max_total_time=300000)
+[ -z "$seconds" ] && [ -z "$runs" ] && seconds=20
+limit=(-max_total_time="${seconds:-0}")  # 0: no time limit
+[ -n "$runs" ] && limit+=(-runs="$runs")
 status=0
 printf '%-24s %12s %10s %8s  %s\n' target executions execs/s seconds findings
 for t in "${targets[@]}"; do
