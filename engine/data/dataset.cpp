@@ -81,9 +81,10 @@ bool read_cache(const std::string& file, const std::string& signature, Dataset& 
   const std::size_t start = magic + 8 + n;
   if (bytes.size() != start + img_bytes + lab_bytes + static_cast<std::size_t>(count)) return false;
   out.images = at::empty({count, c, s, s}, at::kByte);
-  std::memcpy(out.images.data_ptr(), bytes.data() + start, img_bytes);
+  // Empty tensors may have no data pointer, and memcpy's must never be null, even for 0 bytes.
+  if (img_bytes > 0) std::memcpy(out.images.data_ptr(), bytes.data() + start, img_bytes);
   out.labels = at::empty({count, a}, at::kChar);
-  std::memcpy(out.labels.data_ptr(), bytes.data() + start + img_bytes, lab_bytes);
+  if (lab_bytes > 0) std::memcpy(out.labels.data_ptr(), bytes.data() + start + img_bytes, lab_bytes);
   out.partition.assign(bytes.begin() + static_cast<long>(start + img_bytes + lab_bytes), bytes.end());
   out.attribute_names = h["names"].get<std::vector<std::string>>();
   return true;
@@ -271,8 +272,9 @@ at::Tensor parse_idx(const std::string& data, const std::string& path) {
                                          std::to_string(bytes.size() - 8) + " bytes");
     }
     auto t = at::empty({static_cast<int64_t>(n)}, at::kByte);
+    if (n == 0) return t;  // an empty tensor has no data pointer to copy to, nor a maximum
     std::memcpy(t.data_ptr(), bytes.data() + 8, n);
-    if (n > 0 && t.max().item<int>() > 9) throw Error(ErrorKind::Format, path + ": label above 9");
+    if (t.max().item<int>() > 9) throw Error(ErrorKind::Format, path + ": label above 9");
     return t;
   }
   if (magic == 2051) {
@@ -287,7 +289,7 @@ at::Tensor parse_idx(const std::string& data, const std::string& path) {
                                          std::to_string(bytes.size() - 16) + " pixel bytes");
     }
     auto t = at::empty({static_cast<int64_t>(n), 28, 28}, at::kByte);
-    std::memcpy(t.data_ptr(), bytes.data() + 16, static_cast<std::size_t>(n) * 784);
+    if (n > 0) std::memcpy(t.data_ptr(), bytes.data() + 16, static_cast<std::size_t>(n) * 784);
     return t;
   }
   throw Error(ErrorKind::Format, path + ": wrong IDX magic number " + std::to_string(magic) +
