@@ -31,7 +31,7 @@ Image decode_image(const std::string& bytes, int channels, const std::string& pa
   if (!in || (magic != "P5" && magic != "P6") || maxval != 255 || w <= 0 || h <= 0) {
     throw Error(ErrorKind::Image, path + ": not a binary PPM/PGM with maxval 255 (this build has no OpenCV)");
   }
-  if (w * h > kMaxImagePixels) throw Error(ErrorKind::Image, path + ": image is larger than the pixel limit");
+  if (w > kMaxImagePixels / h) throw Error(ErrorKind::Image, path + ": image is larger than the pixel limit");  // no overflow
   in.get();  // the one whitespace byte after maxval
   const int file_channels = magic == "P6" ? 3 : 1;
   const size_t need = static_cast<size_t>(w * h * file_channels);
