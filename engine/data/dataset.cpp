@@ -222,7 +222,7 @@ std::string gunzip_idx(const std::string& gz, const std::string& path) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw Error(ErrorKind::Format, path + ": cannot start gzip decoding");
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  z.avail_in = static_cast<uInt>(gz.size());  // at most kMaxIdxBytes (2 GiB): fits
+  z.avail_in = static_cast<uInt>(gz.size());  // at most kMaxIdxBytes (2 GiB, parse_idx checks): fits
   std::string out;
   char buf[1 << 16];
   int rc = Z_OK;
@@ -255,6 +255,10 @@ std::string gunzip_idx(const std::string& gz, const std::string& path) {
 at::Tensor read_idx(const std::string& path) { return parse_idx(read_file(path, kMaxIdxBytes), path); }
 
 at::Tensor parse_idx(const std::string& data, const std::string& path) {
+  if (data.size() > kMaxIdxBytes) {
+    throw Error(ErrorKind::Format, path + ": " + std::to_string(data.size()) + " bytes, more than the limit of " +
+                                       std::to_string(kMaxIdxBytes) + " for an IDX file");
+  }
   const bool gzipped = data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
                        static_cast<unsigned char>(data[1]) == 0x8b;
   const std::string inflated = gzipped ? gunzip_idx(data, path) : std::string();
