@@ -22,6 +22,19 @@ constexpr std::size_t kMaxModelBytes = std::size_t{4} << 30;
 
 std::string shape_text(at::IntArrayRef s) { return c10::str(s); }
 
+// A lower bound on the weights a Glow of this config holds (each step's coupling has a
+// width x (c/2) x 3 x 3 and a width x width convolution), so that a file whose config declares a
+// far larger model than its tensors is refused before that model is allocated.
+std::int64_t minimum_weights(const GlowConfig& config) {
+  std::int64_t total = 0, c = config.channels;
+  for (int i = 0; i < config.levels; ++i) {
+    c *= 4;
+    total += std::int64_t{config.steps} * config.width * (config.width + c / 2 * 9);
+    if (i + 1 < config.levels) c /= 2;
+  }
+  return total;
+}
+
 }  // namespace
 
 void save_model(const std::string& path, const ModelFile& model) {
@@ -80,6 +93,12 @@ ModelFile parse_model(const std::string& bytes, const std::string& path) {
       }
       model.framing.push_back(v.get<double>());
     }
+  }
+  std::int64_t held = 0;
+  for (const auto& [name, t] : contents.tensors) held += t.numel();
+  if (held < minimum_weights(config)) {
+    bad(path, "the config declares a model of at least " + std::to_string(minimum_weights(config)) +
+                  " weights but the file holds " + std::to_string(held) + " values");
   }
   model.glow = Glow(config);
 

@@ -81,9 +81,10 @@ bool read_cache(const std::string& file, const std::string& signature, Dataset& 
   const std::size_t start = magic + 8 + n;
   if (bytes.size() != start + img_bytes + lab_bytes + static_cast<std::size_t>(count)) return false;
   out.images = at::empty({count, c, s, s}, at::kByte);
-  std::memcpy(out.images.data_ptr(), bytes.data() + start, img_bytes);
+  // Empty tensors may have no data pointer, and memcpy's must never be null, even for 0 bytes.
+  if (img_bytes > 0) std::memcpy(out.images.data_ptr(), bytes.data() + start, img_bytes);
   out.labels = at::empty({count, a}, at::kChar);
-  std::memcpy(out.labels.data_ptr(), bytes.data() + start + img_bytes, lab_bytes);
+  if (lab_bytes > 0) std::memcpy(out.labels.data_ptr(), bytes.data() + start + img_bytes, lab_bytes);
   out.partition.assign(bytes.begin() + static_cast<long>(start + img_bytes + lab_bytes), bytes.end());
   out.attribute_names = h["names"].get<std::vector<std::string>>();
   return true;
@@ -213,19 +214,55 @@ Dataset Dataset::held_out() const {
   return split(has_test ? 2 : 1);
 }
 
-at::Tensor read_idx(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw Error(ErrorKind::Io, "cannot read " + path);
-  std::string bytes;
+namespace {
+
+// Inflates gzip data in memory (concatenated members too, as gzread does; trailing bytes that are
+// not another member are ignored, also as gzread does), refusing output past kMaxIdxBytes.
+std::string gunzip_idx(const std::string& gz, const std::string& path) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw Error(ErrorKind::Format, path + ": cannot start gzip decoding");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  z.avail_in = static_cast<uInt>(gz.size());  // at most kMaxIdxBytes (2 GiB, parse_idx checks): fits
+  std::string out;
   char buf[1 << 16];
-  int got = 0;
-  while ((got = gzread(f, buf, sizeof buf)) > 0) {
-    bytes.append(buf, static_cast<std::size_t>(got));
-    if (bytes.size() > kMaxIdxBytes) break;
+  int rc = Z_OK;
+  for (;;) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+    if (out.size() > kMaxIdxBytes) {
+      inflateEnd(&z);
+      throw Error(ErrorKind::Format, path + ": decompresses to more than " + std::to_string(kMaxIdxBytes) +
+                                         " bytes, the limit for an IDX file");
+    }
+    if (rc == Z_STREAM_END) {
+      const bool another = z.avail_in >= 2 && z.next_in[0] == 0x1f && z.next_in[1] == 0x8b;
+      if (!another) break;
+      inflateReset(&z);  // keeps next_in: the next member follows
+    } else if (rc != Z_OK) {
+      break;  // Z_BUF_ERROR: the input ends inside a member; others: corrupt data
+    }
   }
-  const bool failed = got < 0;
-  gzclose(f);
-  if (failed) throw Error(ErrorKind::Format, path + ": corrupt gzip data");
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END) throw Error(ErrorKind::Format, path + ": corrupt gzip data");
+  return out;
+}
+
+}  // namespace
+
+// The compressed file is held whole; kMaxIdxBytes bounds it as it bounds the inflated bytes.
+at::Tensor read_idx(const std::string& path) { return parse_idx(read_file(path, kMaxIdxBytes), path); }
+
+at::Tensor parse_idx(const std::string& data, const std::string& path) {
+  if (data.size() > kMaxIdxBytes) {
+    throw Error(ErrorKind::Format, path + ": " + std::to_string(data.size()) + " bytes, more than the limit of " +
+                                       std::to_string(kMaxIdxBytes) + " for an IDX file");
+  }
+  const bool gzipped = data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
+                       static_cast<unsigned char>(data[1]) == 0x8b;
+  const std::string inflated = gzipped ? gunzip_idx(data, path) : std::string();
+  const std::string& bytes = gzipped ? inflated : data;
   auto be32 = [&](std::size_t off) {
     const auto* p = reinterpret_cast<const unsigned char*>(bytes.data() + off);
     return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
@@ -239,6 +276,7 @@ at::Tensor read_idx(const std::string& path) {
                                          std::to_string(bytes.size() - 8) + " bytes");
     }
     auto t = at::empty({static_cast<int64_t>(n)}, at::kByte);
+    if (n == 0) return t;  // an empty tensor has no data pointer to copy to, nor a maximum
     std::memcpy(t.data_ptr(), bytes.data() + 8, n);
     if (t.max().item<int>() > 9) throw Error(ErrorKind::Format, path + ": label above 9");
     return t;
@@ -255,7 +293,7 @@ at::Tensor read_idx(const std::string& path) {
                                          std::to_string(bytes.size() - 16) + " pixel bytes");
     }
     auto t = at::empty({static_cast<int64_t>(n), 28, 28}, at::kByte);
-    std::memcpy(t.data_ptr(), bytes.data() + 16, static_cast<std::size_t>(n) * 784);
+    if (n > 0) std::memcpy(t.data_ptr(), bytes.data() + 16, static_cast<std::size_t>(n) * 784);
     return t;
   }
   throw Error(ErrorKind::Format, path + ": wrong IDX magic number " + std::to_string(magic) +

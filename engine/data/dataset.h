@@ -61,7 +61,10 @@ inline const std::vector<std::string>& fashion_mnist_classes() {
 }
 
 // Reads a (gzip-compressed or raw) IDX file: magic 2051 images [N, 28, 28] or 2049 labels [N].
-// Throws Error(Format) naming the file on a wrong magic number or size.
+// Throws Error(Io) if unreadable, Error(Format) naming the file on a wrong magic number or size,
+// corrupt gzip data, or more than 2 GiB once inflated.
 at::Tensor read_idx(const std::string& path);
+// The same from the file's bytes (raw or gzip); `path` is used in messages only.
+at::Tensor parse_idx(const std::string& bytes, const std::string& path);
 
 }  // namespace glowlab

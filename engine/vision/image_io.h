@@ -15,6 +15,9 @@ inline constexpr std::size_t kMaxImageFileBytes = 256u << 20;
 // Decodes an image file to `channels` (1 grey or 3 RGB). Throws Error(Io) if unreadable and
 // Error(Image) if corrupt, empty, unsupported or over the pixel limit; the message names the file.
 Image read_image(const std::string& path, int channels);
+// The same from the file's bytes (read_image reads the file, up to kMaxImageFileBytes, and calls
+// this); `path` is used in messages only. Throws Error(Image) as read_image does.
+Image decode_image(const std::string& bytes, int channels, const std::string& path);
 // Encodes by the extension (.png, .jpg/.jpeg, .webp, .bmp, .ppm/.pgm) and writes atomically.
 void write_image(const std::string& path, const Image& image);
 // Encodes to bytes in the given format extension (".png", ...).

@@ -110,7 +110,7 @@ void check_image_header(const std::string& bytes, const std::string& path) {
   }
   if (w <= 0 || h <= 0) throw Error(ErrorKind::Image, path + ": the image header declares no pixels (" +
                                                           std::to_string(w) + " x " + std::to_string(h) + ")");
-  if (w * h > kMaxImagePixels) {
+  if (w > kMaxImagePixels / h) {  // w * h > the limit, without overflowing (a header may say 2^40 x 2^40)
     throw Error(ErrorKind::Image, path + " is " + std::to_string(w) + " x " + std::to_string(h) + " pixels; the limit is " +
                                       std::to_string(kMaxImagePixels / 1'000'000) + " megapixels");
   }

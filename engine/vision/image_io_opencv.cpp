@@ -42,7 +42,10 @@ Image from_mat(const cv::Mat& m) {
 bool have_opencv() { return true; }
 
 Image read_image(const std::string& path, int channels) {
-  const std::string bytes = read_file(path, kMaxImageFileBytes);
+  return decode_image(read_file(path, kMaxImageFileBytes), channels, path);
+}
+
+Image decode_image(const std::string& bytes, int channels, const std::string& path) {
   if (bytes.empty()) throw Error(ErrorKind::Image, path + ": file is empty");
   // The size the header declares is checked before any pixel is decoded: OpenCV reads its own
   // limit (OPENCV_IO_MAX_IMAGE_PIXELS) once, when it loads, so it cannot be set from here.

@@ -20,7 +20,10 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 bool have_opencv() { return false; }
 
 Image read_image(const std::string& path, int channels) {
-  const std::string bytes = read_file(path, kMaxImageFileBytes);
+  return decode_image(read_file(path, kMaxImageFileBytes), channels, path);
+}
+
+Image decode_image(const std::string& bytes, int channels, const std::string& path) {
   std::istringstream in(bytes);
   std::string magic;
   long long w = 0, h = 0, maxval = 0;
@@ -28,12 +31,15 @@ Image read_image(const std::string& path, int channels) {
   if (!in || (magic != "P5" && magic != "P6") || maxval != 255 || w <= 0 || h <= 0) {
     throw Error(ErrorKind::Image, path + ": not a binary PPM/PGM with maxval 255 (this build has no OpenCV)");
   }
-  if (w * h > kMaxImagePixels) throw Error(ErrorKind::Image, path + ": image is larger than the pixel limit");
-  in.get();
+  if (w > kMaxImagePixels / h) throw Error(ErrorKind::Image, path + ": image is larger than the pixel limit");  // no overflow
+  in.get();  // the one whitespace byte after maxval
   const int file_channels = magic == "P6" ? 3 : 1;
   const size_t need = static_cast<size_t>(w * h * file_channels);
-  const size_t start = static_cast<size_t>(in.tellg());
-  if (bytes.size() < start + need) throw Error(ErrorKind::Image, path + ": truncated pixel data");
+  const auto pos = in.tellg();  // -1 when the header ends the file
+  if (!in || pos < 0 || bytes.size() - static_cast<size_t>(pos) < need) {
+    throw Error(ErrorKind::Image, path + ": truncated pixel data");
+  }
+  const size_t start = static_cast<size_t>(pos);
   Image im{static_cast<int>(w), static_cast<int>(h), channels, {}};
   im.bytes.resize(static_cast<size_t>(w * h * channels));
   const auto* src = reinterpret_cast<const unsigned char*>(bytes.data() + start);
