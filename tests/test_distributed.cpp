@@ -72,6 +72,21 @@ class TestDistributed : public QObject {
     return env;
   }
 
+  // Two ranks started by hand, as torchrun would, on a long run into `out`; returns once rank 0 has
+  // written its first checkpoint (both ranks are then past the rendezvous and training).
+  void startTwoRanks(QProcess& rank0, QProcess& rank1, const QString& out, int timeout_s) {
+    const int port = free_port();
+    QVERIFY(port > 0);
+    rank0.setProcessEnvironment(rank_env(0, 2, port));
+    rank1.setProcessEnvironment(rank_env(1, 2, port));
+    const QStringList args = QStringList{"--threads", "1"} + train_args(path(out), 4, 1000000) +
+                             QStringList{"--checkpoint-every", "5", "--dist-timeout", QString::number(timeout_s)};
+    rank0.start(GLOWLAB_CLI, args);
+    rank1.start(GLOWLAB_CLI, args);
+    QVERIFY(rank0.waitForStarted() && rank1.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(path(out + "/checkpoint.ckpt")), 120000);
+  }
+
  private Q_SLOTS:
   void initTestCase() {
     QVERIFY(dir_.isValid());
@@ -111,17 +126,9 @@ class TestDistributed : public QObject {
   }
 
   void torchrunEnvironmentAndAKilledRank() {
-    const int port = free_port();
-    QVERIFY(port > 0);
     QProcess rank0, rank1;
-    rank0.setProcessEnvironment(rank_env(0, 2, port));
-    rank1.setProcessEnvironment(rank_env(1, 2, port));
-    const QStringList args = QStringList{"--threads", "1"} + train_args(path("killed"), 4, 1000000) +
-                             QStringList{"--checkpoint-every", "5", "--dist-timeout", "20"};
-    rank0.start(GLOWLAB_CLI, args);
-    rank1.start(GLOWLAB_CLI, args);
-    QVERIFY(rank0.waitForStarted() && rank1.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(path("killed/checkpoint.ckpt")), 120000);
+    startTwoRanks(rank0, rank1, "killed", 20);
+    if (QTest::currentTestFailed()) return;
     ::kill(static_cast<pid_t>(rank1.processId()), SIGKILL);
     QVERIFY(rank1.waitForFinished(10000));
     QElapsedTimer t;
@@ -135,7 +142,7 @@ class TestDistributed : public QObject {
     QVERIFY(load_model(path("killed/model.glow").toStdString()).glow);
     QVERIFY(!tensors_of(path("killed/checkpoint.ckpt")).empty());
     // A rank number out of range is refused by name.
-    auto bad = rank_env(5, 2, port);
+    auto bad = rank_env(5, 2, free_port());
     const auto r = cli(train_args(path("bad"), 4, 2), bad);
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("RANK=5 is not below WORLD_SIZE=2"), qPrintable(r.err));
@@ -143,15 +150,9 @@ class TestDistributed : public QObject {
 
   // A rank that hangs (stopped, not dead: its sockets stay open) is named once the timeout passes.
   void aHungRankIsNamedAfterTheTimeout() {
-    const int port = free_port();
     QProcess rank0, rank1;
-    rank0.setProcessEnvironment(rank_env(0, 2, port));
-    rank1.setProcessEnvironment(rank_env(1, 2, port));
-    const QStringList args = QStringList{"--threads", "1"} + train_args(path("hung"), 4, 1000000) +
-                             QStringList{"--checkpoint-every", "5", "--dist-timeout", "4"};
-    rank0.start(GLOWLAB_CLI, args);
-    rank1.start(GLOWLAB_CLI, args);
-    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(path("hung/checkpoint.ckpt")), 120000);
+    startTwoRanks(rank0, rank1, "hung", 4);
+    if (QTest::currentTestFailed()) return;
     ::kill(static_cast<pid_t>(rank1.processId()), SIGSTOP);
     QVERIFY2(rank0.waitForFinished(60000), "rank 0 did not stop after rank 1 hung");
     const QString err = QString::fromUtf8(rank0.readAllStandardError());
