@@ -3,6 +3,8 @@
 #include <QtTest/QtTest>
 
 #include <QListWidget>
+
+#include <atomic>
 #include <QPainter>
 #include <QSlider>
 #include <QStandardPaths>
@@ -321,6 +323,30 @@ class TestApp : public QObject {
     QVERIFY(ready.wait(30000));
     QCOMPARE(errors.count(), 1);
     QVERIFY2(w.lastError().contains("half.glow"), qPrintable(w.lastError()));
+    // The same when the load has already failed on the engine thread before the requests are made
+    // (the window has not seen the failure yet): still one message.
+    MainWindow w2;
+    QSignalSpy errors2(&w2, &MainWindow::errorShown), ready2(&w2, &MainWindow::modelReady);
+    std::atomic<bool> failedOnWorker{false};
+    connect(w2.worker(), &EngineWorker::failed, this, [&] { failedOnWorker = true; }, Qt::DirectConnection);
+    w2.openModel(path("half.glow"));
+    QElapsedTimer t;
+    t.start();
+    while (!failedOnWorker && t.elapsed() < 30000) QThread::yieldCurrentThread();  // no event processing here
+    QVERIFY(failedOnWorker);
+    w2.sample();
+    w2.useSample(0);
+    w2.openModel(model_);
+    QVERIFY(ready2.wait(30000));
+    QCOMPARE(errors2.count(), 1);
+    // Once the failure has been shown, a request without a model says so.
+    MainWindow w3;
+    QSignalSpy errors3(&w3, &MainWindow::errorShown);
+    w3.openModel(path("half.glow"));
+    QVERIFY(errors3.wait(30000));
+    w3.sample();
+    QVERIFY(errors3.wait(30000));
+    QVERIFY2(w3.lastError().contains("no model is loaded"), qPrintable(w3.lastError()));
   }
 
   // The flows of issue 13: a photo is never lost to a sample, and a photo interpolates towards a

@@ -30,6 +30,13 @@ EngineWorker::~EngineWorker() {
 
 quint64 EngineWorker::post(std::function<void()> job, bool modelLoad) {
   QMutexLocker lock(&mutex_);
+  if (modelLoad) {
+    failedLoadUnseen_ = false;  // what follows is for this model
+  } else if (failedLoadUnseen_) {
+    // A model load failed and the window has not heard of it yet: this request was made for that
+    // model, behind its load, as much as the jobs it cancelled were. Dropped, not reported again.
+    return 0;
+  }
   const quint64 ticket = ++posted_;
   jobs_.emplace_back(ticket, std::move(job));
   if (modelLoad) modelLoads_.push_back(ticket);
@@ -145,13 +152,17 @@ void EngineWorker::loadModel(const QString& path, const QString& device) {
       // A later model load and what follows it still run.
       QMutexLocker lock(&mutex_);
       quint64 upTo = posted_.load();
+      bool laterLoad = false;
       for (const quint64 t : modelLoads_) {
         if (t > running_) {
           upTo = t - 1;
+          laterLoad = true;
           break;
         }
       }
       cancelUpTo_ = std::max(cancelUpTo_.load(), upTo);
+      // Requests the window makes before it sees this failure are dropped too (see post()).
+      if (!laterLoad) failedLoadUnseen_ = true;
       throw;
     }
     Model& m = *loaded;

@@ -85,6 +85,11 @@ class EngineWorker : public QThread {
   // Cancels the job running now and every job already queued (not those posted later); a failed
   // model load does the same for the jobs queued behind it.
   void cancel() { cancelUpTo_ = posted_.load(); }
+  // The window has shown a failure: requests it makes from now on run (and report their own errors).
+  void failureSeen() {
+    QMutexLocker lock(&mutex_);
+    failedLoadUnseen_ = false;
+  }
 
   int renderCount() const { return renders_.load(); }
 
@@ -130,6 +135,7 @@ class EngineWorker : public QThread {
   std::atomic<quint64> cancelUpTo_{0};  // jobs with a ticket up to this are cancelled
   quint64 running_ = 0;                 // the ticket of the job running now (worker thread)
   std::deque<quint64> modelLoads_;      // tickets of queued model loads (under mutex_)
+  bool failedLoadUnseen_ = false;       // a model load failed, the window has not shown it yet (under mutex_)
   std::atomic<int> renders_{0};
 
   // Owned by the worker thread only.

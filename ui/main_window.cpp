@@ -65,7 +65,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(worker_, &EngineWorker::modelLoaded, this, &MainWindow::onModelLoaded);
   connect(worker_, &EngineWorker::imageReady, this, &MainWindow::onImageReady);
   connect(worker_, &EngineWorker::rendered, this, &MainWindow::onRendered);
-  connect(worker_, &EngineWorker::failed, this, &MainWindow::showError);
+  connect(worker_, &EngineWorker::failed, this, [this](const QString& message) {
+    worker_->failureSeen();
+    showError(message);
+  });
   connect(worker_, &EngineWorker::notice, this, [this](const QString& message) {
     lastNotice_ = message;
     statusBar()->showMessage(message, 8000);
