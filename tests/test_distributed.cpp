@@ -9,6 +9,8 @@
 
 #include <csignal>
 
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
 #include "bundle/model_file.h"
 #include "bundle/safetensors.h"
 #include "glowlab.h"
@@ -161,6 +163,32 @@ class TestDistributed : public QObject {
     ::kill(static_cast<pid_t>(rank1.processId()), SIGKILL);
     ::kill(static_cast<pid_t>(rank1.processId()), SIGCONT);
     QVERIFY(rank1.waitForFinished(10000));
+  }
+
+  // torchrun's elastic agent serves the store itself and tells the workers so
+  // (TORCHELASTIC_USE_AGENT_STORE=True): rank 0 then joins it as a client. The agent's store here
+  // is one this test hosts.
+  void ranksJoinTorchrunsAgentStore() {
+    const int port = free_port();
+    c10d::TCPStoreOptions so;
+    so.port = static_cast<std::uint16_t>(port);
+    so.isServer = true;
+    so.waitWorkers = false;
+    c10d::TCPStore agent("127.0.0.1", so);
+    QProcess rank0, rank1;
+    auto env0 = rank_env(0, 2, port), env1 = rank_env(1, 2, port);
+    env0.insert("TORCHELASTIC_USE_AGENT_STORE", "True");
+    env1.insert("TORCHELASTIC_USE_AGENT_STORE", "True");
+    rank0.setProcessEnvironment(env0);
+    rank1.setProcessEnvironment(env1);
+    const QStringList args = QStringList{"--threads", "1"} + train_args(path("agent"), 4, 3);
+    rank0.start(GLOWLAB_CLI, args);
+    rank1.start(GLOWLAB_CLI, args);
+    QVERIFY(rank0.waitForFinished(120000) && rank1.waitForFinished(120000));
+    QVERIFY2(rank0.exitCode() == 0, rank0.readAllStandardError().constData());
+    QCOMPARE(rank1.exitCode(), 0);
+    QVERIFY(agent.check({"glowlab/step/0", "glowlab/step/1"}));  // both ranks used the agent's store
+    QVERIFY(load_model(path("agent/model.glow").toStdString()).glow);
   }
 
   void resumingATwoRankRunIsBitIdentical() {

@@ -37,6 +37,7 @@ DistributedOptions DistributedOptions::from_environment() {
   d.local_rank = env_int("LOCAL_RANK", d.rank, 0, 65535);
   d.master_port = env_int("MASTER_PORT", d.master_port, 1, 65535);
   if (const char* a = std::getenv("MASTER_ADDR"); a && *a) d.master_addr = a;
+  if (const char* a = std::getenv("TORCHELASTIC_USE_AGENT_STORE"); a && std::string(a) == "True") d.agent_store = true;
   if (d.rank >= d.world_size) {
     throw Error(ErrorKind::InvalidArgument, "RANK=" + std::to_string(d.rank) + " is not below WORLD_SIZE=" + std::to_string(d.world_size));
   }
@@ -54,14 +55,15 @@ Communicator::Communicator(const DistributedOptions& o) : options_(o), impl_(std
   try {
     c10d::TCPStoreOptions so;
     so.port = static_cast<std::uint16_t>(o.master_port);
-    so.isServer = o.rank == 0;
+    so.isServer = o.rank == 0 && !o.agent_store;
     so.numWorkers = static_cast<std::size_t>(o.world_size);
     so.waitWorkers = true;
     so.timeout = timeout;
     impl_->store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
   } catch (const std::exception& e) {
     throw Error(ErrorKind::Io, "rank " + std::to_string(o.rank) + ": the rendezvous at " + where +
-                                   (o.rank == 0 ? " could not be opened (is the port in use?)" : " did not answer (is rank 0 running?)") +
+                                   (o.rank == 0 && !o.agent_store ? " could not be opened (is the port in use?)"
+                                                                  : " did not answer (is rank 0 running?)") +
                                    ": " + e.what());
   }
   try {

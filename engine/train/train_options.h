@@ -32,6 +32,8 @@ struct DistributedOptions {
   std::string master_addr = "127.0.0.1";  // where rank 0 hosts the rendezvous (TCPStore)
   int master_port = 29500;
   double timeout_seconds = 300;          // a rank silent this long is reported and the job stops
+  bool agent_store = false;              // torchrun's agent already serves the store at MASTER_PORT
+                                         // (TORCHELASTIC_USE_AGENT_STORE=True): rank 0 joins it too
   bool enabled() const { return world_size > 1; }
   // RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT (absent: one process). Throws
   // Error(InvalidArgument) naming the variable when one is malformed or inconsistent.
