@@ -12,13 +12,13 @@
 #include <torch/nn/utils/clip_grad.h>
 
 #include "bundle/model_file.h"
-#include "bundle/safetensors.h"
 #include "core/error.h"
 #include "data/dataset.h"
 #include "data/pixels.h"
 #include "train/distributed.h"
 #include "train/objective.h"
 #include "train/optimizer.h"
+#include "train/run_state.h"
 #include "vision/image_io.h"
 
 namespace glowlab {
@@ -26,7 +26,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr const char* kCheckpointFormat = "glowlab.checkpoint/1";
 constexpr int64_t kSnapshotEvery = 50;   // steps between in-memory "last good" weight copies
 constexpr int64_t kLogEvery = 50;        // steps between JSONL lines
 constexpr double kSampleTemperature = 0.7;
@@ -71,108 +70,6 @@ class BatchOrder {
   int64_t epoch_ = -1;
   at::Tensor perm_;
 };
-
-struct State {
-  Glow glow{nullptr};
-  Glow ema{nullptr};  // Polyak-averaged copy, used for evaluation and export
-  std::unique_ptr<FlowOptimizer> opt;
-  int64_t step = 0;
-  double lr_scale = 1.0;
-  int skipped = 0;
-  int64_t images_seen = 0;
-  double train_seconds = 0;  // over all sessions
-};
-
-std::vector<at::Tensor> params_of(Glow& g) { return g->parameters(); }
-
-void copy_weights(Glow& from, Glow& to) {
-  at::NoGradGuard g;
-  auto a = from->parameters(), b = to->parameters();
-  for (size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
-  auto ba = from->buffers(), bb = to->buffers();
-  for (size_t i = 0; i < ba.size(); ++i) bb[i].copy_(ba[i]);
-}
-
-bool all_finite(const std::vector<at::Tensor>& ts) {
-  for (const auto& t : ts) {
-    if (!at::isfinite(t).all().item<bool>()) return false;
-  }
-  return true;
-}
-
-void save_checkpoint(const std::string& path, State& s, const TrainOptions& o) {
-  NamedTensors t;
-  for (const auto& p : s.glow->named_parameters()) t.emplace_back("model/" + p.key(), p.value());
-  for (const auto& b : s.glow->named_buffers()) t.emplace_back("model/" + b.key(), b.value());
-  for (const auto& p : s.ema->named_parameters()) t.emplace_back("ema/" + p.key(), p.value());
-  for (const auto& b : s.ema->named_buffers()) t.emplace_back("ema/" + b.key(), b.value());
-  auto names = s.glow->named_parameters();
-  for (size_t i = 0; i < names.size(); ++i) {
-    t.emplace_back("opt/m/" + names[i].key(), s.opt->first_moments()[i]);
-    t.emplace_back("opt/v/" + names[i].key(), s.opt->second_moments()[i]);
-  }
-  nlohmann::json state = {{"step", s.step},
-                          {"optimizer_steps", s.opt->steps()},
-                          {"optimizer", s.opt->kind()},
-                          {"lr_scale", s.lr_scale},
-                          {"skipped", s.skipped},
-                          {"images_seen", s.images_seen},
-                          {"train_seconds", s.train_seconds},
-                          {"seed", o.seed},
-                          {"batch", o.batch},
-                          {"world_size", o.distributed.world_size},
-                          {"data", fs::absolute(o.data).string()}};
-  write_safetensors(path, {{"format", kCheckpointFormat}, {"config", s.glow->config().to_json()}, {"state", state.dump()}}, t);
-}
-
-// Builds the model on `device` first and only then the optimiser, so that its moments live where
-// the parameters do (moving the model afterwards would leave them behind, e.g. on the CPU).
-void load_checkpoint(const std::string& path, State& s, const TrainOptions& o, GlowConfig& config, const at::Device& device) {
-  auto c = read_safetensors(path);
-  if (c.metadata["format"] != kCheckpointFormat) {
-    throw Error(ErrorKind::Format, path + ": not a GlowLab checkpoint (format '" + c.metadata["format"] + "')");
-  }
-  config = GlowConfig::from_json(c.metadata["config"], path);
-  nlohmann::json st = nlohmann::json::parse(c.metadata["state"], nullptr, false);
-  if (st.is_discarded()) throw Error(ErrorKind::Format, path + ": checkpoint state is not valid JSON");
-  if (st.value("seed", uint64_t{0}) != o.seed || st.value("batch", 0) != o.batch) {
-    throw Error(ErrorKind::InvalidArgument, path + ": checkpoint was made with seed " + std::to_string(st.value("seed", 0)) +
-                                                " and batch " + std::to_string(st.value("batch", 0)) +
-                                                "; resume with the same --seed and --batch (per rank)");
-  }
-  if (const int was = st.value("world_size", 1); was != o.distributed.world_size && o.log) {
-    o.log("note: " + path + " was trained by " + std::to_string(was) + (was == 1 ? " rank" : " ranks") + " (global batch " +
-          std::to_string(was * o.batch) + "); it continues on " + std::to_string(o.distributed.world_size) + " (global batch " +
-          std::to_string(o.distributed.world_size * o.batch) + "): the data order and the step size per image change from here");
-  }
-  s.glow = Glow(config);
-  s.ema = Glow(config);
-  s.glow->to(device);
-  s.ema->to(device);
-  std::map<std::string, at::Tensor> file(c.tensors.begin(), c.tensors.end());
-  auto take = [&](const std::string& name) {
-    auto it = file.find(name);
-    if (it == file.end()) throw Error(ErrorKind::Format, path + ": checkpoint lacks tensor '" + name + "'");
-    return it->second;
-  };
-  at::NoGradGuard g;
-  for (auto& p : s.glow->named_parameters()) p.value().copy_(take("model/" + p.key()));
-  for (auto& b : s.glow->named_buffers()) b.value().copy_(take("model/" + b.key()));
-  for (auto& p : s.ema->named_parameters()) p.value().copy_(take("ema/" + p.key()));
-  for (auto& b : s.ema->named_buffers()) b.value().copy_(take("ema/" + b.key()));
-  s.opt = std::make_unique<FlowOptimizer>(params_of(s.glow), st.value("optimizer", std::string("adam")));
-  auto names = s.glow->named_parameters();
-  for (size_t i = 0; i < names.size(); ++i) {
-    s.opt->first_moments()[i].copy_(take("opt/m/" + names[i].key()));
-    s.opt->second_moments()[i].copy_(take("opt/v/" + names[i].key()));
-  }
-  s.opt->set_steps(st.value("optimizer_steps", int64_t{0}));
-  s.step = st.value("step", int64_t{0});
-  s.lr_scale = st.value("lr_scale", 1.0);
-  s.skipped = st.value("skipped", 0);
-  s.images_seen = st.value("images_seen", int64_t{0});
-  s.train_seconds = st.value("train_seconds", 0.0);
-}
 
 double evaluate(Glow& glow, const at::Tensor& images, int n_bits, const at::Device& device) {
   c10::InferenceMode guard;
@@ -285,26 +182,7 @@ TrainResult train(const TrainOptions& o) {
     s.opt = std::make_unique<FlowOptimizer>(params_of(s.glow), o.optimizer);
   }
   if (comm) {
-    // Everything a step depends on is rank 0's: weights, ActNorm's data init and its flags, the
-    // EMA, the optimiser's moments and counters.
-    std::vector<at::Tensor> all;
-    for (auto* m : {&s.glow, &s.ema}) {
-      for (auto& p : (*m)->parameters()) all.push_back(p.detach());
-      for (auto& b : (*m)->buffers()) all.push_back(b);
-    }
-    for (auto& m : s.opt->first_moments()) all.push_back(m);
-    for (auto& v : s.opt->second_moments()) all.push_back(v);
-    auto counters = at::tensor({static_cast<double>(s.step), s.lr_scale, static_cast<double>(s.skipped), static_cast<double>(s.images_seen),
-                                static_cast<double>(s.opt->steps()), s.train_seconds}, at::kDouble);
-    all.push_back(counters);
-    at::NoGradGuard g;
-    comm->broadcast(all);
-    s.step = static_cast<int64_t>(counters[0].item<double>());
-    s.lr_scale = counters[1].item<double>();
-    s.skipped = static_cast<int>(counters[2].item<double>());
-    s.images_seen = static_cast<int64_t>(counters[3].item<double>());
-    s.opt->set_steps(static_cast<int64_t>(counters[4].item<double>()));
-    s.train_seconds = counters[5].item<double>();
+    broadcast_state(*comm, s);
     // The whole communication cost of a step: one all-reduce of every gradient (measured once).
     int64_t floats = 0;
     for (const auto& p : s.glow->parameters()) floats += p.numel();
