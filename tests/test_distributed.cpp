@@ -2,6 +2,7 @@
 // reach one rank's weights with batch 2B; the torchrun-style environment works; a killed rank is
 // named by the other, which stops within the timeout and leaves a loadable checkpoint; resuming a
 // 2-rank run is bit-identical to an uninterrupted one; Ctrl+C on the launcher stops every rank.
+// PyTorch's torchrun, when installed, launches it too (one node of 2 processes, two nodes of 1).
 // Ports: the launcher's are picked free by the kernel on 127.0.0.1; the manual ranks use a free one too.
 #include <QtTest/QtTest>
 
@@ -26,10 +27,10 @@ struct Run {
   QString out, err;
 };
 
-Run cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+Run run_program(const QString& program, const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
   QProcess p;
   p.setProcessEnvironment(env);
-  p.start(GLOWLAB_CLI, args);
+  p.start(program, args);
   if (!p.waitForFinished(300000)) {
     p.kill();
     p.waitForFinished();
@@ -37,6 +38,10 @@ Run cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnviro
   }
   return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardOutput()),
           QString::fromUtf8(p.readAllStandardError())};
+}
+
+Run cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+  return run_program(GLOWLAB_CLI, args, env);
 }
 
 int free_port() {
@@ -47,6 +52,18 @@ int free_port() {
 std::map<std::string, at::Tensor> tensors_of(const QString& path) {
   auto c = read_safetensors(path.toStdString());
   return {c.tensors.begin(), c.tensors.end()};
+}
+
+// The largest difference between two checkpoints' tensors (infinity when their names differ).
+double weight_difference(const QString& a_path, const QString& b_path) {
+  const auto a = tensors_of(a_path), b = tensors_of(b_path);
+  if (a.size() != b.size()) return INFINITY;
+  double worst = 0;
+  for (const auto& [name, t] : a) {
+    if (!b.count(name)) return INFINITY;
+    worst = std::max(worst, (t - b.at(name)).abs().max().item<double>());
+  }
+  return worst;
 }
 
 }  // namespace
@@ -97,17 +114,30 @@ class TestDistributed : public QObject {
     for (int i = 0; i < 40; ++i) write_image(QString("%1/%2.png").arg(data_).arg(i, 3, 10, QChar('0')).toStdString(), test::random_image(16, 3, i));
   }
 
+  // One process with batch 8 for 6 steps: the run every 2-rank job of batch 4 must match.
+  QString oneRankCheckpoint() {
+    const QString ckpt = path("one/checkpoint.ckpt");
+    if (!QFileInfo::exists(ckpt)) {
+      const auto r = cli(QStringList{"--threads", "1"} + train_args(path("one"), 8, 6));
+      if (r.code != 0) qWarning("%s", qPrintable(r.err));
+    }
+    return ckpt;
+  }
+
   void twoRanksEqualOneRankWithTheDoubleBatch() {
-    auto r = cli(QStringList{"--threads", "1"} + train_args(path("one"), 8, 6));
-    QVERIFY2(r.code == 0, qPrintable(r.err));
-    r = cli(train_args(path("two"), 4, 6) + QStringList{"--nproc", "2"});
+    const QString one = oneRankCheckpoint();
+    QVERIFY(QFileInfo::exists(one));
+    auto r = cli(train_args(path("two"), 4, 6) + QStringList{"--nproc", "2"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.err.contains("2 ranks x batch 4 = 8 images per step"), qPrintable(r.err));
     QVERIFY(r.out.contains("ranks 2"));
-    const auto one = tensors_of(path("one/checkpoint.ckpt")), two = tensors_of(path("two/checkpoint.ckpt"));
-    QCOMPARE(one.size(), two.size());
-    double worst = 0;
-    for (const auto& [name, t] : one) worst = std::max(worst, (t - two.at(name)).abs().max().item<double>());
+    // Throughput for the whole job and per rank.
+    const auto job = QRegularExpression("images_per_second ([0-9.]+)").match(r.out);
+    const auto per_rank = QRegularExpression("images_per_second_per_rank ([0-9.]+)").match(r.out);
+    QVERIFY2(job.hasMatch() && per_rank.hasMatch(), qPrintable(r.out));
+    QVERIFY(per_rank.captured(1).toDouble() > 0);
+    QVERIFY2(qAbs(job.captured(1).toDouble() - 2 * per_rank.captured(1).toDouble()) < 1e-3 * job.captured(1).toDouble(), qPrintable(r.out));
+    const double worst = weight_difference(one, path("two/checkpoint.ckpt"));
     QVERIFY2(worst < 1e-5, qPrintable(QString("weights differ by %1").arg(worst)));
     // ActNorm's data init agrees: the initialised flags are set and the init moved the weights off 0/1.
     const auto model = load_model(path("two/model.glow").toStdString());
@@ -189,6 +219,43 @@ class TestDistributed : public QObject {
     QCOMPARE(rank1.exitCode(), 0);
     QVERIFY(agent.check({"glowlab/step/0", "glowlab/step/1"}));  // both ranks used the agent's store
     QVERIFY(load_model(path("agent/model.glow").toStdString()).glow);
+  }
+
+  // PyTorch's own launcher (python3-torch's torchrun, which `./quickstart test` installs): one node
+  // with 2 processes, then two "nodes" of one process each (two agents on loopback). Both use the
+  // static rendezvous, where the agent serves the store (TORCHELASTIC_USE_AGENT_STORE=True); both
+  // reach the weights of one process with the double batch, and the model opens in the engine.
+  // (`--redirects 2 --tee 2`: Debian 12's torchrun 1.13 fails on its default "0" under Python 3.11.)
+  void realTorchrunOneNodeAndTwoNodes() {
+    const QString torchrun = QStandardPaths::findExecutable("torchrun");
+    if (torchrun.isEmpty()) QSKIP("torchrun is not installed (Debian: python3-torch, which ./quickstart test installs)");
+    const QString one = oneRankCheckpoint();
+    QVERIFY(QFileInfo::exists(one));
+    const auto launch = [&](const QString& out, const QStringList& how) {
+      return QStringList{"--master_addr", "127.0.0.1"} + how +
+             QStringList{"--redirects", "2", "--tee", "2", "--no_python", GLOWLAB_CLI, "--threads", "1"} + train_args(path(out), 4, 6);
+    };
+    int port = free_port();
+    QVERIFY(port > 0);
+    auto r = run_program(torchrun, launch("torchrun1", {"--nnodes", "1", "--nproc_per_node", "2", "--master_port", QString::number(port)}));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("ranks 2"), qPrintable(r.out));
+    double worst = weight_difference(one, path("torchrun1/checkpoint.ckpt"));
+    QVERIFY2(worst < 1e-5, qPrintable(QString("one node: weights differ by %1").arg(worst)));
+
+    port = free_port();
+    QVERIFY(port > 0);
+    QProcess node0, node1;
+    node0.start(torchrun, launch("torchrun2", {"--nnodes", "2", "--node_rank", "0", "--nproc_per_node", "1", "--master_port", QString::number(port)}));
+    node1.start(torchrun, launch("torchrun2", {"--nnodes", "2", "--node_rank", "1", "--nproc_per_node", "1", "--master_port", QString::number(port)}));
+    QVERIFY(node0.waitForFinished(300000) && node1.waitForFinished(300000));
+    QVERIFY2(node0.exitCode() == 0, node0.readAllStandardError().constData());
+    QVERIFY2(node1.exitCode() == 0, node1.readAllStandardError().constData());
+    worst = weight_difference(one, path("torchrun2/checkpoint.ckpt"));
+    QVERIFY2(worst < 1e-5, qPrintable(QString("two nodes: weights differ by %1").arg(worst)));
+    auto m = Model::load(path("torchrun2/model.glow").toStdString());
+    const auto back = m.reconstruct(read_image(QString("%1/011.png").arg(data_).toStdString(), 3));
+    QVERIFY2(back.max_abs_error <= 1, qPrintable(QString::number(back.max_abs_error)));
   }
 
   void resumingATwoRankRunIsBitIdentical() {

@@ -162,6 +162,7 @@ void add_train(CLI::App& app) {
     std::cout << (t.distributed.enabled() ? "ranks " + std::to_string(t.distributed.world_size) + "\n" : std::string()) << "model " << r.model_path << "\nsteps " << r.steps << "\ntrain_bits_per_dim " << r.train_bits_per_dim
               << "\ntest_bits_per_dim " << r.test_bits_per_dim << "\nimages_per_second " << r.images_per_second
               << "\nskipped_batches " << r.skipped_batches << "\n";
+    if (t.distributed.enabled()) std::cout << "images_per_second_per_rank " << r.images_per_second_per_rank << "\n";
     if (r.interrupted) throw Error(ErrorKind::Cancelled, "interrupted: checkpoint written, continue with --resume");
   });
 }

@@ -81,7 +81,8 @@ struct TrainResult {
   std::int64_t steps = 0;
   double train_bits_per_dim = 0;
   double test_bits_per_dim = -1;   // -1 when there is no held-out split
-  double images_per_second = 0;
+  double images_per_second = 0;           // the whole job's (all ranks), over this session's steps
+  double images_per_second_per_rank = 0;
   bool interrupted = false;
   int skipped_batches = 0;         // non-finite losses or gradients survived
   std::string model_path;

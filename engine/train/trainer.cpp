@@ -276,6 +276,8 @@ TrainResult train(const TrainOptions& o) {
   auto window_start = Clock::now();
   int64_t window_images = 0;
   double window_reduce_s = 0;  // data-parallel: time in the gradient all-reduce (waiting included)
+  int64_t session_images = 0;  // this rank's, for the summary's throughput over the whole session
+  double session_step_s = 0;
   bool last_step = false;  // data-parallel: a rank asked to stop; this step is the last for all
   while (!last_step) {
     const double session_s = std::chrono::duration<double>(Clock::now() - session_start).count();
@@ -362,7 +364,10 @@ TrainResult train(const TrainOptions& o) {
     ++s.step;
     s.images_seen += static_cast<int64_t>(o.batch) * world;
     window_images += o.batch;
-    s.train_seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
+    const double step_s = std::chrono::duration<double>(Clock::now() - step_start).count();
+    s.train_seconds += step_s;
+    session_step_s += step_s;
+    session_images += o.batch;
     if (ok && s.step % kSnapshotEvery == 0) snapshot();
 
     const double win_s = std::chrono::duration<double>(Clock::now() - window_start).count();
@@ -399,7 +404,6 @@ TrainResult train(const TrainOptions& o) {
       window_start = Clock::now();
       window_images = 0;
       window_reduce_s = 0;
-      result.images_per_second = p.images_per_second;
     }
     if (lead && ((o.checkpoint_every > 0 && s.step % o.checkpoint_every == 0) ||
                  std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= o.checkpoint_minutes * 60.0)) {
@@ -408,6 +412,9 @@ TrainResult train(const TrainOptions& o) {
   }
   if (lead) checkpoint(result.interrupted ? "interrupted" : "end");
   result.steps = s.step;
+  // Training steps only (checkpoints and evaluation excluded), over the whole session.
+  result.images_per_second_per_rank = session_step_s > 0 ? session_images / session_step_s : 0;
+  result.images_per_second = result.images_per_second_per_rank * world;
   result.train_bits_per_dim = recent_bpd;
   result.skipped_batches = s.skipped;
   result.model_path = lead ? model_path : std::string();
