@@ -3,17 +3,20 @@
 // named by the other, which stops within the timeout and leaves a loadable checkpoint; resuming a
 // 2-rank run is bit-identical to an uninterrupted one; Ctrl+C on the launcher stops every rank.
 // PyTorch's torchrun, when installed, launches it too (one node of 2 processes, two nodes of 1).
+// The gradient reducer overlaps its all-reduce with the backward pass and averages exactly.
 // Ports: the launcher's are picked free by the kernel on 127.0.0.1; the manual ranks use a free one too.
 #include <QtTest/QtTest>
 
 #include <QTcpServer>
 
 #include <csignal>
+#include <thread>
 
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "bundle/model_file.h"
 #include "bundle/safetensors.h"
+#include "train/distributed.h"
 #include "glowlab.h"
 #include "testutil.h"
 #include "vision/image_io.h"
@@ -256,6 +259,77 @@ class TestDistributed : public QObject {
     auto m = Model::load(path("torchrun2/model.glow").toStdString());
     const auto back = m.reconstruct(read_image(QString("%1/011.png").arg(data_).toStdString(), 3));
     QVERIFY2(back.max_abs_error <= 1, qPrintable(QString::number(back.max_abs_error)));
+  }
+
+  // The overlapping all-reduce, with two ranks on threads of this process: parameters of a chain
+  // in buckets of one each. Every used bucket's all-reduce starts during backward (the chain's last
+  // parameter gets its gradient first), the gradients become the ranks' average, and an unused
+  // parameter or a rank that had no backward pass this step (its loss was not finite) counts as zeros.
+  void gradientReducerOverlapsBackwardAndAverages() {
+    const int port = free_port();
+    QVERIFY(port > 0);
+    constexpr int kChain = 4;
+    auto make_params = [] {
+      std::vector<at::Tensor> p;
+      for (int i = 0; i <= kChain; ++i) p.push_back((at::arange(3, at::kFloat) * 0.1 + 0.3 * i).requires_grad_(true));
+      return p;  // p[0] unused by the loss; p[1..4] in a chain
+    };
+    auto loss_of = [](const std::vector<at::Tensor>& p, int rank) {
+      auto y = at::full({3}, rank + 1.0, at::kFloat);
+      for (int i = 1; i <= kChain; ++i) y = (y * p[i]).sin() + p[i];
+      return y.sum();
+    };
+    // Each rank's own gradients, without the reducer.
+    std::vector<at::Tensor> own[2];
+    for (int r = 0; r < 2; ++r) {
+      auto p = make_params();
+      loss_of(p, r).backward();
+      for (auto& t : p) own[r].push_back(t.grad().defined() ? t.grad().clone() : at::zeros_like(t));
+    }
+    std::vector<at::Tensor> step1[2], step2[2];
+    GradientReducer::Done done1[2], done2[2];
+    int buckets[2] = {0, 0};
+    std::string errors[2];
+    auto rank_main = [&](int r) {
+      try {
+        DistributedOptions o;
+        o.rank = r;
+        o.world_size = 2;
+        o.master_port = port;
+        o.timeout_seconds = 30;
+        Communicator comm(o);
+        auto p = make_params();
+        GradientReducer reducer(comm, p, 3);
+        buckets[r] = reducer.bucket_count();
+        reducer.begin();
+        loss_of(p, r).backward();
+        done1[r] = reducer.finish();
+        for (auto& t : p) step1[r].push_back(t.grad().clone());
+        reducer.begin();
+        if (r == 0) loss_of(p, r).backward();  // rank 1: no backward this step
+        done2[r] = reducer.finish();
+        for (auto& t : p) step2[r].push_back(t.grad().clone());
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    };
+    std::thread t0(rank_main, 0), t1(rank_main, 1);
+    t0.join();
+    t1.join();
+    QVERIFY2(errors[0].empty() && errors[1].empty(), (errors[0] + " / " + errors[1]).c_str());
+    QCOMPARE(buckets[0], kChain + 1);
+    for (int r = 0; r < 2; ++r) {
+      QCOMPARE(done1[r].buckets, kChain + 1);
+      QCOMPARE(done1[r].started_early, kChain);  // all but the unused parameter's, during backward
+      QCOMPARE(done2[r].started_early, r == 0 ? kChain : 0);
+      for (int i = 0; i <= kChain; ++i) {
+        const auto mean = (own[0][i] + own[1][i]) / 2;
+        QVERIFY2(at::allclose(step1[r][i], mean, 1e-6, 1e-7), qPrintable(QString("rank %1, parameter %2").arg(r).arg(i)));
+        QVERIFY2(at::allclose(step2[r][i], own[0][i] / 2, 1e-6, 1e-7), qPrintable(QString("step 2: rank %1, parameter %2").arg(r).arg(i)));
+      }
+      QVERIFY(at::equal(step1[r][0], at::zeros({3})));
+    }
+    QVERIFY(own[0][1].abs().sum().item<double>() > 0 && !at::allclose(own[0][1], own[1][1]));
   }
 
   void resumingATwoRankRunIsBitIdentical() {

@@ -187,4 +187,112 @@ double Communicator::time_allreduce(std::int64_t numel, int repeats) {
   return seconds[seconds.size() / 2];
 }
 
+struct GradientReducer::Bucket {
+  std::vector<size_t> params;  // indices into params_
+  std::vector<std::int64_t> offsets;
+  at::Tensor flat;             // float32 on the CPU: what Gloo reduces
+  int pending = 0;             // gradients not yet copied in this step
+  c10::intrusive_ptr<c10d::Work> work;  // set once its all-reduce started
+};
+
+GradientReducer::GradientReducer(Communicator& comm, std::vector<at::Tensor> params, std::int64_t bucket_floats)
+    : comm_(comm), params_(std::move(params)), bucket_of_(params_.size()), slot_of_(params_.size()), seen_(params_.size()) {
+  std::int64_t filled = 0;
+  for (size_t k = params_.size(); k-- > 0;) {
+    const std::int64_t n = params_[k].numel();
+    if (buckets_.empty() || (filled > 0 && filled + n > bucket_floats)) {
+      buckets_.push_back(std::make_unique<Bucket>());
+      filled = 0;
+    }
+    bucket_of_[k] = buckets_.size() - 1;
+    slot_of_[k] = buckets_.back()->params.size();
+    buckets_.back()->params.push_back(k);
+    buckets_.back()->offsets.push_back(filled);
+    filled += n;
+  }
+  for (auto& b : buckets_) {
+    std::int64_t n = 0;
+    for (size_t k : b->params) n += params_[k].numel();
+    b->flat = at::zeros({n}, at::kFloat);
+  }
+  for (size_t k = 0; k < params_.size(); ++k) {
+    hooks_.push_back(params_[k].register_hook([this, k](const at::Tensor& grad) { ready(k, grad); }));
+  }
+}
+
+GradientReducer::~GradientReducer() {
+  for (size_t k = 0; k < hooks_.size(); ++k) params_[k].remove_hook(hooks_[k]);
+}
+
+void GradientReducer::begin() {
+  for (auto& b : buckets_) {
+    b->pending = static_cast<int>(b->params.size());
+    b->work.reset();
+  }
+  std::fill(seen_.begin(), seen_.end(), false);
+  next_ = 0;
+  started_early_ = 0;
+  error_ = nullptr;
+  in_backward_ = true;
+}
+
+void GradientReducer::ready(size_t k, const at::Tensor& grad) {
+  if (!in_backward_ || seen_[k] || error_) return;  // a backward outside a step, or a second one
+  seen_[k] = true;
+  auto& b = *buckets_[bucket_of_[k]];
+  b.flat.narrow(0, b.offsets[slot_of_[k]], params_[k].numel()).copy_(grad.reshape(-1));
+  --b.pending;
+  try {
+    start_ready_buckets();
+  } catch (...) {
+    error_ = std::current_exception();  // not through autograd: finish() reports it
+  }
+}
+
+void GradientReducer::start_ready_buckets() {
+  while (next_ < buckets_.size() && buckets_[next_]->pending == 0) {
+    std::vector<at::Tensor> one{buckets_[next_]->flat};
+    buckets_[next_]->work = comm_.impl_->group->allreduce(one);
+    if (in_backward_) ++started_early_;
+    ++next_;
+  }
+}
+
+GradientReducer::Done GradientReducer::finish() {
+  const auto start = std::chrono::steady_clock::now();
+  Done done;
+  done.buckets = static_cast<int>(buckets_.size());
+  in_backward_ = false;
+  done.started_early = started_early_;
+  try {
+    if (error_) std::rethrow_exception(error_);
+    // Gradients that never came (no backward on this rank, or a parameter the loss does not use) count as zeros.
+    for (size_t k = 0; k < params_.size(); ++k) {
+      if (seen_[k]) continue;
+      auto& b = *buckets_[bucket_of_[k]];
+      b.flat.narrow(0, b.offsets[slot_of_[k]], params_[k].numel()).zero_();
+      seen_[k] = true;
+      --b.pending;
+    }
+    start_ready_buckets();
+    const double world = comm_.world_size();
+    for (auto& b : buckets_) {
+      b->work->wait();
+      b->work.reset();
+      b->flat.div_(world);
+      for (size_t i = 0; i < b->params.size(); ++i) {
+        auto& p = params_[b->params[i]];
+        if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+        p.mutable_grad().copy_(b->flat.narrow(0, b->offsets[i], p.numel()).view(p.sizes()));
+      }
+    }
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    comm_.fail("the gradient all-reduce", e);
+  }
+  done.wait_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return done;
+}
+
 }  // namespace glowlab

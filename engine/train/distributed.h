@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,11 +38,56 @@ class Communicator {
   double time_allreduce(std::int64_t numel, int repeats);
 
  private:
+  friend class GradientReducer;
   [[noreturn]] void fail(const std::string& what, const std::exception& e);
   DistributedOptions options_;
   std::int64_t step_ = -1;
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// Averages the gradients of `params` over the ranks while the backward pass is still running (the
+// scheme of PyTorch's DistributedDataParallel): the parameters, in reverse order (roughly the order
+// backward produces their gradients), are grouped into buckets of about `bucket_floats`; a hook on
+// each parameter copies its gradient into its bucket, and a complete bucket's all-reduce starts at
+// once, in the buckets' order on every rank (so the collectives match). finish() waits for them.
+class GradientReducer {
+ public:
+  static constexpr std::int64_t kDefaultBucketFloats = 256 << 10;  // 1 MB of float32
+  GradientReducer(Communicator& comm, std::vector<at::Tensor> params, std::int64_t bucket_floats = kDefaultBucketFloats);
+  ~GradientReducer();
+  GradientReducer(const GradientReducer&) = delete;
+  GradientReducer& operator=(const GradientReducer&) = delete;
+
+  // Before each step's backward pass.
+  void begin();
+  struct Done {
+    double wait_seconds = 0;   // time finish() waited for communication (what overlap left exposed)
+    int buckets = 0;
+    int started_early = 0;     // buckets whose all-reduce started during the backward pass
+  };
+  // After the backward pass, or instead of it when this rank has no gradients this step (they count
+  // as zeros): starts the buckets not started yet, waits for all, and sets every parameter's
+  // gradient to the average over the ranks. Throws Error(Io) naming the rank that fell behind.
+  Done finish();
+  int bucket_count() const { return static_cast<int>(buckets_.size()); }
+
+ private:
+  struct Bucket;
+  void ready(size_t param, const at::Tensor& grad);
+  void start_ready_buckets();
+
+  Communicator& comm_;
+  std::vector<at::Tensor> params_;
+  std::vector<unsigned> hooks_;
+  std::vector<std::unique_ptr<Bucket>> buckets_;
+  std::vector<size_t> bucket_of_;  // per parameter: its bucket and its place there
+  std::vector<size_t> slot_of_;
+  std::vector<bool> seen_;         // per parameter, this step
+  size_t next_ = 0;                // the next bucket to start (strictly in order)
+  int started_early_ = 0;
+  bool in_backward_ = false;
+  std::exception_ptr error_;       // from a hook (rethrown by finish)
 };
 
 }  // namespace glowlab

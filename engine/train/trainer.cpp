@@ -275,7 +275,12 @@ TrainResult train(const TrainOptions& o) {
   const double budget_s = o.minutes * 60.0;
   auto window_start = Clock::now();
   int64_t window_images = 0;
-  double window_reduce_s = 0;  // data-parallel: time in the gradient all-reduce (waiting included)
+  // Data-parallel: the gradients' all-reduce runs while backward does; the step waits for what is
+  // left of it after backward (window_reduce_s, with the flags' small all-reduce).
+  std::unique_ptr<GradientReducer> reducer;
+  if (comm) reducer = std::make_unique<GradientReducer>(*comm, params);
+  double window_reduce_s = 0;
+  int64_t window_early_buckets = 0;  // buckets whose all-reduce started during backward
   int64_t session_images = 0;  // this rank's, for the summary's throughput over the whole session
   double session_step_s = 0;
   bool last_step = false;  // data-parallel: a rank asked to stop; this step is the last for all
@@ -308,24 +313,19 @@ TrainResult train(const TrainOptions& o) {
     auto loss = nll_bits_per_dim(s.glow, x);
     double loss_v = loss.item<double>();
     bool ok = std::isfinite(loss_v);
-    if (ok) loss.backward();
+    if (reducer) reducer->begin();
+    if (ok) loss.backward();  // data-parallel: the gradients' all-reduce starts bucket by bucket meanwhile
     if (comm) {
-      // Gradients averaged over ranks, in the same collective as the step's flags: the mean loss,
-      // whether any rank's loss was not finite (then every rank skips), and stop requests.
-      std::vector<at::Tensor> grads;
-      for (auto& p : params) {
-        if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
-        if (!ok) p.mutable_grad().zero_();
-        grads.push_back(p.grad());
-      }
-      auto flags = at::tensor({ok ? loss_v : 0.0, ok ? 0.0 : 1.0, out_of_time ? 1.0 : 0.0, interrupt ? 1.0 : 0.0}, at::kFloat);
-      grads.push_back(flags);
+      // Gradients averaged over ranks (a rank whose loss was not finite contributes zeros), then
+      // the step's flags: the mean loss, whether any rank's loss was not finite (then every rank
+      // skips), and stop requests.
       comm->announce(s.step);
-      const auto reduce_start = Clock::now();
-      comm->allreduce_sum(grads);
-      window_reduce_s += std::chrono::duration<double>(Clock::now() - reduce_start).count();
-      grads.pop_back();
-      for (auto& g : grads) g.div_(world);
+      const auto reduced = reducer->finish();
+      const auto flags_start = Clock::now();
+      auto flags = at::tensor({ok ? loss_v : 0.0, ok ? 0.0 : 1.0, out_of_time ? 1.0 : 0.0, interrupt ? 1.0 : 0.0}, at::kFloat);
+      comm->allreduce_sum({flags});
+      window_reduce_s += reduced.wait_seconds + std::chrono::duration<double>(Clock::now() - flags_start).count();
+      window_early_buckets += reduced.started_early;
       ok = flags[1].item<float>() == 0.0f;
       loss_v = flags[0].item<double>() / world;
       if (flags[3].item<float>() > 0) result.interrupted = true;
@@ -395,7 +395,9 @@ TrainResult train(const TrainOptions& o) {
         if (comm) {
           line["ranks"] = world;
           line["img_per_s_per_rank"] = p.images_per_second_per_rank;
-          line["allreduce_ms"] = 1000.0 * window_reduce_s / kLogEvery;
+          line["allreduce_wait_ms"] = 1000.0 * window_reduce_s / kLogEvery;
+          line["buckets"] = reducer->bucket_count();
+          line["buckets_overlapped"] = static_cast<double>(window_early_buckets) / kLogEvery;
         }
         jsonl << line.dump() << std::endl;
       }
@@ -404,6 +406,7 @@ TrainResult train(const TrainOptions& o) {
       window_start = Clock::now();
       window_images = 0;
       window_reduce_s = 0;
+      window_early_buckets = 0;
     }
     if (lead && ((o.checkpoint_every > 0 && s.step % o.checkpoint_every == 0) ||
                  std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= o.checkpoint_minutes * 60.0)) {
