@@ -107,6 +107,11 @@ void add_train(CLI::App& app) {
                                     "Applies to new models, and with --init-model replaces that model's")
                         ->capture_default_str()->check(CLI::Range(0.0, 0.95));
   cmd->callback([o, scale_min] {
+    if (!have_distributed() && (o->nproc > 1 || DistributedOptions::from_environment().enabled())) {
+      throw Error(ErrorKind::InvalidArgument, "data-parallel training (" + std::string(o->nproc > 1 ? "--nproc" : "WORLD_SIZE > 1") +
+                                                  ") is not in this build of glowlab-cli: it was configured with GLOWLAB_DISTRIBUTED=OFF "
+                                                  "(no Gloo headers; Debian's libgloo-dev has them)");
+    }
     if (o->nproc > 1) {
       if (std::getenv("WORLD_SIZE")) throw CLI::ValidationError("--nproc", "this process is already one rank of a job (WORLD_SIZE is set)");
       const int rc = launch_local_ranks(o->nproc, o->dist_timeout);

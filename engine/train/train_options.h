@@ -40,6 +40,9 @@ struct DistributedOptions {
   static DistributedOptions from_environment();
 };
 
+// Whether this build has data-parallel training (GLOWLAB_DISTRIBUTED: c10d with Gloo's headers).
+bool have_distributed();
+
 struct TrainOptions {
   std::string data;                 // dataset folder (CelebA layout, image folder, Fashion-MNIST)
   std::string dataset_kind = "auto";
