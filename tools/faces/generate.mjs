@@ -13,9 +13,11 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import zlib from "node:zlib";
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+
+import { encodeRgbPng } from "./png.mjs";
+import { choice, faceSeed, hslHex, mulberry32, round2, uniform, withRandom } from "./random.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -123,57 +125,6 @@ export function labelsOf(face) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Seeded randomness
-// ---------------------------------------------------------------------------------------------------
-
-// murmur3's 32-bit finaliser: a bijective avalanche mix.
-function fmix32(h) {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-// The per-face seed: a hash of (dataset seed, 1-based face index).
-export function faceSeed(seed, index) {
-  return fmix32((fmix32((seed ^ 0x9e3779b9) >>> 0) + Math.imul(index, 0x27d4eb2f)) >>> 0);
-}
-
-function mulberry32(a) {
-  return function () {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function withRandom(rng, fn) {
-  const saved = Math.random;
-  Math.random = rng;
-  try {
-    return fn();
-  } finally {
-    Math.random = saved;
-  }
-}
-
-const round2 = (x) => Math.round(x * 100) / 100;
-const uniform = (rng, a, b) => a + (b - a) * rng();
-const choice = (rng, arr) => arr[Math.floor(rng() * arr.length)];
-
-function hslHex(h, s, l) {
-  // h in [0,360), s and l in [0,1]
-  const k = (n) => (n + h / 30) % 12;
-  const a = s * Math.min(l, 1 - l);
-  const f = (n) => l - a * Math.max(-1, Math.min(k(n) - 3, Math.min(9 - k(n), 1)));
-  const hex = (x) => Math.round(x * 255).toString(16).padStart(2, "0");
-  return `#${hex(f(0))}${hex(f(8))}${hex(f(4))}`;
-}
-
-// ---------------------------------------------------------------------------------------------------
 // The balanced sampler: facesjs's generate() with a seeded Math.random, then forced classes so that every
 // attribute is 15-85% positive. Only values facesjs itself uses (its ids, colours and its male number
 // ranges) are forced, except the gray hair colours, which facesjs lacks. teamColors and the background,
@@ -248,95 +199,6 @@ export function makeFace(seed, index) {
     .replace(/(<svg[^>]*>)/, `$1\n<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="${background}"/>`);
 
   return { index, gender, background, face, labels: labelsOf(face), svg };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// PNG: resvg renders RGBA; CelebA's images are RGB, so GlowLab writes an 8-bit RGB PNG itself.
-// ---------------------------------------------------------------------------------------------------
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-}
-
-function paeth(a, b, c) {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
-
-export function encodeRgbPng(rgba, width, height) {
-  const bpp = 3;
-  const stride = width * bpp;
-  const rgb = Buffer.alloc(stride * height);
-  for (let i = 0, j = 0; i < width * height; i++) {
-    rgb[j++] = rgba[i * 4];
-    rgb[j++] = rgba[i * 4 + 1];
-    rgb[j++] = rgba[i * 4 + 2];
-  }
-  // Per row, the filter with the smallest sum of absolute values (the usual PNG heuristic).
-  const raw = Buffer.alloc((stride + 1) * height);
-  const cand = [0, 1, 2, 3, 4].map(() => Buffer.alloc(stride));
-  for (let y = 0; y < height; y++) {
-    const row = rgb.subarray(y * stride, (y + 1) * stride);
-    const up = y > 0 ? rgb.subarray((y - 1) * stride, y * stride) : null;
-    let best = 0;
-    let bestSum = Infinity;
-    for (let f = 0; f < 5; f++) {
-      const out = cand[f];
-      let sum = 0;
-      for (let i = 0; i < stride; i++) {
-        const a = i >= bpp ? row[i - bpp] : 0;
-        const b = up ? up[i] : 0;
-        const c = up && i >= bpp ? up[i - bpp] : 0;
-        const pred = f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1 : paeth(a, b, c);
-        const v = (row[i] - pred) & 0xff;
-        out[i] = v;
-        sum += v < 128 ? v : 256 - v;
-      }
-      if (sum < bestSum) {
-        bestSum = sum;
-        best = f;
-      }
-    }
-    raw[y * (stride + 1)] = best;
-    cand[best].copy(raw, y * (stride + 1) + 1);
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: RGB
-  ihdr[10] = 0;
-  ihdr[11] = 0;
-  ihdr[12] = 0;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", zlib.deflateSync(raw, { level: 6 })), // level 9: 4x slower for 3% smaller files
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
 }
 
 // CelebA's five landmarks (list_landmarks_align_celeba.txt), in pixels of a size x size image, from
