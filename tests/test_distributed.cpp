@@ -2,7 +2,7 @@
 // reach one rank's weights with batch 2B; the torchrun-style environment works; a killed rank is
 // named by the other, which stops within the timeout and leaves a loadable checkpoint; resuming a
 // 2-rank run is bit-identical to an uninterrupted one; Ctrl+C on the launcher stops every rank.
-// PyTorch's torchrun, when installed, launches it too (one node of 2 processes, two nodes of 1).
+// PyTorch's torchrun launches it too (one node of 2 processes, two nodes of 1).
 // The gradient reducer overlaps its all-reduce with the backward pass and averages exactly.
 // Ports: the launcher's are picked free by the kernel on 127.0.0.1; the manual ranks use a free one too.
 #include <QtTest/QtTest>
@@ -224,14 +224,15 @@ class TestDistributed : public QObject {
     QVERIFY(load_model(path("agent/model.glow").toStdString()).glow);
   }
 
-  // PyTorch's own launcher (python3-torch's torchrun, which `./quickstart test` installs): one node
+  // PyTorch's own launcher (python3-torch's torchrun, a test dependency `./quickstart test` installs
+  // like node, so its absence is a failure, not a skip): one node
   // with 2 processes, then two "nodes" of one process each (two agents on loopback). Both use the
   // static rendezvous, where the agent serves the store (TORCHELASTIC_USE_AGENT_STORE=True); both
   // reach the weights of one process with the double batch, and the model opens in the engine.
   // (`--redirects 2 --tee 2`: Debian 12's torchrun 1.13 fails on its default "0" under Python 3.11.)
   void realTorchrunOneNodeAndTwoNodes() {
     const QString torchrun = QStandardPaths::findExecutable("torchrun");
-    if (torchrun.isEmpty()) QSKIP("torchrun is not installed (Debian: python3-torch, which ./quickstart test installs)");
+    QVERIFY2(!torchrun.isEmpty(), "torchrun was not found: install Debian's python3-torch (./quickstart test does)");
     const QString one = oneRankCheckpoint();
     QVERIFY(QFileInfo::exists(one));
     const auto launch = [&](const QString& out, const QStringList& how) {

@@ -14,8 +14,6 @@
 namespace glowlab {
 namespace {
 
-constexpr std::int64_t kBucketFloats = 4 << 20;  // 16 MB of float32 per collective
-
 bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
 
 }  // namespace
@@ -114,29 +112,12 @@ void Communicator::broadcast(const std::vector<at::Tensor>& tensors) {
   }
 }
 
-void Communicator::allreduce_sum(const std::vector<at::Tensor>& tensors) {
+void Communicator::allreduce_sum(const at::Tensor& t, const char* what) {
   try {
-    size_t i = 0;
-    while (i < tensors.size()) {
-      size_t j = i;
-      std::int64_t n = 0;
-      while (j < tensors.size() && (j == i || n + tensors[j].numel() <= kBucketFloats)) n += tensors[j++].numel();
-      std::vector<at::Tensor> flat_parts;
-      for (size_t k = i; k < j; ++k) flat_parts.push_back(tensors[k].reshape(-1).to(at::kCPU, at::kFloat));
-      std::vector<at::Tensor> bucket{at::cat(flat_parts)};
-      impl_->group->allreduce(bucket)->wait();
-      std::int64_t off = 0;
-      for (size_t k = i; k < j; ++k) {
-        const auto numel = tensors[k].numel();
-        tensors[k].copy_(bucket[0].narrow(0, off, numel).view(tensors[k].sizes()));
-        off += numel;
-      }
-      i = j;
-    }
-  } catch (const Error&) {
-    throw;
+    std::vector<at::Tensor> one{t};
+    impl_->group->allreduce(one)->wait();
   } catch (const std::exception& e) {
-    fail("the gradient all-reduce", e);
+    fail(what, e);
   }
 }
 
@@ -156,7 +137,7 @@ double Communicator::time_allreduce(std::int64_t numel, int repeats) {
   std::vector<double> seconds;
   for (int r = 0; r < repeats; ++r) {
     const auto start = std::chrono::steady_clock::now();
-    allreduce_sum({t});
+    allreduce_sum(t, "a timed all-reduce");
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(seconds.begin(), seconds.end());
@@ -212,12 +193,18 @@ void GradientReducer::begin() {
   in_backward_ = true;
 }
 
-void GradientReducer::ready(size_t k, const at::Tensor& grad) {
-  if (!in_backward_ || seen_[k] || error_) return;  // a backward outside a step, or a second one
+void GradientReducer::put(size_t k, const at::Tensor* grad) {
   seen_[k] = true;
   auto& b = *buckets_[bucket_of_[k]];
-  b.flat.narrow(0, b.offsets[slot_of_[k]], params_[k].numel()).copy_(grad.reshape(-1));
+  auto slot = b.flat.narrow(0, b.offsets[slot_of_[k]], params_[k].numel());
+  if (grad) slot.copy_(grad->reshape(-1));
+  else slot.zero_();
   --b.pending;
+}
+
+void GradientReducer::ready(size_t k, const at::Tensor& grad) {
+  if (!in_backward_ || seen_[k] || error_) return;  // a backward outside a step, or a second one
+  put(k, &grad);
   try {
     start_ready_buckets();
   } catch (...) {
@@ -244,11 +231,7 @@ GradientReducer::Done GradientReducer::finish() {
     if (error_) std::rethrow_exception(error_);
     // Gradients that never came (no backward on this rank, or a parameter the loss does not use) count as zeros.
     for (size_t k = 0; k < params_.size(); ++k) {
-      if (seen_[k]) continue;
-      auto& b = *buckets_[bucket_of_[k]];
-      b.flat.narrow(0, b.offsets[slot_of_[k]], params_[k].numel()).zero_();
-      seen_[k] = true;
-      --b.pending;
+      if (!seen_[k]) put(k, nullptr);
     }
     start_ready_buckets();
     const double world = comm_.world_size();

@@ -18,7 +18,7 @@ Communicator::Communicator(const DistributedOptions& o) : options_(o) {
 }
 Communicator::~Communicator() = default;
 void Communicator::broadcast(const std::vector<at::Tensor>&) { std::abort(); }
-void Communicator::allreduce_sum(const std::vector<at::Tensor>&) { std::abort(); }
+void Communicator::allreduce_sum(const at::Tensor&, const char*) { std::abort(); }
 std::string Communicator::share_text(const std::string&, const std::string&) { std::abort(); }
 void Communicator::announce(std::int64_t) { std::abort(); }
 double Communicator::time_allreduce(std::int64_t, int) { std::abort(); }

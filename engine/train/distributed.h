@@ -26,9 +26,10 @@ class Communicator {
 
   // Overwrites `tensors` (same shapes on every rank) with rank 0's values.
   void broadcast(const std::vector<at::Tensor>& tensors);
-  // Sums `tensors` across ranks in place, through flat buffers of at most ~16 MB (one collective
-  // each: the model's gradients travel as one or a few messages).
-  void allreduce_sum(const std::vector<at::Tensor>& tensors);
+  // Sums `t` (float32 on the CPU, the same shape on every rank) across ranks in place, in one
+  // collective; `what` names it in the error when a rank does not take part. (The gradients go
+  // through GradientReducer.)
+  void allreduce_sum(const at::Tensor& t, const char* what);
   // Rank 0's text (e.g. the model config) on every rank, through the store.
   std::string share_text(const std::string& key, const std::string& text_on_rank0);
   // Announces that this rank has reached `step` (for naming a rank that stops).
@@ -75,6 +76,7 @@ class GradientReducer {
  private:
   struct Bucket;
   void ready(size_t param, const at::Tensor& grad);
+  void put(size_t param, const at::Tensor* grad);  // its slot in its bucket; nullptr: zeros
   void start_ready_buckets();
 
   Communicator& comm_;

@@ -323,7 +323,7 @@ TrainResult train(const TrainOptions& o) {
       const auto reduced = reducer->finish();
       const auto flags_start = Clock::now();
       auto flags = at::tensor({ok ? loss_v : 0.0, ok ? 0.0 : 1.0, out_of_time ? 1.0 : 0.0, interrupt ? 1.0 : 0.0}, at::kFloat);
-      comm->allreduce_sum({flags});
+      comm->allreduce_sum(flags, "the step's all-reduce");
       window_reduce_s += reduced.wait_seconds + std::chrono::duration<double>(Clock::now() - flags_start).count();
       window_early_buckets += reduced.started_early;
       ok = flags[1].item<float>() == 0.0f;
