@@ -2,9 +2,23 @@
 // Waits are on signals (QSignalSpy::wait / QTRY_*), never on sleeps.
 #include <QtTest/QtTest>
 
+#include <QAction>
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QInputDialog>
+#include <QLabel>
 #include <QListWidget>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 
 #include <atomic>
+#include <functional>
 #include <QPainter>
 #include <QSlider>
 #include <QStandardPaths>
@@ -15,6 +29,7 @@
 #include "bundle/model_file.h"
 #include "core/atomic_file.h"
 #include "glowlab.h"
+#include "face_picker.h"
 #include "image_view.h"
 #include "main_window.h"
 #include "qt_image.h"
@@ -56,6 +71,37 @@ bool same_pixels(const QImage& a, const QImage& b) {
   return a.convertToFormat(QImage::Format_RGB888) == b.convertToFormat(QImage::Format_RGB888);
 }
 
+// Runs `act` on the next modal dialog of class `className` once it is on screen (the window's
+// dialogs run their own event loop: exec()). Polled from the event loop, never a sleep.
+QTimer* onNextDialog(const char* className, std::function<void(QWidget*)> act) {
+  auto* timer = new QTimer;
+  auto tries = std::make_shared<int>(0);
+  timer->setInterval(10);
+  QObject::connect(timer, &QTimer::timeout, [timer, tries, className, act] {
+    QWidget* modal = QApplication::activeModalWidget();
+    if (modal && qstrcmp(modal->metaObject()->className(), className) == 0 && modal->isVisible()) {
+      timer->stop();
+      timer->deleteLater();
+      act(modal);
+    } else if (++*tries > 3000) {
+      timer->stop();
+      timer->deleteLater();
+    }
+  });
+  timer->start();
+  return timer;
+}
+
+// A wheel turn over `widget` (delta > 0: up), as the window system delivers it.
+void wheel(QWidget* widget, int delta) {
+  const QPointF pos = QRectF(widget->rect()).center();
+  QWheelEvent event(pos, widget->mapToGlobal(pos), QPoint(), QPoint(0, delta), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+  QApplication::sendEvent(widget, &event);
+}
+
+// Where `w` lies in the scroll area's viewport.
+QRect inViewport(QWidget* w, QWidget* viewport) { return QRect(w->mapTo(viewport, QPoint(0, 0)), w->size()); }
+
 }  // namespace
 
 class TestApp : public QObject {
@@ -65,6 +111,48 @@ class TestApp : public QObject {
   std::unique_ptr<MainWindow> w_;
 
   QString path(const QString& name) const { return dir_.path() + "/" + name; }
+
+  // A model with the 14 attributes of the bundled ones (Smiling: -1.5 .. 1.5, an Age in years).
+  QString fourteenModel() {
+    const QString file = path("fourteen.glow");
+    if (QFileInfo::exists(file)) return file;
+    at::manual_seed(8);
+    ModelFile mf;
+    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
+    std::vector<Image> init;
+    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i));
+    mf.glow->initialize(to_model_input_for_test(init));
+    for (const char* name : {"Smiling", "Male", "Young", "Eyeglasses", "Blond_Hair", "Black_Hair", "Bald", "Mustache",
+                             "Wearing_Hat", "Heavy_Makeup", "Pale_Skin", "Mouth_Slightly_Open", "Narrow_Eyes", "Bushy_Eyebrows"}) {
+      mf.attributes.push_back({name, 10, 10, std::string(name) == "Smiling" ? -1.5 : -1.0, std::string(name) == "Smiling" ? 1.5 : 1.0});
+      mf.directions.push_back(at::randn({mf.glow->config().dimension()}) * 0.5);
+    }
+    save_model(file.toStdString(), mf);
+    return file;
+  }
+
+  // A fresh window as a first-time user meets it (no saved layout), at the program's default size.
+  void freshWindow(MainWindow& w, const QString& model) {
+    QSettings().remove("window");
+    w.resize(1200, 760);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QSignalSpy ready(&w, &MainWindow::modelReady);
+    w.openModel(model);
+    QVERIFY(ready.wait(30000));
+  }
+
+  static void waitShown(MainWindow& w) {
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration() && w.shownGeneration() > 0, 30000);
+  }
+
+  // Waits until everything asked of the engine so far has run (its queue is in order).
+  static void drainEngine(MainWindow& w) {
+    QSignalSpy samples(&w, &MainWindow::samplesShown);
+    w.setSampleSettings(0.7, 1, 1);
+    w.sample();
+    QVERIFY(samples.wait(30000));
+  }
 
   void openModelAndPhoto(MainWindow& w) {
     QSignalSpy model(&w, &MainWindow::modelReady), image(&w, &MainWindow::imageReady), shown(&w, &MainWindow::renderShown);
@@ -433,50 +521,370 @@ class TestApp : public QObject {
     QVERIFY2(errors.isEmpty(), qPrintable(w.lastError()));
   }
 
-  // Switching models drops everything tied to the old one: a slider change made just before the
-  // switch does not render against the new model, and paste-back has nothing stale to paste.
-  void modelSwitchDropsTheOldModelsWork() {
+  // Issue 24 (1): Edit > Preferences > OK with nothing changed, and Model > Open Model on the model
+  // already open, leave the photo, its edits and the undo history alone.
+  void preferencesOkAndTheSameModelKeepTheWork() {
+    MainWindow w;
+    w.show();
+    openModelAndPhoto(w);
+    auto* slider = w.attributes()->slider(0);
+    slider->setFocus();
+    QTest::keyClick(slider, Qt::Key_PageUp);  // a user edit: one undo step
+    QVERIFY(w.attributes()->value(0) > 0);
+    waitShown(w);
+    const int steps = w.undoStack()->count();
+    QVERIFY(steps > 0);
+    const QImage shown = w.view()->edited();
+    const QString source = w.currentImage().source;
+    QSignalSpy models(&w, &MainWindow::modelReady), images(&w, &MainWindow::imageReady);
+    auto* preferences = w.findChild<QAction*>("preferences");
+    QVERIFY(preferences);
+    bool clicked = false;
+    onNextDialog("QDialog", [&](QWidget* dialog) {
+      auto* buttons = dialog->findChild<QDialogButtonBox*>();
+      QTest::mouseClick(buttons->button(QDialogButtonBox::Ok), Qt::LeftButton);
+      clicked = true;
+    });
+    preferences->trigger();
+    QVERIFY(clicked);
+    w.openModel(model_);
+    QVERIFY2(w.lastNotice().contains("already open"), qPrintable(w.lastNotice()));
+    drainEngine(w);  // a reload, had one been asked for, has run by now
+    QCOMPARE(models.count(), 0);
+    QCOMPARE(images.count(), 0);
+    QCOMPARE(w.undoStack()->count(), steps);
+    QCOMPARE(w.currentImage().source, source);
+    QVERIFY(w.attributes()->value(0) > 0);
+    QVERIFY(same_pixels(w.view()->edited(), shown));
+  }
+
+  // Issue 24 (1): another model keeps the photo (the same crop, re-encoded by it; sliders by name)
+  // and is one undo step; undo brings back the first model with its sliders. A slider change made
+  // just before the switch does not render against the new model.
+  void aModelSwitchKeepsTheImageAndIsOneUndoStep() {
     at::manual_seed(4);
     ModelFile mf;
     mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
     std::vector<Image> init;
     for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i + 20));
     mf.glow->initialize(to_model_input_for_test(init));
-    mf.attributes = {{"Eyeglasses", 10, 10, -1, 1}};
-    mf.directions = {at::randn({mf.glow->config().dimension()}) * 0.5};
+    mf.attributes = {{"Eyeglasses", 10, 10, -1, 1}, {"Smiling", 10, 10, -1.5, 1.5}};
+    mf.directions = {at::randn({mf.glow->config().dimension()}) * 0.5, at::randn({mf.glow->config().dimension()}) * 0.5};
     const QString other = path("other.glow");
     save_model(other.toStdString(), mf);
     MainWindow w;
     openModelAndPhoto(w);
-    QSignalSpy model(&w, &MainWindow::modelReady);
-    w.attributes()->setValue(0, 1.0);  // a render for "Smiling" is requested ...
+    w.attributes()->setValue(1, 0.5);
+    waitShown(w);
+    const QImage firstEdit = toQImage(fromQImage(w.view()->edited()));
+    const QImage crop = w.currentImage().crop;
+    const QString source = w.currentImage().source;
+    const int steps = w.undoStack()->count();
+    QSignalSpy model(&w, &MainWindow::modelReady), image(&w, &MainWindow::imageReady), errors(&w, &MainWindow::errorShown);
+    w.attributes()->setValue(0, 1.0);  // a render for the first model is requested ...
     w.openModel(other);                // ... and the model switches before or after it runs
     QVERIFY(model.wait(30000));
-    QCOMPARE(w.attributes()->count(), 1);
-    QSignalSpy errors(&w, &MainWindow::errorShown);
+    QTRY_VERIFY_WITH_TIMEOUT(image.count() == 1, 30000);
+    waitShown(w);
+    QCOMPARE(w.attributes()->count(), 2);
+    QCOMPARE(w.attributes()->attribute(1).name, std::string("Smiling"));
+    QCOMPARE(w.attributes()->value(1), 1.0);  // by name
+    QCOMPARE(w.attributes()->value(0), 0.0);
+    QCOMPARE(w.currentImage().source, source);
+    QVERIFY(same_pixels(w.currentImage().crop, crop));
+    QCOMPARE(w.undoStack()->count(), steps + 1);
+    auto m = Model::load(other.toStdString());
+    QVERIFY(same_pixels(w.view()->edited(), toQImage(m.decode(m.edit(m.encode(fromQImage(crop)), {{"Smiling", 1.0}})))));
+    QVERIFY(w.facePicker()->count() >= 1);
     QSignalSpy exported(&w, &MainWindow::exported);
-    w.exportPasted(path("stale.png"));
-    QVERIFY(errors.wait(30000));
-    QVERIFY2(w.lastError().contains("open a photo first"), qPrintable(w.lastError()));
-    QCOMPARE(errors.size(), 1);  // nothing about "Smiling" or missing levels
-    QVERIFY(!QFileInfo::exists(path("stale.png")));
+    w.exportPasted(path("kept.png"));
+    QVERIFY(exported.wait(30000));
+    QVERIFY2(errors.isEmpty(), qPrintable(w.lastError()));
+    // Undo: the first model and its sliders, at once in the panel, then on screen.
+    w.undoStack()->undo();
+    QCOMPARE(w.attributes()->count(), 2);
+    QCOMPARE(w.attributes()->attribute(0).name, std::string("Smiling"));
+    QCOMPARE(w.attributes()->value(0), 1.0);
+    QCOMPARE(w.attributes()->value(1), 0.5);
+    QVERIFY(model.wait(30000));
+    waitShown(w);
+    auto first = Model::load(model_.toStdString());
+    QVERIFY(same_pixels(w.view()->edited(), toQImage(first.decode(first.edit(first.encode(fromQImage(crop)), {{"Smiling", 1.0}, {"Blond_Hair", 0.5}})))));
+    QCOMPARE(w.undoStack()->count(), steps + 1);
+    w.undoStack()->redo();  // the switch again
+    QCOMPARE(w.attributes()->attribute(1).name, std::string("Smiling"));
+    QVERIFY(model.wait(30000));
+    waitShown(w);
+    QVERIFY2(errors.isEmpty(), qPrintable(w.lastError()));
+    Q_UNUSED(firstEdit);
     // A recipe whose model cannot be loaded is dropped, not applied at the next model load.
     Recipe r;
     r.source = photo_.toStdString();
     r.source_sha256 = file_sha256(r.source);
     r.transform = {1, 0, 0, 0, 1, 0};
     r.model = path("truncated-for-recipe.glow").toStdString();
-    r.sliders = {{"Smiling", 1.0}};
+    r.sliders = {{"Eyeglasses", 1.0}};
     const auto bytes = read_file(model_.toStdString(), 1 << 30);
     write_file_atomic(r.model, bytes.substr(0, bytes.size() / 3));
     save_recipe(path("broken-model.json").toStdString(), r);
     QVERIFY(w.openRecipe(path("broken-model.json")));
     QVERIFY(errors.wait(30000));
     QVERIFY(w.lastError().contains("truncated-for-recipe.glow"));
+    for (int i = 0; i < w.attributes()->count(); ++i) w.attributes()->setValue(i, 0.0);
     w.openModel(model_);
     QVERIFY(model.wait(30000));
     // A still-armed recipe would have set its slider in the same modelReady emission.
+    QCOMPARE(w.attributes()->indexOf("Eyeglasses"), -1);
     QCOMPARE(w.attributes()->value(0), 0.0);
+  }
+
+  // Issue 24 (3): Redo's keys (Ctrl+Shift+Z, Ctrl+Y) redo; each is bound once.
+  void redoKeysRedo() {
+    MainWindow w;
+    w.show();
+    openModelAndPhoto(w);
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    auto* slider = w.attributes()->slider(1);
+    slider->setFocus();
+    QTest::keyClick(slider, Qt::Key_PageUp);
+    const double after = w.attributes()->value(1);
+    QVERIFY(after > 0);
+    QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(w.attributes()->value(1), 0.0);
+    QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(w.attributes()->value(1), after);
+    QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(w.attributes()->value(1), 0.0);
+    QTest::keyClick(&w, Qt::Key_Y, Qt::ControlModifier);
+    QCOMPARE(w.attributes()->value(1), after);
+    auto* redo = w.findChild<QAction*>("redo");
+    QVERIFY(redo);
+    const auto keys = redo->shortcuts();
+    for (const auto& k : keys) QCOMPARE(keys.count(k), 1);
+  }
+
+  // Issue 24 (4): the wheel over the attribute list scrolls it; a slider or number box takes the
+  // wheel only once it has the focus.
+  void theWheelScrollsTheListNotTheSliders() {
+    MainWindow w;
+    freshWindow(w, fourteenModel());
+    w.resize(w.minimumSizeHint());
+    auto* bar = w.attributes()->scrollArea()->verticalScrollBar();
+    QTRY_VERIFY(bar->maximum() > 0);  // the list scrolls at this size
+    bar->setValue(0);
+    auto* slider = w.attributes()->slider(1);
+    QVERIFY(!slider->hasFocus());
+    wheel(slider, -120);
+    QCOMPARE(slider->value(), 0);
+    QCOMPARE(w.attributes()->value(1), 0.0);
+    QVERIFY(bar->value() > 0);  // the list scrolled instead
+    bar->setValue(bar->maximum());
+    auto* last = w.attributes()->slider(13);
+    wheel(last, -120);  // at the end of the list: still not the slider
+    QCOMPARE(w.attributes()->value(13), 0.0);
+    QCOMPARE(bar->value(), bar->maximum());
+    wheel(w.attributes()->box(13), -120);
+    QCOMPARE(w.attributes()->value(13), 0.0);
+    wheel(last, 120);
+    QCOMPARE(w.attributes()->value(13), 0.0);
+    QVERIFY(bar->value() < bar->maximum());
+    // Focused, the slider takes it.
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    bar->setValue(bar->maximum());
+    last->setFocus();
+    QVERIFY(last->hasFocus());
+    wheel(last, 120);
+    QVERIFY(w.attributes()->value(13) > 0.0);
+  }
+
+  // Issue 24 (5): at the default size every row shows whole (the Hold column too); at the smallest
+  // size five rows do, and moving the focus never scrolls sideways. The number box has the
+  // slider's range, and a value outside it is set to the end and said.
+  void theAttributeListFitsAndTheBoxesAgreeWithTheSliders() {
+    MainWindow w;
+    freshWindow(w, fourteenModel());
+    auto* panel = w.attributes();
+    QCOMPARE(panel->count(), 14);
+    auto* scroll = panel->scrollArea();
+    QWidget* viewport = scroll->viewport();
+    QTRY_COMPARE(scroll->verticalScrollBar()->maximum(), 0);  // all 14 rows in view
+    for (int i = 0; i < panel->count(); ++i) {
+      QVERIFY2(viewport->rect().contains(inViewport(panel->lockButton(i), viewport)), qPrintable(QString("row %1's Hold is cut").arg(i)));
+      QVERIFY(panel->lockButton(i)->width() >= panel->lockButton(i)->sizeHint().width());
+      QVERIFY(panel->label(i)->width() >= panel->label(i)->sizeHint().width());
+      QVERIFY(viewport->rect().contains(inViewport(panel->box(i), viewport)));
+    }
+    // The smallest window: at least five whole rows, and Tab through the list never scrolls sideways.
+    w.resize(w.minimumSizeHint());
+    auto wholeRows = [&] {
+      int whole = 0;
+      for (int i = 0; i < panel->count(); ++i) whole += viewport->rect().contains(inViewport(panel->box(i), viewport)) ? 1 : 0;
+      return whole;
+    };
+    QTRY_VERIFY(scroll->verticalScrollBar()->maximum() > 0);
+    QTRY_VERIFY2(wholeRows() >= 5, qPrintable(QString("%1 rows in view at %2x%3").arg(wholeRows()).arg(w.width()).arg(w.height())));
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    panel->slider(0)->setFocus();
+    for (int step = 0; step < 5 * panel->count(); ++step) {
+      QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+      QCOMPARE(scroll->horizontalScrollBar()->value(), 0);
+      for (int i = 0; i < panel->count(); ++i) QVERIFY(inViewport(panel->label(i), viewport).left() >= 0);
+    }
+    // One range: typed values outside it go to its end, and the status bar says what it is.
+    auto* box = panel->box(0);
+    for (const char* typed : {"2.5", "99"}) {
+      box->setFocus();
+      box->selectAll();
+      QTest::keyClicks(box, typed);
+      QTest::keyClick(box, Qt::Key_Return);
+      QCOMPARE(panel->value(0), 1.5);
+      QCOMPARE(panel->slider(0)->value(), panel->slider(0)->maximum());
+      QVERIFY2(w.lastNotice().contains("1.50") && w.lastNotice().contains(typed), qPrintable(w.lastNotice()));
+    }
+    box->selectAll();
+    QTest::keyClicks(box, "-0.75");
+    QTest::keyClick(box, Qt::Key_Return);
+    QCOMPARE(panel->value(0), -0.75);
+    QCOMPARE(panel->slider(0)->value(), -50);
+  }
+
+  // Issue 24 (7): Open Recent holds files that opened, by absolute path, once.
+  void openRecentHoldsFilesThatOpened() {
+    QSettings().remove("paths/recent");
+    MainWindow w;
+    freshWindow(w, model_);
+    QFile bad(path("bad.png"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("\x89PNG not really");
+    bad.close();
+    const QString cwd = QDir::currentPath();
+    QVERIFY(QDir::setCurrent(dir_.path()));
+    QSignalSpy image(&w, &MainWindow::imageReady), errors(&w, &MainWindow::errorShown);
+    w.openPhoto(QFileInfo(photo_).fileName());  // relative, as on a command line
+    QVERIFY(image.wait(30000));
+    w.openPhoto("bad.png");
+    QVERIFY(errors.wait(30000));
+    w.openPhoto("bad.png");
+    QVERIFY(errors.wait(30000));
+    w.openPhoto(QFileInfo(photo_).fileName());
+    QVERIFY(image.wait(30000));
+    QVERIFY(QDir::setCurrent(cwd));
+    const QString absolute = QFileInfo(photo_).absoluteFilePath();
+    QCOMPARE(QSettings().value("paths/recent").toStringList(), QStringList{absolute});
+    const auto actions = w.recentMenu()->actions();
+    QCOMPARE(actions.size(), 1);
+    // From another folder it still opens.
+    actions.first()->trigger();
+    QVERIFY(image.wait(30000));
+    QCOMPARE(w.currentImage().source, absolute);
+  }
+
+  // Issue 24 (11): what cannot run is disabled and says why; the save dialog suggests a name.
+  void exportsThatCannotRunAreDisabled() {
+    MainWindow w;
+    w.show();
+    openModelAndPhoto(w);
+    auto* pasted = w.findChild<QAction*>("exportPasted");
+    auto* animation = w.findChild<QAction*>("exportAnimation");
+    QVERIFY(pasted && animation);
+    QVERIFY(pasted->isEnabled());
+    QVERIFY(animation->isEnabled());
+    // No second image: the animation dialog offers the sweeps only, by the sliders' names.
+    QStringList offered;
+    onNextDialog("QInputDialog", [&](QWidget* d) {
+      auto* input = qobject_cast<QInputDialog*>(d);
+      offered = input->comboBoxItems();
+      input->reject();
+    });
+    animation->trigger();
+    QVERIFY(!offered.isEmpty());
+    for (const QString& o : offered) QVERIFY2(!o.contains("Interpolation"), qPrintable(o));
+    QVERIFY2(offered.contains("Sweep Blond hair"), qPrintable(offered.join(", ")));
+    // The suggested file name: the photo and its edit.
+    w.attributes()->setValue(0, 1.0);
+    QCOMPARE(w.suggestedFileName("png"), QString("photo-smiling.png"));
+    QString suggested;
+    onNextDialog("QFileDialog", [&](QWidget* d) {
+      auto* dialog = qobject_cast<QFileDialog*>(d);
+      suggested = dialog->selectedFiles().value(0);
+      dialog->reject();
+    });
+    w.findChild<QAction*>("saveImage")->trigger();
+    QVERIFY2(suggested.endsWith("/photo-smiling.png"), qPrintable(suggested));
+    // A sample as the current image: there is no photo to paste it into.
+    QSignalSpy samples(&w, &MainWindow::samplesShown), image(&w, &MainWindow::imageReady);
+    w.setSampleSettings(0.7, 3, 2);
+    w.sample();
+    QVERIFY(samples.wait(30000));
+    w.useSample(0);
+    QVERIFY(image.wait(30000));
+    QVERIFY(!pasted->isEnabled());
+    QVERIFY2(pasted->toolTip().contains("sample"), qPrintable(pasted->toolTip()));
+    bool opened = false;
+    QPointer<QTimer> watch = onNextDialog("QFileDialog", [&](QWidget* d) {
+      opened = true;
+      qobject_cast<QFileDialog*>(d)->reject();
+    });
+    pasted->trigger();  // nothing opens
+    QVERIFY(!opened);
+    delete watch.data();
+    w.undoStack()->undo();  // the photo again
+    QVERIFY(image.wait(30000));
+    QVERIFY(pasted->isEnabled());
+  }
+
+  // Issue 24 (2): the title names the photo and marks unsaved edits; quitting with them asks.
+  void theTitleNamesThePhotoAndQuittingAsks() {
+    MainWindow w;
+    w.show();
+    openModelAndPhoto(w);
+    QVERIFY2(w.windowTitle().startsWith("photo.png[*]"), qPrintable(w.windowTitle()));
+    QVERIFY(!w.isWindowModified());
+    QVERIFY(w.close());  // nothing to lose: no question
+    w.show();
+    auto* slider = w.attributes()->slider(0);
+    slider->setFocus();
+    QTest::keyClick(slider, Qt::Key_PageUp);
+    QVERIFY(w.isWindowModified());
+    onNextDialog("QMessageBox", [](QWidget* d) { qobject_cast<QMessageBox*>(d)->button(QMessageBox::Cancel)->click(); });
+    QVERIFY(!w.close());
+    QVERIFY(w.isVisible());
+    QVERIFY(w.saveImage(path("saved.png")));
+    QVERIFY(!w.isWindowModified());
+    QTest::keyClick(slider, Qt::Key_PageUp);
+    QVERIFY(w.isWindowModified());
+    onNextDialog("QMessageBox", [](QWidget* d) {
+      auto* box = qobject_cast<QMessageBox*>(d);
+      box->checkBox()->setChecked(true);  // don't ask again
+      for (auto* b : box->buttons()) {
+        if (box->buttonRole(b) == QMessageBox::DestructiveRole) b->click();
+      }
+    });
+    QVERIFY(w.close());
+    w.show();
+    QTest::keyClick(slider, Qt::Key_PageUp);
+    QVERIFY(w.isWindowModified());
+    QVERIFY(w.close());  // not asked again
+    QSettings().remove("confirm");
+  }
+
+  // Issue 24 (6): every panel has its toggle in the View menu, and Reset Layout brings them back.
+  void everyPanelCanBeBroughtBack() {
+    MainWindow w;
+    freshWindow(w, model_);
+    for (const char* name : {"attributes", "samples", "interpolation", "faces"}) {
+      QVERIFY2(w.findChild<QAction*>(QString("show-") + name), name);
+    }
+    w.attributeDock()->close();
+    QVERIFY(!w.attributeDock()->isVisible());
+    w.findChild<QAction*>("show-attributes")->trigger();
+    QVERIFY(w.attributeDock()->isVisible());
+    w.attributeDock()->close();
+    w.findChild<QAction*>("resetLayout")->trigger();
+    QVERIFY(w.attributeDock()->isVisible());
   }
 
  private:

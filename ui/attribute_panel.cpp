@@ -1,18 +1,90 @@
 #include "attribute_panel.h"
 
+#include <QAbstractScrollArea>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDoubleSpinBox>
-#include <QFormLayout>
+#include <QEvent>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSlider>
 #include <QStyle>
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
+
+namespace {
+
+// In a scrolled list a control takes the wheel only once it has the focus; otherwise the wheel
+// goes on to the list, which scrolls (a slider passing under the pointer is never changed).
+class WheelGuard : public QObject {
+ public:
+  using QObject::QObject;
+  bool eventFilter(QObject* object, QEvent* event) override {
+    if (event->type() == QEvent::Wheel) {
+      auto* w = qobject_cast<QWidget*>(object);
+      if (w && !w->hasFocus()) {
+        // The list scrolls instead: the wheel goes to the scroll area the control sits in.
+        for (QWidget* p = w->parentWidget(); p; p = p->parentWidget()) {
+          if (auto* area = qobject_cast<QAbstractScrollArea*>(p)) {
+            QCoreApplication::sendEvent(area->viewport(), event);
+            break;
+          }
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+// The number box beside a slider: the slider's range, and a value typed outside it is set to the
+// nearest end and said (instead of being refused in silence).
+class RangeSpinBox : public QDoubleSpinBox {
+ public:
+  std::function<void(double typed)> outOfRange;
+
+  QValidator::State validate(QString& text, int& pos) const override {
+    const QValidator::State state = QDoubleSpinBox::validate(text, pos);
+    if (state != QValidator::Invalid) return state;
+    bool ok = false;
+    parse(text, &ok);
+    return ok ? QValidator::Intermediate : state;  // a number, out of range: fixed up on Enter
+  }
+
+  void fixup(QString& text) const override {
+    bool ok = false;
+    const double v = parse(text, &ok);
+    if (ok && (v < minimum() || v > maximum())) {
+      text = prefix() + textFromValue(std::clamp(v, minimum(), maximum())) + suffix();
+      if (outOfRange) outOfRange(v);
+      return;
+    }
+    QDoubleSpinBox::fixup(text);
+  }
+
+ private:
+  double parse(QString text, bool* ok) const {
+    text = text.trimmed();
+    if (!suffix().trimmed().isEmpty() && text.endsWith(suffix().trimmed())) text.chop(suffix().trimmed().size());
+    if (!prefix().trimmed().isEmpty() && text.startsWith(prefix().trimmed())) text.remove(0, prefix().trimmed().size());
+    text = text.trimmed();
+    double v = locale().toDouble(text, ok);
+    if (!*ok) v = text.toDouble(ok);
+    return v;
+  }
+};
+
+QString signedValue(double v) { return QString::asprintf("%+.2f", v).replace('-', QChar(0x2212)); }
+
+}  // namespace
 
 AttributePanel::AttributePanel(QWidget* parent) : QWidget(parent) {
   auto* outer = new QVBoxLayout(this);
@@ -27,15 +99,11 @@ AttributePanel::AttributePanel(QWidget* parent) : QWidget(parent) {
   top->addWidget(detail_, 1);
   top->addWidget(reset);
   outer->addLayout(top);
-  auto* scroll = new QScrollArea;
-  scroll->setWidgetResizable(true);
-  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-  setMinimumWidth(420);
-  auto* inner = new QWidget;
-  list_ = new QVBoxLayout(inner);
-  list_->addStretch(1);
-  scroll->setWidget(inner);
-  outer->addWidget(scroll, 1);
+  scroll_ = new QScrollArea;
+  scroll_->setWidgetResizable(true);
+  scroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll_->setWidget(new QWidget);
+  outer->addWidget(scroll_, 1);
   connect(reset, &QPushButton::clicked, this, &AttributePanel::resetAllRequested);
   connect(detail_, &QComboBox::currentIndexChanged, this, [this](int) {
     if (quiet_) return;
@@ -57,9 +125,6 @@ double AttributePanel::fromTicks(const Row& row, int ticks) const {
 }
 
 void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attributes, int levels) {
-  for (auto& r : rows_) {
-    delete r.slider->parentWidget();
-  }
   rows_.clear();
   levels_ = std::max(1, levels);
   quiet_ = true;
@@ -72,42 +137,64 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
   detail_->setCurrentIndex(0);
   detailBefore_ = 0;
   quiet_ = false;
+  // The rows are a grid, so the columns line up; the list is never narrower than its rows (no
+  // column is cut, and moving the focus never scrolls it sideways).
+  auto* inner = new QWidget;
+  auto* grid = new QGridLayout(inner);
+  grid->setContentsMargins(4, 4, 4, 4);
+  grid->setVerticalSpacing(2);
+  grid->setHorizontalSpacing(6);
+  grid->setColumnStretch(1, 1);
+  auto* guard = new WheelGuard(inner);
   for (size_t i = 0; i < attributes.size(); ++i) {
     const int index = static_cast<int>(i);
     Row row;
     row.attribute = attributes[i];
-    auto* w = new QWidget;
-    auto* h = new QHBoxLayout(w);
-    h->setContentsMargins(0, 0, 0, 0);
-    auto* label = new QLabel(QString::fromStdString(glowlab::display_name(row.attribute.name)));
-    label->setMinimumWidth(label->fontMetrics().horizontalAdvance(QStringLiteral("Mouth slightly open")) + 8);
+    const QString name = QString::fromStdString(glowlab::display_name(row.attribute.name));
+    const QString unit = QString::fromStdString(row.attribute.unit);
+    row.label = new QLabel(name);
     row.slider = new QSlider(Qt::Horizontal);
     row.slider->setRange(-kSteps, kSteps);
     row.slider->setPageStep(10);
-    row.slider->setAccessibleName(label->text());
-    label->setBuddy(row.slider);
-    row.box = new QDoubleSpinBox;
-    row.box->setRange(row.attribute.range_min * 2, row.attribute.range_max * 2);
+    row.slider->setMinimumWidth(100);
+    row.slider->setAccessibleName(name);
+    row.slider->setFocusPolicy(Qt::StrongFocus);
+    row.slider->installEventFilter(guard);
+    row.label->setBuddy(row.slider);
+    auto* box = new RangeSpinBox;
+    row.box = box;
+    // One range for the slider and the box.
+    row.box->setRange(row.attribute.range_min, row.attribute.range_max);
     row.box->setSingleStep(0.05);
     row.box->setDecimals(2);
     row.box->setKeyboardTracking(false);
-    row.box->setAccessibleName(label->text() + tr(" value"));
-    row.slider->setMinimumWidth(120);
+    if (!unit.isEmpty()) row.box->setSuffix(QStringLiteral(" ") + unit);
+    row.box->setAccessibleName(name + tr(" value"));
+    row.box->setToolTip(tr("%1: from %2 to %3").arg(name, signedValue(row.attribute.range_min), signedValue(row.attribute.range_max)) +
+                        (unit.isEmpty() ? QString() : QStringLiteral(" ") + unit));
+    row.box->setFocusPolicy(Qt::StrongFocus);
+    row.box->installEventFilter(guard);
+    box->outOfRange = [this, name, unit, min = row.attribute.range_min, max = row.attribute.range_max](double typed) {
+      const QString u = unit.isEmpty() ? QString() : QStringLiteral(" ") + unit;
+      Q_EMIT hint(tr("%1 goes from %2 to %3%4: %5 was set to %6%4")
+                      .arg(name, signedValue(min), signedValue(max), u, QString::number(typed), signedValue(std::clamp(typed, min, max))));
+    };
     auto* zero = new QToolButton;
     zero->setIcon(style()->standardIcon(QStyle::SP_DialogResetButton));
     zero->setAutoRaise(true);
-    zero->setToolTip(tr("Reset %1").arg(label->text()));
+    zero->setToolTip(tr("Reset %1").arg(name));
+    zero->setAccessibleName(tr("Reset %1").arg(name));
     row.lock = new QToolButton;
     row.lock->setCheckable(true);
     row.lock->setAutoRaise(true);
     row.lock->setText(tr("Hold"));
-    row.lock->setToolTip(tr("Hold %1 fixed: the other sliders then move along directions that leave it unchanged").arg(label->text()));
-    row.lock->setAccessibleName(tr("Hold %1 fixed").arg(label->text()));
-    h->addWidget(label);
-    h->addWidget(row.slider, 1);
-    h->addWidget(row.box);
-    h->addWidget(zero);
-    h->addWidget(row.lock);
+    row.lock->setToolTip(tr("Hold %1 fixed: the other sliders then move along directions that leave it unchanged").arg(name));
+    row.lock->setAccessibleName(tr("Hold %1 fixed").arg(name));
+    grid->addWidget(row.label, index, 0);
+    grid->addWidget(row.slider, index, 1);
+    grid->addWidget(row.box, index, 2);
+    grid->addWidget(zero, index, 3);
+    grid->addWidget(row.lock, index, 4);
     connect(row.lock, &QToolButton::toggled, this, [this, index](bool on) {
       auto& r = rows_[static_cast<size_t>(index)];
       // A held attribute keeps its own value: its slider rests until it is released.
@@ -115,7 +202,6 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
       r.box->setEnabled(!on);
       if (!quiet_) Q_EMIT changed();
     });
-    list_->insertWidget(list_->count() - 1, w);
     connect(row.slider, &QSlider::sliderPressed, this, [this] {
       dragging_ = true;
       ++dragId_;
@@ -131,6 +217,13 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
     connect(zero, &QToolButton::clicked, this, [this, index] { userSet(index, 0.0); });
     rows_.push_back(row);
   }
+  grid->setRowStretch(static_cast<int>(attributes.size()), 1);
+  scroll_->setWidget(inner);  // deletes the previous rows
+  const int bar = scroll_->style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, scroll_);
+  scroll_->setMinimumWidth(inner->minimumSizeHint().width() + bar + 2 * scroll_->frameWidth() + 2);
+  // At least five rows stay in view however small the window gets.
+  const int rowHeight = rows_.empty() ? 0 : std::max(rows_.front().box->sizeHint().height(), rows_.front().lock->sizeHint().height());
+  scroll_->setMinimumHeight(std::min<int>(5, static_cast<int>(rows_.size())) * (rowHeight + 2) + 8 + 2 * scroll_->frameWidth());
 }
 
 void AttributePanel::userSet(int index, double v) {
@@ -159,10 +252,27 @@ std::vector<double> AttributePanel::values() const {
   return out;
 }
 
+bool AttributePanel::hasEdits() const {
+  return std::any_of(rows_.begin(), rows_.end(), [](const Row& r) { return r.value != 0.0; });
+}
+
 std::vector<std::pair<std::string, double>> AttributePanel::alphas() const {
   std::vector<std::pair<std::string, double>> out;
   for (const auto& r : rows_) out.emplace_back(r.attribute.name, r.value);
   return out;
+}
+
+PanelEdit AttributePanel::edit() const { return {alphas(), locked(), finestLevel()}; }
+
+void AttributePanel::apply(const PanelEdit& edit) {
+  for (int i = 0; i < count(); ++i) {
+    const auto& name = rows_[static_cast<size_t>(i)].attribute.name;
+    auto it = std::find_if(edit.values.begin(), edit.values.end(), [&](const auto& v) { return v.first == name; });
+    const double v = it == edit.values.end() ? 0.0 : it->second;
+    if (value(i) != v) setValue(i, v);
+    setLocked(i, std::find(edit.locked.begin(), edit.locked.end(), name) != edit.locked.end());
+  }
+  if (finestLevel() != std::clamp(edit.finestLevel, 0, levels_ - 1)) setFinestLevel(edit.finestLevel);
 }
 
 std::vector<std::string> AttributePanel::locked() const {

@@ -5,15 +5,25 @@
 #include <QWidget>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "glowlab.h"
 
 class QComboBox;
 class QDoubleSpinBox;
+class QGridLayout;
+class QLabel;
+class QScrollArea;
 class QSlider;
 class QToolButton;
-class QVBoxLayout;
+
+// The panel's settings by attribute name (survives a switch to a model with other attributes).
+struct PanelEdit {
+  std::vector<std::pair<std::string, double>> values;
+  std::vector<std::string> locked;
+  int finestLevel = 0;
+};
 
 class AttributePanel : public QWidget {
   Q_OBJECT
@@ -39,6 +49,14 @@ class AttributePanel : public QWidget {
   const glowlab::Attribute& attribute(int index) const { return rows_[static_cast<size_t>(index)].attribute; }
   int indexOf(const std::string& name) const;
   QSlider* slider(int index) const { return rows_[static_cast<size_t>(index)].slider; }
+  QDoubleSpinBox* box(int index) const { return rows_[static_cast<size_t>(index)].box; }
+  QLabel* label(int index) const { return rows_[static_cast<size_t>(index)].label; }
+  QScrollArea* scrollArea() const { return scroll_; }
+  // True when any slider is off zero.
+  bool hasEdits() const;
+  // Everything by name; apply() sets what this model has (no undo step), the rest to zero.
+  PanelEdit edit() const;
+  void apply(const PanelEdit& edit);
 
  Q_SIGNALS:
   // A user edit: index, old value, new value, and a drag id (equal ids merge into one undo step).
@@ -47,10 +65,13 @@ class AttributePanel : public QWidget {
   void detailEdited(int before, int after);
   // Any value change (user, undo or recipe): time to render.
   void changed();
+  // A hint for the status bar (e.g. a typed value outside the slider's range).
+  void hint(const QString& message);
 
  private:
   struct Row {
     glowlab::Attribute attribute;
+    QLabel* label = nullptr;
     QSlider* slider = nullptr;
     QDoubleSpinBox* box = nullptr;
     QToolButton* lock = nullptr;
@@ -62,7 +83,7 @@ class AttributePanel : public QWidget {
   void userSet(int index, double value);
 
   std::vector<Row> rows_;
-  QVBoxLayout* list_ = nullptr;
+  QScrollArea* scroll_ = nullptr;
   QComboBox* detail_ = nullptr;
   int levels_ = 1;
   int detailBefore_ = 0;

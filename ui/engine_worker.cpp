@@ -1,6 +1,7 @@
 #include "engine_worker.h"
 
 #include <QElapsedTimer>
+#include <QDateTime>
 #include <QFileInfo>
 
 #include <algorithm>
@@ -140,8 +141,46 @@ Image EngineWorker::renderSample(const std::vector<float>& latent) {
   return model().decode_guarded(std::vector<float>(latent.size(), 0.0f), latent).image;
 }
 
-void EngineWorker::loadModel(const QString& path, const QString& device) {
-  post([this, path, device] {
+QString EngineWorker::fileStamp(const QString& path) {
+  const QFileInfo info(path);
+  return QStringLiteral("%1/%2").arg(info.size()).arg(info.lastModified().toMSecsSinceEpoch());
+}
+
+Image EngineWorker::toModelSize(const Image& image) {
+  const int size = model().config().image_size, channels = model().config().channels;
+  if (image.width == size && image.height == size && image.channels == channels) return image;
+  QImage q = toQImage(image);
+  if (q.width() != size || q.height() != size) q = q.scaled(size, size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+  return fromQImage(q, channels);
+}
+
+FaceCrop EngineWorker::recrop(const Image& photo, const FaceCrop& old, int oldSize) {
+  const int size = model().config().image_size;
+  auto t = old.transform;
+  if (oldSize > 0 && oldSize != size) {
+    // The same square of the photo at the new resolution (pixel centres at half-integers).
+    const double k = static_cast<double>(size) / oldSize;
+    for (int r = 0; r < 2; ++r) {
+      for (int c = 0; c < 3; ++c) t[static_cast<size_t>(r * 3 + c)] *= k;
+      t[static_cast<size_t>(r * 3 + 2)] += (k - 1) * 0.5;
+    }
+  }
+  FaceCrop fc = crop_with_transform(photo, size, t);
+  // Where the framing came from stays what it was: only the pixels are re-made.
+  fc.face_found = old.face_found;
+  fc.eyes_levelled = old.eyes_levelled;
+  fc.landmarks_used = old.landmarks_used;
+  fc.landmarks = old.landmarks;
+  fc.note = old.note;
+  fc.faces = old.faces;
+  fc.face_index = old.face_index;
+  fc.boxes = old.boxes;
+  return fc;
+}
+
+quint64 EngineWorker::loadModel(const QString& path, const QString& device) {
+  const quint64 request = ++loadRequests_;
+  post([this, path, device, request] {
     const std::string dev = resolve_device(device.toStdString(), /*fallback_to_cpu=*/true);
     std::optional<Model> loaded;
     try {
@@ -170,6 +209,9 @@ void EngineWorker::loadModel(const QString& path, const QString& device) {
     s.path = path;
     s.name = QFileInfo(path).completeBaseName();
     s.device = QString::fromStdString(m.device());
+    s.requestedDevice = device;
+    s.stamp = fileStamp(path);
+    s.request = request;
     s.imageSize = m.config().image_size;
     s.levels = m.config().levels;
     s.checksummed = m.checksummed();
@@ -187,47 +229,109 @@ void EngineWorker::loadModel(const QString& path, const QString& device) {
     card << "\nIntegrity: " << (m.checksummed() ? "SHA-256 checksums verified" : "no checksum (an older file)");
     card << "\nProvenance: " << m.provenance_json();
     s.card = QString::fromStdString(card.str());
+    const int oldSize = model_ ? model_->config().image_size : 0;
     model_ = std::move(*loaded);
-    // Everything tied to the old model goes: its latents, the photo and crop they came from, and
-    // a render still waiting for it. The window opens the image again for the new model.
-    latent_.clear();
-    second_.clear();
+    ++modelGen_;
+    // Samples are draws from the old model's prior: they go (the window samples again). A render
+    // still waiting was asked of the old model.
     sampleLatents_.clear();
-    photo_ = Image{};
-    crop_ = FaceCrop{};
-    history_.clear();
     {
       QMutexLocker lock(&mutex_);
       pendingRender_.reset();
     }
+    // The current image stays: the same crop of the same photo (or the same sample's pixels),
+    // re-encoded by this model. So does the second image.
+    std::optional<ImageSummary> kept;
+    if (!latent_.empty()) {
+      if (!photo_.empty()) {
+        if (photo_.channels != model().config().channels) photo_ = fromQImage(toQImage(photo_), model().config().channels);
+        crop_ = recrop(photo_, crop_, oldSize);
+        currentCrop_ = crop_.crop;
+      } else {
+        currentCrop_ = toModelSize(currentCrop_);
+      }
+      latent_ = model().encode(currentCrop_);
+      ImageSummary summary = currentSummary_;
+      summary.crop = toQImage(currentCrop_);
+      summary.bitsPerDim = model().bits_per_dim({currentCrop_}, 0);
+      summary.message.clear();
+      auto it = std::find_if(history_.begin(), history_.end(), [&](const SavedImage& h) { return h.id == summary.stateId; });
+      if (it != history_.end()) {
+        it->latent = latent_;
+        it->photo = photo_;
+        it->crop = crop_;
+        it->image = currentCrop_;
+        it->modelGen = modelGen_;
+        it->size = model().config().image_size;
+        it->summary.crop = summary.crop;
+        it->summary.bitsPerDim = summary.bitsPerDim;
+      } else {
+        remember(summary);
+      }
+      summary.restored = true;
+      kept = summary;
+      s.keptImage = true;
+    } else {
+      photo_ = Image{};
+      crop_ = FaceCrop{};
+    }
+    if (!second_.empty()) {
+      secondCrop_ = toModelSize(secondCrop_);
+      second_ = model().encode(secondCrop_);
+    }
     Q_EMIT modelLoaded(s);
+    if (kept) {
+      currentSummary_ = *kept;
+      Q_EMIT imageReady(*kept);
+    }
+    if (!second_.empty()) Q_EMIT secondReady(toQImage(secondCrop_));
   }, /*modelLoad=*/true);
+  return request;
 }
 
 void EngineWorker::setCurrent(const Image& crop, ImageSummary summary) {
   latent_ = model().encode(crop);
+  currentCrop_ = crop;
   summary.crop = toQImage(crop);
   summary.bitsPerDim = model().bits_per_dim({crop}, 0);
   remember(summary);
+  currentSummary_ = summary;
   Q_EMIT imageReady(summary);
 }
 
 void EngineWorker::remember(ImageSummary& summary) {
   summary.stateId = ++nextStateId_;
-  history_.push_back({summary.stateId, latent_, photo_, crop_, summary});
+  history_.push_back({summary.stateId, latent_, photo_, crop_, summary, currentCrop_, modelGen_, model().config().image_size});
   while (history_.size() > kHistory) history_.pop_front();
 }
 
 void EngineWorker::restoreImage(quint64 stateId) {
   post([this, stateId] {
     auto it = std::find_if(history_.begin(), history_.end(), [&](const SavedImage& s) { return s.id == stateId; });
-    if (it == history_.end()) throw Error(ErrorKind::InvalidArgument, "that image is no longer in the history (or the model changed)");
+    if (it == history_.end()) throw Error(ErrorKind::InvalidArgument, "that image is no longer in the history");
+    if (it->modelGen != modelGen_) {
+      // Saved under another model: the same crop (or pixels), re-encoded by this one.
+      if (!it->photo.empty()) {
+        it->photo = it->photo.channels == model().config().channels ? it->photo : fromQImage(toQImage(it->photo), model().config().channels);
+        it->crop = recrop(it->photo, it->crop, it->size);
+        it->image = it->crop.crop;
+      } else {
+        it->image = toModelSize(it->image.empty() ? fromQImage(it->summary.crop, model().config().channels) : it->image);
+      }
+      it->latent = model().encode(it->image);
+      it->summary.crop = toQImage(it->image);
+      it->summary.bitsPerDim = model().bits_per_dim({it->image}, 0);
+      it->modelGen = modelGen_;
+      it->size = model().config().image_size;
+    }
     latent_ = it->latent;
     photo_ = it->photo;
     source_ = it->summary.source;
     crop_ = it->crop;
+    currentCrop_ = it->image;
     ImageSummary s = it->summary;
     s.restored = true;
+    currentSummary_ = s;
     Q_EMIT imageReady(s);
   });
 }
@@ -311,16 +415,20 @@ void EngineWorker::useSample(int index, bool asSecond) {
     if (asSecond) {
       if (sameAsCurrent(sampleLatents_[static_cast<size_t>(index)])) return;
       second_ = sampleLatents_[static_cast<size_t>(index)];
-      Q_EMIT secondReady(toQImage(renderSample(second_)));
+      secondCrop_ = renderSample(second_);
+      Q_EMIT secondReady(toQImage(secondCrop_));
       return;
     }
     latent_ = sampleLatents_[static_cast<size_t>(index)];
     photo_ = Image{};
+    crop_ = FaceCrop{};
+    currentCrop_ = renderSample(latent_);
     ImageSummary s;
-    s.crop = toQImage(renderSample(latent_));
-    s.bitsPerDim = model().bits_per_dim({fromQImage(s.crop, model().config().channels)}, 0);
+    s.crop = toQImage(currentCrop_);
+    s.bitsPerDim = model().bits_per_dim({currentCrop_}, 0);
     s.source = "sample";
     remember(s);
+    currentSummary_ = s;
     Q_EMIT imageReady(s);
   });
 }
@@ -346,6 +454,7 @@ void EngineWorker::setSecondPhoto(const QString& path) {
     const auto latent = model().encode(fc.crop);
     if (sameAsCurrent(latent)) return;
     second_ = latent;
+    secondCrop_ = fc.crop;
     Q_EMIT secondReady(toQImage(fc.crop));
   });
 }

@@ -33,6 +33,10 @@ struct EditState {
 
 struct ModelSummary {
   QString path, name, device, card;  // card: config, attributes and provenance as text
+  QString requestedDevice;           // what was asked for ("auto", "cpu", "cuda"); device is what it got
+  QString stamp;                     // the file's size and modification time when it was read
+  quint64 request = 0;               // the loadModel() call this answers
+  bool keptImage = false;            // the current image was carried over (re-encoded by this model)
   int imageSize = 0, levels = 0;
   bool checksummed = false;
   std::vector<glowlab::Attribute> attributes;
@@ -59,7 +63,12 @@ class EngineWorker : public QThread {
   explicit EngineWorker(QObject* parent = nullptr);
   ~EngineWorker() override;
 
-  void loadModel(const QString& path, const QString& device);
+  // Loads a model; the current image (photo and crop, or sample), the second image and the image
+  // history are kept and re-encoded by it (modelLoaded, then imageReady with restored set, follow).
+  // Returns the request number that ModelSummary::request carries.
+  quint64 loadModel(const QString& path, const QString& device);
+  // A file's size and modification time, as ModelSummary::stamp (to tell an unchanged file).
+  static QString fileStamp(const QString& path);
   // Decodes, finds and aligns the face (or centre-crops), encodes exactly; imageReady follows.
   // `faceIndex` picks a face by size (0: the largest).
   void openPhoto(const QString& path, bool centreFallback = true, int faceIndex = 0);
@@ -117,6 +126,10 @@ class EngineWorker : public QThread {
   // photo_ and crop_ as the summary of a newly opened image from `source` (a path or a label).
   ImageSummary photoSummary(const QString& source, const QString& noFaceMessage) const;
   QString source_;  // where photo_ came from
+  // An image brought to this model's size and channels (a re-encode after a model switch).
+  glowlab::Image toModelSize(const glowlab::Image& image);
+  // The same crop of `photo` (re-)made for this model: `old`'s transform, scaled from `oldSize`.
+  glowlab::FaceCrop recrop(const glowlab::Image& photo, const glowlab::FaceCrop& old, int oldSize);
   std::vector<float> baseFor(const EditState& state) const;
   std::vector<float> latentFor(const EditState& state) const;
   // The guarded render of a state: never a non-finite or runaway image; `note` says what was limited.
@@ -143,6 +156,10 @@ class EngineWorker : public QThread {
   glowlab::Image photo_;
   glowlab::FaceCrop crop_;
   std::vector<float> latent_, second_;
+  glowlab::Image currentCrop_, secondCrop_;  // the model-sized images latent_ and second_ encode
+  ImageSummary currentSummary_;              // what imageReady last said of the current image
+  int modelGen_ = 0;                         // counts model loads (history entries record theirs)
+  std::atomic<quint64> loadRequests_{0};
   std::vector<std::vector<float>> sampleLatents_;
   struct SavedImage {
     quint64 id = 0;
@@ -150,6 +167,9 @@ class EngineWorker : public QThread {
     glowlab::Image photo;
     glowlab::FaceCrop crop;
     ImageSummary summary;
+    glowlab::Image image;  // the model-sized image `latent` encodes
+    int modelGen = 0;      // the model that encoded it; another one re-encodes it on restore
+    int size = 0;          // that model's image size
   };
   std::deque<SavedImage> history_;
   quint64 nextStateId_ = 0;

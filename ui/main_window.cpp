@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
@@ -43,8 +44,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   view_ = new ImageView;
   setCentralWidget(view_);
   attributes_ = new AttributePanel;
+  // The side panels run the full height of the window; the Interpolation panel sits between them
+  // (it no longer takes rows from the attribute list).
+  setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+  setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
   buildDocks();
   buildMenus();
+  defaultLayout_ = saveState();
 
   modelLabel_ = new QLabel(tr("No model"));
   renderLabel_ = new QLabel;
@@ -92,6 +98,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     playButton_->setEnabled(true);
     requestRender();
     refreshStrip();
+    updateActions();
   });
   connect(worker_, &EngineWorker::stripReady, this, [this](const QList<QImage>& frames) {
     if (frames.isEmpty()) return;
@@ -119,6 +126,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     progress_->hide();
     cancel_->hide();
     statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix != "gif" && suffix != "mp4") markExported();  // the edit itself went out
     Q_EMIT exported(path);
   });
   connect(cancel_, &QToolButton::clicked, worker_, &EngineWorker::cancel);
@@ -135,20 +144,29 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     }
   });
 
+  connect(attributes_, &AttributePanel::hint, this, [this](const QString& message) {
+    lastNotice_ = message;
+    statusBar()->showMessage(message, 8000);
+  });
+  connect(attributes_, &AttributePanel::changed, this, &MainWindow::updateTitle);
+  connect(undo_, &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+
   QSettings settings;
   restoreGeometry(settings.value("window/geometry").toByteArray());
   restoreState(settings.value("window/state").toByteArray());
   if (settings.value("view/split", false).toBool()) view_->setMode(ImageView::Mode::Split);
   updateRecentMenu();
+  updateActions();
+  updateTitle();
 }
 
 MainWindow::~MainWindow() = default;
 
 void MainWindow::buildDocks() {
-  auto* attrDock = new QDockWidget(tr("Attributes"), this);
-  attrDock->setObjectName("attributes");
-  attrDock->setWidget(attributes_);
-  addDockWidget(Qt::RightDockWidgetArea, attrDock);
+  attrDock_ = new QDockWidget(tr("Attributes"), this);
+  attrDock_->setObjectName("attributes");
+  attrDock_->setWidget(attributes_);
+  addDockWidget(Qt::RightDockWidgetArea, attrDock_);
 
   // Shown only while the photo has more than one face.
   facePicker_ = new FacePicker;
@@ -237,10 +255,10 @@ void MainWindow::buildDocks() {
     menu.addAction(tr("Interpolate towards this"), this, [this, row] { interpolateTowardsSample(row); })->setEnabled(haveImage_);
     menu.exec(sampleList_->viewport()->mapToGlobal(pos));
   });
-  auto* sampleDock = new QDockWidget(tr("Samples"), this);
-  sampleDock->setObjectName("samples");
-  sampleDock->setWidget(sampleWidget);
-  addDockWidget(Qt::LeftDockWidgetArea, sampleDock);
+  sampleDock_ = new QDockWidget(tr("Samples"), this);
+  sampleDock_->setObjectName("samples");
+  sampleDock_->setWidget(sampleWidget);
+  addDockWidget(Qt::LeftDockWidgetArea, sampleDock_);
 
   auto* interp = new QWidget;
   auto* iv = new QVBoxLayout(interp);
@@ -303,10 +321,10 @@ void MainWindow::buildDocks() {
   connect(pickSample, &QPushButton::clicked, this, [this] {
     if (sampleList_->currentRow() >= 0) interpolateTowardsSample(sampleList_->currentRow());
   });
-  auto* interpDock = new QDockWidget(tr("Interpolation"), this);
-  interpDock->setObjectName("interpolation");
-  interpDock->setWidget(interp);
-  addDockWidget(Qt::BottomDockWidgetArea, interpDock);
+  interpDock_ = new QDockWidget(tr("Interpolation"), this);
+  interpDock_->setObjectName("interpolation");
+  interpDock_->setWidget(interp);
+  addDockWidget(Qt::BottomDockWidgetArea, interpDock_);
 }
 
 EditState MainWindow::editState() const {
@@ -349,31 +367,95 @@ void MainWindow::onRendered(const QImage& image, quint64 generation, double ms, 
 }
 
 void MainWindow::onModelLoaded(const ModelSummary& summary) {
+  const bool first = model_.path.isEmpty();
+  const bool replay = replayLoads_.remove(summary.request);
+  const ModelSummary before = model_;
+  const PanelEdit beforeEdit = attributes_->edit();
   model_ = summary;
-  attributes_->setAttributes(summary.attributes, summary.levels);
-  undo_->clear();
-  haveImage_ = false;
-  haveSecond_ = false;
-  currentState_ = 0;
-  stateSample_ = -1;
-  firstThumb_->clear();
-  strip_->clear();
-  secondThumb_->clear();
-  interpSlider_->setValue(0);
-  interpSlider_->setEnabled(false);
-  playButton_->setChecked(false);
-  playButton_->setEnabled(false);
-  samples_.clear();
-  sampleList_->clear();
-  view_->setOriginal({});
-  view_->setEdited({});
-  modelLabel_->setText(tr("%1 · %2 px · %3").arg(summary.name).arg(summary.imageSize).arg(summary.device.toUpper()));
-  setWindowTitle(tr("GlowLab — %1").arg(summary.name));
+  // The panel already shows a model that undo/redo brought back; otherwise the new model's
+  // sliders take the values they had by name.
+  bool sameRows = replay && static_cast<int>(summary.attributes.size()) == attributes_->count();
+  for (int i = 0; sameRows && i < attributes_->count(); ++i) sameRows = attributes_->attribute(i).name == summary.attributes[static_cast<size_t>(i)].name;
+  if (!sameRows) {
+    attributes_->setAttributes(summary.attributes, summary.levels);
+    attributes_->apply(beforeEdit);
+  }
+  if (!first && !replay) {
+    const QString what = before.path == summary.path ? tr("Switch to %1").arg(summary.device.toUpper()) : tr("Open model %1").arg(summary.name);
+    auto restore = [this](const ModelSummary& m, const PanelEdit& e) { restoreModel(m, e); };
+    undo_->push(new ModelSwitchCommand(restore, before, beforeEdit, summary, attributes_->edit(), what));
+  }
+  if (!summary.keptImage) {
+    // Nothing to carry over: nothing of an earlier image stays on screen either.
+    haveImage_ = false;
+    currentState_ = 0;
+    stateSample_ = -1;
+    image_ = ImageSummary{};
+    firstThumb_->clear();
+    view_->setOriginal({});
+    view_->setEdited({});
+    facePicker_->setFaces({}, {}, 0);
+    bpdLabel_->clear();
+    renderLabel_->clear();
+  }
+  if (currentSample_ >= 0) {
+    // The sample's pixels stay, re-encoded; it is no longer a draw of this model's prior.
+    currentSample_ = -1;
+    stateSample_ = -1;
+  }
+  // Samples are the old model's: drawn again from this one with the same settings.
+  if (!samples_.isEmpty()) {
+    samples_.clear();
+    sampleList_->clear();
+    worker_->sample(sampledCount_, sampledTemperature_, sampledSeed_);
+  }
+  showModelLabels();
   QString loaded = summary.attributes.empty() ? tr("This model has no attribute directions: sampling and interpolation work")
                                               : tr("Model loaded: %1 attributes").arg(summary.attributes.size());
+  if (summary.keptImage) loaded += tr("; the image is kept, re-encoded by this model");
   if (!summary.checksummed) loaded += tr(" (no checksum in this older file: damage to it cannot be detected)");
   statusBar()->showMessage(loaded, 8000);
+  updateActions();
+  updateTitle();
   Q_EMIT modelReady();
+}
+
+void MainWindow::showModelLabels() {
+  modelLabel_->setText(tr("%1 · %2 px · %3").arg(model_.name).arg(model_.imageSize).arg(model_.device.toUpper()));
+}
+
+void MainWindow::restoreModel(const ModelSummary& model, const PanelEdit& edit) {
+  QSettings settings;
+  if (settings.value("engine/device", "auto").toString() != model.requestedDevice) settings.setValue("engine/device", model.requestedDevice);
+  replayLoads_.insert(worker_->loadModel(model.path, model.requestedDevice));
+  model_ = model;
+  attributes_->setAttributes(model.attributes, model.levels);
+  attributes_->apply(edit);
+  showModelLabels();
+  updateTitle();
+}
+
+bool MainWindow::hasUnexportedEdits() const { return haveImage_ && attributes_->hasEdits() && !undo_->isClean(); }
+
+void MainWindow::markExported() {
+  undo_->setClean();
+  updateTitle();
+}
+
+void MainWindow::updateTitle() {
+  QString image;
+  if (haveImage_) {
+    if (currentSample_ >= 0) image = tr("Sample %1").arg(currentSample_ + 1);
+    else if (image_.source == "sample") image = tr("Sample");
+    else if (QFileInfo(image_.source).isAbsolute()) image = QFileInfo(image_.source).fileName();
+    else image = tr("Image from the %1").arg(image_.source);
+  }
+  QStringList parts;
+  if (!image.isEmpty()) parts << image + QStringLiteral("[*]");
+  if (!model_.name.isEmpty()) parts << model_.name;
+  parts << tr("GlowLab");
+  setWindowTitle(parts.join(QStringLiteral(" — ")));
+  setWindowModified(hasUnexportedEdits());
 }
 
 void MainWindow::onImageReady(const ImageSummary& summary) {
@@ -395,10 +477,16 @@ void MainWindow::onImageReady(const ImageSummary& summary) {
   view_->setEdited(summary.crop);
   facePicker_->setFaces(summary.original, summary.faceBoxes, summary.faceIndex);
   faceDock_->setVisible(summary.faceBoxes.size() > 1);
+  // Open Recent: a file that opened, once, by its absolute path.
+  if (!summary.restored && summary.source != "sample" && QFileInfo(summary.source).isAbsolute() && QFileInfo::exists(summary.source)) {
+    addRecent(summary.source);
+  }
   bpdLabel_->setText(tr("%1 bits/dim").arg(summary.bitsPerDim, 0, 'f', 3));
   bpdLabel_->setToolTip(tr("How typical the image looks to the model: lower is more typical"));
   if (!summary.message.isEmpty()) statusBar()->showMessage(summary.message, 8000);
   requestRender();
+  updateActions();
+  updateTitle();
   Q_EMIT imageReady();
 }
 
@@ -431,6 +519,10 @@ void MainWindow::showError(const QString& message) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (hasUnexportedEdits() && !confirmDiscard(tr("Quit"))) {
+    event->ignore();
+    return;
+  }
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());

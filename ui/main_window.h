@@ -3,11 +3,12 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QSet>
 #include <QUndoStack>
 
+#include "attribute_panel.h"
 #include "engine_worker.h"
 
-class AttributePanel;
 class ImageView;
 class QComboBox;
 class QDoubleSpinBox;
@@ -31,6 +32,9 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   // Actions, callable without dialogs (menus and tests use them). Results arrive asynchronously.
+  // Loads a model with the device of the preferences; nothing happens when it is the model already
+  // open, unchanged on disk. The image stays (re-encoded by the new model, sliders by name) and the
+  // switch is one undo step.
   void openModel(const QString& path);
   void openPhoto(const QString& path);
   void openImage(const QImage& image, const QString& label);
@@ -56,6 +60,12 @@ class MainWindow : public QMainWindow {
   AttributePanel* attributes() const { return attributes_; }
   FacePicker* facePicker() const { return facePicker_; }
   QDockWidget* faceDock() const { return faceDock_; }
+  QDockWidget* attributeDock() const { return attrDock_; }
+  QMenu* recentMenu() const { return recentMenu_; }
+  // Sliders set since the image was last saved or exported (quitting asks first).
+  bool hasUnexportedEdits() const;
+  // A file name for an export of what is shown: "photo-smiling.png".
+  QString suggestedFileName(const QString& extension) const;
   QUndoStack* undoStack() const { return undo_; }
   QSlider* interpolationSlider() const { return interpSlider_; }
   quint64 requestedGeneration() const { return requested_; }
@@ -87,6 +97,14 @@ class MainWindow : public QMainWindow {
  private:
   void buildMenus();
   void buildDocks();
+  void loadModel(const QString& path, const QString& device);
+  // Undo/redo of a model switch: the panel shows `model` with `edit` at once, the engine follows.
+  void restoreModel(const ModelSummary& model, const PanelEdit& edit);
+  void showModelLabels();
+  void updateTitle();
+  // Enables what can run now; a disabled action's tooltip says why.
+  void updateActions();
+  void markExported();
   void requestRender();
   void showError(const QString& message);
   void addRecent(const QString& path);
@@ -97,9 +115,10 @@ class MainWindow : public QMainWindow {
   EditState editState() const;
   void refreshStrip();
   // Menu handlers with dialogs.
+  bool confirmDiscard(const QString& what);
   void chooseAndOpenPhoto();
   void chooseAndOpenModel();
-  void chooseAndSaveImage();
+  bool chooseAndSaveImage();
   void chooseAndExportPasted();
   void chooseAndExportAnimation();
   void chooseAndSaveRecipe();
@@ -113,6 +132,15 @@ class MainWindow : public QMainWindow {
   AttributePanel* attributes_ = nullptr;
   FacePicker* facePicker_ = nullptr;
   QDockWidget* faceDock_ = nullptr;
+  QDockWidget* attrDock_ = nullptr;
+  QDockWidget* sampleDock_ = nullptr;
+  QDockWidget* interpDock_ = nullptr;
+  QByteArray defaultLayout_;
+  QAction* saveImageAction_ = nullptr;
+  QAction* exportPastedAction_ = nullptr;
+  QAction* exportAnimationAction_ = nullptr;
+  QAction* saveRecipeAction_ = nullptr;
+  QSet<quint64> replayLoads_;  // model loads made by undo/redo (the panel already shows them)
   QUndoStack* undo_ = nullptr;
   QListWidget* sampleList_ = nullptr;
   QDoubleSpinBox* temperature_ = nullptr;

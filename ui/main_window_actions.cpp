@@ -1,6 +1,10 @@
 // MainWindow's menus and actions: open, paste, save, export, recipes, model info, preferences.
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
+#include <QDir>
+#include <QDockWidget>
+#include <QPushButton>
 #include <QClipboard>
 #include <QComboBox>
 #include <QDialog>
@@ -33,28 +37,41 @@ constexpr int kMaxRecent = 8;
 
 void MainWindow::buildMenus() {
   auto* file = menuBar()->addMenu(tr("&File"));
+  file->setToolTipsVisible(true);  // a disabled action says why
   file->addAction(tr("&Open Photo…"), QKeySequence::Open, this, &MainWindow::chooseAndOpenPhoto);
   recentMenu_ = file->addMenu(tr("Open &Recent"));
   file->addAction(tr("&Paste Photo"), QKeySequence::Paste, this, &MainWindow::pasteImage);
   file->addAction(tr("Open Re&cipe…"), this, &MainWindow::chooseAndOpenRecipe);
   file->addSeparator();
-  file->addAction(tr("&Save Image…"), QKeySequence::Save, this, &MainWindow::chooseAndSaveImage);
-  file->addAction(tr("Export Edit Into &Photo…"), this, &MainWindow::chooseAndExportPasted);
-  file->addAction(tr("Export &Animation…"), this, &MainWindow::chooseAndExportAnimation);
-  file->addAction(tr("Save Recip&e…"), this, &MainWindow::chooseAndSaveRecipe);
+  saveImageAction_ = file->addAction(tr("&Save Image…"), QKeySequence::Save, this, &MainWindow::chooseAndSaveImage);
+  saveImageAction_->setObjectName("saveImage");
+  exportPastedAction_ = file->addAction(tr("Export Edit Into &Photo…"), this, &MainWindow::chooseAndExportPasted);
+  exportPastedAction_->setObjectName("exportPasted");
+  exportAnimationAction_ = file->addAction(tr("Export &Animation…"), this, &MainWindow::chooseAndExportAnimation);
+  exportAnimationAction_->setObjectName("exportAnimation");
+  saveRecipeAction_ = file->addAction(tr("Save Recip&e…"), this, &MainWindow::chooseAndSaveRecipe);
+  saveRecipeAction_->setObjectName("saveRecipe");
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
   auto* edit = menuBar()->addMenu(tr("&Edit"));
   auto* undo = undo_->createUndoAction(this, tr("&Undo"));
-  undo->setShortcut(QKeySequence::Undo);
+  undo->setObjectName("undo");
+  undo->setShortcuts(QKeySequence::Undo);
   auto* redo = undo_->createRedoAction(this, tr("&Redo"));
-  redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence::Redo});
+  redo->setObjectName("redo");
+  // The platform's Redo keys, each once (a key bound twice is an ambiguous shortcut that does
+  // nothing), plus Ctrl+Y where the platform lacks it.
+  QList<QKeySequence> redoKeys;
+  for (const QKeySequence& k : QKeySequence::keyBindings(QKeySequence::Redo) + QList<QKeySequence>{QKeySequence(Qt::CTRL | Qt::Key_Y)}) {
+    if (!redoKeys.contains(k)) redoKeys << k;
+  }
+  redo->setShortcuts(redoKeys);
   edit->addAction(undo);
   edit->addAction(redo);
   edit->addAction(tr("Reset &All Sliders"), this, [this] { Q_EMIT attributes_->resetAllRequested(); });
   edit->addSeparator();
-  edit->addAction(tr("&Preferences…"), QKeySequence::Preferences, this, &MainWindow::showPreferences);
+  edit->addAction(tr("&Preferences…"), QKeySequence::Preferences, this, &MainWindow::showPreferences)->setObjectName("preferences");
 
   auto* view = menuBar()->addMenu(tr("&View"));
   auto* split = view->addAction(tr("&Before/After Split"));
@@ -62,21 +79,44 @@ void MainWindow::buildMenus() {
   split->setChecked(view_->mode() == ImageView::Mode::Split);
   connect(split, &QAction::toggled, this,
           [this](bool on) { view_->setMode(on ? ImageView::Mode::Split : ImageView::Mode::SideBySide); });
+  view->addSeparator();
+  // Every panel, to bring back one that was closed.
+  for (QDockWidget* dock : {attrDock_, sampleDock_, interpDock_, faceDock_}) {
+    QAction* toggle = dock->toggleViewAction();
+    toggle->setObjectName(QStringLiteral("show-") + dock->objectName());
+    view->addAction(toggle);
+  }
+  view->addSeparator();
+  view->addAction(tr("&Reset Layout"), this, [this] {
+    restoreState(defaultLayout_);
+    faceDock_->setVisible(image_.faceBoxes.size() > 1 && haveImage_);
+  })->setObjectName("resetLayout");
 
   auto* model = menuBar()->addMenu(tr("&Model"));
-  model->addAction(tr("&Open Model…"), this, &MainWindow::chooseAndOpenModel);
+  model->addAction(tr("&Open Model…"), this, &MainWindow::chooseAndOpenModel)->setObjectName("openModel");
   model->addAction(tr("Model &Info"), this, &MainWindow::showModelInfo);
 }
 
-void MainWindow::openModel(const QString& path) {
-  worker_->loadModel(path, QSettings().value("engine/device", "auto").toString());
+void MainWindow::openModel(const QString& path) { loadModel(path, QSettings().value("engine/device", "auto").toString()); }
+
+void MainWindow::loadModel(const QString& path, const QString& device) {
+  const QString absolute = QFileInfo(path).absoluteFilePath();
+  if (!model_.path.isEmpty() && absolute == QFileInfo(model_.path).absoluteFilePath() && device == model_.requestedDevice &&
+      EngineWorker::fileStamp(absolute) == model_.stamp) {
+    lastNotice_ = tr("%1 is already open (unchanged): nothing to do").arg(model_.name);
+    statusBar()->showMessage(lastNotice_, 5000);
+    return;
+  }
+  worker_->loadModel(absolute, device);
 }
 
 void MainWindow::openPhoto(const QString& path) {
   currentSample_ = -1;
-  worker_->openPhoto(path);
-  addRecent(path);
-  QSettings().setValue("paths/photos", QFileInfo(path).absolutePath());
+  // By its absolute path: Open Recent and recipes find it from any folder. It joins Open Recent
+  // once it has opened.
+  const QString absolute = QFileInfo(path).absoluteFilePath();
+  worker_->openPhoto(absolute);
+  QSettings().setValue("paths/photos", QFileInfo(absolute).absolutePath());
 }
 
 void MainWindow::openImage(const QImage& image, const QString& label) {
@@ -115,6 +155,10 @@ void MainWindow::chooseFace(int index) {
 }
 
 bool MainWindow::saveImage(const QString& path, int scale) {
+  if (!haveImage_) {
+    showError(tr("There is no image to save yet."));
+    return false;
+  }
   QImage image = view_->edited();
   if (image.isNull()) {
     showError(tr("There is no image to save yet."));
@@ -128,6 +172,7 @@ bool MainWindow::saveImage(const QString& path, int scale) {
     return false;
   }
   statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+  markExported();
   return true;
 }
 
@@ -174,6 +219,7 @@ bool MainWindow::saveRecipe(const QString& path) {
     showError(QString::fromUtf8(e.what()));
     return false;
   }
+  markExported();
   return true;
 }
 
@@ -236,9 +282,10 @@ bool MainWindow::openRecipe(const QString& path) {
 
 void MainWindow::addRecent(const QString& path) {
   QSettings settings;
+  const QString absolute = QFileInfo(path).absoluteFilePath();
   QStringList recent = settings.value("paths/recent").toStringList();
-  recent.removeAll(path);
-  recent.prepend(path);
+  recent.removeAll(absolute);
+  recent.prepend(absolute);
   while (recent.size() > kMaxRecent) recent.removeLast();
   settings.setValue("paths/recent", recent);
   updateRecentMenu();
@@ -246,9 +293,16 @@ void MainWindow::addRecent(const QString& path) {
 
 void MainWindow::updateRecentMenu() {
   recentMenu_->clear();
-  const QStringList recent = QSettings().value("paths/recent").toStringList();
-  for (const QString& path : recent) recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] { openPhoto(path); });
-  recentMenu_->setEnabled(!recent.isEmpty());
+  // Entries of older versions (relative paths, repeats, files since removed) are left out.
+  QStringList shown;
+  for (const QString& path : QSettings().value("paths/recent").toStringList()) {
+    if (!QFileInfo(path).isAbsolute() || shown.contains(path) || !QFileInfo::exists(path)) continue;
+    shown << path;
+    auto* action = recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] { openPhoto(path); });
+    action->setToolTip(path);
+  }
+  recentMenu_->setToolTipsVisible(true);
+  recentMenu_->setEnabled(!shown.isEmpty());
 }
 
 void MainWindow::chooseAndOpenPhoto() {
@@ -263,39 +317,133 @@ void MainWindow::chooseAndOpenModel() {
   openModel(path);
 }
 
-void MainWindow::chooseAndSaveImage() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save Image"), QSettings().value("paths/exports").toString(),
+QString MainWindow::suggestedFileName(const QString& extension) const {
+  QString base;
+  if (currentSample_ >= 0) base = tr("sample-%1").arg(currentSample_ + 1);
+  else if (image_.source == "sample") base = tr("sample");
+  else if (QFileInfo(image_.source).isAbsolute()) base = QFileInfo(image_.source).completeBaseName();
+  else base = tr("image");
+  // The strongest edits name the file: photo-smiling.png, photo-less-smiling-blond-hair.png.
+  auto alphas = attributes_->alphas();
+  std::stable_sort(alphas.begin(), alphas.end(), [](const auto& a, const auto& b) { return std::abs(a.second) > std::abs(b.second); });
+  QStringList words{base};
+  for (size_t i = 0; i < alphas.size() && i < 2 && alphas[i].second != 0.0; ++i) {
+    QString name = QString::fromStdString(glowlab::display_name(alphas[i].first)).toLower().replace(' ', '-');
+    words << (alphas[i].second < 0 ? tr("less-%1").arg(name) : name);
+  }
+  return words.join('-') + '.' + extension;
+}
+
+static QString exportPath(const QString& name) {
+  const QString dir = QSettings().value("paths/exports", QDir::homePath()).toString();
+  return QDir(dir).filePath(name);
+}
+
+bool MainWindow::chooseAndSaveImage() {
+  if (!haveImage_) return false;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Save Image"), exportPath(suggestedFileName("png")),
                                                     tr("PNG (*.png);;JPEG (*.jpg)"));
-  if (path.isEmpty()) return;
+  if (path.isEmpty()) return false;
   QSettings().setValue("paths/exports", QFileInfo(path).absolutePath());
-  const int scale = QInputDialog::getInt(this, tr("Save Image"), tr("Upscale factor (1 = the model's resolution):"), 1, 1, 8);
-  saveImage(path, scale);
+  bool ok = false;
+  const int scale = QInputDialog::getInt(this, tr("Save Image"), tr("Upscale factor (1 = the model's resolution):"), 1, 1, 8, 1, &ok);
+  if (!ok) return false;
+  return saveImage(path, scale);
 }
 
 void MainWindow::chooseAndExportPasted() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export Edit Into Photo"), QSettings().value("paths/exports").toString(),
+  if (!exportPastedAction_->isEnabled()) return;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export Edit Into Photo"), exportPath(suggestedFileName("png")),
                                                     tr("PNG (*.png);;JPEG (*.jpg)"));
-  if (!path.isEmpty()) exportPasted(path);
+  if (path.isEmpty()) return;
+  QSettings().setValue("paths/exports", QFileInfo(path).absolutePath());
+  exportPasted(path);
 }
 
 void MainWindow::chooseAndExportAnimation() {
-  QStringList choices{tr("Interpolation to the second image")};
-  for (int i = 0; i < attributes_->count(); ++i) choices << QString::fromStdString(attributes_->attribute(i).name);
+  if (!exportAnimationAction_->isEnabled()) return;
+  // Only what can run: the interpolation once a second image is set, and the attributes (by the
+  // names the sliders show).
+  QStringList choices;
+  QStringList names;
+  if (haveSecond_) {
+    choices << tr("Interpolation to the second image");
+    names << QString();
+  }
+  for (int i = 0; i < attributes_->count(); ++i) {
+    choices << tr("Sweep %1").arg(QString::fromStdString(glowlab::display_name(attributes_->attribute(i).name)));
+    names << QString::fromStdString(attributes_->attribute(i).name);
+  }
+  if (choices.isEmpty()) return;
   bool ok = false;
   const QString what = QInputDialog::getItem(this, tr("Export Animation"), tr("Animate:"), choices, 0, false, &ok);
   if (!ok) return;
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export Animation"), QSettings().value("paths/exports").toString(),
+  const QString attribute = names.value(static_cast<int>(choices.indexOf(what)));
+  QString suggestion;
+  if (attribute.isEmpty()) {
+    suggestion = suggestedFileName("gif").replace(".gif", tr("-blend.gif"));
+  } else {
+    suggestion = suggestedFileName("gif").section('-', 0, 0) + '-' +
+                 QString::fromStdString(glowlab::display_name(attribute.toStdString())).toLower().replace(' ', '-') + tr("-sweep.gif");
+  }
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export Animation"), exportPath(suggestion),
                                                     tr("GIF (*.gif);;MP4 video (*.mp4)"));
-  if (!path.isEmpty()) exportAnimation(path, what == choices.first() ? QString() : what);
+  if (path.isEmpty()) return;
+  QSettings().setValue("paths/exports", QFileInfo(path).absolutePath());
+  exportAnimation(path, attribute);
 }
 
 void MainWindow::chooseAndSaveRecipe() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save Recipe"), QSettings().value("paths/exports").toString(),
+  if (!saveRecipeAction_->isEnabled()) return;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Save Recipe"), exportPath(suggestedFileName("json")),
                                                     tr("GlowLab recipes (*.json)"));
   if (!path.isEmpty()) saveRecipe(path);
 }
 
+void MainWindow::updateActions() {
+  auto set = [](QAction* action, const QString& whyNot) {
+    action->setEnabled(whyNot.isEmpty());
+    action->setToolTip(whyNot.isEmpty() ? action->text().remove('&').remove(QStringLiteral("…")) : whyNot);
+  };
+  const bool sample = haveImage_ && (currentSample_ >= 0 || image_.source == "sample" || image_.original.isNull());
+  const QString noImage = tr("Open a photo (or make a sample the current image) first");
+  set(saveImageAction_, haveImage_ ? QString() : noImage);
+  set(exportPastedAction_, !haveImage_ ? tr("Open a photo first: an edit is pasted back into the photo it came from")
+                           : sample    ? tr("The current image is a sample: there is no photo to paste it into")
+                                       : QString());
+  set(exportAnimationAction_, !haveImage_ ? noImage
+                              : (!haveSecond_ && attributes_->count() == 0)
+                                  ? tr("This model has no attributes to sweep: set a second image in the Interpolation panel first")
+                                  : QString());
+  const bool fileBacked = QFileInfo(image_.source).isAbsolute() && QFileInfo::exists(image_.source);
+  set(saveRecipeAction_, !haveImage_                           ? noImage
+                         : (currentSample_ < 0 && !fileBacked) ? tr("A recipe needs a photo file: save the pasted image first and open it")
+                                                               : QString());
+}
+
+bool MainWindow::confirmDiscard(const QString& what) {
+  QSettings settings;
+  if (!settings.value("confirm/unexportedEdits", true).toBool()) return true;
+  QMessageBox box(QMessageBox::Warning, tr("GlowLab"),
+                  tr("%1 without saving the edit of %2?").arg(what, windowTitle().section(QStringLiteral(" — "), 0, 0).remove(QStringLiteral("[*]"))),
+                  QMessageBox::Cancel, this);
+  box.setInformativeText(tr("Its sliders have changed since it was last saved or exported."));
+  QPushButton* save = box.addButton(tr("&Save Image…"), QMessageBox::AcceptRole);
+  QPushButton* discard = box.addButton(tr("%1 &Without Saving").arg(what), QMessageBox::DestructiveRole);
+  box.setDefaultButton(QMessageBox::Cancel);
+  auto* dontAsk = new QCheckBox(tr("Don't ask again"));
+  box.setCheckBox(dontAsk);
+  box.exec();
+  bool go = false;
+  if (box.clickedButton() == discard) go = true;
+  else if (box.clickedButton() == save) go = chooseAndSaveImage();
+  if (go && dontAsk->isChecked()) settings.setValue("confirm/unexportedEdits", false);
+  return go;
+}
+
 void MainWindow::chooseAndOpenRecipe() {
+  // A recipe replaces the image, the sliders and the undo history.
+  if (hasUnexportedEdits() && !confirmDiscard(tr("Open a recipe"))) return;
   const QString path = QFileDialog::getOpenFileName(this, tr("Open Recipe"), QSettings().value("paths/exports").toString(),
                                                     tr("GlowLab recipes (*.json)"));
   if (!path.isEmpty()) openRecipe(path);
@@ -328,12 +476,25 @@ void MainWindow::showPreferences() {
   device->addItem(tr("CPU"), "cpu");
   device->addItem(glowlab::cuda_available() ? tr("CUDA GPU") : tr("CUDA GPU (not available: falls back to CPU)"), "cuda");
   device->setCurrentIndex(std::max(0, device->findData(QSettings().value("engine/device", "auto"))));
+  device->setObjectName("device");
   form->addRow(tr("&Device:"), device);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
   form->addRow(buttons);
   connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  const QString before = QSettings().value("engine/device", "auto").toString();
   if (dialog.exec() != QDialog::Accepted) return;
-  QSettings().setValue("engine/device", device->currentData());
-  if (!model_.path.isEmpty()) openModel(model_.path);
+  const QString chosen = device->currentData().toString();
+  if (chosen == before) return;  // nothing changed: nothing happens
+  QSettings().setValue("engine/device", chosen);
+  if (model_.path.isEmpty()) return;
+  // Another device is another model load (the image kept, one undo step); a choice that lands on
+  // the device in use (CUDA without a GPU, auto on a CPU machine) changes nothing now.
+  if (QString::fromStdString(glowlab::resolve_device(chosen.toStdString(), /*fallback_to_cpu=*/true)) == model_.device) {
+    model_.requestedDevice = chosen;
+    lastNotice_ = tr("Device: %1 (as before)").arg(model_.device.toUpper());
+    statusBar()->showMessage(lastNotice_, 5000);
+    return;
+  }
+  loadModel(model_.path, chosen);
 }

@@ -56,3 +56,15 @@ void ImageSwitchCommand::undo() { restore_(before_, beforeSample_, values_); }
 void ImageSwitchCommand::redo() {
   if (!std::exchange(applied_, false)) restore_(after_, afterSample_, values_);
 }
+
+ModelSwitchCommand::ModelSwitchCommand(Apply apply, ModelSummary before, PanelEdit beforeEdit, ModelSummary after,
+                                       PanelEdit afterEdit, const QString& what)
+    : apply_(std::move(apply)), before_(std::move(before)), after_(std::move(after)), beforeEdit_(std::move(beforeEdit)),
+      afterEdit_(std::move(afterEdit)) {
+  setText(what);
+}
+
+void ModelSwitchCommand::undo() { apply_(before_, beforeEdit_); }
+void ModelSwitchCommand::redo() {
+  if (!std::exchange(applied_, false)) apply_(after_, afterEdit_);
+}

@@ -7,7 +7,8 @@
 #include <functional>
 #include <vector>
 
-class AttributePanel;
+#include "attribute_panel.h"
+#include "engine_worker.h"
 
 class SliderCommand : public QUndoCommand {
  public:
@@ -63,5 +64,22 @@ class DetailCommand : public QUndoCommand {
  private:
   AttributePanel* panel_;
   int before_, after_;
+  bool applied_ = true;
+};
+
+// A switch of model or device: the image stays (re-encoded), the sliders go by name. Undo loads
+// the previous model (or device) again with the sliders as they were.
+class ModelSwitchCommand : public QUndoCommand {
+ public:
+  using Apply = std::function<void(const ModelSummary& model, const PanelEdit& edit)>;
+  ModelSwitchCommand(Apply apply, ModelSummary before, PanelEdit beforeEdit, ModelSummary after, PanelEdit afterEdit,
+                     const QString& what);
+  void undo() override;
+  void redo() override;
+
+ private:
+  Apply apply_;
+  ModelSummary before_, after_;
+  PanelEdit beforeEdit_, afterEdit_;
   bool applied_ = true;
 };
