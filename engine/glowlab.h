@@ -117,14 +117,22 @@ class Model {
   std::shared_ptr<Impl> impl_;
 };
 
+// The edit `edited` (a decode of an edit of `base`, the photo's latent, cropped by `crop`) put back
+// into the photo. By default only the edit's change is pasted (paste_change against decode(base)):
+// what the edit leaves alone keeps the photo's full resolution, and a zero edit returns the photo
+// byte for byte. whole_face pastes the decoded face itself (paste_back), 64-px soft at large sizes.
+Image paste_edit(Model& model, const Image& photo, const FaceCrop& crop, const std::vector<float>& base, const Image& edited,
+                 bool whole_face = false);
+
 // Trains a model (train/train_options.h); see train/trainer.h for the contract.
 TrainResult train(const TrainOptions& options);
 
 struct AttributeOptions {
   std::string model_path;         // the model to read
   std::string output_path;        // where to write it with the directions (empty: model_path, atomically)
-  std::string data;               // CelebA-layout folder (or Fashion-MNIST) with labels
+  std::vector<std::string> data;  // labelled sources: CelebA-layout folders, UTKFace (ages: an Age direction), Fashion-MNIST
   std::string dataset_kind = "auto";
+  bool align = false;             // frame the photos onto the model's framing, as its training did
   std::string positives, negatives, name;  // or: one custom attribute from two folders of photos
   std::string device = "cpu";
   std::string cache_dir;

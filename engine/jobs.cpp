@@ -18,6 +18,14 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   const auto& c = mf.glow->config();
   DatasetOptions dopt = DatasetOptions::for_images(o.dataset_kind, c.image_size, c.channels, o.cache_dir, o.limit);
   dopt.warn = o.warn;
+  if (o.align) {
+    if (mf.framing.empty()) {
+      throw Error(ErrorKind::InvalidArgument, o.model_path + " has no framing to align photos onto (train it with --align, or "
+                                              "store one with glowlab-cli framing)");
+    }
+    dopt.align = true;
+    dopt.framing = mf.framing;
+  }
   Dataset data;
   if (!o.positives.empty() || !o.negatives.empty()) {
     if (o.positives.empty() || o.negatives.empty() || o.name.empty()) {
@@ -37,7 +45,7 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
     data.labels = data.labels.index_select(0, perm);
   } else {
     if (o.data.empty()) throw Error(ErrorKind::InvalidArgument, "give a labelled dataset folder, or --positives/--negatives/--name");
-    data = load_dataset(o.data, dopt);
+    data = load_datasets(o.data, dopt);
     // Directions and ranges come from the training partition alone: the held-out faces stay
     // unseen, for the judge.
     if (data.held_out().size() > 0) data = data.split(0);
@@ -50,6 +58,10 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   dirs_opt.progress = o.progress;
   dirs_opt.warn = o.warn;
   auto dirs = compute_directions(mf.glow, data, dirs_opt);
+  if (auto age = age_direction(mf.glow, data, dirs_opt)) {
+    dirs.attributes.push_back(age->first);
+    dirs.directions.push_back(age->second);
+  }
   for (size_t i = 0; i < dirs.attributes.size(); ++i) {
     auto it = std::find_if(mf.attributes.begin(), mf.attributes.end(),
                            [&](const Attribute& a) { return a.name == dirs.attributes[i].name; });
@@ -62,8 +74,8 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
     }
   }
   // A CelebA-layout folder with landmarks also gives the model its framing (photos are aligned to it).
-  if (!o.data.empty() && o.positives.empty()) {
-    if (auto framing = celeba_framing(o.data); !framing.empty()) mf.framing = std::move(framing);
+  if (o.data.size() == 1 && o.positives.empty() && !o.align) {
+    if (auto framing = celeba_framing(o.data[0]); !framing.empty()) mf.framing = std::move(framing);
   }
   mf.glow->to(at::kCPU);
   for (auto& d : mf.directions) d = d.to(at::kCPU);

@@ -335,4 +335,15 @@ double Model::bits_per_dim(const std::vector<Image>& images, uint64_t seed, cons
   return total / static_cast<double>(images.size());
 }
 
+Image paste_edit(Model& model, const Image& photo, const FaceCrop& crop, const std::vector<float>& base, const Image& edited,
+                 bool whole_face) {
+#ifdef GLOWLAB_HAVE_OPENCV
+  if (whole_face) return paste_back(photo, edited, crop, model.framing());
+  return paste_change(photo, edited, model.decode(base), crop, model.framing());
+#else
+  (void)model; (void)photo; (void)crop; (void)base; (void)edited; (void)whole_face;
+  throw Error(ErrorKind::InvalidArgument, "pasting into the photo needs OpenCV, which this build lacks");
+#endif
+}
+
 }  // namespace glowlab

@@ -11,6 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/celeba.h"
+#include "data/dataset.h"
 #include "vision/face_align.h"
 #include "vision/image_io.h"
 #include "testutil.h"
@@ -174,6 +175,46 @@ class TestFaces : public QObject {
     QVERIFY2(QString::fromStdString(none.note).contains("found no face"), none.note.c_str());
   }
 
+  // Training photos framed as the window frames them: every face's landmarks found by dlib, their
+  // mean (in each photo's plain crop) becomes the framing, and each photo is mapped onto it. The
+  // generator's own landmark file says where the features are: the mean dlib finds must agree.
+  void alignedDatasetTakesItsFramingFromThePhotos() {
+    if (!have_landmark_support()) QSKIP("built with GLOWLAB_DLIB=OFF: no landmark detector to test");
+    const QString out = dir_.path() + "/aligned-set";
+    QCOMPARE(generate(out, 10, 13, {"--size", "256"}), QString());
+    DatasetOptions o;
+    o.image_size = 32;
+    o.align = true;
+    const auto d = load_datasets({out.toStdString()}, o);
+    QCOMPARE(d.size() + d.skipped_no_face, int64_t{10});
+    QVERIFY2(d.size() >= 7, qPrintable(QString("only %1 of 10 generated faces were found").arg(d.size())));
+    QCOMPARE(d.framing.size(), size_t{10});
+    const auto truth = celeba_framing(out.toStdString());
+    QCOMPARE(truth.size(), size_t{10});
+    for (size_t k = 0; k < 10; ++k) {
+      QVERIFY2(std::abs(d.framing[k] - truth[k]) < 0.05,
+               qPrintable(QString("landmark coordinate %1: %2 from dlib, %3 from the generator").arg(k).arg(d.framing[k]).arg(truth[k])));
+    }
+    QCOMPARE(d.images.size(0), d.labels.size(0));
+    QCOMPARE(d.images.size(2), int64_t{32});
+    // A given framing is used as it is (the model's, when training goes on from one).
+    DatasetOptions given = o;
+    given.framing = truth;
+    QCOMPARE(load_datasets({out.toStdString()}, given).framing, truth);
+    // Without a face a photo is skipped and counted, never trained on as a centre crop.
+    const QString blank = dir_.path() + "/blank-set";
+    QDir().mkpath(blank);
+    Image plain;
+    plain.width = plain.height = 96;
+    plain.channels = 3;
+    plain.bytes.assign(96 * 96 * 3, 128);
+    write_image((blank + "/grey.png").toStdString(), plain);
+    given.framing = {};
+    const auto mixed = load_datasets({out.toStdString(), blank.toStdString()}, o);
+    QCOMPARE(mixed.size(), d.size());
+    QCOMPARE(mixed.skipped_no_face, d.skipped_no_face + 1);
+  }
+
   // Two faces on one canvas: both are offered (by size), the larger first; a third is refused
   // with how many there are.
   void twoFacesAreBothOffered() {
@@ -271,6 +312,50 @@ class TestFaces : public QObject {
     QCOMPARE(mask[static_cast<size_t>(0.55 * 64) * 64 + 32], 1.0f);
     QCOMPARE(mask[0], 0.0f);
     QCOMPARE(mask[63 * 64 + 63], 0.0f);
+  }
+
+  // Pasting the change: a zero change is the photo byte for byte; a change adds itself (warped
+  // back) to the photo's own pixels inside the mask and leaves every pixel outside it alone, so the
+  // photo's fine detail survives under the edit (paste_back would replace it by the 64-px face).
+  void pasteChangeKeepsThePhotosDetail() {
+    const Image photo = glowlab::test::random_image(300, 3, 9);  // noise: full-resolution detail
+    const double scale = 64.0 / 150.0;
+    const std::array<double, 6> transform{scale, 0, -scale * 80, 0, scale, -scale * 60};  // (80, 60) + 150 px -> 64 px
+    const FaceCrop crop = crop_with_transform(photo, 64, transform);
+    const std::vector<double> framing{0.35, 0.42, 0.65, 0.42, 0.5, 0.58, 0.38, 0.72, 0.62, 0.72};
+    const Image recon = crop.crop;
+    const Image same = paste_change(photo, recon, recon, crop, framing);
+    QVERIFY(same.bytes == photo.bytes);
+    Image brighter = recon;
+    for (auto& b : brighter.bytes) b = static_cast<std::uint8_t>(std::min(255, b + 20));
+    const Image out = paste_change(photo, brighter, recon, crop, framing);
+    const auto mask = paste_mask(64, framing);
+    int outside = 0, inside = 0, kept_detail = 0;
+    for (int y = 0; y < photo.height; ++y) {
+      for (int x = 0; x < photo.width; ++x) {
+        const double u = transform[0] * x + transform[2], v = transform[4] * y + transform[5];
+        double lo = 1, hi = 0;  // the mask around (u, v)
+        for (int dy = -1; dy <= 2; ++dy) {
+          for (int dx = -1; dx <= 2; ++dx) {
+            const int mx = static_cast<int>(std::floor(u)) + dx, my = static_cast<int>(std::floor(v)) + dy;
+            const double m = mx < 0 || my < 0 || mx >= 64 || my >= 64 ? 0.0 : mask[static_cast<size_t>(my) * 64 + mx];
+            lo = std::min(lo, m);
+            hi = std::max(hi, m);
+          }
+        }
+        const int p = photo.at(x, y, 0), o = out.at(x, y, 0);
+        if (hi == 0.0) {
+          QCOMPARE(o, p);
+          ++outside;
+        } else if (lo == 1.0 && p < 200) {
+          // The photo's own pixel plus the change (+20 where the crop was not clipped at 255).
+          if (std::abs(o - (p + 20)) <= 3) ++kept_detail;
+          ++inside;
+        }
+      }
+    }
+    QVERIFY2(outside > 300 * 300 / 2 && inside > 1000, qPrintable(QString("%1 outside, %2 inside").arg(outside).arg(inside)));
+    QVERIFY2(kept_detail > inside * 9 / 10, qPrintable(QString("%1 of %2 face pixels kept the photo's detail").arg(kept_detail).arg(inside)));
   }
 
   void similarityTransformIsExact() {

@@ -63,7 +63,7 @@ QString make_celeba(const QTemporaryDir& dir, int n, int test, int size = 16) {
 
 TrainOptions tiny_options(const QString& data, const QString& run) {
   TrainOptions o;
-  o.data = data.toStdString();
+  o.data = {data.toStdString()};
   o.run_dir = run.toStdString();
   o.config = test::tiny_config(16, 2, 2, 16);
   o.batch = 8;
@@ -119,7 +119,7 @@ class TestTrain : public QObject {
     QCOMPARE(packs.size(), 1);
     // A hit is told from a miss by a mark made in the cache file: the second load returns it.
     auto bytes = read_file(packs[0].filePath().toStdString(), 1 << 30);
-    const std::size_t magic = std::strlen("GLOWLAB-PACK-1\n");
+    const std::size_t magic = std::strlen("GLOWLAB-PACK-2\n");
     uint64_t header = 0;
     std::memcpy(&header, bytes.data() + magic, 8);
     const std::size_t first_pixel = magic + 8 + header;
@@ -143,6 +143,57 @@ class TestTrain : public QObject {
     damaged[at_c + 4] = '9';
     write_file_atomic(packs2[0].filePath().toStdString(), damaged);
     QVERIFY(at::equal(load_dataset(data_.toStdString(), o).images, d.images));
+  }
+
+  // UTKFace's file names carry age and gender; a CelebA folder and a UTKFace folder load as one set
+  // whose attribute names are merged (0: no label from that source); both hold out the same photos
+  // whatever else is loaded (by name).
+  void severalSourcesMergeTheirLabels() {
+    int age = 0, gender = 0;
+    QVERIFY(parse_utkface_name("26_1_2_20170116174525125.jpg.chip.jpg", age, gender));
+    QCOMPARE(age, 26);
+    QCOMPARE(gender, 1);
+    QVERIFY(parse_utkface_name("61_1_20170109142408075.jpg.chip.jpg", age, gender));  // no race field
+    QCOMPARE(age, 61);
+    QVERIFY(!parse_utkface_name("000001.jpg", age, gender));
+    QVERIFY(!parse_utkface_name("25_3_1_2017.jpg", age, gender));  // gender is 0 or 1
+    QTemporaryDir dir;
+    const QString utk = dir.path() + "/utk";
+    QDir().mkpath(utk);
+    int held = 0;
+    for (int i = 0; i < 40; ++i) {
+      const std::string name = std::to_string(20 + i) + "_" + std::to_string(i % 2) + "_0_2017010" + std::to_string(i % 10) +
+                               "12345678" + std::to_string(i) + ".jpg.chip.jpg";
+      held += held_out_by_name(name) ? 1 : 0;
+      write_image((utk + "/" + QString::fromStdString(name)).toStdString(), toy_image(24, i, i % 3 == 0));
+    }
+    QVERIFY2(held > 0 && held < 12, qPrintable(QString("%1 of 40 held out").arg(held)));
+    DatasetOptions o;
+    o.image_size = 16;
+    const auto u = load_dataset(utk.toStdString(), o);
+    QCOMPARE(u.attribute_names, std::vector<std::string>{"Male"});
+    QCOMPARE(u.split(2).size(), int64_t{held});
+    const auto both = load_datasets({data_.toStdString(), utk.toStdString()}, o);
+    QCOMPARE(both.size(), int64_t{96 + 40});
+    QCOMPARE(both.attribute_names, (std::vector<std::string>{"Red", "Even", "Male"}));
+    QCOMPARE(both.labels[0][2].item<int>(), 0);    // CelebA has no Male label here
+    QCOMPARE(both.labels[96][0].item<int>(), 0);   // UTKFace has no Red
+    QVERIFY(std::isnan(both.ages[0].item<float>()));
+    float sum = 0;
+    int males = 0;
+    for (int i = 96; i < 136; ++i) {
+      sum += both.ages[i].item<float>();
+      males += both.labels[i][2].item<int>() > 0;
+    }
+    QCOMPARE(sum, 40.0f * 20 + 39 * 40 / 2.0f);  // ages 20 .. 59, read from the names
+    QCOMPARE(males, 20);                          // gender 0 is male
+    QCOMPARE(both.split(2).size(), int64_t{16 + held});
+    // The cache keeps ages and merged labels.
+    o.cache_dir = (dir.path() + "/cache").toStdString();
+    load_datasets({data_.toStdString(), utk.toStdString()}, o);
+    const auto cached = load_datasets({data_.toStdString(), utk.toStdString()}, o);
+    QVERIFY(at::equal(cached.labels, both.labels));
+    QVERIFY(at::allclose(cached.ages.nan_to_num(-1), both.ages.nan_to_num(-1)));
   }
 
   void unreadableImagesAreSkippedByName() {
@@ -386,7 +437,7 @@ class TestTrain : public QObject {
     AttributeOptions a;
     a.model_path = (run.path() + "/model.glow").toStdString();
     a.output_path = (run.path() + "/with-attrs.glow").toStdString();
-    a.data = data_.toStdString();
+    a.data = {data_.toStdString()};
     const auto attrs = add_attributes(a);
     QCOMPARE(attrs.size(), size_t{2});
     auto m = Model::load(a.output_path);
@@ -429,7 +480,7 @@ class TestTrain : public QObject {
     train(o);
     AttributeOptions a;
     a.model_path = run.path().toStdString() + "/glow/model.glow";
-    a.data = data_.toStdString();
+    a.data = {data_.toStdString()};
     add_attributes(a);
     EditEvalOptions e;
     e.model = a.model_path;

@@ -29,7 +29,7 @@ struct EditOptions {
   double fps = 12.0;
   std::string model, device = "auto";
   std::string recipe;              // a recipe saved by the window
-  bool paste_back = false, strict = false;
+  bool paste_back = false, paste_whole = false, strict = false;
 };
 
 // A photo read, its face aligned to the model's framing (centre crop, with a note, when no face is
@@ -192,7 +192,11 @@ void add_edit(CLI::App& app) {
   cmd->add_option("--detail", o->detail, "Finest latent level the edit touches (0: all levels; L-1: coarse only)")
       ->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Output image for one photo, or a folder for several")->required();
-  cmd->add_flag("--paste-back", o->paste_back, "Write the whole photo with the edited face pasted back");
+  cmd->add_flag("--paste-back", o->paste_back,
+                "Write the whole photo with the edit pasted back: only the edit's change is added to the photo's own "
+                "pixels inside the face, so the rest keeps its full resolution");
+  cmd->add_flag("--paste-whole", o->paste_whole,
+                "With --paste-back: paste the whole decoded face instead (the model's resolution, soft in a large photo)");
   cmd->add_flag("--strict", o->strict,
                 "Treat an edit that does not decode cleanly as an error (by default it is limited to the largest "
                 "clean strength and reported)");
@@ -254,7 +258,8 @@ void add_edit(CLI::App& app) {
         a.emplace_back(sweep->name, sweep->from + (sweep->to - sweep->from) * i / (sweep->frames - 1));
         const auto g = model.decode_guarded(e.latent, model.edit(e.latent, a, o->detail, keep));
         least = std::min(least, g.strength);
-        frames.push_back(o->paste_back && !e.photo.empty() ? paste_back(e.photo, g.image, e.crop, model.framing()) : g.image);
+        frames.push_back(o->paste_back && !e.photo.empty() ? paste_edit(model, e.photo, e.crop, e.latent, g.image, o->paste_whole)
+                                                           : g.image);
       }
       if (least < 1.0) {
         if (o->strict) throw Error(ErrorKind::Numeric, first + ": some frames do not decode cleanly at full strength");
@@ -293,7 +298,7 @@ void add_edit(CLI::App& app) {
           std::cerr << "note: " << path << ": " << what.str() << " (a stronger edit does not decode cleanly)\n";
         }
         const std::string out = output_for(path, o->output, many);
-        write_image(out, o->paste_back ? paste_back(photo, g.image, crop, model.framing()) : g.image);
+        write_image(out, o->paste_back ? paste_edit(model, photo, crop, base, g.image, o->paste_whole) : g.image);
         std::cout << out << "\n";
       } catch (const Error& e) {
         ++failures;

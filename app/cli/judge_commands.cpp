@@ -21,6 +21,8 @@ void add_judge(CLI::App& app) {
   tr->add_option("data", t->data, "CelebA-layout folder (partition 0 trains, 2 is held out)")->required();
   tr->add_option("-o,--output", t->output, "Judge file to write")->required();
   tr->add_option("--epochs", t->epochs, "Epochs")->capture_default_str();
+  tr->add_option("--align", t->align_model, "Frame the photos onto this model's framing (by their landmarks), as it saw them")
+      ->check(CLI::ExistingFile);
   tr->add_option("--image-size", t->image_size, "Image side")->capture_default_str();
   tr->add_option("--seed", t->seed, "Seed")->capture_default_str();
   tr->callback([t] {
@@ -38,6 +40,7 @@ void add_judge(CLI::App& app) {
   ev->add_option("-m,--model", e->model, "Model with attribute directions; default: the bundled model");
   ev->add_option("--judge", e->judge, "Judge file from judge-train")->required();
   ev->add_option("data", e->data, "CelebA-layout folder; its held-out partition is used")->required();
+  ev->add_flag("--align", e->align, "Frame the photos onto the model's framing by their landmarks (a model trained with --align)");
   ev->add_option("--faces", e->faces, "Faces per attribute and direction")->capture_default_str();
   ev->add_option("--strength", e->strength, "Edit to this multiple of each recommended range's ends (a strength curve)")
       ->capture_default_str()->check(CLI::Range(0.0, 10.0));
@@ -81,6 +84,7 @@ void add_judge(CLI::App& app) {
   fid->add_option("-n,--count", f->count, "Samples (and held-out faces, at most the partition's size)")
       ->capture_default_str()->check(CLI::Range(2, 1000000));
   fid->add_option("-T,--temperature", f->temperature, "Sampling temperature")->capture_default_str()->check(CLI::Range(0.0, 10.0));
+  fid->add_flag("--align", f->align, "Frame the reference photos onto the model's framing by their landmarks");
   fid->add_option("--seed", f->seed, "Sampling seed")->capture_default_str();
   fid->add_option("--device", f->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   fid->callback([f] {

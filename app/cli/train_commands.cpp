@@ -55,10 +55,16 @@ void add_train(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   auto& t = o->t;
-  cmd->add_option("data", t.data, "Dataset folder: CelebA layout, a folder of images, or Fashion-MNIST IDX files")->required();
+  cmd->add_option("data", t.data,
+                  "Dataset folders, one or more: CelebA layout, UTKFace, a folder of photos, or Fashion-MNIST IDX files")
+      ->required();
   cmd->add_option("-o,--out", t.run_dir, "Run folder: model.glow (EMA weights), checkpoint.ckpt, train.jsonl, samples.png")->required();
-  cmd->add_option("--dataset", t.dataset_kind, "auto, celeba, folder or fashion-mnist")->capture_default_str()
-      ->check(CLI::IsMember({"auto", "celeba", "folder", "fashion-mnist"}));
+  cmd->add_option("--dataset", t.dataset_kind, "auto, celeba, utkface, folder or fashion-mnist")->capture_default_str()
+      ->check(CLI::IsMember({"auto", "celeba", "utkface", "folder", "fashion-mnist"}));
+  cmd->add_flag("--align", t.align,
+                "Frame every photo as the window does: its face's five landmarks mapped onto the model's framing (a new "
+                "model's is the photos' mean, stored in it); photos without a face are skipped and counted");
+  cmd->add_flag("--flip", t.flip, "Also train on mirrored photos (each image flipped left-right at random)");
   cmd->add_option("--config", o->config_file, "GlowConfig JSON for a new model")->check(CLI::ExistingFile);
   cmd->add_option("--init-model", t.init_model, "Start from this .glow instead of a new model")->check(CLI::ExistingFile);
   cmd->add_option("--steps", t.steps, "Total optimiser steps to reach (0: until --minutes)")->capture_default_str();
@@ -179,7 +185,11 @@ void add_attributes(CLI::App& app) {
   cmd->add_option("-m,--model", o->model_path,
                   "Model file (.glow) to read; without -o it is updated in place (atomically). "
                   "Without -m, the bundled model is read and -o is required");
-  cmd->add_option("data", o->data, "CelebA-layout folder with list_attr_celeba.txt (or Fashion-MNIST)");
+  cmd->add_option("data", o->data,
+                  "Labelled folders, one or more: CelebA layout (list_attr_celeba.txt), UTKFace (ages in the names: an Age "
+                  "direction in years, and Male), or Fashion-MNIST");
+  cmd->add_flag("--align", o->align,
+                "Frame the photos onto the model's framing by their landmarks, as a model trained with --align saw them");
   cmd->add_option("-o,--output", o->output_path, "Write the model with its directions here (a new file)");
   cmd->add_option("--positives", o->positives, "Custom attribute: folder of photos that have it");
   cmd->add_option("--negatives", o->negatives, "Custom attribute: folder of photos that lack it");

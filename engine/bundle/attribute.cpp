@@ -18,10 +18,12 @@ std::string display_name(const std::string& attribute_name) {
 std::string attributes_to_json(const std::vector<Attribute>& attributes) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& a : attributes) {
-    j.push_back({{"name", a.name},
-                 {"positives", a.positives},
-                 {"negatives", a.negatives},
-                 {"recommended_range", {a.range_min, a.range_max}}});
+    nlohmann::json e{{"name", a.name},
+                     {"positives", a.positives},
+                     {"negatives", a.negatives},
+                     {"recommended_range", {a.range_min, a.range_max}}};
+    if (!a.unit.empty()) e["unit"] = a.unit;
+    j.push_back(std::move(e));
   }
   return j.dump();
 }
@@ -50,6 +52,10 @@ std::vector<Attribute> attributes_from_json(const std::string& json, const std::
     }
     for (const auto& prev : out) {
       if (prev.name == a.name) throw Error(ErrorKind::Format, at + ": duplicate name '" + a.name + "'");
+    }
+    if (e.contains("unit")) {
+      if (!e["unit"].is_string() || e["unit"].get<std::string>().size() > 16) throw Error(ErrorKind::Format, at + ": 'unit' must be a short string");
+      a.unit = e["unit"].get<std::string>();
     }
     if (e.contains("positives") && e["positives"].is_number_integer()) a.positives = e["positives"].get<int64_t>();
     if (e.contains("negatives") && e["negatives"].is_number_integer()) a.negatives = e["negatives"].get<int64_t>();

@@ -13,6 +13,7 @@ struct Attribute {
   std::int64_t negatives = 0;
   double range_min = -1.0;     // recommended slider range, in units of the direction
   double range_max = 1.0;
+  std::string unit;            // empty: a strength; "years": the direction moves one year per unit (Age)
 };
 
 // "Blond_Hair" -> "Blond hair": the label a person reads.

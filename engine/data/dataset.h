@@ -16,6 +16,9 @@ struct Dataset {
   at::Tensor labels;                     // int8 [N, A], +1 / -1; [N, 0] when there are none
   std::vector<std::string> attribute_names;
   std::vector<std::int8_t> partition;    // per image: 0 train, 1 valid, 2 test
+  at::Tensor ages;                       // float [N]: age in years, NaN where unknown (UTKFace names give it)
+  std::vector<double> framing;           // aligned sets: the framing every photo was mapped onto (10 fractions)
+  std::int64_t skipped_no_face = 0;      // aligned sets: photos skipped because no face was found
   std::string source;                    // where it came from, for messages
 
   std::int64_t size() const { return images.defined() ? images.size(0) : 0; }
@@ -26,11 +29,17 @@ struct Dataset {
 };
 
 struct DatasetOptions {
-  std::string kind = "auto";  // auto, celeba, folder, fashion-mnist
+  std::string kind = "auto";  // auto, celeba, utkface, folder, fashion-mnist
   int image_size = 64;
   int channels = 3;
   std::int64_t limit = 0;     // at most this many images (0: all)
   std::string cache_dir;      // packed cache folder; empty: no cache
+  // Frame every photo as the window does: its largest face's five landmarks (dlib) mapped onto
+  // `framing` by a similarity transform (vision/face_align.h). Photos without a face are skipped and
+  // counted. An empty framing is taken from the photos themselves: the mean of their landmarks in
+  // each source's plain crop (aligned CelebA's central square, other photos' centre square).
+  bool align = false;
+  std::vector<double> framing;
   std::function<void(const std::string&)> warn;      // a skipped file, by name
   std::function<void(double)> progress;              // decoding progress, 0..1
 
@@ -48,9 +57,24 @@ struct DatasetOptions {
 };
 
 // Loads `path`. auto: a folder with list_attr_celeba.txt is CelebA; one with
-// train-images-idx3-ubyte.gz is Fashion-MNIST; any other folder is an image folder.
-// Unreadable images are reported through warn and skipped. Throws Error naming the path.
+// train-images-idx3-ubyte.gz is Fashion-MNIST; one whose images are all named as UTKFace's
+// (AGE_GENDER_RACE_DATE.jpg.chip.jpg) is UTKFace (labels: Male, and ages); any other folder is an
+// image folder. Unreadable images are reported through warn and skipped. Throws Error naming the path.
+// Held-out split: CelebA's list_eval_partition.txt when present; CelebA folders without it and
+// UTKFace folders hold out every photo whose name's hash (FNV-1a, mixed) is 0 mod 10 (partition 2, about
+// 10%, the same photos whatever the order, limit or other sources); plain folders are all training.
 Dataset load_dataset(const std::string& path, const DatasetOptions& options);
+// Several sources as one set (CelebA, UTKFace and plain folders; not Fashion-MNIST): their
+// attribute names are merged (0 where a source has no label for one), and with options.align all
+// share one framing. One cache entry for the whole set.
+Dataset load_datasets(const std::vector<std::string>& paths, const DatasetOptions& options);
+// "a + b" for messages.
+std::string join_sources(const std::vector<std::string>& paths);
+// Whether a file name is UTKFace's (AGE_GENDER_RACE_DATE...): its age (years) and gender (0 male,
+// 1 female) when it is.
+bool parse_utkface_name(const std::string& file_name, int& age, int& gender);
+// The held-out rule above for a file name: true for about one name in ten.
+bool held_out_by_name(const std::string& file_name);
 
 // Fashion-MNIST's default location (Debian's dataset-fashion-mnist package).
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";

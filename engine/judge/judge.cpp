@@ -114,11 +114,19 @@ at::Tensor unfit(const at::Tensor& x, const at::Tensor& pixels) {
   return clean_decodes(x).logical_not().logical_or(black);
 }
 
+void set_alignment(DatasetOptions& dopt, const std::vector<double>& framing, const std::string& model) {
+  if (framing.empty()) throw Error(ErrorKind::InvalidArgument, model + " has no framing to align the photos onto");
+  dopt.align = true;
+  dopt.framing = framing;
+}
+
 }  // namespace
 
 std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
-  const Dataset all = load_dataset(o.data, DatasetOptions::for_images("celeba", o.image_size, 3, o.cache_dir));
+  auto dopt = DatasetOptions::for_images("celeba", o.image_size, 3, o.cache_dir);
+  if (!o.align_model.empty()) set_alignment(dopt, load_model(o.align_model).framing, o.align_model);
+  const Dataset all = load_dataset(o.data, dopt);
   const Dataset train = all.split(0), test = all.held_out();
   if (train.size() == 0 || test.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": needs training (0) and held-out (2) partitions");
   const int64_t a = static_cast<int64_t>(all.attribute_names.size());
@@ -170,8 +178,9 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
   auto judge = load_judge(o.judge);
   Glow& glow = mf.glow;
   const auto& c = glow->config();
-  const Dataset test =
-      load_dataset(o.data, DatasetOptions::for_images("celeba", c.image_size, c.channels, o.cache_dir)).held_out();
+  auto dopt = DatasetOptions::for_images("celeba", c.image_size, c.channels, o.cache_dir);
+  if (o.align) set_alignment(dopt, mf.framing, o.model);
+  const Dataset test = load_dataset(o.data, dopt).held_out();
   if (test.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out partition");
   c10::InferenceMode guard;
   int64_t unfit_count = 0;  // of the last decode() call
@@ -266,8 +275,9 @@ FidResult judge_fid(const FidOptions& o) {
   glow->to(device);
   const auto& c = glow->config();
   if (c.channels != 3) throw Error(ErrorKind::InvalidArgument, o.model + ": the judge takes RGB images, this model is grey");
-  const Dataset test =
-      load_dataset(o.data, DatasetOptions::for_images("celeba", c.image_size, c.channels, o.cache_dir)).held_out();
+  auto dopt = DatasetOptions::for_images("celeba", c.image_size, c.channels, o.cache_dir);
+  if (o.align) set_alignment(dopt, mf.framing, o.model);
+  const Dataset test = load_dataset(o.data, dopt).held_out();
   if (test.size() < 2) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out partition");
   c10::InferenceMode guard;
   FidResult r;

@@ -14,6 +14,7 @@ namespace glowlab {
 struct JudgeTrainOptions {
   std::string data;            // CelebA-layout folder (partition 0 trains, 2 is held out)
   std::string output;          // the judge file (safetensors)
+  std::string align_model;     // frame the photos onto this model's framing (as it saw them); empty: plain crops
   int image_size = 64;
   int epochs = 3;
   int batch = 64;
@@ -36,6 +37,7 @@ struct EditEvalOptions {
   std::string model;           // .glow with attribute directions
   std::string judge;           // from train_judge
   std::string data;            // CelebA-layout folder; its held-out split (2) is used
+  bool align = false;          // frame the photos onto the model's framing (a model trained with --align)
   int faces = 200;             // per attribute and direction, at most
   double strength = 1.0;       // edits go to this multiple of the recommended range's ends
   std::string grid;            // optional: edit grid PNG (8 faces x attributes at -1, 0, +1 of the range)
@@ -62,6 +64,7 @@ struct FidOptions {
   std::string model;           // .glow to sample from
   std::string judge;           // from train_judge
   std::string data;            // CelebA-layout folder; its held-out split is the reference
+  bool align = false;          // frame the photos onto the model's framing
   int count = 2000;            // samples, and held-out faces (at most the split's size)
   double temperature = 0.7;
   std::uint64_t seed = 1;

@@ -14,6 +14,7 @@ namespace {
 constexpr int64_t kBatch = 32;
 constexpr double kRangeQuantile = 0.9;
 constexpr double kMinRange = 0.5, kMaxRange = 3.0;
+constexpr int64_t kMinAgedFaces = 20;  // an Age direction needs at least this many faces of known age
 
 at::Tensor model_input(Glow& glow, const at::Tensor& u8) {
   return to_model_input(u8.to(glow->device()), glow->config().n_bits, at::kFloat, std::nullopt);
@@ -62,7 +63,19 @@ double quantile(std::vector<double> v, double q) {
 
 }  // namespace
 
-Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOptions& o) {
+Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOptions& o) {
+  // Several sources may label different attributes (0: no label). The joint fit needs every label
+  // of a face: faces lacking any are left out (UTKFace's, next to CelebA's; their ages fit Age).
+  Dataset data = all;
+  if (all.size() > 0 && all.labels.size(1) > 0) {
+    const auto complete = (all.labels != 0).all(1);
+    if (!complete.all().item<bool>()) {
+      const auto idx = complete.nonzero().flatten();
+      data.images = all.images.index_select(0, idx);
+      data.labels = all.labels.index_select(0, idx);
+      if (o.warn) o.warn(std::to_string(all.size() - idx.numel()) + " faces lack some of the labels: left out of the attribute fit");
+    }
+  }
   const int64_t n = data.size();
   const int64_t a = static_cast<int64_t>(data.attribute_names.size());
   if (n == 0 || a == 0) throw Error(ErrorKind::InvalidArgument, data.source + ": no labelled images");
@@ -170,6 +183,55 @@ Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOp
   }
   for (auto& dd : dirs) out.directions.push_back(dd.to(at::kFloat));
   return out;
+}
+
+std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const Dataset& data, const DirectionOptions& o) {
+  if (!data.ages.defined() || data.size() == 0) return std::nullopt;
+  const auto known = at::isfinite(data.ages).nonzero().flatten();
+  if (known.numel() < kMinAgedFaces) return std::nullopt;
+  const auto male_col = std::find(data.attribute_names.begin(), data.attribute_names.end(), "Male") - data.attribute_names.begin();
+  const bool has_male = male_col < static_cast<int64_t>(data.attribute_names.size());
+  const int64_t d = glow->config().dimension(), n = known.numel();
+  c10::InferenceMode guard;
+  // Normal equations of eps = b0 + b_age * age + b_male * male (male in {-1, 0, +1}: 0 unknown),
+  // so that the age direction is the effect of a year with gender held fixed.
+  const int64_t p = has_male ? 3 : 2;
+  auto gram = at::zeros({p, p}, at::kDouble), rhs = at::zeros({p, d}, at::kDouble);
+  double min_age = 1e9, max_age = -1e9;
+  for (int64_t i = 0; i < n; i += kBatch) {
+    const int64_t len = std::min(kBatch, n - i);
+    const auto idx = known.narrow(0, i, len);
+    const auto eps = encode_batch(glow, model_input(glow, data.images.index_select(0, idx)));
+    const auto age = data.ages.index_select(0, idx).to(at::kDouble);
+    min_age = std::min(min_age, age.min().item<double>());
+    max_age = std::max(max_age, age.max().item<double>());
+    std::vector<at::Tensor> cols{at::ones({len}, at::kDouble), age};
+    if (has_male) cols.push_back(data.labels.index_select(0, idx).select(1, male_col).to(at::kDouble));
+    const auto design = at::stack(cols, 1);
+    gram.add_(design.t().matmul(design));
+    rhs.add_(design.t().matmul(eps));
+    if (o.progress && !o.progress(static_cast<double>(i + len) / n)) throw Error(ErrorKind::Cancelled, "cancelled");
+  }
+  const auto coef = at::linalg_solve(gram + at::eye(p, at::kDouble) * 1e-6 * gram.diagonal().mean(), rhs);
+  Attribute a;
+  a.name = "Age";
+  a.unit = "years";
+  a.positives = n;  // faces of known age
+  a.negatives = 0;
+  // A slider of years: as far as the ages seen, at most 40 years either way.
+  const double span = std::clamp(std::round((max_age - min_age) / 2.0), 5.0, 40.0);
+  a.range_min = -span;
+  a.range_max = span;
+  auto dir = coef[1].clone();
+  if (o.finest_level > 0) {
+    const auto shapes = glow->config().level_shapes();
+    int64_t from = 0;
+    for (int l = 0; l < std::min<int>(o.finest_level, static_cast<int>(shapes.size()) - 1); ++l) {
+      from += shapes[static_cast<size_t>(l)][0] * shapes[static_cast<size_t>(l)][1] * shapes[static_cast<size_t>(l)][2];
+    }
+    dir.narrow(0, 0, from).zero_();
+  }
+  return std::make_pair(a, dir.to(at::kFloat));
 }
 
 }  // namespace glowlab

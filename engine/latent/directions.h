@@ -2,6 +2,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,13 @@ struct DirectionOptions {
 // strength at which 90% of the faces lacking (having) the attribute decode to images that sit at
 // the positives' (negatives') mean along the pixel axis mean image(having) - mean image(lacking)
 // (bisection on the strength; clamped to [0.5, 3]; an unclean decode ends the range). Attributes with no positives or no negatives are skipped with a warning.
+// Faces lacking any label (0, another source's attribute) are left out of the fit.
 Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOptions& options);
+
+// Age in years (Dataset::ages, e.g. from UTKFace's names): the regression eps = b0 + b_age * age
+// (+ b_male * male when the set labels Male), over the faces of known age; the direction is b_age,
+// one year per unit (Attribute::unit "years"), its range as far as the ages seen (5 to 40 years
+// each way). Nothing when fewer than 20 faces have an age.
+std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const Dataset& data, const DirectionOptions& options);
 
 }  // namespace glowlab

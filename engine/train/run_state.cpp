@@ -10,6 +10,13 @@
 #include "train/distributed.h"
 
 namespace glowlab {
+
+std::string absolute_sources(const std::vector<std::string>& paths) {
+  std::string out;
+  for (const auto& p : paths) out += (out.empty() ? "" : " + ") + std::filesystem::absolute(p).string();
+  return out;
+}
+
 namespace fs = std::filesystem;
 namespace {
 constexpr const char* kCheckpointFormat = "glowlab.checkpoint/1";
@@ -53,7 +60,8 @@ void save_checkpoint(const std::string& path, State& s, const TrainOptions& o) {
                           {"seed", o.seed},
                           {"batch", o.batch},
                           {"world_size", o.distributed.world_size},
-                          {"data", fs::absolute(o.data).string()}};
+                          {"framing", s.framing},
+                          {"data", absolute_sources(o.data)}};
   write_safetensors(path, {{"format", kCheckpointFormat}, {"config", s.glow->config().to_json()}, {"state", state.dump()}}, t);
 }
 
@@ -98,6 +106,7 @@ void load_checkpoint(const std::string& path, State& s, const TrainOptions& o, G
   }
   s.opt->set_steps(st.value("optimizer_steps", int64_t{0}));
   s.step = st.value("step", int64_t{0});
+  if (st.contains("framing") && st["framing"].is_array()) s.framing = st["framing"].get<std::vector<double>>();
   s.lr_scale = st.value("lr_scale", 1.0);
   s.skipped = st.value("skipped", 0);
   s.images_seen = st.value("images_seen", int64_t{0});

@@ -27,9 +27,12 @@ struct State {
   int skipped = 0;
   int64_t images_seen = 0;
   double train_seconds = 0;  // over all sessions
+  std::vector<double> framing;  // aligned training photos: the framing they were mapped onto
 };
 
 std::vector<at::Tensor> params_of(Glow& g);
+// The training sources as absolute paths, "a + b" (provenance, checkpoint state).
+std::string absolute_sources(const std::vector<std::string>& paths);
 void copy_weights(Glow& from, Glow& to);
 bool all_finite(const std::vector<at::Tensor>& ts);
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "flow/config.h"
 
@@ -44,8 +45,11 @@ struct DistributedOptions {
 bool have_distributed();
 
 struct TrainOptions {
-  std::string data;                 // dataset folder (CelebA layout, image folder, Fashion-MNIST)
+  std::vector<std::string> data;    // dataset folders (CelebA layout, UTKFace, image folder, Fashion-MNIST)
   std::string dataset_kind = "auto";
+  bool align = false;               // frame every photo by its landmarks, as the window does (data/dataset.h);
+                                    // onto the init model's framing, or for a new model the photos' mean
+  bool flip = false;                // also train on horizontally mirrored photos (each image at random)
   std::string run_dir;              // model.glow, checkpoint.ckpt, train.jsonl, samples.png
   std::string init_model;           // start from this .glow instead of a new model (optional)
   double init_scale_min = -1;       // with init_model: change its coupling scale floor to this (-1: keep)

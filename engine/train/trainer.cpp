@@ -71,6 +71,13 @@ class BatchOrder {
   at::Tensor perm_;
 };
 
+// Each image of a uint8 batch [B, C, H, W] mirrored left-right with probability 1/2 (seeded).
+at::Tensor mirror_some(const at::Tensor& u8, uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  const auto pick = at::rand({u8.size(0)}, gen) < 0.5;
+  return at::where(pick.view({-1, 1, 1, 1}), u8.flip({3}), u8);
+}
+
 double evaluate(Glow& glow, const at::Tensor& images, int n_bits, const at::Device& device) {
   c10::InferenceMode guard;
   const auto& c = glow->config();
@@ -117,15 +124,18 @@ TrainResult train(const TrainOptions& o) {
 
   State s;
   GlowConfig config = o.config;
+  std::vector<double> init_framing;  // aligned photos are mapped onto this (empty: their mean landmarks)
   const bool resuming = lead && o.resume && fs::exists(ckpt);
   if (lead && !o.resume && fs::exists(ckpt)) {
     throw Error(ErrorKind::InvalidArgument, o.run_dir + " already holds a checkpoint: pass --resume to continue it, or choose another --out");
   }
   if (resuming) {
     load_checkpoint(ckpt, s, o, config, device);
+    init_framing = s.framing;
     log("resuming " + ckpt + " at step " + std::to_string(s.step));
   } else if (!o.init_model.empty()) {
     auto mf = load_model(o.init_model);
+    init_framing = mf.framing;
     config = mf.glow->config();
     if (o.init_scale_min >= 0 && o.init_scale_min != config.scale_min) {
       log("coupling scale floor of " + o.init_model + ": " + std::to_string(config.scale_min) + " -> " +
@@ -161,14 +171,20 @@ TrainResult train(const TrainOptions& o) {
   DatasetOptions dopt =
       DatasetOptions::for_images(o.dataset_kind, config.image_size, config.channels, o.cache_dir, o.limit);
   dopt.warn = [&](const std::string& w) { log("warning: " + w); };
-  const Dataset all = load_dataset(o.data, dopt);
+  dopt.align = o.align;
+  dopt.framing = init_framing;
+  if (o.align && lead) log("aligning the photos' faces (landmarks; cached after the first run) ...");
+  const Dataset all = load_datasets(o.data, dopt);
   const Dataset train_set = all.split(0);
   const Dataset test_set = all.held_out();
-  if (train_set.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no training images (partition 0)");
+  const std::string sources = join_sources(o.data);
+  if (train_set.size() == 0) throw Error(ErrorKind::InvalidArgument, sources + ": no training images (partition 0)");
+  if (o.align) s.framing = all.framing;
   at::Tensor test_images;
   if (test_set.size() > 0) test_images = test_set.images.narrow(0, 0, std::min<int64_t>(o.test_images, test_set.size()));
   log("data: " + std::to_string(train_set.size()) + " training and " + std::to_string(test_set.size()) +
-      " held-out images from " + o.data);
+      " held-out images from " + sources +
+      (all.skipped_no_face > 0 ? " (" + std::to_string(all.skipped_no_face) + " photos without a face skipped)" : std::string()));
 
   BatchOrder order(train_set.size(), o.seed);
   if (!resuming && lead) {
@@ -249,7 +265,10 @@ TrainResult train(const TrainOptions& o) {
     save_checkpoint(ckpt, s, o);
     ModelFile mf;
     mf.glow = s.ema;
-    mf.provenance_json = nlohmann::json{{"dataset", fs::absolute(o.data).string()},
+    mf.framing = s.framing;
+    mf.provenance_json = nlohmann::json{{"dataset", absolute_sources(o.data)},
+                                        {"aligned", o.align},
+                                        {"flipped", o.flip},
                                         {"data_seed_note", "see the dataset's generator.json"},
                                         {"train_seed", o.seed},
                                         {"training_steps", s.step},
@@ -299,8 +318,9 @@ TrainResult train(const TrainOptions& o) {
     // The global batch (the same images and noise as one process with batch x world_size), of
     // which this rank takes its slice.
     const auto idx = order.indices(s.step, o.batch * world);
-    auto x = to_model_input(train_set.images.index_select(0, idx).to(device), config.n_bits, at::kFloat,
-                            mix(o.seed, static_cast<uint64_t>(s.step) + 1000003));
+    auto u8 = train_set.images.index_select(0, idx);
+    if (o.flip) u8 = mirror_some(u8, mix(o.seed, static_cast<uint64_t>(s.step) + 2000003));
+    auto x = to_model_input(u8.to(device), config.n_bits, at::kFloat, mix(o.seed, static_cast<uint64_t>(s.step) + 1000003));
     if (comm) x = x.narrow(0, static_cast<int64_t>(rank) * o.batch, o.batch);
     if (s.step == o.inject_nan_at_step) x = x.clone().fill_(std::nan(""));
     const double warm = o.warmup_steps > 0 ? std::min(1.0, static_cast<double>(s.step + 1) / o.warmup_steps) : 1.0;

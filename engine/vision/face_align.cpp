@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 
 #include <opencv2/core.hpp>
@@ -121,12 +122,32 @@ Landmarker& landmarker() {
   return l;
 }
 
+// The detections worth offering as faces. A weak detection (confidence below kClearFace) that is
+// smaller than the clearest face is dropped: next to a clear face, a small weak one is far more
+// often a pattern (on skimage's astronaut photo the detector fires on the mission patch at 0.16,
+// 56 px wide, beside the face at 1.47, 97 px) than a face. Weak detections at least as large as
+// the clearest face, and every detection when none is clear, are kept (drawn faces, e.g. the
+// synthetic ones, often score low).
+constexpr double kClearFace = 0.3;
+std::vector<dlib::rectangle> plausible_faces(const std::vector<dlib::rect_detection>& found) {
+  std::vector<dlib::rectangle> out;
+  if (found.empty()) return out;
+  const auto clearest = std::max_element(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.detection_confidence < b.detection_confidence;
+  });
+  const bool clear = clearest->detection_confidence >= kClearFace;
+  for (const auto& d : found) {
+    if (!clear || d.detection_confidence >= kClearFace || d.rect.width() >= clearest->rect.width()) out.push_back(d.rect);
+  }
+  return out;
+}
+
 // The five landmarks (eye centres, nose tip, mouth corners), in photo pixels, of face `index` by
 // size (0: the largest); `count` gets how many faces were found. The
 // detector runs on a copy whose longer side is ~800 px (small photos enlarged up to 4x: its window
 // is 80 px); false, with `why`, when there is no landmark model or no face.
 bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out, std::string& why, int& count,
-                    std::vector<std::array<int, 4>>& boxes) {
+                    std::vector<std::array<int, 4>>& boxes, int detect_side = 800) {
   auto& l = landmarker();
   if (!l.ok) {
     why = l.error;
@@ -135,18 +156,31 @@ bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out,
   // A copy whose longer side is ~800 px (small photos enlarged up to 4x); when that finds no face,
   // once more at twice the size (up to 2,000 px): the detector's window is 80 px, so a face of 40 px
   // in a group photo needs it.
+  // Each thread works on its own copy of the detector and predictor (dlib's are not safe to share),
+  // so several threads can find faces at once (aligning a training set).
+  struct Local {
+    dlib::frontal_face_detector detector;
+    dlib::shape_predictor predictor;
+  };
+  thread_local std::unique_ptr<Local> local;
+  if (!local) {
+    std::lock_guard<std::mutex> lock(l.mutex);
+    local = std::make_unique<Local>(Local{l.detector, l.predictor});
+  }
   const int longer = std::max(gray.cols, gray.rows);
-  double scale = std::min(4.0, 800.0 / longer);
+  double scale = std::min(4.0, static_cast<double>(detect_side) / longer);
   cv::Mat work;
   std::vector<dlib::rectangle> faces;
-  std::lock_guard<std::mutex> lock(l.mutex);
+  std::vector<dlib::rect_detection> found;
   for (int attempt = 0; attempt < 2 && faces.empty(); ++attempt) {
     if (attempt == 1) {
-      if (2 * scale * longer > 2000) break;
+      if (2 * scale * longer > 2.5 * detect_side) break;
       scale *= 2;
     }
     cv::resize(gray, work, cv::Size(), scale, scale, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
-    faces = l.detector(dlib::cv_image<unsigned char>(work));
+    found.clear();
+    local->detector(dlib::cv_image<unsigned char>(work), found, 0.0);
+    faces = plausible_faces(found);
   }
   if (faces.empty()) {
     why = "the landmark detector found no face";
@@ -164,7 +198,7 @@ bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out,
     why = "the landmark detector found " + std::to_string(count) + (count == 1 ? " face" : " faces");
     return false;
   }
-  const auto shape = l.predictor(image, faces[static_cast<size_t>(index)]);
+  const auto shape = local->predictor(image, faces[static_cast<size_t>(index)]);
   auto mean = [&](unsigned a, unsigned b) {
     double x = 0, y = 0;
     for (unsigned k = a; k <= b; ++k) {
@@ -222,6 +256,26 @@ FaceCrop align_to_landmarks(const Image& photo, int size, const std::array<doubl
   fc.landmarks_used = true;
   fc.landmarks = points;
   return fc;
+}
+
+bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std::string& why, int detect_side) {
+  if (photo.empty()) {
+    why = "empty photo";
+    return false;
+  }
+#ifdef GLOWLAB_HAVE_DLIB
+  cv::Mat gray;
+  if (photo.channels == 3) cv::cvtColor(to_mat(photo), gray, cv::COLOR_RGB2GRAY);
+  else gray = to_mat(photo).clone();
+  int count = 0;
+  std::vector<std::array<int, 4>> boxes;
+  return find_landmarks(gray, 0, points, why, count, boxes, detect_side);
+#else
+  (void)points;
+  (void)detect_side;
+  why = "this build has no face landmark support (dlib)";
+  return false;
+#endif
 }
 
 std::string landmark_model_path() {
@@ -380,10 +434,16 @@ std::vector<float> paste_mask(int size, const std::vector<double>& framing) {
   return mask;
 }
 
-Image paste_back(const Image& original, const Image& edited, const FaceCrop& crop, const std::vector<double>& framing) {
-  if (edited.channels != original.channels) throw Error(ErrorKind::InvalidArgument, "paste_back: channel mismatch");
-  if (edited.width != edited.height || edited.width < 4) throw Error(ErrorKind::InvalidArgument, "paste_back: the edit is not a square crop");
-  const int n = edited.width;
+namespace {
+
+// The photo region that a crop of side n made by `m` (photo -> crop) covers, and the transform that
+// samples crop positions at that region's pixels (warpAffine with WARP_INVERSE_MAP).
+struct PasteRegion {
+  cv::Rect region;
+  cv::Mat shifted;
+};
+
+PasteRegion paste_region(const Image& original, const FaceCrop& crop, int n) {
   cv::Mat m(2, 3, CV_64F);
   for (int i = 0; i < 6; ++i) m.at<double>(i / 3, i % 3) = crop.transform[static_cast<size_t>(i)];
   // Only the photo pixels whose crop position lies inside the crop can change: their bounding box.
@@ -395,27 +455,80 @@ Image paste_back(const Image& original, const Image& edited, const FaceCrop& cro
     const double y = inv.at<double>(1, 0) * u + inv.at<double>(1, 1) * v + inv.at<double>(1, 2);
     x0 = std::min(x0, x); x1 = std::max(x1, x); y0 = std::min(y0, y); y1 = std::max(y1, y);
   }
-  const cv::Rect region = cv::Rect(cv::Point(static_cast<int>(std::floor(x0)) - 1, static_cast<int>(std::floor(y0)) - 1),
-                                   cv::Point(static_cast<int>(std::ceil(x1)) + 2, static_cast<int>(std::ceil(y1)) + 2)) &
-                          cv::Rect(0, 0, original.width, original.height);
-  Image out = original;
-  if (region.empty()) return out;
-  // The edit and the mask, sampled at each photo pixel's crop position (photo -> crop is the
-  // transform itself, so warpAffine runs with WARP_INVERSE_MAP on a shifted copy of it).
-  cv::Mat shifted = m.clone();
-  shifted.at<double>(0, 2) += m.at<double>(0, 0) * region.x + m.at<double>(0, 1) * region.y;
-  shifted.at<double>(1, 2) += m.at<double>(1, 0) * region.x + m.at<double>(1, 1) * region.y;
-  cv::Mat warped, weight;
-  cv::warpAffine(to_mat(edited), warped, shifted, region.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  PasteRegion p;
+  p.region = cv::Rect(cv::Point(static_cast<int>(std::floor(x0)) - 1, static_cast<int>(std::floor(y0)) - 1),
+                      cv::Point(static_cast<int>(std::ceil(x1)) + 2, static_cast<int>(std::ceil(y1)) + 2)) &
+             cv::Rect(0, 0, original.width, original.height);
+  // Photo -> crop is the transform itself, so warpAffine runs with WARP_INVERSE_MAP on a copy of it
+  // shifted to the region's origin.
+  p.shifted = m.clone();
+  p.shifted.at<double>(0, 2) += m.at<double>(0, 0) * p.region.x + m.at<double>(0, 1) * p.region.y;
+  p.shifted.at<double>(1, 2) += m.at<double>(1, 0) * p.region.x + m.at<double>(1, 1) * p.region.y;
+  return p;
+}
+
+cv::Mat warped_mask(int n, const std::vector<double>& framing, const PasteRegion& p) {
   auto mask = paste_mask(n, framing);
-  cv::warpAffine(cv::Mat(n, n, CV_32F, mask.data()), weight, shifted, region.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+  cv::Mat weight;
+  cv::warpAffine(cv::Mat(n, n, CV_32F, mask.data()), weight, p.shifted, p.region.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
                  cv::BORDER_CONSTANT, cv::Scalar(0));
+  return weight;
+}
+
+}  // namespace
+
+Image paste_change(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
+                   const std::vector<double>& framing) {
+  if (edited.channels != original.channels || reconstruction.channels != original.channels) {
+    throw Error(ErrorKind::InvalidArgument, "paste_change: channel mismatch");
+  }
+  if (edited.width != edited.height || edited.width < 4 || reconstruction.width != edited.width || reconstruction.height != edited.height) {
+    throw Error(ErrorKind::InvalidArgument, "paste_change: the edit and the reconstruction must be square crops of one size");
+  }
+  const int n = edited.width;
+  Image out = original;
+  const auto p = paste_region(original, crop, n);
+  if (p.region.empty()) return out;
+  cv::Mat e, r, change, warped;
+  to_mat(edited).convertTo(e, CV_32F);
+  to_mat(reconstruction).convertTo(r, CV_32F);
+  cv::subtract(e, r, change);
+  if (cv::countNonZero(change.reshape(1)) == 0) return out;  // nothing changed: the photo itself
+  cv::warpAffine(change, warped, p.shifted, p.region.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  const cv::Mat weight = warped_mask(n, framing, p);
   const int ch = original.channels;
-  for (int y = 0; y < region.height; ++y) {
+  for (int y = 0; y < p.region.height; ++y) {
+    const auto* w = weight.ptr<float>(y);
+    const auto* d = warped.ptr<float>(y);
+    std::uint8_t* o = out.bytes.data() + (static_cast<size_t>(p.region.y + y) * original.width + p.region.x) * ch;
+    for (int x = 0; x < p.region.width; ++x) {
+      const float a = w[x];
+      if (a <= 0.0f) continue;  // outside the face: the photo's own pixel, untouched
+      for (int k = 0; k < ch; ++k) {
+        const float v = o[x * ch + k] + a * d[x * ch + k];
+        o[x * ch + k] = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+      }
+    }
+  }
+  return out;
+}
+
+Image paste_back(const Image& original, const Image& edited, const FaceCrop& crop, const std::vector<double>& framing) {
+  if (edited.channels != original.channels) throw Error(ErrorKind::InvalidArgument, "paste_back: channel mismatch");
+  if (edited.width != edited.height || edited.width < 4) throw Error(ErrorKind::InvalidArgument, "paste_back: the edit is not a square crop");
+  const int n = edited.width;
+  Image out = original;
+  const auto p = paste_region(original, crop, n);
+  if (p.region.empty()) return out;
+  cv::Mat warped;
+  cv::warpAffine(to_mat(edited), warped, p.shifted, p.region.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  const cv::Mat weight = warped_mask(n, framing, p);
+  const int ch = original.channels;
+  for (int y = 0; y < p.region.height; ++y) {
     const auto* w = weight.ptr<float>(y);
     const auto* e = warped.ptr<std::uint8_t>(y);
-    std::uint8_t* o = out.bytes.data() + (static_cast<size_t>(region.y + y) * original.width + region.x) * ch;
-    for (int x = 0; x < region.width; ++x) {
+    std::uint8_t* o = out.bytes.data() + (static_cast<size_t>(p.region.y + y) * original.width + p.region.x) * ch;
+    for (int x = 0; x < p.region.width; ++x) {
       const float a = w[x];
       if (a <= 0.0f) continue;  // outside the face: the photo's own pixel, untouched
       for (int k = 0; k < ch; ++k) {

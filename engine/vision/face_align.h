@@ -41,6 +41,11 @@ FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const st
 // framing * size by the least-squares similarity transform (what align_face does once it has them).
 FaceCrop align_to_landmarks(const Image& photo, int size, const std::array<double, 10>& points, const std::vector<double>& framing);
 
+// The five landmarks (eye centres, nose tip, mouth corners; photo pixels) of the largest face, found
+// by dlib on a copy whose longer side is about `detect_side` px (small photos enlarged up to 4x).
+// False, with `why`, when there is no landmark model or no face. The same points align_face uses.
+bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std::string& why, int detect_side = 800);
+
 // The similarity transform (rotation, uniform scale, shift) that takes the points `from` (x, y
 // pairs) onto `to` in the least-squares sense, as a row-major 2x3 matrix.
 std::array<double, 6> similarity_transform(const std::vector<double>& from, const std::vector<double>& to);
@@ -64,6 +69,14 @@ std::vector<float> paste_mask(int size, const std::vector<double>& framing = {})
 // The original photo with `edited` (a crop made by `crop`) warped back into place (bicubic) and
 // blended in by paste_mask: photo pixels where the mask is 0 are the photo's own, byte for byte.
 Image paste_back(const Image& original, const Image& edited, const FaceCrop& crop, const std::vector<double>& framing = {});
+
+// Pastes the *change* an edit made, not the 64-px face: (edited - reconstruction), two crops of the
+// same face at the model's resolution (the edit's decode and the unedited latent's), is warped back
+// through the crop's transform (bicubic), weighted by paste_mask and added to the photo's own pixels,
+// so whatever the edit leaves alone keeps the photo's full resolution. A zero change returns the
+// photo byte for byte; photo pixels where the mask is 0 never change.
+Image paste_change(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
+                   const std::vector<double>& framing = {});
 
 // Where the Haar cascades are looked for ($GLOWLAB_HAARCASCADES or opencv-data's folder).
 std::string haarcascade_dir();
