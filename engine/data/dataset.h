@@ -57,7 +57,7 @@ struct DatasetOptions {
 };
 
 // Loads `path`. auto: a folder with list_attr_celeba.txt is CelebA; one with
-// train-images-idx3-ubyte.gz is Fashion-MNIST; one whose images are all named as UTKFace's
+// train-images-idx3-ubyte.gz is Fashion-MNIST; one whose images are (90% or more) named as UTKFace's
 // (AGE_GENDER_RACE_DATE.jpg.chip.jpg) is UTKFace (labels: Male, and ages); any other folder is an
 // image folder. Unreadable images are reported through warn and skipped. Throws Error naming the path.
 // Held-out split: CelebA's list_eval_partition.txt when present; CelebA folders without it and
