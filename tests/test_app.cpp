@@ -4,6 +4,7 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
@@ -23,6 +24,7 @@
 #include <QSlider>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTextBrowser>
 #include <QToolButton>
 
 #include "attribute_panel.h"
@@ -794,10 +796,10 @@ class TestApp : public QObject {
     QVERIFY(animation->isEnabled());
     // No second image: the animation dialog offers the sweeps only, by the sliders' names.
     QStringList offered;
-    onNextDialog("QInputDialog", [&](QWidget* d) {
-      auto* input = qobject_cast<QInputDialog*>(d);
-      offered = input->comboBoxItems();
-      input->reject();
+    onNextDialog("QDialog", [&](QWidget* d) {
+      auto* animate = d->findChild<QComboBox*>("animate");
+      for (int i = 0; animate && i < animate->count(); ++i) offered << animate->itemText(i);
+      qobject_cast<QDialog*>(d)->reject();
     });
     animation->trigger();
     QVERIFY(!offered.isEmpty());
@@ -885,6 +887,65 @@ class TestApp : public QObject {
     w.attributeDock()->close();
     w.findChild<QAction*>("resetLayout")->trigger();
     QVERIFY(w.attributeDock()->isVisible());
+  }
+
+  // Issue 24 (8, 9, 10, 12, 13): the window says what it shows.
+  void thePanelsAndMessagesSayWhatTheyShow() {
+    MainWindow w;
+    w.show();
+    openModelAndPhoto(w);
+    // Where the crop came from (8).
+    QVERIFY(!w.framingLabel()->text().isEmpty());
+    QVERIFY2(w.framingLabel()->toolTip().contains("face 1"), qPrintable(w.framingLabel()->toolTip()));
+    // A corrupt PNG and a PNG opened as a model are named as such (13).
+    QSignalSpy errors(&w, &MainWindow::errorShown);
+    const auto png = read_file(photo_.toStdString(), 1 << 26);
+    write_file_atomic(path("cut.png").toStdString(), png.substr(0, 120));
+    w.openPhoto(path("cut.png"));
+    QVERIFY(errors.wait(30000));
+    QVERIFY2(w.lastError().contains("cut.png: corrupt PNG image"), qPrintable(w.lastError()));
+    w.openModel(photo_);
+    QVERIFY(errors.wait(30000));
+    QVERIFY2(w.lastError().contains("not a GlowLab model (.glow): it is a PNG image"), qPrintable(w.lastError()));
+    // Model > Info is a card (13).
+    QSignalSpy ready(&w, &MainWindow::modelReady);
+    w.openModel(path("other.glow"));  // (the failed load left the first model in place)
+    QVERIFY(ready.wait(30000));
+    w.findChild<QAction*>("modelInfo")->trigger();
+    auto* card = w.findChild<QTextBrowser*>("card");
+    QVERIFY(card);
+    QVERIFY2(card->toPlainText().contains("Attributes (2)") && card->toPlainText().contains("Eyeglasses"), qPrintable(card->toPlainText()));
+    card->window()->close();
+    // Samples drawn with other settings say so (10).
+    QSignalSpy samples(&w, &MainWindow::samplesShown), strip(&w, &MainWindow::stripShown);
+    w.setSampleSettings(0.7, 11, 2);
+    w.sample();
+    QVERIFY(samples.wait(30000));
+    QVERIFY(!w.samplesStale());
+    w.setSampleSettings(0.7, 12, 2);
+    QVERIFY(w.samplesStale());
+    w.sample();
+    QVERIFY(samples.wait(30000));
+    QVERIFY(!w.samplesStale());
+    // The blend says how far it is, the view calls it a blend, Play says Stop while it plays (9).
+    w.interpolateTowardsSample(1);
+    QVERIFY(strip.wait(30000));
+    w.interpolationSlider()->setValue(50);
+    QCOMPARE(w.blendLabel()->text(), QString("50% B"));
+    QCOMPARE(w.view()->editedCaption(), QString("Blend: 50% towards B"));
+    QTest::mouseClick(w.playButton(), Qt::LeftButton);
+    QCOMPARE(w.playButton()->text(), QString("Stop"));
+    QTest::mouseClick(w.playButton(), Qt::LeftButton);
+    QCOMPARE(w.playButton()->text(), QString("Play"));
+    w.interpolationSlider()->setValue(0);
+    QCOMPARE(w.view()->editedCaption(), QString("Edited"));
+    // Animations at a chosen size (12).
+    QSignalSpy exported(&w, &MainWindow::exported);
+    w.exportAnimation(path("big.gif"), "Eyeglasses", 4, 8, 2);
+    QVERIFY(exported.wait(30000));
+    const auto info = read_animation_info(path("big.gif").toStdString());
+    QCOMPARE(info.frames, 4);
+    QCOMPARE(info.width, 2 * kSize);
   }
 
  private:

@@ -2,6 +2,9 @@
 
 #include <QElapsedTimer>
 #include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QFileInfo>
 
 #include <algorithm>
@@ -216,19 +219,51 @@ quint64 EngineWorker::loadModel(const QString& path, const QString& device) {
     s.levels = m.config().levels;
     s.checksummed = m.checksummed();
     s.attributes = m.attributes();
-    std::ostringstream card;
+    // The card: a readable summary (rich text), not a dump.
     const auto& c = m.config();
-    card << "File: " << path.toStdString() << "\nImage: " << c.image_size << "x" << c.image_size << "x" << c.channels
-         << ", " << c.n_bits << "-bit\nFlow: L=" << c.levels << ", K=" << c.steps << ", width " << c.width << ", "
-         << to_string(c.coupling) << " coupling, " << to_string(c.permutation) << " 1x1 convolution\nParameters: "
-         << m.parameter_count() << "\nAttributes (" << m.attributes().size() << "):";
-    for (const auto& a : m.attributes()) {
-      card << "\n  " << display_name(a.name) << "  (+" << a.positives << " / -" << a.negatives << ", range " << a.range_min
-           << " .. " << a.range_max << ")";
+    auto row = [](const QString& k, const QString& v) { return QStringLiteral("<tr><td><b>%1</b>&nbsp;&nbsp;</td><td>%2</td></tr>").arg(k, v); };
+    QString html = QStringLiteral("<h3>%1</h3><table>").arg(s.name.toHtmlEscaped());
+    html += row(tr("File"), path.toHtmlEscaped());
+    html += row(tr("Images"), tr("%1 × %1, %2, %3-bit").arg(c.image_size).arg(c.channels == 1 ? tr("grey") : tr("colour")).arg(c.n_bits));
+    html += row(tr("Flow"), tr("%1 levels × %2 steps, width %3, %4 coupling, %5 1×1 convolution")
+                              .arg(c.levels).arg(c.steps).arg(c.width)
+                              .arg(QString::fromStdString(to_string(c.coupling)), QString::fromStdString(to_string(c.permutation))));
+    const double params = static_cast<double>(m.parameter_count());
+    html += row(tr("Parameters"), params >= 1e6 ? tr("%1 million").arg(params / 1e6, 0, 'f', 1) : QString::number(m.parameter_count()));
+    html += row(tr("Device"), s.device.toUpper());
+    html += row(tr("Integrity"), m.checksummed() ? tr("SHA-256 checksums verified") : tr("no checksum (an older file): damage cannot be detected"));
+    html += QStringLiteral("</table>");
+    if (m.attributes().empty()) {
+      html += tr("<p>No attribute directions: sampling and interpolation work, editing does not.</p>");
+    } else {
+      html += tr("<h4>Attributes (%1)</h4><table>").arg(m.attributes().size());
+      html += tr("<tr><th align=left>Slider</th><th align=left>&nbsp;Range</th><th align=left>&nbsp;Learnt from</th></tr>");
+      for (const auto& a : m.attributes()) {
+        const QString unit = a.unit.empty() ? QString() : QStringLiteral(" ") + QString::fromStdString(a.unit);
+        html += QStringLiteral("<tr><td>%1</td><td>&nbsp;%2 … %3%4</td><td>&nbsp;%5</td></tr>")
+                    .arg(QString::fromStdString(display_name(a.name)).toHtmlEscaped(), QString::asprintf("%+.2f", a.range_min),
+                         QString::asprintf("%+.2f", a.range_max), unit.toHtmlEscaped(),
+                         tr("%1 with, %2 without").arg(a.positives).arg(a.negatives));
+      }
+      html += QStringLiteral("</table>");
     }
-    card << "\nIntegrity: " << (m.checksummed() ? "SHA-256 checksums verified" : "no checksum (an older file)");
-    card << "\nProvenance: " << m.provenance_json();
-    s.card = QString::fromStdString(card.str());
+    const QJsonDocument provenance = QJsonDocument::fromJson(QByteArray::fromStdString(m.provenance_json()));
+    if (provenance.isObject() && !provenance.object().isEmpty()) {
+      html += tr("<h4>Provenance</h4><table>");
+      const QJsonObject o = provenance.object();
+      for (auto it = o.begin(); it != o.end(); ++it) {
+        QString v;
+        if (it->isString()) v = it->toString();
+        else if (it->isDouble()) v = QString::number(it->toDouble(), 'g', 8);
+        else if (it->isBool()) v = it->toBool() ? tr("yes") : tr("no");
+        else v = QString::fromUtf8(QJsonDocument(it->isObject() ? QJsonDocument(it->toObject()) : QJsonDocument(it->toArray())).toJson(QJsonDocument::Compact));
+        html += row(QString(it.key()).replace('_', ' ').toHtmlEscaped(), v.toHtmlEscaped());
+      }
+      html += QStringLiteral("</table>");
+    } else if (!m.provenance_json().empty() && m.provenance_json() != "{}") {
+      html += tr("<h4>Provenance</h4><p>%1</p>").arg(QString::fromStdString(m.provenance_json()).toHtmlEscaped());
+    }
+    s.card = html;
     const int oldSize = model_ ? model_->config().image_size : 0;
     model_ = std::move(*loaded);
     ++modelGen_;
@@ -350,6 +385,21 @@ ImageSummary EngineWorker::photoSummary(const QString& source, const QString& no
   s.faceIndex = crop_.face_index;
   for (const auto& b : crop_.boxes) s.faceBoxes << QRect(b[0], b[1], b[2], b[3]);
   s.source = source;
+  // One account of where the crop came from (a centre crop's landmark note is not repeated).
+  if (!crop_.face_found) {
+    s.framingShort = tr("Centre crop");
+    s.framing = tr("No face was found (neither by the landmark model nor by the face detector): the centre square of the photo is used.");
+  } else if (crop_.landmarks_used) {
+    s.framingShort = tr("Landmarks");
+    s.framing = tr("Framed by the five landmarks of face %1 (eyes, nose tip, mouth corners), mapped onto the model's framing.")
+                    .arg(crop_.face_index + 1);
+  } else {
+    s.framingShort = tr("Face box");
+    s.framing = tr("Framed by the face detector's box around face %1%2.")
+                    .arg(crop_.face_index + 1)
+                    .arg(crop_.eyes_levelled ? tr(", levelled by the eyes") : tr(" (not levelled: the eyes were not found)"));
+    if (!crop_.note.empty()) s.framing += QStringLiteral(" ") + tr("Why not by landmarks: %1.").arg(QString::fromStdString(crop_.note).section(':', 0, 0));
+  }
   if (!crop_.face_found) s.message = noFaceMessage;
   else if (!crop_.note.empty()) s.message = QString::fromStdString(crop_.note);
   if (crop_.boxes.size() > 1 && s.message.isEmpty()) {
@@ -383,7 +433,11 @@ void EngineWorker::openPhotoWithTransform(const QString& path, const std::array<
     crop_ = crop_with_transform(photo_, model().config().image_size, transform);
     crop_.face_index = faceIndex;
     source_ = path;
-    setCurrent(crop_.crop, photoSummary(path, {}));
+    ImageSummary summary = photoSummary(path, {});
+    summary.framingShort = tr("Recipe crop");
+    summary.framing = tr("The crop saved in the recipe (its transform), applied as saved.");
+    summary.message.clear();
+    setCurrent(crop_.crop, summary);
   });
 }
 
@@ -427,6 +481,8 @@ void EngineWorker::useSample(int index, bool asSecond) {
     s.crop = toQImage(currentCrop_);
     s.bitsPerDim = model().bits_per_dim({currentCrop_}, 0);
     s.source = "sample";
+    s.framingShort = tr("Sample");
+    s.framing = tr("A sample drawn by the model: there is no photo and no crop.");
     remember(s);
     currentSummary_ = s;
     Q_EMIT imageReady(s);
@@ -470,8 +526,8 @@ void EngineWorker::exportPasted(const QString& path, const EditState& state) {
 }
 
 void EngineWorker::exportAnimation(const QString& path, const EditState& state, const QString& sweepAttribute, int frames,
-                                   double fps) {
-  post([this, path, state, sweepAttribute, frames, fps] {
+                                   double fps, int scale) {
+  post([this, path, state, sweepAttribute, frames, fps, scale] {
     std::vector<Image> images;
     const auto& attrs = model().attributes();
     for (int i = 0; i < frames; ++i) {
@@ -492,7 +548,12 @@ void EngineWorker::exportAnimation(const QString& path, const EditState& state, 
         }
         if (!found) s.alphas.emplace_back(name, v);
       }
-      images.push_back(renderState(s));
+      Image frame = renderState(s);
+      if (scale > 1) {
+        const QImage q = toQImage(frame);
+        frame = fromQImage(q.scaled(q.size() * scale, Qt::IgnoreAspectRatio, Qt::SmoothTransformation), frame.channels);
+      }
+      images.push_back(std::move(frame));
       Q_EMIT progress(tr("Exporting"), static_cast<double>(i + 1) / frames);
     }
     write_animation(path.toStdString(), images, fps);

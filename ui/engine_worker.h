@@ -48,6 +48,8 @@ struct ImageSummary {
   bool faceFound = true;
   double bitsPerDim = 0;
   QString message;  // e.g. "no face found: centre crop used"
+  QString framing;       // where the crop came from, in a sentence ("Framed by face 1's five landmarks ...")
+  QString framingShort;  // the same in a word or two, for the status bar ("Landmarks")
   std::array<double, 6> transform{};
   int faceIndex = 0;        // which face the crop frames, by size (0: the largest)
   QList<QRect> faceBoxes;   // every face found in the photo, largest first (photo pixels)
@@ -88,7 +90,9 @@ class EngineWorker : public QThread {
   void setSecondPhoto(const QString& path);
   // Exports (run on this thread; exported or failed follows).
   void exportPasted(const QString& path, const EditState& state);
-  void exportAnimation(const QString& path, const EditState& state, const QString& sweepAttribute, int frames, double fps);
+  // `scale`: frames enlarged this many times over the model's resolution.
+  void exportAnimation(const QString& path, const EditState& state, const QString& sweepAttribute, int frames, double fps,
+                       int scale = 1);
   // n frames from the current image to the second one (stripReady follows).
   void interpolationStrip(const EditState& state, int n);
   // Cancels the job running now and every job already queued (not those posted later); a failed

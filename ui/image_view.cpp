@@ -7,6 +7,7 @@ ImageView::ImageView(QWidget* parent) : QWidget(parent) {
   setMinimumSize(256, 160);
   setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
   setAccessibleName(tr("Original and edited image"));
+  caption_ = tr("Edited");
 }
 
 void ImageView::setOriginal(const QImage& image) {
@@ -16,6 +17,12 @@ void ImageView::setOriginal(const QImage& image) {
 
 void ImageView::setEdited(const QImage& image) {
   edited_ = image;
+  update();
+}
+
+void ImageView::setEditedCaption(const QString& caption) {
+  if (caption == caption_) return;
+  caption_ = caption;
   update();
 }
 
@@ -47,7 +54,7 @@ void ImageView::paintEvent(QPaintEvent*) {
     p.drawImage(targetRect(right), edited);
     p.setPen(palette().color(QPalette::Text));
     p.drawText(left.adjusted(0, 0, 0, -2), Qt::AlignHCenter | Qt::AlignBottom, tr("Original"));
-    p.drawText(right.adjusted(0, 0, 0, -2), Qt::AlignHCenter | Qt::AlignBottom, tr("Edited"));
+    p.drawText(right.adjusted(0, 0, 0, -2), Qt::AlignHCenter | Qt::AlignBottom, caption_);
     return;
   }
   const QRect target = targetRect(rect());

@@ -15,6 +15,9 @@ class ImageView : public QWidget {
   void setOriginal(const QImage& image);
   void setEdited(const QImage& image);
   void setMode(Mode mode);
+  // What the right-hand image is called ("Edited", or a blend towards the second image).
+  void setEditedCaption(const QString& caption);
+  QString editedCaption() const { return caption_; }
   Mode mode() const { return mode_; }
   const QImage& edited() const { return edited_; }
   const QImage& original() const { return original_; }
@@ -34,4 +37,5 @@ class ImageView : public QWidget {
   QImage original_, edited_;
   Mode mode_ = Mode::SideBySide;
   double split_ = 0.5;
+  QString caption_;
 };

@@ -55,6 +55,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   modelLabel_ = new QLabel(tr("No model"));
   renderLabel_ = new QLabel;
   bpdLabel_ = new QLabel;
+  framingLabel_ = new QLabel;
   progress_ = new QProgressBar;
   progress_->setRange(0, 1000);
   progress_->setMaximumWidth(160);
@@ -62,6 +63,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   cancel_ = new QToolButton;
   cancel_->setText(tr("Cancel"));
   cancel_->hide();
+  statusBar()->addPermanentWidget(framingLabel_);
   statusBar()->addPermanentWidget(bpdLabel_);
   statusBar()->addPermanentWidget(renderLabel_);
   statusBar()->addPermanentWidget(modelLabel_);
@@ -83,19 +85,27 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     samples_ = images;
     sampleList_->clear();
     for (int i = 0; i < images.size(); ++i) {
-      auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(images[i])), QString());
+      // The selected sample stays visible as it is (a frame marks it, no tint over the face).
+      QIcon icon;
+      const QPixmap pixmap = QPixmap::fromImage(images[i]);
+      icon.addPixmap(pixmap, QIcon::Normal);
+      icon.addPixmap(pixmap, QIcon::Selected);
+      auto* item = new QListWidgetItem(icon, QString());
       item->setToolTip(tr("Sample %1: double-click (or Enter) to edit it; right-click to interpolate towards it").arg(i + 1));
       sampleList_->addItem(item);
     }
     progress_->hide();
     cancel_->hide();
+    updateSampleStale();
     Q_EMIT samplesShown();
   });
   connect(worker_, &EngineWorker::secondReady, this, [this](const QImage& image) {
     haveSecond_ = true;
+    secondImage_ = image;
     secondThumb_->setPixmap(QPixmap::fromImage(image).scaled(64, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation));
     interpSlider_->setEnabled(true);
     playButton_->setEnabled(true);
+    updateBlendCaption();
     requestRender();
     refreshStrip();
     updateActions();
@@ -110,6 +120,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     for (int i = 0; i < frames.size(); ++i) p.drawImage(QRect(i * (side + 4), 0, side, side), frames[i]);
     p.end();
     strip_->setPixmap(QPixmap::fromImage(strip));
+    // The ends of the strip are A and B as edited: the thumbnails show the same.
+    firstThumb_->setPixmap(QPixmap::fromImage(frames.first()).scaled(64, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    secondThumb_->setPixmap(QPixmap::fromImage(frames.last()).scaled(64, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation));
     Q_EMIT stripShown();
   });
   connect(worker_, &EngineWorker::progress, this, [this](const QString& what, double f) {
@@ -132,6 +145,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   connect(cancel_, &QToolButton::clicked, worker_, &EngineWorker::cancel);
   connect(attributes_, &AttributePanel::changed, this, &MainWindow::requestRender);
+  // The strip (and the A/B thumbnails) follow the sliders, a moment after they stop.
+  stripTimer_ = new QTimer(this);
+  stripTimer_->setSingleShot(true);
+  stripTimer_->setInterval(250);
+  connect(stripTimer_, &QTimer::timeout, this, &MainWindow::refreshStrip);
+  connect(attributes_, &AttributePanel::changed, this, [this] {
+    if (haveSecond_) stripTimer_->start();
+  });
   connect(attributes_, &AttributePanel::edited, this, [this](int index, double before, double after, int dragId) {
     undo_->push(new SliderCommand(attributes_, index, before, after, dragId));
   });
@@ -214,7 +235,12 @@ void MainWindow::buildDocks() {
   sv->addLayout(form);
   auto* sampleButton = new QPushButton(tr("&Sample"));
   sv->addWidget(sampleButton);
+  sampleStale_ = new QLabel;
+  sampleStale_->setWordWrap(true);
+  sampleStale_->hide();
+  sv->addWidget(sampleStale_);
   sampleList_ = new QListWidget;
+  sampleList_->setStyleSheet(QStringLiteral("QListWidget::item:selected { background: transparent; border: 3px solid palette(highlight); }"));
   sampleList_->setViewMode(QListView::IconMode);
   sampleList_->setIconSize(QSize(72, 72));
   sampleList_->setResizeMode(QListView::Adjust);
@@ -223,6 +249,9 @@ void MainWindow::buildDocks() {
   sv->addWidget(sampleList_, 1);
   connect(newSeed, &QPushButton::clicked, this, [this] { seed_->setValue(static_cast<int>(QRandomGenerator::global()->bounded(1000000000))); });
   connect(sampleButton, &QPushButton::clicked, this, &MainWindow::sample);
+  connect(temperature_, &QDoubleSpinBox::valueChanged, this, &MainWindow::updateSampleStale);
+  connect(seed_, &QSpinBox::valueChanged, this, &MainWindow::updateSampleStale);
+  connect(sampleCount_, &QSpinBox::valueChanged, this, &MainWindow::updateSampleStale);
   // A click selects; double-click or Enter (or the button, or the context menu) makes the sample
   // the current image, which is one undo step: the photo a person was working on is never lost.
   auto* sampleActions = new QHBoxLayout;
@@ -265,33 +294,57 @@ void MainWindow::buildDocks() {
   auto* pickRow = new QHBoxLayout;
   auto* pickPhoto = new QPushButton(tr("Second &photo…"));
   auto* pickSample = new QPushButton(tr("Selected sample as &B"));
-  // The two ends: A is the current image, B the one it blends towards.
+  // The two ends, each captioned above its thumbnail: A is the current image, B the one it blends
+  // towards; the choices for B beside them.
   firstThumb_ = new QLabel;
   firstThumb_->setFixedSize(64, 64);
-  firstThumb_->setToolTip(tr("A: the current image"));
+  firstThumb_->setToolTip(tr("A: the current image, as edited"));
   firstThumb_->setAccessibleName(tr("Interpolation start (the current image)"));
   secondThumb_ = new QLabel;
   secondThumb_->setFixedSize(64, 64);
-  secondThumb_->setToolTip(tr("B: the image to blend towards"));
+  secondThumb_->setAlignment(Qt::AlignCenter);
+  secondThumb_->setText(tr("none"));
+  secondThumb_->setToolTip(tr("B: the image to blend towards (with the same edits)"));
   secondThumb_->setAccessibleName(tr("Interpolation end"));
-  pickRow->addWidget(new QLabel(tr("A")));
-  pickRow->addWidget(firstThumb_);
-  pickRow->addWidget(new QLabel(tr("→ B")));
-  pickRow->addWidget(secondThumb_);
-  pickRow->addWidget(pickPhoto);
-  pickRow->addWidget(pickSample);
+  auto end = [](const QString& caption, QLabel* thumb) {
+    auto* column = new QVBoxLayout;
+    auto* label = new QLabel(caption);
+    label->setAlignment(Qt::AlignHCenter);
+    column->addWidget(label);
+    column->addWidget(thumb, 0, Qt::AlignHCenter);
+    return column;
+  };
+  pickRow->addLayout(end(tr("A (current)"), firstThumb_));
+  auto* arrow = new QLabel(QStringLiteral("→"));
+  arrow->setAlignment(Qt::AlignCenter);
+  pickRow->addWidget(arrow);
+  pickRow->addLayout(end(tr("B"), secondThumb_));
+  auto* bButtons = new QVBoxLayout;
+  bButtons->addWidget(pickPhoto);
+  bButtons->addWidget(pickSample);
+  bButtons->addStretch(1);
+  pickRow->addSpacing(12);
+  pickRow->addLayout(bButtons);
+  pickRow->addStretch(1);
   iv->addLayout(pickRow);
   auto* blendRow = new QHBoxLayout;
   interpSlider_ = new QSlider(Qt::Horizontal);
   interpSlider_->setRange(0, 100);
   interpSlider_->setEnabled(false);
   interpSlider_->setAccessibleName(tr("Blend towards the second image"));
+  blendValue_ = new QLabel;
+  blendValue_->setMinimumWidth(blendValue_->fontMetrics().horizontalAdvance(tr("100% B")) + 4);
   interpMode_ = new QComboBox;
   interpMode_->addItems({tr("Spherical"), tr("Linear")});
   playButton_ = new QPushButton(tr("Play"));
   playButton_->setCheckable(true);
   playButton_->setEnabled(false);
+  playButton_->setMinimumWidth(playButton_->fontMetrics().horizontalAdvance(tr("Stop")) + 32);
+  auto* blendLabel = new QLabel(tr("B&lend:"));
+  blendLabel->setBuddy(interpSlider_);
+  blendRow->addWidget(blendLabel);
   blendRow->addWidget(interpSlider_, 1);
+  blendRow->addWidget(blendValue_);
   blendRow->addWidget(interpMode_);
   blendRow->addWidget(playButton_);
   iv->addLayout(blendRow);
@@ -302,13 +355,19 @@ void MainWindow::buildDocks() {
   iv->addWidget(strip_);
   playTimer_ = new QTimer(this);
   playTimer_->setInterval(80);
+  // Play runs A -> B -> A ... until Stop (the button says which it does).
   connect(playTimer_, &QTimer::timeout, this, [this] {
     int v = interpSlider_->value() + 4 * playDirection_;
     if (v >= 100 || v <= 0) playDirection_ = -playDirection_;
     interpSlider_->setValue(std::clamp(v, 0, 100));
   });
-  connect(playButton_, &QPushButton::toggled, this, [this](bool on) { on ? playTimer_->start() : playTimer_->stop(); });
+  connect(playButton_, &QPushButton::toggled, this, [this](bool on) {
+    playButton_->setText(on ? tr("Stop") : tr("Play"));
+    on ? playTimer_->start() : playTimer_->stop();
+  });
   connect(interpSlider_, &QSlider::valueChanged, this, &MainWindow::requestRender);
+  connect(interpSlider_, &QSlider::valueChanged, this, &MainWindow::updateBlendCaption);
+  updateBlendCaption();
   connect(interpMode_, &QComboBox::currentIndexChanged, this, [this] {
     requestRender();
     refreshStrip();
@@ -353,6 +412,7 @@ void MainWindow::onRendered(const QImage& image, quint64 generation, double ms, 
   if (generation <= shown_) return;  // a newer render is already on screen
   shown_ = generation;
   view_->setEdited(image);
+  if (!haveSecond_) firstThumb_->setPixmap(QPixmap::fromImage(image).scaled(64, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation));
   renderLabel_->setText(tr("render %1 ms").arg(ms, 0, 'f', 1));
   // Say when an edit was limited; clear the word once an edit renders in full again.
   if (!note.isEmpty()) {
@@ -397,6 +457,8 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
     facePicker_->setFaces({}, {}, 0);
     bpdLabel_->clear();
     renderLabel_->clear();
+    framingLabel_->clear();
+    framingLabel_->setToolTip({});
   }
   if (currentSample_ >= 0) {
     // The sample's pixels stay, re-encoded; it is no longer a draw of this model's prior.
@@ -418,6 +480,29 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
   updateActions();
   updateTitle();
   Q_EMIT modelReady();
+}
+
+bool MainWindow::samplesStale() const {
+  return !samples_.isEmpty() && (std::abs(temperature_->value() - sampledTemperature_) > 1e-9 ||
+                                 static_cast<quint64>(seed_->value()) != sampledSeed_ || sampleCount_->value() != sampledCount_);
+}
+
+void MainWindow::updateSampleStale() {
+  // The grid is never passed off as the new settings' samples: it says what it was drawn with.
+  if (samplesStale()) {
+    sampleStale_->setText(tr("These samples are for T %1, seed %2: press Sample for the new settings.")
+                              .arg(sampledTemperature_, 0, 'f', 2)
+                              .arg(sampledSeed_));
+    sampleStale_->show();
+  } else {
+    sampleStale_->hide();
+  }
+}
+
+void MainWindow::updateBlendCaption() {
+  const int v = interpSlider_->value();
+  blendValue_->setText(haveSecond_ ? tr("%1% B").arg(v) : QStringLiteral("—"));
+  view_->setEditedCaption(haveSecond_ && v > 0 ? tr("Blend: %1% towards B").arg(v) : tr("Edited"));
 }
 
 void MainWindow::showModelLabels() {
@@ -481,6 +566,8 @@ void MainWindow::onImageReady(const ImageSummary& summary) {
   if (!summary.restored && summary.source != "sample" && QFileInfo(summary.source).isAbsolute() && QFileInfo::exists(summary.source)) {
     addRecent(summary.source);
   }
+  framingLabel_->setText(summary.framingShort);
+  framingLabel_->setToolTip(summary.framing);
   bpdLabel_->setText(tr("%1 bits/dim").arg(summary.bitsPerDim, 0, 'f', 3));
   bpdLabel_->setToolTip(tr("How typical the image looks to the model: lower is more typical"));
   if (!summary.message.isEmpty()) statusBar()->showMessage(summary.message, 8000);

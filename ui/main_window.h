@@ -53,7 +53,8 @@ class MainWindow : public QMainWindow {
   // Engine-side exports: exported() or errorShown() follows.
   void exportPasted(const QString& path);
   // Sweeps `attribute` over its range, or interpolates when it is empty.
-  void exportAnimation(const QString& path, const QString& attribute, int frames = 24, double fps = 12.0);
+  // `scale`: frames this many times the model's resolution.
+  void exportAnimation(const QString& path, const QString& attribute, int frames = 24, double fps = 12.0, int scale = 1);
 
   EngineWorker* worker() const { return worker_; }
   ImageView* view() const { return view_; }
@@ -68,6 +69,11 @@ class MainWindow : public QMainWindow {
   QString suggestedFileName(const QString& extension) const;
   QUndoStack* undoStack() const { return undo_; }
   QSlider* interpolationSlider() const { return interpSlider_; }
+  QPushButton* playButton() const { return playButton_; }
+  QLabel* blendLabel() const { return blendValue_; }
+  QLabel* framingLabel() const { return framingLabel_; }
+  // The samples on show were drawn with other settings than the panel now has.
+  bool samplesStale() const;
   quint64 requestedGeneration() const { return requested_; }
   quint64 shownGeneration() const { return shown_; }
   // Why the image on screen was limited (empty when the edit rendered in full).
@@ -159,6 +165,13 @@ class MainWindow : public QMainWindow {
   QLabel* modelLabel_ = nullptr;
   QLabel* renderLabel_ = nullptr;
   QLabel* bpdLabel_ = nullptr;
+  QLabel* framingLabel_ = nullptr;
+  QLabel* blendValue_ = nullptr;
+  QLabel* sampleStale_ = nullptr;
+  QTimer* stripTimer_ = nullptr;
+  QImage secondImage_;  // B as chosen (before edits)
+  void updateSampleStale();
+  void updateBlendCaption();
   QProgressBar* progress_ = nullptr;
   QToolButton* cancel_ = nullptr;
 

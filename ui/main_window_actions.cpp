@@ -21,6 +21,8 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QTextBrowser>
+#include <QVBoxLayout>
 
 #include <algorithm>
 #include <memory>
@@ -94,7 +96,7 @@ void MainWindow::buildMenus() {
 
   auto* model = menuBar()->addMenu(tr("&Model"));
   model->addAction(tr("&Open Model…"), this, &MainWindow::chooseAndOpenModel)->setObjectName("openModel");
-  model->addAction(tr("Model &Info"), this, &MainWindow::showModelInfo);
+  model->addAction(tr("Model &Info"), this, &MainWindow::showModelInfo)->setObjectName("modelInfo");
 }
 
 void MainWindow::openModel(const QString& path) { loadModel(path, QSettings().value("engine/device", "auto").toString()); }
@@ -178,12 +180,12 @@ bool MainWindow::saveImage(const QString& path, int scale) {
 
 void MainWindow::exportPasted(const QString& path) { worker_->exportPasted(path, editState()); }
 
-void MainWindow::exportAnimation(const QString& path, const QString& attribute, int frames, double fps) {
+void MainWindow::exportAnimation(const QString& path, const QString& attribute, int frames, double fps, int scale) {
   if (attribute.isEmpty() && !haveSecond_) {
     showError(tr("Pick a second image in the Interpolation panel first, or choose an attribute to sweep."));
     return;
   }
-  worker_->exportAnimation(path, editState(), attribute, frames, fps);
+  worker_->exportAnimation(path, editState(), attribute, frames, fps, scale);
 }
 
 bool MainWindow::saveRecipe(const QString& path) {
@@ -375,10 +377,40 @@ void MainWindow::chooseAndExportAnimation() {
     names << QString::fromStdString(attributes_->attribute(i).name);
   }
   if (choices.isEmpty()) return;
-  bool ok = false;
-  const QString what = QInputDialog::getItem(this, tr("Export Animation"), tr("Animate:"), choices, 0, false, &ok);
-  if (!ok) return;
-  const QString attribute = names.value(static_cast<int>(choices.indexOf(what)));
+  // What to animate, how many frames, how fast and how large.
+  QDialog dialog(this);
+  dialog.setWindowTitle(tr("Export Animation"));
+  auto* form = new QFormLayout(&dialog);
+  auto* animate = new QComboBox;
+  animate->setObjectName("animate");
+  animate->addItems(choices);
+  form->addRow(tr("&Animate:"), animate);
+  auto* frames = new QSpinBox;
+  frames->setObjectName("frames");
+  frames->setRange(2, 240);
+  frames->setValue(QSettings().value("export/frames", 24).toInt());
+  form->addRow(tr("&Frames:"), frames);
+  auto* fps = new QDoubleSpinBox;
+  fps->setObjectName("fps");
+  fps->setRange(1, 60);
+  fps->setDecimals(0);
+  fps->setSuffix(tr(" per second"));
+  fps->setValue(QSettings().value("export/fps", 12).toDouble());
+  form->addRow(tr("&Speed:"), fps);
+  auto* size = new QComboBox;
+  size->setObjectName("size");
+  for (int scale : {1, 2, 4, 8}) size->addItem(tr("%1 × %1 px").arg(model_.imageSize * scale), scale);
+  size->setCurrentIndex(std::max(0, size->findData(QSettings().value("export/scale", 4).toInt())));
+  form->addRow(tr("Si&ze:"), size);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+  form->addRow(buttons);
+  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  if (dialog.exec() != QDialog::Accepted) return;
+  QSettings().setValue("export/frames", frames->value());
+  QSettings().setValue("export/fps", fps->value());
+  QSettings().setValue("export/scale", size->currentData().toInt());
+  const QString attribute = names.value(animate->currentIndex());
   QString suggestion;
   if (attribute.isEmpty()) {
     suggestion = suggestedFileName("gif").replace(".gif", tr("-blend.gif"));
@@ -390,7 +422,7 @@ void MainWindow::chooseAndExportAnimation() {
                                                     tr("GIF (*.gif);;MP4 video (*.mp4)"));
   if (path.isEmpty()) return;
   QSettings().setValue("paths/exports", QFileInfo(path).absolutePath());
-  exportAnimation(path, attribute);
+  exportAnimation(path, attribute, frames->value(), fps->value(), size->currentData().toInt());
 }
 
 void MainWindow::chooseAndSaveRecipe() {
@@ -461,10 +493,21 @@ void MainWindow::pasteImage() {
 }
 
 void MainWindow::showModelInfo() {
-  auto* box = new QMessageBox(QMessageBox::Information, tr("Model Info"), model_.card.isEmpty() ? tr("No model is loaded.") : model_.card,
-                              QMessageBox::Ok, this);
-  box->setAttribute(Qt::WA_DeleteOnClose);
-  box->open();
+  // The model's card, readable: what it makes, how it is built, its sliders and where it came from.
+  auto* dialog = new QDialog(this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setWindowTitle(tr("Model Info"));
+  auto* layout = new QVBoxLayout(dialog);
+  auto* text = new QTextBrowser;
+  text->setObjectName("card");
+  text->setOpenExternalLinks(false);
+  text->setHtml(model_.card.isEmpty() ? tr("No model is loaded.") : model_.card);
+  layout->addWidget(text);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);
+  connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+  layout->addWidget(buttons);
+  dialog->resize(560, 520);
+  dialog->open();
 }
 
 void MainWindow::showPreferences() {

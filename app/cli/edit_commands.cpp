@@ -82,10 +82,15 @@ EncodedPhoto encode_recipe_source(Model& model, const Recipe& r, const std::stri
 }
 
 // Notes on stderr when the crop is weaker than asked for (no landmarks, no face).
+// One note for a photo without a face (the landmark model's own note would say the detector's box
+// frames it, which is not so for a centre crop).
 void report_crop(const FaceCrop& crop, const std::string& path, int face) {
+  if (!crop.face_found) {
+    std::cerr << "note: " << path << ": no face found (neither by landmarks nor by the face detector): the centre square is used\n";
+    return;
+  }
   if (!crop.note.empty()) std::cerr << "note: " << path << ": " << crop.note << "\n";
   if (crop.faces > 1) std::cerr << "note: " << path << ": " << crop.faces << " faces found; face " << face << " (by size) is used\n";
-  if (!crop.face_found) std::cerr << "note: " << path << ": no face found, a centre crop is used\n";
 }
 
 EncodedPhoto encode_photo(Model& model, const std::string& path, int face = 1) {

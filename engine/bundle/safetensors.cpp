@@ -125,9 +125,21 @@ SafetensorsContents parse_safetensors(const std::string& bytes, const std::strin
   }
   uint64_t n = 0;
   std::memcpy(&n, bytes.data(), 8);
+  // A model's header (JSON) starts right after its 8-byte length: anything else is another kind of
+  // file, named when it is a common one (a photo opened as a model, a PyTorch checkpoint).
+  if (bytes.size() > 8 && bytes[8] != '{') {
+    const auto starts = [&](const char* magic) { return bytes.compare(0, std::char_traits<char>::length(magic), magic) == 0; };
+    const char* kind = starts("\x89PNG")         ? "a PNG image"
+                       : starts("\xFF\xD8\xFF")   ? "a JPEG image"
+                       : starts("GIF8")          ? "a GIF image"
+                       : starts("RIFF")          ? "a WebP image (or another RIFF file)"
+                       : starts("PK\x03\x04")    ? "a zip archive (a PyTorch .pt/.pth checkpoint is one: import it first)"
+                                                 : nullptr;
+    if (kind) bad(path, std::string("not a GlowLab model (.glow): it is ") + kind);
+  }
   if (n > kMaxHeaderBytes) {
-    bad(path, "declared header length " + std::to_string(n) + " exceeds the limit of " +
-                  std::to_string(kMaxHeaderBytes) + " bytes");
+    bad(path, "not a GlowLab model (.glow), or a damaged one: declared header length " + std::to_string(n) +
+                  " exceeds the limit of " + std::to_string(kMaxHeaderBytes) + " bytes");
   }
   if (n > bytes.size() - 8) {
     bad(path, "declared header length " + std::to_string(n) + " runs past the end of the file (" +

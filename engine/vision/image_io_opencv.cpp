@@ -58,8 +58,13 @@ Image decode_image(const std::string& bytes, int channels, const std::string& pa
     throw Error(ErrorKind::Image, path + ": cannot decode image (" + e.msg + ")");
   }
   if (decoded.empty()) {
-    throw Error(ErrorKind::Image, path + ": not a supported image, corrupt, or larger than " +
-                                      std::to_string(kMaxImagePixels) + " pixels");
+    // The header was read (a known format, a size within the limit): the pixel data is damaged.
+    long long w = 0, h = 0;
+    image_dimensions(bytes, w, h);
+    const auto starts = [&](const char* magic) { return bytes.compare(0, std::char_traits<char>::length(magic), magic) == 0; };
+    const char* format = starts("\x89PNG") ? "PNG" : starts("\xFF\xD8") ? "JPEG" : starts("RIFF") ? "WebP" : starts("BM") ? "BMP" : "PPM/PGM";
+    throw Error(ErrorKind::Image, path + ": corrupt " + format + " image: its header declares " + std::to_string(w) + " x " +
+                                      std::to_string(h) + " pixels, but the pixel data cannot be decoded (damaged or cut short)");
   }
   if (static_cast<long long>(decoded.total()) > kMaxImagePixels) {
     throw Error(ErrorKind::Image, path + ": image has " + std::to_string(decoded.total()) +
