@@ -520,7 +520,8 @@ void EngineWorker::exportPasted(const QString& path, const EditState& state) {
     if (latent_.empty()) throw Error(ErrorKind::InvalidArgument, "open a photo first: there is nothing to paste back");
     if (photo_.empty()) throw Error(ErrorKind::InvalidArgument, "the current image is a sample: there is no photo to paste it into");
     const Image edited = renderState(state);
-    write_image(path.toStdString(), paste_back(photo_, edited, crop_, model().framing()));
+    // The one paste rule of the window and the CLI: the edit's change onto the photo's own pixels.
+    write_image(path.toStdString(), paste_edit(model(), photo_, crop_, latent_, edited));
     Q_EMIT exported(path);
   });
 }
