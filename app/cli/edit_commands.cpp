@@ -86,7 +86,10 @@ EncodedPhoto encode_recipe_source(Model& model, const Recipe& r, const std::stri
 // frames it, which is not so for a centre crop).
 void report_crop(const FaceCrop& crop, const std::string& path, int face) {
   if (!crop.face_found) {
-    std::cerr << "note: " << path << ": no face found (neither by landmarks nor by the face detector): the centre square is used\n";
+    std::string why = crop.note;
+    const std::string box = ": framed from the face detector's box instead";
+    if (why.size() >= box.size() && why.compare(why.size() - box.size(), box.size(), box) == 0) why.resize(why.size() - box.size());
+    std::cerr << "note: " << path << ": no face found, the centre square is used" << (why.empty() ? "" : " (landmarks: " + why + ")") << "\n";
     return;
   }
   if (!crop.note.empty()) std::cerr << "note: " << path << ": " << crop.note << "\n";
