@@ -12,6 +12,7 @@
 
 #include "core/atomic_file.h"
 #include "glowlab.h"
+#include "import/import.h"
 #include "model_path.h"
 
 namespace glowlab::cli {
@@ -247,20 +248,27 @@ void add_eval(CLI::App& app) {
     std::string dir;
     size_t limit = 0;
     uint64_t seed = 0;
+    std::string noise = "uniform";
   };
   auto o = std::make_shared<Opts>();
   add_model_options(cmd, *o);
   cmd->add_option("images", o->dir, "Folder of images (searched recursively)")->required();
   cmd->add_option("--limit", o->limit, "Use at most this many images (0: all)");
   cmd->add_option("--seed", o->seed, "Seed of the dequantisation noise")->capture_default_str();
+  cmd->add_option("--noise", o->noise,
+                  "uniform: dequantisation noise from --seed; none: every value at its bin's centre "
+                  "(x/n_bins - 0.5 + 0.5/n_bins), deterministic, to compare with other code exactly")
+      ->capture_default_str()->check(CLI::IsMember({"uniform", "none"}));
   cmd->callback([o] {
     auto m = open_model(*o);
     auto images = load_images(o->dir, m.config(), o->limit);
-    const double bpd = m.bits_per_dim(images, o->seed, [](double f) {
+    const double bpd = o->noise == "none" ? centred_bits_per_dim(model_path_or_default(o->model), images, o->device)
+                                          : m.bits_per_dim(images, o->seed, [](double f) {
       print_progress("eval", f);
       return true;
     });
-    std::cout << "images " << images.size() << "\nbits_per_dim " << std::fixed << std::setprecision(4) << bpd << "\n";
+    std::cout << "images " << images.size() << "\nbits_per_dim " << std::fixed << std::setprecision(o->noise == "none" ? 8 : 4)
+              << bpd << "\n";
   });
 }
 

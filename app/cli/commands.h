@@ -29,5 +29,6 @@ void add_judge(CLI::App& app);
 void add_edit(CLI::App& app);
 void add_align(CLI::App& app);
 void add_interpolate(CLI::App& app);
+void add_import(CLI::App& app);  // import_commands.cpp
 
 }  // namespace glowlab::cli

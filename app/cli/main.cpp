@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add_edit(app);
   add_align(app);
   add_interpolate(app);
+  add_import(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -39,6 +39,7 @@ void GlowConfig::validate() const {
   if (!(scale_min >= 0.0 && scale_min <= 0.95)) {
     bad(where, "scale_min must be 0 (unbounded) or in (0, 0.95], got " + std::to_string(scale_min));
   }
+  if (top_map && !learn_top) bad(where, "top_map needs learn_top");
   if (image_size % (1 << levels) != 0) {
     bad(where, "image_size " + std::to_string(image_size) + " is not divisible by 2^levels = " +
                    std::to_string(1 << levels));
@@ -74,6 +75,8 @@ std::string GlowConfig::to_json() const {
                       {"n_bits", n_bits},         {"learn_top", learn_top}};
   // Written only when set, so models with the paper's formula keep their config text unchanged.
   if (scale_min > 0.0) j["scale_min"] = scale_min;
+  if (zeroconv_pad_ones) j["zeroconv_pad_ones"] = true;
+  if (top_map) j["top_map"] = true;
   return j.dump();
 }
 
@@ -86,7 +89,8 @@ GlowConfig GlowConfig::from_json(const std::string& text, const std::string& whe
   }
   if (!j.is_object()) bad(where, "expected a JSON object");
   static const char* kKnown[] = {"image_size", "channels", "levels", "steps",     "width",
-                                 "coupling",   "permutation", "n_bits", "learn_top", "scale_min"};
+                                 "coupling",   "permutation", "n_bits", "learn_top", "scale_min",
+                                 "zeroconv_pad_ones", "top_map"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;
@@ -109,6 +113,11 @@ GlowConfig GlowConfig::from_json(const std::string& text, const std::string& whe
   if (j.contains("learn_top")) {
     if (!j["learn_top"].is_boolean()) bad(where, "field 'learn_top' must be true or false");
     c.learn_top = j["learn_top"].get<bool>();
+  }
+  for (const char* key : {"zeroconv_pad_ones", "top_map"}) {
+    if (!j.contains(key)) continue;
+    if (!j[key].is_boolean()) bad(where, std::string("field '") + key + "' must be true or false");
+    (std::string(key) == "top_map" ? c.top_map : c.zeroconv_pad_ones) = j[key].get<bool>();
   }
   if (j.contains("scale_min")) {
     if (!j["scale_min"].is_number()) bad(where, "field 'scale_min' must be a number");

@@ -25,6 +25,14 @@ struct GlowConfig {
   // by at most 1/s per coupling and an edited latent cannot overflow. New models use
   // kDefaultScaleMin.
   double scale_min = 0.0;
+  // Imported models (docs/import.md); files without these fields keep the defaults, unchanged.
+  // Zero-convolutions (coupling output, split priors) pad their input with ones, not zeros
+  // (rosinality/glow-pytorch's ZeroConv2d).
+  bool zeroconv_pad_ones = false;
+  // The learned top prior is a map: top_mean and top_logs are [1, C, H, W] (one value per position)
+  // instead of [1, C, 1, 1]. Needs learn_top. (rosinality's top prior: a ones-padded zero-conv of
+  // zeros, which differs at the borders.)
+  bool top_map = false;
 
   // Throws Error(InvalidArgument) naming the first bad field.
   void validate() const;

@@ -11,7 +11,7 @@ constexpr double kHiddenInitStd = 0.05;
 constexpr int64_t kChannelsLastBatch = 4;
 }  // namespace
 
-CouplingImpl::CouplingImpl(int64_t channels, int64_t width, CouplingType kind, double scale_min)
+CouplingImpl::CouplingImpl(int64_t channels, int64_t width, CouplingType kind, double scale_min, bool pad_ones)
     : kind_(kind), scale_min_(scale_min) {
   if (channels % 2 != 0) {
     throw Error(ErrorKind::InvalidArgument, "coupling needs an even channel count, got " +
@@ -22,7 +22,7 @@ CouplingImpl::CouplingImpl(int64_t channels, int64_t width, CouplingType kind, d
   actnorm1_ = register_module("actnorm1", ActNorm(width));
   conv2_weight_ = register_parameter("conv2_weight", at::randn({width, width, 1, 1}) * kHiddenInitStd);
   actnorm2_ = register_module("actnorm2", ActNorm(width));
-  out_ = register_module("out", ZeroConv2d(width, kind == CouplingType::Affine ? channels : half));
+  out_ = register_module("out", ZeroConv2d(width, kind == CouplingType::Affine ? channels : half, pad_ones));
 }
 
 CouplingImpl::Folded CouplingImpl::fold() const {
@@ -58,11 +58,11 @@ at::Tensor CouplingImpl::net(const at::Tensor& xa) {
     const auto bf = at::kBFloat16;
     auto h = at::conv2d(xa.to(bf).contiguous(format), f->w1.to(bf).contiguous(format), f->b1.to(bf), 1, 1).relu_();
     h = at::conv2d(h, f->w2.to(bf).contiguous(format), f->b2.to(bf)).relu_().to(xa.scalar_type());
-    return at::conv2d(h, f->w3.contiguous(format), f->b3, /*stride=*/1, /*padding=*/1).contiguous();
+    return conv3x3_padded(h, f->w3.contiguous(format), f->b3, out_->pad_ones()).contiguous();
   }
   auto h = at::conv2d(xa.contiguous(format), f->w1.contiguous(format), f->b1, /*stride=*/1, /*padding=*/1).relu_();
   h = at::conv2d(h, f->w2.contiguous(format), f->b2).relu_();
-  return at::conv2d(h, f->w3.contiguous(format), f->b3, /*stride=*/1, /*padding=*/1).contiguous();
+  return conv3x3_padded(h, f->w3.contiguous(format), f->b3, out_->pad_ones()).contiguous();
 }
 
 at::Tensor CouplingImpl::log_scale(const at::Tensor& h) const {

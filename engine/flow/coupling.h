@@ -19,7 +19,8 @@ class CouplingImpl : public torch::nn::Module {
   // `channels` must be even; NN = conv3x3 -> actnorm -> ReLU -> conv1x1 -> actnorm -> ReLU -> zero conv3x3.
   // scale_min: 0 = scale sigmoid(h + 2) (the paper's code); in (0, 1) = bounded scale
   // scale_min + (1 - scale_min) * sigmoid(h + 2), whose inverse amplifies by at most 1/scale_min.
-  CouplingImpl(int64_t channels, int64_t width, CouplingType kind, double scale_min = 0.0);
+  // pad_ones: the output zero conv pads with ones (GlowConfig::zeroconv_pad_ones).
+  CouplingImpl(int64_t channels, int64_t width, CouplingType kind, double scale_min = 0.0, bool pad_ones = false);
 
   // Returns y and the per-sample log-determinant [B] (zeros for additive coupling).
   std::pair<at::Tensor, at::Tensor> forward(const at::Tensor& x);

@@ -5,7 +5,8 @@ namespace glowlab {
 FlowStepImpl::FlowStepImpl(int64_t channels, const GlowConfig& config) {
   actnorm = register_module("actnorm", ActNorm(channels));
   invconv = register_module("invconv", InvConv1x1(channels, config.permutation));
-  coupling = register_module("coupling", Coupling(channels, config.width, config.coupling, config.scale_min));
+  coupling = register_module("coupling", Coupling(channels, config.width, config.coupling, config.scale_min,
+                                                 config.zeroconv_pad_ones));
 }
 
 std::vector<at::Tensor> FlowStepImpl::fold_sources() const {

@@ -50,14 +50,16 @@ GlowImpl::GlowImpl(const GlowConfig& config) : config_(config) {
       steps_.back().push_back(level->register_module("step" + std::to_string(k), FlowStep(c, config)));
     }
     if (i + 1 < config.levels) {
-      split_priors_.push_back(level->register_module("prior", ZeroConv2d(c / 2, c)));
+      split_priors_.push_back(level->register_module("prior", ZeroConv2d(c / 2, c, config.zeroconv_pad_ones)));
       c /= 2;
     }
     register_module("level" + std::to_string(i), level);
   }
   if (config.learn_top) {
-    top_mean_ = register_parameter("top_mean", at::zeros({1, c, 1, 1}));
-    top_logs_ = register_parameter("top_logs", at::zeros({1, c, 1, 1}));
+    // A map (top_map, imported models) holds one mean and log-sd per position of the top level.
+    const int64_t side = config.top_map ? config.image_size >> config.levels : 1;
+    top_mean_ = register_parameter("top_mean", at::zeros({1, c, side, side}));
+    top_logs_ = register_parameter("top_logs", at::zeros({1, c, side, side}));
   }
 }
 
