@@ -133,6 +133,22 @@ class TestApp : public QObject {
     return file;
   }
 
+  // Another model of the same size: Eyeglasses, then Smiling (which the first model has too).
+  QString otherModel() {
+    const QString file = path("other.glow");
+    if (QFileInfo::exists(file)) return file;
+    at::manual_seed(4);
+    ModelFile mf;
+    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
+    std::vector<Image> init;
+    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i + 20));
+    mf.glow->initialize(to_model_input_for_test(init));
+    mf.attributes = {{"Eyeglasses", 10, 10, -1, 1}, {"Smiling", 10, 10, -1.5, 1.5}};
+    mf.directions = {at::randn({mf.glow->config().dimension()}) * 0.5, at::randn({mf.glow->config().dimension()}) * 0.5};
+    save_model(file.toStdString(), mf);
+    return file;
+  }
+
   // A fresh window as a first-time user meets it (no saved layout), at the program's default size.
   void freshWindow(MainWindow& w, const QString& model) {
     QSettings().remove("window");
@@ -564,16 +580,7 @@ class TestApp : public QObject {
   // and is one undo step; undo brings back the first model with its sliders. A slider change made
   // just before the switch does not render against the new model.
   void aModelSwitchKeepsTheImageAndIsOneUndoStep() {
-    at::manual_seed(4);
-    ModelFile mf;
-    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
-    std::vector<Image> init;
-    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i + 20));
-    mf.glow->initialize(to_model_input_for_test(init));
-    mf.attributes = {{"Eyeglasses", 10, 10, -1, 1}, {"Smiling", 10, 10, -1.5, 1.5}};
-    mf.directions = {at::randn({mf.glow->config().dimension()}) * 0.5, at::randn({mf.glow->config().dimension()}) * 0.5};
-    const QString other = path("other.glow");
-    save_model(other.toStdString(), mf);
+    const QString other = otherModel();
     MainWindow w;
     openModelAndPhoto(w);
     w.attributes()->setValue(1, 0.5);
@@ -909,7 +916,7 @@ class TestApp : public QObject {
     QVERIFY2(w.lastError().contains("not a GlowLab model (.glow): it is a PNG image"), qPrintable(w.lastError()));
     // Model > Info is a card (13).
     QSignalSpy ready(&w, &MainWindow::modelReady);
-    w.openModel(path("other.glow"));  // (the failed load left the first model in place)
+    w.openModel(otherModel());  // (the failed load left the first model in place)
     QVERIFY(ready.wait(30000));
     w.findChild<QAction*>("modelInfo")->trigger();
     auto* card = w.findChild<QTextBrowser*>("card");

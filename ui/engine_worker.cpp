@@ -387,14 +387,14 @@ ImageSummary EngineWorker::photoSummary(const QString& source, const QString& no
   s.source = source;
   // One account of where the crop came from (a centre crop's landmark note is not repeated).
   if (!crop_.face_found) {
-    s.framingShort = tr("Centre crop");
+    s.framingShort = tr("No face: centre crop");
     s.framing = tr("No face was found (neither by the landmark model nor by the face detector): the centre square of the photo is used.");
   } else if (crop_.landmarks_used) {
-    s.framingShort = tr("Landmarks");
+    s.framingShort = tr("Framed by landmarks");
     s.framing = tr("Framed by the five landmarks of face %1 (eyes, nose tip, mouth corners), mapped onto the model's framing.")
                     .arg(crop_.face_index + 1);
   } else {
-    s.framingShort = tr("Face box");
+    s.framingShort = tr("Framed by face box");
     s.framing = tr("Framed by the face detector's box around face %1%2.")
                     .arg(crop_.face_index + 1)
                     .arg(crop_.eyes_levelled ? tr(", levelled by the eyes") : tr(" (not levelled: the eyes were not found)"));
@@ -434,7 +434,7 @@ void EngineWorker::openPhotoWithTransform(const QString& path, const std::array<
     crop_.face_index = faceIndex;
     source_ = path;
     ImageSummary summary = photoSummary(path, {});
-    summary.framingShort = tr("Recipe crop");
+    summary.framingShort = tr("Crop from recipe");
     summary.framing = tr("The crop saved in the recipe (its transform), applied as saved.");
     summary.message.clear();
     setCurrent(crop_.crop, summary);

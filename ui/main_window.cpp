@@ -254,7 +254,7 @@ void MainWindow::buildDocks() {
   connect(sampleCount_, &QSpinBox::valueChanged, this, &MainWindow::updateSampleStale);
   // A click selects; double-click or Enter (or the button, or the context menu) makes the sample
   // the current image, which is one undo step: the photo a person was working on is never lost.
-  auto* sampleActions = new QHBoxLayout;
+  auto* sampleActions = new QVBoxLayout;  // one above the other: neither label is cut
   useSampleButton_ = new QPushButton(tr("Edit t&his sample"));
   towardsSampleButton_ = new QPushButton(tr("Interpolate towards &it"));
   useSampleButton_->setEnabled(false);

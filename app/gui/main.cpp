@@ -7,6 +7,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <utility>
 
 #include "attribute_panel.h"
 #include "glowlab.h"
@@ -43,7 +45,10 @@ int main(int argc, char** argv) {
   window.show();
   const QStringList sets = parser.values("set");
   const QString screenshot = parser.value("screenshot");
-  QObject::connect(&window, &MainWindow::imageReady, &window, [&window, sets] {
+  // --set applies once, to the first image (not again after each photo, undo or model switch).
+  auto setsApplied = std::make_shared<bool>(false);
+  QObject::connect(&window, &MainWindow::imageReady, &window, [&window, sets, setsApplied] {
+    if (std::exchange(*setsApplied, true)) return;
     for (const QString& s : sets) {
       const int i = window.attributes()->indexOf(s.section('=', 0, 0).toStdString());
       if (i >= 0) window.attributes()->setValue(i, s.section('=', 1).toDouble());
