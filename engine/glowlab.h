@@ -154,6 +154,13 @@ std::vector<Attribute> add_attributes(const AttributeOptions& options);
 // atomically). Returns it; throws Error naming the folder when it has no landmark file.
 std::vector<double> add_framing(const std::string& model_path, const std::string& data, const std::string& output_path);
 
+// The crops a model trained with --align saw: every photo of `sources` framed onto the model's
+// framing (landmarks) at its size, from partition `partition` (0 train, 2 held out; -1: all), at most
+// `limit` (0: all). Uses the packed cache in `cache_dir` (empty: none). Throws Error naming the model
+// when it has no framing.
+std::vector<Image> aligned_crops(const std::vector<std::string>& sources, const std::string& model_path, int partition,
+                                 std::int64_t limit, const std::string& cache_dir);
+
 // Blend of two latents at t in [0, 1]: linear, or spherical (slerp, keeps the norm typical).
 std::vector<float> interpolate(const std::vector<float>& a, const std::vector<float>& b, double t, bool spherical);
 

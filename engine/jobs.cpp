@@ -6,6 +6,7 @@
 #include "bundle/model_file.h"
 #include "data/celeba.h"
 #include "data/dataset.h"
+#include "data/pixels.h"
 #include "glowlab.h"
 #include "latent/directions.h"
 
@@ -81,6 +82,22 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   for (auto& d : mf.directions) d = d.to(at::kCPU);
   save_model(o.output_path.empty() ? o.model_path : o.output_path, mf);
   return dirs.attributes;
+}
+
+std::vector<Image> aligned_crops(const std::vector<std::string>& sources, const std::string& model_path, int partition,
+                                 std::int64_t limit, const std::string& cache_dir) {
+  const auto mf = load_model(model_path);
+  const auto& c = mf.glow->config();
+  if (mf.framing.empty()) throw Error(ErrorKind::InvalidArgument, model_path + " has no framing to align the photos onto");
+  DatasetOptions dopt = DatasetOptions::for_images("auto", c.image_size, c.channels, cache_dir);
+  dopt.align = true;
+  dopt.framing = mf.framing;
+  Dataset d = load_datasets(sources, dopt);
+  if (partition >= 0) d = d.split(partition);
+  std::vector<Image> out;
+  const std::int64_t n = limit > 0 ? std::min(limit, d.size()) : d.size();
+  for (std::int64_t i = 0; i < n; ++i) out.push_back(uint8_to_image(d.images[i]));
+  return out;
 }
 
 std::vector<double> add_framing(const std::string& model_path, const std::string& data, const std::string& output_path) {

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bundle/attribute.h"
 #include "bundle/model_file.h"
 #include "bundle/safetensors.h"
 #include "core/atomic_file.h"
@@ -107,6 +108,34 @@ class TestBundle : public QObject {
     mf.framing = {0.34, 0.47, 0.66, 0.47, 0.5, 0.63, 0.38, 0.8, 0.62, 0.8};
     save_model(a, mf);
     QVERIFY(load_model(a).framing == mf.framing);
+  }
+
+  // An attribute's unit ("years") and its featured flag survive the file; files without them read
+  // as before (no unit, featured), and a wrong type is refused by name.
+  void attributeUnitAndFeaturedRoundTrip() {
+    Attribute age;
+    age.name = "Age";
+    age.unit = "years";
+    age.range_min = -30;
+    age.range_max = 30;
+    Attribute hat;
+    hat.name = "Wearing_Hat";
+    hat.featured = false;
+    const auto back = attributes_from_json(attributes_to_json({age, hat}), "test");
+    QCOMPARE(back.size(), size_t{2});
+    QCOMPARE(QString::fromStdString(back[0].unit), QString("years"));
+    QVERIFY(back[0].featured);
+    QVERIFY(!back[1].featured);
+    QVERIFY(back[1].unit.empty());
+    const auto plain = attributes_from_json(R"([{"name": "Smiling"}])", "old.glow");
+    QVERIFY(plain[0].featured && plain[0].unit.empty());
+    QVERIFY(attributes_to_json(plain).find("featured") == std::string::npos);  // old files' bytes stay the same
+    try {
+      attributes_from_json(R"([{"name": "Smiling", "featured": "yes"}])", "bad.glow");
+      QFAIL("a featured flag that is not a boolean was accepted");
+    } catch (const Error& e) {
+      QVERIFY2(QString(e.what()).contains("bad.glow") && QString(e.what()).contains("featured"), e.what());
+    }
   }
 
   void readableAsPlainSafetensors() {

@@ -1,5 +1,6 @@
 // glowlab-cli judge-train, judge-edits and quantize: measuring models the same way every time.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -46,8 +47,12 @@ void add_judge(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(0.0, 10.0));
   ev->add_option("--grid", e->grid, "Also write the edit grid (8 faces x each attribute at -1, 0, +1 of its range)");
   ev->add_option("--json", *json_out, "Also write the scores to this file");
+  auto mark = std::make_shared<bool>(false);
+  ev->add_flag("--mark-featured", *mark,
+               "Store the verdict in the model (in place): attributes that meet the target are shown in the window by "
+               "default, the others behind More attributes");
   ev->add_option("--device", e->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  ev->callback([e, json_out] {
+  ev->callback([e, json_out, mark] {
     init_runtime(g_threads);
     e->model = model_path_or_default(e->model);
     e->device = resolve_device(e->device);
@@ -60,7 +65,7 @@ void add_judge(CLI::App& app) {
                    {"others_change", s.others_change}, {"eligible_add", s.eligible_add},
                    {"eligible_remove", s.eligible_remove}, {"range", {s.range_min, s.range_max}},
                    {"unfit_decodes", s.unclean}});
-      good += s.add_flip >= 0.8 && s.remove_flip >= 0.8 && s.others_change <= 0.10;
+      good += s.meets_target();
       edits += s.edits;
       unclean += s.unclean;
     }
@@ -71,6 +76,7 @@ void add_judge(CLI::App& app) {
                                             {"unfit_fraction", edits ? static_cast<double>(unclean) / edits : 0.0}}
                                  .dump(2);
     if (!json_out->empty()) write_file_atomic(*json_out, text + "\n");
+    if (*mark) mark_featured(e->model, scores);
     std::cout << text << "\n";
   });
 
@@ -101,38 +107,59 @@ void add_judge(CLI::App& app) {
 
   auto* q = app.add_subcommand("quantize", "Write images quantised to n bits (for comparing lossless codecs with a model)");
   struct Q {
-    std::string in, out;
+    std::vector<std::string> in;
+    std::string out, align;
     int bits = 5;
     size_t limit = 0;
     int partition = -1;
   };
   auto qo = std::make_shared<Q>();
-  q->add_option("input", qo->in, "Image folder (or CelebA folder with --partition)")->required();
+  q->add_option("input", qo->in, "Image folder (or CelebA folder with --partition); with --align, one or more sources")
+      ->required()->expected(1, -1);
   q->add_option("output", qo->out, "Folder to write PNGs into")->required();
+  q->add_option("--align", qo->align,
+                "Write the crops this model (trained with --align) sees: every photo framed onto its framing, the held-out "
+                "ones with --partition 2")->check(CLI::ExistingFile);
   q->add_option("--n-bits", qo->bits, "Bits per value")->capture_default_str()->check(CLI::Range(1, 8));
   q->add_option("--partition", qo->partition, "CelebA partition to take (0 train, 2 test; default: all images)");
   q->add_option("--limit", qo->limit, "At most this many images");
   q->callback([qo] {
     init_runtime(g_threads);
+    std::filesystem::create_directories(qo->out);
+    const int shift = 8 - qo->bits, levels = (1 << qo->bits) - 1;
+    auto quantise = [&](Image im) {
+      for (auto& b : im.bytes) b = static_cast<std::uint8_t>(std::lround((b >> shift) * 255.0 / levels));
+      return im;
+    };
+    if (!qo->align.empty()) {
+      const char* cache = std::getenv("XDG_CACHE_HOME");
+      const char* home = std::getenv("HOME");
+      const std::string cache_dir = cache && *cache ? std::string(cache) + "/glowlab" : home && *home ? std::string(home) + "/.cache/glowlab" : "";
+      const auto crops = aligned_crops(qo->in, qo->align, qo->partition, static_cast<std::int64_t>(qo->limit), cache_dir);
+      for (size_t i = 0; i < crops.size(); ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "/%06zu.png", i + 1);
+        write_image(qo->out + name, quantise(crops[i]));
+      }
+      std::cout << crops.size() << " images written to " << qo->out << "\n";
+      return;
+    }
+    if (qo->in.size() != 1) throw CLI::ValidationError("quantize", "several inputs need --align MODEL");
     std::vector<std::string> files;
     if (qo->partition >= 0) {
-      const auto text = read_file(qo->in + "/list_eval_partition.txt", 1 << 28);
+      const auto text = read_file(qo->in[0] + "/list_eval_partition.txt", 1 << 28);
       std::istringstream in(text);
       std::string name;
       int part = 0;
       while (in >> name >> part) {
-        if (part == qo->partition) files.push_back(qo->in + "/img_align_celeba/" + name);
+        if (part == qo->partition) files.push_back(qo->in[0] + "/img_align_celeba/" + name);
       }
     } else {
-      files = list_images(qo->in);
+      files = list_images(qo->in[0]);
     }
     if (qo->limit && files.size() > qo->limit) files.resize(qo->limit);
-    std::filesystem::create_directories(qo->out);
-    const int shift = 8 - qo->bits, levels = (1 << qo->bits) - 1;
     for (const auto& f : files) {
-      auto im = read_image(f, 3);
-      for (auto& b : im.bytes) b = static_cast<std::uint8_t>(std::lround((b >> shift) * 255.0 / levels));
-      write_image(qo->out + "/" + std::filesystem::path(f).stem().string() + ".png", im);
+      write_image(qo->out + "/" + std::filesystem::path(f).stem().string() + ".png", quantise(read_image(f, 3)));
     }
     std::cout << files.size() << " images written to " << qo->out << "\n";
   });

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", g_threads, "Intra-op CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
   app.footer(
       "Exit status: 0 success, 1 error (file, model, image or device), 2 bad command line, 3 cancelled.\n"
-      "Without --model, commands use $GLOWLAB_MODEL or the bundled default model.");
+      "Without --model, commands use $GLOWLAB_MODEL or the bundled default model (celeba64 when its package is installed, else faces64).");
   add_init(app);
   add_info(app);
   add_sample(app);

@@ -2,26 +2,57 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <vector>
 
 #include "core/error.h"
 
 namespace glowlab {
+namespace {
 
-std::string default_model_path() {
-  namespace fs = std::filesystem;
-  std::vector<std::string> tried;
-  if (const char* env = std::getenv("GLOWLAB_MODEL"); env && *env) return env;
+namespace fs = std::filesystem;
+constexpr const char* kPreferred[] = {"celeba64.glow", "faces64.glow"};
+
+// The folders a bundled model may be in: the install tree beside the program, then the source tree.
+std::vector<fs::path> model_dirs() {
+  std::vector<fs::path> dirs;
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) tried.push_back((exe.parent_path() / "../share/glowlab/models/faces64.glow").lexically_normal().string());
-  tried.push_back(std::string(GLOWLAB_SOURCE_MODELS_DIR) + "/faces64.glow");
-  for (const auto& p : tried) {
-    if (fs::is_regular_file(p, ec)) return p;
+  if (!ec) dirs.push_back((exe.parent_path() / "../share/glowlab/models").lexically_normal());
+  dirs.emplace_back(GLOWLAB_SOURCE_MODELS_DIR);
+  return dirs;
+}
+
+std::string find_bundled(const char* name) {
+  std::error_code ec;
+  for (const auto& d : model_dirs()) {
+    if (fs::is_regular_file(d / name, ec)) return (d / name).string();
   }
-  std::string msg = "no model given and the bundled default model was not found (looked at";
-  for (const auto& p : tried) msg += " " + p;
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> bundled_models() {
+  std::vector<std::string> out;
+  for (const char* name : kPreferred) {
+    if (auto p = find_bundled(name); !p.empty()) out.push_back(p);
+  }
+  return out;
+}
+
+std::string default_model_path() {
+  if (const char* env = std::getenv("GLOWLAB_MODEL"); env && *env) return env;
+  const auto found = bundled_models();
+  if (!found.empty()) return found.front();
+  std::string msg = "no model given and no bundled model was found (looked for celeba64.glow and faces64.glow in";
+  for (const auto& d : model_dirs()) msg += " " + d.string();
   throw Error(ErrorKind::Io, msg + "); pass --model FILE or set GLOWLAB_MODEL");
+}
+
+std::string default_model_note() {
+  if (const char* env = std::getenv("GLOWLAB_MODEL"); env && *env) return {};
+  if (!find_bundled("celeba64.glow").empty() || find_bundled("faces64.glow").empty()) return {};
+  return "the real-photo model celeba64 is not installed (package glowlab-model-celeba64): using faces64, which "
+         "knows synthetic faces only, so sliders will not work well on photographs";
 }
 
 std::string model_path_or_default(const std::string& given) {

@@ -23,6 +23,7 @@ std::string attributes_to_json(const std::vector<Attribute>& attributes) {
                      {"negatives", a.negatives},
                      {"recommended_range", {a.range_min, a.range_max}}};
     if (!a.unit.empty()) e["unit"] = a.unit;
+    if (!a.featured) e["featured"] = false;
     j.push_back(std::move(e));
   }
   return j.dump();
@@ -52,6 +53,10 @@ std::vector<Attribute> attributes_from_json(const std::string& json, const std::
     }
     for (const auto& prev : out) {
       if (prev.name == a.name) throw Error(ErrorKind::Format, at + ": duplicate name '" + a.name + "'");
+    }
+    if (e.contains("featured")) {
+      if (!e["featured"].is_boolean()) throw Error(ErrorKind::Format, at + ": 'featured' must be true or false");
+      a.featured = e["featured"].get<bool>();
     }
     if (e.contains("unit")) {
       if (!e["unit"].is_string() || e["unit"].get<std::string>().size() > 16) throw Error(ErrorKind::Format, at + ": 'unit' must be a short string");

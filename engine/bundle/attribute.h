@@ -14,6 +14,8 @@ struct Attribute {
   double range_min = -1.0;     // recommended slider range, in units of the direction
   double range_max = 1.0;
   std::string unit;            // empty: a strength; "years": the direction moves one year per unit (Age)
+  bool featured = true;        // shown by default in the window; false: behind "More attributes"
+                               // (judge-edits --mark-featured: the attributes that missed the judge's target)
 };
 
 // "Blond_Hair" -> "Blond hair": the label a person reads.

@@ -122,6 +122,16 @@ void set_alignment(DatasetOptions& dopt, const std::vector<double>& framing, con
 
 }  // namespace
 
+void mark_featured(const std::string& model_path, const std::vector<EditScore>& scores) {
+  auto mf = load_model(model_path);
+  for (auto& a : mf.attributes) {
+    for (const auto& s : scores) {
+      if (s.attribute == a.name) a.featured = s.meets_target();
+    }
+  }
+  save_model(model_path, mf);
+}
+
 std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
   auto dopt = DatasetOptions::for_images("celeba", o.image_size, 3, o.cache_dir);

@@ -55,7 +55,14 @@ struct EditScore {
   double range_min = 0, range_max = 0;
   int edits = 0;            // edited faces decoded (both directions)
   int unclean = 0;          // ... whose raw decode was not clean (non-finite, runaway) or all black
+  // The target an attribute must meet to be shown by default: add and remove flip at least 80% of
+  // the faces, the other attributes move at most 0.10 on average.
+  bool meets_target() const { return add_flip >= 0.8 && remove_flip >= 0.8 && others_change <= 0.10; }
 };
+
+// Marks the model's attributes: the judged ones featured exactly when they meet the target, the
+// others (not known to the judge, e.g. Age) left as they are; writes the model atomically.
+void mark_featured(const std::string& model_path, const std::vector<EditScore>& scores);
 
 // Edits held-out faces along every attribute and scores the results with the judge.
 std::vector<EditScore> evaluate_edits(const EditEvalOptions& options);
