@@ -647,6 +647,50 @@ class TestApp : public QObject {
     QCOMPARE(w.attributes()->value(0), 0.0);
   }
 
+  // Issue 24 (1): a model of another size (and a grey one) frames the same square of the photo;
+  // undo brings back the first model's crop exactly.
+  void aSwitchToAnotherSizeKeepsTheSameSquare() {
+    at::manual_seed(5);
+    auto c = test::tiny_config(16, 2, 2, 16);
+    c.channels = 1;
+    ModelFile mf;
+    mf.glow = Glow(c);
+    mf.glow->initialize(at::rand({4, 1, 16, 16}) - 0.5);
+    mf.attributes = {{"Smiling", 10, 10, -1, 1}};
+    mf.directions = {at::randn({mf.glow->config().dimension()}) * 0.5};
+    const QString small = path("small-grey.glow");
+    save_model(small.toStdString(), mf);
+    MainWindow w;
+    openModelAndPhoto(w);
+    const QImage crop = w.currentImage().crop;
+    QSignalSpy model(&w, &MainWindow::modelReady), image(&w, &MainWindow::imageReady), errors(&w, &MainWindow::errorShown);
+    w.openModel(small);
+    QVERIFY(model.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(image.count() == 1, 30000);
+    waitShown(w);
+    QVERIFY2(errors.isEmpty(), qPrintable(w.lastError()));
+    const QImage smallCrop = w.currentImage().crop.convertToFormat(QImage::Format_Grayscale8);
+    QCOMPARE(smallCrop.size(), QSize(16, 16));
+    // The same square: alike once both are averaged down to 8 x 8 (the 16-px crop is warped from
+    // the photo directly, so its fine detail aliases differently), and less alike when shifted.
+    auto at8 = [](const QImage& im, int dx) {
+      return im.convertToFormat(QImage::Format_Grayscale8).copy(dx, 0, im.width(), im.height()).scaled(8, 8, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+    };
+    auto meanDiff = [](const QImage& a, const QImage& b) {
+      double d = 0;
+      for (int y = 0; y < 8; ++y) {
+        for (int x = 0; x < 8; ++x) d += std::abs(qGray(a.pixel(x, y)) - qGray(b.pixel(x, y)));
+      }
+      return d / 64;
+    };
+    const double same = meanDiff(at8(smallCrop, 0), at8(crop, 0)), shifted = meanDiff(at8(smallCrop, 0), at8(crop, 4));
+    QVERIFY2(same < 8 && same < shifted, qPrintable(QString("mean difference %1 levels (%2 shifted)").arg(same).arg(shifted)));
+    w.undoStack()->undo();
+    QVERIFY(model.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(image.count() == 2, 30000);
+    QVERIFY(same_pixels(w.currentImage().crop, crop));
+  }
+
   // Issue 24 (3): Redo's keys (Ctrl+Shift+Z, Ctrl+Y) redo; each is bound once.
   void redoKeysRedo() {
     MainWindow w;

@@ -181,6 +181,15 @@ FaceCrop EngineWorker::recrop(const Image& photo, const FaceCrop& old, int oldSi
   return fc;
 }
 
+Image EngineWorker::withChannels(const Image& image, int channels) {
+  if (image.empty() || image.channels == channels) return image;
+  return fromQImage(toQImage(image), channels);
+}
+
+void EngineWorker::keepColour(const QString& path) {
+  photoColour_ = photo_.channels == 3 ? photo_ : read_image(path.toStdString(), 3);
+}
+
 quint64 EngineWorker::loadModel(const QString& path, const QString& device) {
   const quint64 request = ++loadRequests_;
   post([this, path, device, request] {
@@ -279,7 +288,7 @@ quint64 EngineWorker::loadModel(const QString& path, const QString& device) {
     std::optional<ImageSummary> kept;
     if (!latent_.empty()) {
       if (!photo_.empty()) {
-        if (photo_.channels != model().config().channels) photo_ = fromQImage(toQImage(photo_), model().config().channels);
+        photo_ = withChannels(photoColour_.empty() ? photo_ : photoColour_, model().config().channels);
         crop_ = recrop(photo_, crop_, oldSize);
         currentCrop_ = crop_.crop;
       } else {
@@ -336,7 +345,7 @@ void EngineWorker::setCurrent(const Image& crop, ImageSummary summary) {
 
 void EngineWorker::remember(ImageSummary& summary) {
   summary.stateId = ++nextStateId_;
-  history_.push_back({summary.stateId, latent_, photo_, crop_, summary, currentCrop_, modelGen_, model().config().image_size});
+  history_.push_back({summary.stateId, latent_, photo_, crop_, summary, currentCrop_, photoColour_, modelGen_, model().config().image_size});
   while (history_.size() > kHistory) history_.pop_front();
 }
 
@@ -347,7 +356,7 @@ void EngineWorker::restoreImage(quint64 stateId) {
     if (it->modelGen != modelGen_) {
       // Saved under another model: the same crop (or pixels), re-encoded by this one.
       if (!it->photo.empty()) {
-        it->photo = it->photo.channels == model().config().channels ? it->photo : fromQImage(toQImage(it->photo), model().config().channels);
+        it->photo = withChannels(it->photoColour.empty() ? it->photo : it->photoColour, model().config().channels);
         it->crop = recrop(it->photo, it->crop, it->size);
         it->image = it->crop.crop;
       } else {
@@ -361,6 +370,7 @@ void EngineWorker::restoreImage(quint64 stateId) {
     }
     latent_ = it->latent;
     photo_ = it->photo;
+    photoColour_ = it->photoColour;
     source_ = it->summary.source;
     crop_ = it->crop;
     currentCrop_ = it->image;
@@ -412,6 +422,7 @@ void EngineWorker::openPhoto(const QString& path, bool centreFallback, int faceI
   post([this, path, centreFallback, faceIndex] {
     const int size = model().config().image_size;
     photo_ = read_image(path.toStdString(), model().config().channels);
+    keepColour(path);
     crop_ = align_face(photo_, size, centreFallback, path.toStdString(), model().framing(), faceIndex);
     source_ = path;
     setCurrent(crop_.crop, photoSummary(path, tr("No face found in %1: a centre crop is used.").arg(QFileInfo(path).fileName())));
@@ -430,6 +441,7 @@ void EngineWorker::chooseFace(int faceIndex) {
 void EngineWorker::openPhotoWithTransform(const QString& path, const std::array<double, 6>& transform, int faceIndex) {
   post([this, path, transform, faceIndex] {
     photo_ = read_image(path.toStdString(), model().config().channels);
+    keepColour(path);
     crop_ = crop_with_transform(photo_, model().config().image_size, transform);
     crop_.face_index = faceIndex;
     source_ = path;
@@ -444,6 +456,7 @@ void EngineWorker::openPhotoWithTransform(const QString& path, const std::array<
 void EngineWorker::openImage(const QImage& image, const QString& label) {
   post([this, image, label] {  // QImage is implicitly shared: the copy is safe to read here
     photo_ = fromQImage(image, model().config().channels);
+    photoColour_ = fromQImage(image, 3);
     crop_ = align_face(photo_, model().config().image_size, /*centre_fallback=*/true, label.toStdString(), model().framing());
     source_ = label;
     setCurrent(crop_.crop, photoSummary(label, tr("No face found in the %1 image: a centre crop is used.").arg(label)));
@@ -475,6 +488,7 @@ void EngineWorker::useSample(int index, bool asSecond) {
     }
     latent_ = sampleLatents_[static_cast<size_t>(index)];
     photo_ = Image{};
+    photoColour_ = Image{};
     crop_ = FaceCrop{};
     currentCrop_ = renderSample(latent_);
     ImageSummary s;

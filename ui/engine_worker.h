@@ -158,6 +158,11 @@ class EngineWorker : public QThread {
   // Owned by the worker thread only.
   std::optional<glowlab::Model> model_;
   glowlab::Image photo_;
+  glowlab::Image photoColour_;  // photo_ in colour (a grey model's photo_ is grey): a later colour model uses it
+  // `image` with `channels` channels (grey <-> RGB).
+  static glowlab::Image withChannels(const glowlab::Image& image, int channels);
+  // photoColour_ for a photo just read from `path` as photo_ (another read only for a grey model).
+  void keepColour(const QString& path);
   glowlab::FaceCrop crop_;
   std::vector<float> latent_, second_;
   glowlab::Image currentCrop_, secondCrop_;  // the model-sized images latent_ and second_ encode
@@ -172,6 +177,7 @@ class EngineWorker : public QThread {
     glowlab::FaceCrop crop;
     ImageSummary summary;
     glowlab::Image image;  // the model-sized image `latent` encodes
+    glowlab::Image photoColour;
     int modelGen = 0;      // the model that encoded it; another one re-encodes it on restore
     int size = 0;          // that model's image size
   };
