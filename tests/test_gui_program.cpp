@@ -16,8 +16,10 @@ class TestGuiProgram : public QObject {
   QString path(const QString& name) const { return dir_.path() + "/" + name; }
 
   // Runs `program` with `args`; the display variables removed, or the offscreen platform set.
-  static int run(const QString& program, const QStringList& args, bool offscreen, const QString& config, QString* output) {
+  static int run(const QString& program, const QStringList& args, bool offscreen, const QString& config, QString* output,
+                 const QString& workingDirectory = {}) {
     QProcess p;
+    if (!workingDirectory.isEmpty()) p.setWorkingDirectory(workingDirectory);
     auto env = QProcessEnvironment::systemEnvironment();
     for (const char* v : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}) env.remove(v);
     if (offscreen) env.insert("QT_QPA_PLATFORM", "offscreen");
@@ -63,6 +65,26 @@ class TestGuiProgram : public QObject {
     QVERIFY(!QFileInfo::exists(path("shot2.png")));
     QCOMPARE(run(GLOWLAB_GUI_BIN, {"--model", model, "--screenshot", path("shot3.png"), photo}, true, path("config"), &out), 0);
     QCOMPARE(read_image(path("shot3.png").toStdString(), 3).channels, 3);
+  }
+
+  // Issue 24 (7): a photo named on the command line by a relative path joins Open Recent by its
+  // absolute path, once it has opened; one that fails to open does not join it.
+  void aCommandLinePhotoJoinsOpenRecentByItsAbsolutePath() {
+    QString out;
+    const QString model = path("recent.glow");
+    QCOMPARE(run(GLOWLAB_CLI, {"init", "-o", model, "--image-size", "16", "-L", "2", "-K", "2", "--width", "16"}, true,
+                 path("config-recent"), &out), 0);
+    write_image(path("face.png").toStdString(), test::random_image(48, 3, 6));
+    QFile bad(path("bad.png"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("\x89PNG\r\n\x1a\n not really");
+    bad.close();
+    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--model", model, "--screenshot", path("shot4.png"), "bad.png"}, true, path("config-recent"), &out,
+                 dir_.path()), 1);
+    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--model", model, "--screenshot", path("shot5.png"), "face.png"}, true, path("config-recent"), &out,
+                 dir_.path()), 0);
+    QSettings settings(path("config-recent") + "/GlowLab/GlowLab.conf", QSettings::IniFormat);
+    QCOMPARE(settings.value("paths/recent").toStringList(), QStringList{QFileInfo(path("face.png")).absoluteFilePath()});
   }
 };
 
