@@ -1,4 +1,5 @@
-// glowlab-cli import: checkpoints in rosinality/glow-pytorch's and y0ast/Glow-PyTorch's layouts,
+// glowlab-cli import: checkpoints in rosinality/glow-pytorch's, y0ast/Glow-PyTorch's and
+// chaiyujin/glow-pytorch's layouts,
 // made at test time with random weights by tests/import/make_checkpoints.py (Debian's python3-torch),
 // import to models whose bits/dim, latents and decodes match that script's own float64 forward and
 // reverse passes; broken checkpoints are refused with a message naming the key and the shapes.
@@ -58,7 +59,7 @@ class TestImport : public QObject {
     std::ifstream in(path(name + ".json"));
     const auto meta = nlohmann::json::parse(in);
     ImportOptions o;
-    o.format = name.rfind("rosinality", 0) == 0 ? "rosinality" : "y0ast";
+    o.format = name.substr(0, name.find('_'));
     o.checkpoint = path(name + ".pt");
     if (o.format == "rosinality") {
       o.image_size = meta["image_size"];
@@ -93,7 +94,7 @@ class TestImport : public QObject {
   void exactness_data() {
     QTest::addColumn<QString>("name");
     for (const char* n : {"rosinality_affine", "rosinality_additive_nolu", "y0ast_affine", "y0ast_additive_reverse_cond",
-                          "y0ast_plain_notop"}) {
+                          "y0ast_plain_notop", "chaiyujin_affine_lu_cond", "chaiyujin_additive_plain"}) {
       QTest::newRow(n) << QString(n);
     }
   }

@@ -318,32 +318,42 @@ ImportResult import_rosinality(const ImportOptions& o, Glow& out) {
   return r;
 }
 
-// ---- y0ast/Glow-PyTorch ----------------------------------------------------------------------
+// ---- y0ast/Glow-PyTorch and chaiyujin/glow-pytorch ----------------------------------------------
+// y0ast's code grew out of chaiyujin's: the same model, with different key names, checkpoint
+// wrapper, input range and loss divisor (chai = true: chaiyujin).
 
-ImportResult import_y0ast(const ImportOptions& o, Glow& out) {
+ImportResult import_y0ast(const ImportOptions& o, Glow& out, bool chai) {
+  // chaiyujin's Conv2d/Conv2dZeros/LinearZeros subclass nn.Conv2d/nn.Linear; y0ast's hold them
+  // as .conv/.linear.
+  const std::string cv = chai ? "" : "conv.", ln = chai ? "" : "linear.";
+  const std::string net = chai ? "f." : "block.", top = chai ? "learn_top." : "learn_top_fn.";
+  const std::string lower = chai ? "invconv.l" : "invconv.lower", upper = chai ? "invconv.u" : "invconv.upper";
+  const std::string who = chai ? "chaiyujin/glow-pytorch" : "y0ast/Glow-PyTorch";
   auto tensors = read_torch_tensors(o.checkpoint);
   ImportResult r;
-  // ignite's ModelCheckpoint may save {"model": state_dict, "optimizer": ...}; train.py's
-  // --saved_model is the state_dict alone.
-  if (tensors.count("model.prior_h")) {
+  // y0ast: ignite's ModelCheckpoint may save {"model": state_dict, "optimizer": ...} (train.py's
+  // --saved_model is the state_dict alone); chaiyujin: {"global_step", "graph", "optim", ...}.
+  const std::string wrapper = chai ? "graph." : "model.";
+  if (tensors.count(wrapper + "prior_h")) {
     std::map<std::string, at::Tensor> model;
     for (auto& [k, v] : tensors) {
-      if (k.compare(0, 6, "model.") == 0) model[k.substr(6)] = v;
+      if (k.compare(0, wrapper.size(), wrapper) == 0) model[k.substr(wrapper.size())] = v;
     }
     tensors.swap(model);
-    r.notes.push_back("read the 'model' entry of an ignite checkpoint (the optimizer state is not needed)");
+    r.notes.push_back("read the '" + wrapper.substr(0, wrapper.size() - 1) + "' entry of the checkpoint (the optimizer state is not needed)");
   }
   if (!strip_prefix(tensors, "module.").empty()) r.notes.push_back("keys start with 'module.' (an nn.DataParallel model)");
   Source s(o.checkpoint, std::move(tensors));
   if (!s.has("prior_h") || !s.has("flow.layers.1.actnorm.bias")) {
-    s.fail("has no 'prior_h' and 'flow.layers.1.actnorm.bias': not a y0ast/Glow-PyTorch state_dict");
+    s.fail("has no 'prior_h' and 'flow.layers.1.actnorm.bias': not a " + who + " state_dict");
   }
   nlohmann::json hp = nlohmann::json::object();
   if (!o.hparams.empty()) {
     std::ifstream in(o.hparams);
     if (!in) throw Error(ErrorKind::Io, o.hparams + ": cannot open the file");
     hp = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (!hp.is_object()) throw Error(ErrorKind::Format, o.hparams + ": is not a JSON object (y0ast's hparams.json)");
+    if (!hp.is_object()) throw Error(ErrorKind::Format, o.hparams + ": is not a JSON object (" + who + "'s hparams)");
+    if (chai && hp.contains("Glow") && hp["Glow"].is_object()) hp = hp["Glow"];  // hparams/celeba.json nests them
   }
   // flow.layers: per level a squeeze (no tensors), K flow steps, then a Split2d (all but the last).
   std::vector<int> steps_per_level;
@@ -355,7 +365,7 @@ ImportResult import_y0ast(const ImportOptions& o, Glow& out) {
     ++j;  // the squeeze
     step_index.emplace_back();
     while (s.has("flow.layers." + std::to_string(j) + ".actnorm.bias")) step_index.back().push_back(j++);
-    if (s.has("flow.layers." + std::to_string(j) + ".conv.conv.weight")) {
+    if (s.has("flow.layers." + std::to_string(j) + ".conv." + cv + "weight")) {
       split_index.push_back(j++);
     } else {
       break;
@@ -370,13 +380,19 @@ ImportResult import_y0ast(const ImportOptions& o, Glow& out) {
   const std::string first = "flow.layers.1.";
   const int64_t c0 = s.get(first + "actnorm.bias").size(1);
   if (c0 != 12 && c0 != 4) s.fail("key '" + first + "actnorm.bias' has " + std::to_string(c0) + " channels: expected 12 (RGB) or 4 (grey)");
-  const auto prior_h = s.get("prior_h");
+  auto prior_h = s.get("prior_h");
+  if (chai && prior_h.dim() == 4 && prior_h.size(0) > 1) {
+    // chaiyujin's prior_h is a parameter with the training batch size as its first dimension;
+    // its prior() asserts it is zero, so every row is the same.
+    if (!at::equal(prior_h, prior_h.narrow(0, 0, 1).expand_as(prior_h))) s.fail("the rows of 'prior_h' differ");
+    prior_h = prior_h.narrow(0, 0, 1).contiguous();
+  }
   GlowConfig c;
   c.channels = static_cast<int>(c0 / 4);
   c.levels = levels;
   c.steps = steps;
-  c.width = static_cast<int>(s.get(first + "block.0.conv.weight").size(0));
-  const int64_t out0 = s.get(first + "block.4.conv.weight").size(0);
+  c.width = static_cast<int>(s.get(first + net + "0." + cv + "weight").size(0));
+  const int64_t out0 = s.get(first + net + "4." + cv + "weight").size(0);
   c.coupling = out0 == c0 ? CouplingType::Affine : CouplingType::Additive;
   if (s.has(first + "invconv.p")) {
     c.permutation = Permutation::LU;
@@ -395,11 +411,12 @@ ImportResult import_y0ast(const ImportOptions& o, Glow& out) {
     c.permutation = Permutation::Reverse;
   }
   c.image_size = static_cast<int>(prior_h.size(2)) << levels;
+  if (chai && o.n_bits && o.n_bits != 8) s.fail("chaiyujin's models are 8-bit (its loss uses log 256 and its input p/255)");
   c.n_bits = o.n_bits ? o.n_bits : 8;
   check_given(s, "levels", o.levels, levels, "flow.layers");
   check_given(s, "steps", o.steps, steps, "flow.layers");
   check_given(s, "image-size", o.image_size, c.image_size, "prior_h is " + shape_of(prior_h));
-  check_coupling(s, o.coupling, c.coupling, "block.4.conv.weight has " + std::to_string(out0) + " output channels for " +
+  check_coupling(s, o.coupling, c.coupling, net + "4." + cv + "weight has " + std::to_string(out0) + " output channels for " +
                                                 std::to_string(c0) + " channels");
   auto hp_check = [&](const char* key, int64_t found) {
     if (hp.contains(key) && hp[key].is_number_integer() && hp[key].get<int64_t>() != found) {
@@ -421,20 +438,21 @@ ImportResult import_y0ast(const ImportOptions& o, Glow& out) {
            ", S, S] (the top level has " + std::to_string(c_top) + " channels)");
   }
   at::Tensor h = prior_h;
-  if (s.has("learn_top_fn.conv.weight")) {
-    h = zero_conv(prior_h, s.get("learn_top_fn.conv.weight", {2 * c_top, 2 * c_top, 3, 3}),
-                  s.get("learn_top_fn.conv.bias", {2 * c_top}), s.get("learn_top_fn.logs", {2 * c_top, 1, 1}), false);
+  if (s.has(top + cv + "weight")) {
+    h = zero_conv(prior_h, s.get(top + cv + "weight", {2 * c_top, 2 * c_top, 3, 3}), s.get(top + cv + "bias", {2 * c_top}),
+                  s.get(top + "logs", {2 * c_top, 1, 1}), false);
   }
-  if (s.has("project_ycond.linear.weight")) {
-    const auto w = s.get("project_ycond.linear.weight");
+  if (s.has("project_ycond." + ln + "weight")) {
+    const auto w = s.get("project_ycond." + ln + "weight");
     if (o.y_class < 0 || o.y_class >= w.size(1)) {
       s.fail("is class-conditional (project_ycond, " + std::to_string(w.size(1)) +
              " classes): pass --class K (0.." + std::to_string(w.size(1) - 1) + ") to import it with class K's prior");
     }
-    const auto yp = (w.select(1, o.y_class) + s.get("project_ycond.linear.bias", {2 * c_top})) *
+    const auto yp = (w.select(1, o.y_class) + s.get("project_ycond." + ln + "bias", {2 * c_top})) *
                     (s.get("project_ycond.logs", {2 * c_top}) * 3.0).exp();
     h = h + yp.view({1, 2 * c_top, 1, 1});
-    for (const char* k : {"project_class.linear.weight", "project_class.linear.bias", "project_class.logs"}) s.ignore(k);
+    for (const char* k : {"weight", "bias"}) s.ignore("project_class." + ln + k);
+    s.ignore("project_class.logs");
     r.notes.push_back("class-conditional: the top prior is class " + std::to_string(o.y_class) +
                       "'s; the classifier head (project_class) is not imported");
   } else if (o.y_class >= 0) {
@@ -449,56 +467,70 @@ ImportResult import_y0ast(const ImportOptions& o, Glow& out) {
   }
 
   Target t(c);
-  if (c.learn_top) put_top(t, h, c, "learn_top_fn");
+  if (c.learn_top) put_top(t, h, c, top + cv + "weight");
   int64_t ch = c0;
   for (int i = 0; i < levels; ++i) {
     for (int k = 0; k < steps; ++k) {
       const std::string src = "flow.layers." + std::to_string(step_index[i][k]) + ".";
       const std::string dst = "level" + std::to_string(i) + ".step" + std::to_string(k) + ".";
       const std::vector<int64_t> vec{1, ch, 1, 1};
-      t.put(dst + "actnorm.loc", s.get(src + "actnorm.bias", vec), src + "actnorm.bias");
-      t.put(dst + "actnorm.logs", s.get(src + "actnorm.logs", vec), src + "actnorm.logs");
+      auto bias = s.get(src + "actnorm.bias", vec), logs = s.get(src + "actnorm.logs", vec);
+      if (chai && i == 0 && k == 0) {
+        // chaiyujin's input is p/255 in [0, 1]; GlowLab's is (p + 0.5)/256 - 0.5 = x. Its first
+        // ActNorm, (p/255 + b)·e^l = (x + 0.5 - 1/512 + b·255/256)·e^(l + log(256/255)), takes x.
+        bias = bias * (255.0 / 256.0) + (0.5 - 1.0 / 512.0);
+        logs = logs + std::log(256.0 / 255.0);
+      }
+      t.put(dst + "actnorm.loc", bias, src + "actnorm.bias");
+      t.put(dst + "actnorm.logs", logs, src + "actnorm.logs");
       if (c.permutation == Permutation::LU) {
         t.put(dst + "invconv.perm", s.get(src + "invconv.p", {ch, ch}), src + "invconv.p");
-        t.put(dst + "invconv.lower", s.get(src + "invconv.lower", {ch, ch}).tril(-1), src + "invconv.lower");
-        t.put(dst + "invconv.upper", s.get(src + "invconv.upper", {ch, ch}).triu(1), src + "invconv.upper");
+        t.put(dst + "invconv.lower", s.get(src + lower, {ch, ch}).tril(-1), src + lower);
+        t.put(dst + "invconv.upper", s.get(src + upper, {ch, ch}).triu(1), src + upper);
         t.put(dst + "invconv.log_s", s.get(src + "invconv.log_s", {ch}), src + "invconv.log_s");
         t.put(dst + "invconv.sign_s", s.get(src + "invconv.sign_s", {ch}), src + "invconv.sign_s");
       } else if (c.permutation == Permutation::Plain) {
         t.put(dst + "invconv.weight", s.get(src + "invconv.weight", {ch, ch}), src + "invconv.weight");
       }
       const int64_t width = c.width, half = ch / 2, out = c.coupling == CouplingType::Affine ? ch : half;
-      t.put(dst + "coupling.conv1_weight", s.get(src + "block.0.conv.weight", {width, half, 3, 3}), src + "block.0.conv.weight");
-      t.put(dst + "coupling.actnorm1.loc", s.get(src + "block.0.actnorm.bias", {1, width, 1, 1}), src + "block.0.actnorm.bias");
-      t.put(dst + "coupling.actnorm1.logs", s.get(src + "block.0.actnorm.logs", {1, width, 1, 1}), src + "block.0.actnorm.logs");
-      t.put(dst + "coupling.conv2_weight", s.get(src + "block.2.conv.weight", {width, width, 1, 1}), src + "block.2.conv.weight");
-      t.put(dst + "coupling.actnorm2.loc", s.get(src + "block.2.actnorm.bias", {1, width, 1, 1}), src + "block.2.actnorm.bias");
-      t.put(dst + "coupling.actnorm2.logs", s.get(src + "block.2.actnorm.logs", {1, width, 1, 1}), src + "block.2.actnorm.logs");
+      const std::string n0 = src + net + "0.", n2 = src + net + "2.", n4 = src + net + "4.";
+      t.put(dst + "coupling.conv1_weight", s.get(n0 + cv + "weight", {width, half, 3, 3}), n0 + cv + "weight");
+      t.put(dst + "coupling.actnorm1.loc", s.get(n0 + "actnorm.bias", {1, width, 1, 1}), n0 + "actnorm.bias");
+      t.put(dst + "coupling.actnorm1.logs", s.get(n0 + "actnorm.logs", {1, width, 1, 1}), n0 + "actnorm.logs");
+      t.put(dst + "coupling.conv2_weight", s.get(n2 + cv + "weight", {width, width, 1, 1}), n2 + cv + "weight");
+      t.put(dst + "coupling.actnorm2.loc", s.get(n2 + "actnorm.bias", {1, width, 1, 1}), n2 + "actnorm.bias");
+      t.put(dst + "coupling.actnorm2.logs", s.get(n2 + "actnorm.logs", {1, width, 1, 1}), n2 + "actnorm.logs");
       // Affine output: shift = even channels, scale = odd ("cross"); GlowLab's: [shift; scale].
       const auto order = c.coupling == CouplingType::Affine ? even_then_odd(out) : at::arange(out, at::kLong);
-      t.put(dst + "coupling.out.weight", rows(s.get(src + "block.4.conv.weight", {out, width, 3, 3}), order), src + "block.4.conv.weight");
-      t.put(dst + "coupling.out.bias", flat_rows(s.get(src + "block.4.conv.bias", {out}), order), src + "block.4.conv.bias");
-      t.put(dst + "coupling.out.logs", flat_rows(s.get(src + "block.4.logs", {out, 1, 1}), order), src + "block.4.logs");
+      t.put(dst + "coupling.out.weight", rows(s.get(n4 + cv + "weight", {out, width, 3, 3}), order), n4 + cv + "weight");
+      t.put(dst + "coupling.out.bias", flat_rows(s.get(n4 + cv + "bias", {out}), order), n4 + cv + "bias");
+      t.put(dst + "coupling.out.logs", flat_rows(s.get(n4 + "logs", {out, 1, 1}), order), n4 + "logs");
     }
     if (i + 1 < levels) {
       // Split2d's prior: mean = even channels, log-sd = odd ("cross"); GlowLab's: [mean; logs].
       const std::string src = "flow.layers." + std::to_string(split_index[i]) + ".conv.";
       const std::string dst = "level" + std::to_string(i) + ".prior.";
       const auto order = even_then_odd(ch);
-      t.put(dst + "weight", rows(s.get(src + "conv.weight", {ch, ch / 2, 3, 3}), order), src + "conv.weight");
-      t.put(dst + "bias", flat_rows(s.get(src + "conv.bias", {ch}), order), src + "conv.bias");
+      t.put(dst + "weight", rows(s.get(src + cv + "weight", {ch, ch / 2, 3, 3}), order), src + cv + "weight");
+      t.put(dst + "bias", flat_rows(s.get(src + cv + "bias", {ch}), order), src + cv + "bias");
       t.put(dst + "logs", flat_rows(s.get(src + "logs", {ch, 1, 1}), order), src + "logs");
       ch *= 2;  // half the channels go on, squeezed x4 by the next level
     }
   }
-  s.check_all_used("a y0ast/Glow-PyTorch model of L=" + std::to_string(levels) + ", K=" + std::to_string(steps));
+  s.check_all_used("a " + who + " model of L=" + std::to_string(levels) + ", K=" + std::to_string(steps));
   out = t.finish();
   r.config = c;
   r.notes.push_back("inferred from the shapes: L=" + std::to_string(levels) + ", K=" + std::to_string(steps) + ", width " +
                     std::to_string(c.width) + ", " + to_string(c.coupling) + " coupling, " + to_string(c.permutation) +
                     " permutation, image size " + std::to_string(c.image_size) + " (prior_h), " +
                     (c.learn_top ? "learned top prior" : "standard normal top prior"));
-  if (!o.n_bits) r.notes.push_back("8 bits per value (y0ast's fixed n_bits); --n-bits changes it");
+  if (chai) {
+    r.notes.push_back("its input p/255 in [0, 1] is folded into the first ActNorm, so bits/dim here is its density's over "
+                      "GlowLab's 256 bins of the [-0.5, 0.5] range (p/255 bins); its own reported 'nll' divides by H*W, not "
+                      "C*H*W: it equals C*(bits/dim - log2(255)) + 8");
+  } else if (!o.n_bits) {
+    r.notes.push_back("8 bits per value (y0ast's fixed n_bits); --n-bits changes it");
+  }
   return r;
 }
 
@@ -509,10 +541,10 @@ ImportResult import_checkpoint(const ImportOptions& o, const std::string& output
   ImportResult r;
   if (o.format == "rosinality") {
     r = import_rosinality(o, glow);
-  } else if (o.format == "y0ast") {
-    r = import_y0ast(o, glow);
+  } else if (o.format == "y0ast" || o.format == "chaiyujin") {
+    r = import_y0ast(o, glow, o.format == "chaiyujin");
   } else {
-    throw Error(ErrorKind::InvalidArgument, "import: unknown format '" + o.format + "' (expected rosinality or y0ast)");
+    throw Error(ErrorKind::InvalidArgument, "import: unknown format '" + o.format + "' (expected rosinality, y0ast or chaiyujin)");
   }
   ModelFile file;
   file.glow = glow;

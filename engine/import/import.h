@@ -12,9 +12,11 @@
 namespace glowlab {
 
 struct ImportOptions {
-  std::string format;      // "rosinality" (rosinality/glow-pytorch) or "y0ast" (y0ast/Glow-PyTorch)
+  // "rosinality" (rosinality/glow-pytorch), "y0ast" (y0ast/Glow-PyTorch) or "chaiyujin"
+  // (chaiyujin/glow-pytorch)
+  std::string format;
   std::string checkpoint;  // the torch.save file
-  std::string hparams;     // y0ast: its hparams.json (optional; needed for a model without 1x1 convs)
+  std::string hparams;     // y0ast, chaiyujin: its hparams JSON (optional; needed for a model without 1x1 convs)
   // What the checkpoint cannot say (0 / empty: not given). rosinality needs image_size and n_bits;
   // y0ast reads its image size from prior_h and uses 8 bits unless told otherwise.
   int image_size = 0;
@@ -23,7 +25,8 @@ struct ImportOptions {
   int levels = 0;
   int steps = 0;
   std::string coupling;  // "affine" or "additive"
-  // y0ast's class-conditional models (project_ycond): the class whose prior becomes the top prior.
+  // y0ast's and chaiyujin's class-conditional models (project_ycond): the class whose prior
+  // becomes the top prior.
   int y_class = -1;
 };
 

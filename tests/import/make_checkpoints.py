@@ -2,7 +2,7 @@
 """Test fixtures for glowlab-cli import (tests/test_import.cpp).
 
 Builds tiny Glow checkpoints with random weights in the state_dict layouts of
-rosinality/glow-pytorch and y0ast/Glow-PyTorch, as docs/import.md describes them (keys, shapes,
+rosinality/glow-pytorch, y0ast/Glow-PyTorch and chaiyujin/glow-pytorch, as docs/import.md describes them (keys, shapes,
 conventions: ones-padded zero-convs, output channel orders, the top priors), and computes each
 model's bits/dim on fixed images and its decode of fixed latents with this file's own forward and
 reverse passes, in float64. Nothing here comes from those repositories: the layouts are written
@@ -407,19 +407,44 @@ def write_ppm(path, img):
         f.write(img.permute(1, 2, 0).contiguous().numpy().tobytes())
 
 
-def expectations(model, images, n_bits, g):
-    log_px, enc_eps = model.encode(centred_input(images, n_bits))
-    # latents near the images' own (random weights: a latent far from them decodes to runaway values)
+def expectations(model, images, n_bits, g, chaiyujin=False):
+    if chaiyujin:
+        # chaiyujin feeds ToTensor()'s p/255 and scores the density of that variable; GlowLab's
+        # variable is (p + 0.5)/256 - 0.5, an affine map of it: its bits/dim counts 255 bins.
+        x = images.double() / 255.0
+        log_px, enc_eps = model.encode(x)
+        bpd = -(log_px - x[0].numel() * math.log(255.0)) / (x[0].numel() * math.log(2.0))
+        to_glowlab = lambda t: t * (255.0 / 256.0) - 0.5 + 0.5 / 256.0
+    else:
+        log_px, enc_eps = model.encode(centred_input(images, n_bits))
+        bpd = bits_per_dim(log_px, n_bits)
+        to_glowlab = lambda t: t
     sample_eps = [e + torch.randn(e.shape, generator=g, dtype=torch.float64) * 0.1 for e in enc_eps]
-    decoded = model.decode(sample_eps)
     return {
         "images": images,
-        "bits_per_dim": bits_per_dim(log_px, n_bits),
+        "bits_per_dim": bpd,
         "encoded_eps": [e.float() for e in enc_eps],
         "sample_eps": [e.float() for e in sample_eps],
-        "decoded": decoded,
-        "roundtrip": model.decode(enc_eps),
+        "decoded": to_glowlab(model.decode(sample_eps)),
+        "roundtrip": to_glowlab(model.decode(enc_eps)),
     }
+
+
+# ---- chaiyujin/glow-pytorch layout: y0ast's model under other names --------------------------
+# Its Conv2d/Conv2dZeros/LinearZeros subclass nn.Conv2d/nn.Linear (no ".conv."/".linear."), the
+# coupling net is "f", the top conv "learn_top", the LU factors "l"/"u", prior_h is a parameter of
+# the training batch size, and the checkpoint is {"global_step", "graph", "optim"}.
+
+def chaiyujin_names(sd, batch=12):
+    out = OrderedDict()
+    for k, v in sd.items():
+        k = k.replace(".block.", ".f.").replace(".conv.weight", ".weight").replace(".conv.bias", ".bias")
+        k = k.replace("learn_top_fn.", "learn_top.").replace(".linear.", ".")
+        k = k.replace("invconv.lower", "invconv.l").replace("invconv.upper", "invconv.u")
+        if k == "prior_h":
+            v = v.repeat(batch, 1, 1, 1)
+        out[k] = v
+    return out
 
 
 def main():
@@ -442,6 +467,10 @@ def main():
                                                       learn_top=True, classes=3), 8),
         "y0ast_plain_notop": ("y0ast", dict(levels=2, steps=1, width=8, affine=True, permutation="plain", learn_top=False,
                                             classes=0), 8),
+        "chaiyujin_affine_lu_cond": ("chaiyujin", dict(levels=3, steps=2, width=8, affine=True, permutation="lu",
+                                                       learn_top=True, classes=4), 8),
+        "chaiyujin_additive_plain": ("chaiyujin", dict(levels=2, steps=2, width=8, affine=False, permutation="plain",
+                                                       learn_top=False, classes=0), 8),
     }
     for name, (fmt, cfg, n_bits) in variants.items():
         if fmt == "rosinality":
@@ -454,19 +483,23 @@ def main():
             sd = y0ast_state(g, **cfg)
             y_class = 1 if cfg["classes"] else -1
             model = Y0ast(sd, cfg["levels"], cfg["steps"], cfg["affine"], cfg["permutation"], y_class)
-            # ignite's ModelCheckpoint: {"model": state_dict, "optimizer": state_dict}
-            saved = {"model": sd, "optimizer": {"state": {0: {"step": 3, "exp_avg": torch.zeros(2)}},
-                                                "param_groups": [{"lr": 5e-4, "betas": (0.9, 0.999), "params": [0]}]}}
+            optim = {"state": {0: {"step": 3, "exp_avg": torch.zeros(2)}},
+                     "param_groups": [{"lr": 5e-4, "betas": (0.9, 0.999), "params": [0]}]}
+            if fmt == "chaiyujin":
+                saved = {"global_step": 5000, "graph": chaiyujin_names(sd), "optim": optim}
+            else:
+                # ignite's ModelCheckpoint: {"model": state_dict, "optimizer": state_dict}
+                saved = {"model": sd, "optimizer": optim}
             hparams = {"K": cfg["steps"], "L": cfg["levels"], "hidden_channels": cfg["width"],
                        "flow_permutation": "invconv" if cfg["permutation"] in ("lu", "plain") else cfg["permutation"],
                        "flow_coupling": "affine" if cfg["affine"] else "additive",
                        "LU_decomposed": cfg["permutation"] == "lu", "learn_top": cfg["learn_top"],
                        "y_condition": bool(cfg["classes"]), "dataset": "cifar10"}
             with open(os.path.join(out, name + ".hparams.json"), "w") as f:
-                json.dump(hparams, f)
+                json.dump({"Glow": hparams} if fmt == "chaiyujin" else hparams, f)
             meta = {"n_bits": n_bits, "image_size": SIZE, "y_class": y_class}
         torch.save(saved, os.path.join(out, name + ".pt"))
-        torch.save(expectations(model, images, n_bits, g), os.path.join(out, name + ".expect.pt"))
+        torch.save(expectations(model, images, n_bits, g, fmt == "chaiyujin"), os.path.join(out, name + ".expect.pt"))
         with open(os.path.join(out, name + ".json"), "w") as f:
             json.dump(meta, f)
 
