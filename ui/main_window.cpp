@@ -181,7 +181,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   updateTitle();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  // The children outlive this class's part of the object (QWidget deletes them later): a signal
+  // they send while they go (the undo stack's cleanChanged as it clears) must not reach it.
+  const auto children = findChildren<QObject*>();
+  for (QObject* child : children) child->disconnect(this);
+}
 
 void MainWindow::buildDocks() {
   attrDock_ = new QDockWidget(tr("Attributes"), this);
