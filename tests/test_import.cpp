@@ -185,6 +185,19 @@ class TestImport : public QObject {
     e = import_error(o);
     QVERIFY2(e.contains("not a rosinality/glow-pytorch state_dict"), qPrintable(e));
 
+    // Damaged files: a message naming the file, never a crash.
+    const auto whole = test::read_bytes(path("rosinality_affine.pt"));
+    for (const size_t keep : {size_t{0}, size_t{3}, size_t{200}, whole.size() / 2, whole.size() - 30}) {
+      std::ofstream(path("cut.pt"), std::ios::binary).write(whole.data(), static_cast<std::streamsize>(keep));
+      o.checkpoint = path("cut.pt");
+      e = import_error(o);
+      QVERIFY2(e.contains("cut.pt"), qPrintable(QString("kept %1 bytes: %2").arg(keep).arg(e)));
+    }
+    std::ofstream(path("text.pt"), std::ios::binary) << "not a checkpoint";
+    o.checkpoint = path("text.pt");
+    e = import_error(o);
+    QVERIFY2(e.contains("is not a torch.save file"), qPrintable(e));
+
     auto y = options_for("y0ast_affine");
     y.checkpoint = path("y0ast_shuffle.pt");
     y.hparams.clear();

@@ -292,6 +292,12 @@ class Unpickler {
       for (size_t k = 0; k < size.size(); ++k) {
         if (size[k] < 0 || stride[k] < 0) bad("a negative tensor size or stride");
         if (size[k] == 0) empty = true;
+      }
+      for (size_t k = 0; k < size.size() && !empty; ++k) {
+        // Each factor at most the storage's size, so the sum cannot overflow before the check.
+        if (size[k] > 1 && (size[k] > storage.numel() || stride[k] > storage.numel())) {
+          bad("a tensor reaches outside its storage");
+        }
         last += (size[k] - 1) * stride[k];
       }
       auto v = make(Value::Kind::Tensor);
