@@ -356,7 +356,6 @@ ImportResult import_y0ast(const ImportOptions& o, Glow& out, bool chai) {
     if (chai && hp.contains("Glow") && hp["Glow"].is_object()) hp = hp["Glow"];  // hparams/celeba.json nests them
   }
   // flow.layers: per level a squeeze (no tensors), K flow steps, then a Split2d (all but the last).
-  std::vector<int> steps_per_level;
   std::vector<std::vector<int>> step_index;
   std::vector<int> split_index;
   int j = 0;
@@ -381,6 +380,7 @@ ImportResult import_y0ast(const ImportOptions& o, Glow& out, bool chai) {
   const int64_t c0 = s.get(first + "actnorm.bias").size(1);
   if (c0 != 12 && c0 != 4) s.fail("key '" + first + "actnorm.bias' has " + std::to_string(c0) + " channels: expected 12 (RGB) or 4 (grey)");
   auto prior_h = s.get("prior_h");
+  if (prior_h.dim() != 4) s.fail("key 'prior_h' has shape " + shape_of(prior_h) + ": expected [1, 2C, S, S]");
   if (chai && prior_h.dim() == 4 && prior_h.size(0) > 1) {
     // chaiyujin's prior_h is a parameter with the training batch size as its first dimension;
     // its prior() asserts it is zero, so every row is the same.
@@ -399,7 +399,8 @@ ImportResult import_y0ast(const ImportOptions& o, Glow& out, bool chai) {
   } else if (s.has(first + "invconv.weight")) {
     c.permutation = Permutation::Plain;
   } else {
-    const std::string perm = hp.value("flow_permutation", std::string());
+    const std::string perm = hp.contains("flow_permutation") && hp["flow_permutation"].is_string()
+                                 ? hp["flow_permutation"].get<std::string>() : std::string();
     if (perm == "shuffle") {
       s.fail("uses the 'shuffle' permutation, whose random channel order is not saved in the checkpoint (Permute2d keeps "
              "it in a plain attribute): it cannot be imported");
