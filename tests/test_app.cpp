@@ -922,6 +922,34 @@ class TestApp : public QObject {
     QSettings().remove("confirm");
   }
 
+  // A photo without a face: the note says the centre square is used (not the detector's box), and
+  // the window's status bar and framing label say the same.
+  void aPhotoWithoutAFaceSaysItIsACentreCrop() {
+    const std::vector<double> framing{0.36, 0.45, 0.64, 0.45, 0.5, 0.58, 0.4, 0.72, 0.6, 0.72};
+    Image plain{160, 120, 3, std::vector<std::uint8_t>(160 * 120 * 3, 128)};
+    const auto crop = align_face(plain, kSize, true, "plain", framing);
+    QVERIFY(!crop.face_found);
+    QVERIFY2(crop.note.find("centre square") != std::string::npos && crop.note.find("detector's box") == std::string::npos, crop.note.c_str());
+    at::manual_seed(1);
+    ModelFile mf;
+    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
+    std::vector<Image> init;
+    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i));
+    mf.glow->initialize(to_model_input_for_test(init));
+    mf.framing = framing;
+    const QString framed = path("framed.glow");
+    save_model(framed.toStdString(), mf);
+    MainWindow w;
+    freshWindow(w, framed);
+    QSignalSpy image(&w, &MainWindow::imageReady);
+    w.openImage(toQImage(plain), "clipboard");
+    QVERIFY(image.wait(30000));
+    QCOMPARE(w.framingLabel()->text(), QString("No face: centre crop"));
+    for (const QString& said : {w.framingLabel()->toolTip(), w.statusBar()->currentMessage()}) {
+      QVERIFY2(said.contains("centre square") && !said.contains("detector's box"), qPrintable(said));
+    }
+  }
+
   // Issue 24 (6): every panel has its toggle in the View menu, and Reset Layout brings them back.
   void everyPanelCanBeBroughtBack() {
     MainWindow w;

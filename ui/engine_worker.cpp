@@ -387,7 +387,7 @@ bool EngineWorker::sameAsCurrent(const std::vector<float>& latent) {
   return true;
 }
 
-ImageSummary EngineWorker::photoSummary(const QString& source, const QString& noFaceMessage) const {
+ImageSummary EngineWorker::photoSummary(const QString& source) const {
   ImageSummary s;
   s.original = toQImage(photo_);
   s.faceFound = crop_.face_found;
@@ -395,10 +395,13 @@ ImageSummary EngineWorker::photoSummary(const QString& source, const QString& no
   s.faceIndex = crop_.face_index;
   for (const auto& b : crop_.boxes) s.faceBoxes << QRect(b[0], b[1], b[2], b[3]);
   s.source = source;
-  // One account of where the crop came from (a centre crop's landmark note is not repeated).
+  // Where the crop came from: a word for the status bar and a sentence for its tooltip. The
+  // aligner's note says why the framing is weaker than asked for (no landmarks, no face at all).
+  const QString note = QString::fromStdString(crop_.note);
+  const QString why = note.isEmpty() ? QString() : note.left(1).toUpper() + note.mid(1) + QStringLiteral(".");
   if (!crop_.face_found) {
     s.framingShort = tr("No face: centre crop");
-    s.framing = tr("No face was found (neither by the landmark model nor by the face detector): the centre square of the photo is used.");
+    s.framing = note.isEmpty() ? tr("No face was found: the centre square of the photo is used.") : why;
   } else if (crop_.landmarks_used) {
     s.framingShort = tr("Framed by landmarks");
     s.framing = tr("Framed by the five landmarks of face %1 (eyes, nose tip, mouth corners), mapped onto the model's framing.")
@@ -408,10 +411,12 @@ ImageSummary EngineWorker::photoSummary(const QString& source, const QString& no
     s.framing = tr("Framed by the face detector's box around face %1%2.")
                     .arg(crop_.face_index + 1)
                     .arg(crop_.eyes_levelled ? tr(", levelled by the eyes") : tr(" (not levelled: the eyes were not found)"));
-    if (!crop_.note.empty()) s.framing += QStringLiteral(" ") + tr("Why not by landmarks: %1.").arg(QString::fromStdString(crop_.note).section(':', 0, 0));
+    if (!why.isEmpty()) s.framing += QStringLiteral(" ") + why;
   }
-  if (!crop_.face_found) s.message = noFaceMessage;
-  else if (!crop_.note.empty()) s.message = QString::fromStdString(crop_.note);
+  if (!note.isEmpty()) {
+    const QString name = QFileInfo(source).isAbsolute() ? QFileInfo(source).fileName() : tr("The %1 image").arg(source);
+    s.message = name + QStringLiteral(": ") + note;
+  }
   if (crop_.boxes.size() > 1 && s.message.isEmpty()) {
     s.message = tr("%1 faces found: editing face %2 (choose another in the Faces panel)").arg(crop_.boxes.size()).arg(crop_.face_index + 1);
   }
@@ -425,7 +430,7 @@ void EngineWorker::openPhoto(const QString& path, bool centreFallback, int faceI
     keepColour(path);
     crop_ = align_face(photo_, size, centreFallback, path.toStdString(), model().framing(), faceIndex);
     source_ = path;
-    setCurrent(crop_.crop, photoSummary(path, tr("No face found in %1: a centre crop is used.").arg(QFileInfo(path).fileName())));
+    setCurrent(crop_.crop, photoSummary(path));
   });
 }
 
@@ -434,7 +439,7 @@ void EngineWorker::chooseFace(int faceIndex) {
     if (photo_.empty()) throw Error(ErrorKind::InvalidArgument, "open a photo first: there are no faces to choose from");
     const Image photo = photo_;
     crop_ = align_face(photo, model().config().image_size, /*centre_fallback=*/false, source_.toStdString(), model().framing(), faceIndex);
-    setCurrent(crop_.crop, photoSummary(source_, {}));
+    setCurrent(crop_.crop, photoSummary(source_));
   });
 }
 
@@ -445,7 +450,7 @@ void EngineWorker::openPhotoWithTransform(const QString& path, const std::array<
     crop_ = crop_with_transform(photo_, model().config().image_size, transform);
     crop_.face_index = faceIndex;
     source_ = path;
-    ImageSummary summary = photoSummary(path, {});
+    ImageSummary summary = photoSummary(path);
     summary.framingShort = tr("Crop from recipe");
     summary.framing = tr("The crop saved in the recipe (its transform), applied as saved.");
     summary.message.clear();
@@ -459,7 +464,7 @@ void EngineWorker::openImage(const QImage& image, const QString& label) {
     photoColour_ = fromQImage(image, 3);
     crop_ = align_face(photo_, model().config().image_size, /*centre_fallback=*/true, label.toStdString(), model().framing());
     source_ = label;
-    setCurrent(crop_.crop, photoSummary(label, tr("No face found in the %1 image: a centre crop is used.").arg(label)));
+    setCurrent(crop_.crop, photoSummary(label));
   });
 }
 

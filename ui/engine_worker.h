@@ -128,7 +128,7 @@ class EngineWorker : public QThread {
   quint64 post(std::function<void()> job, bool modelLoad = false);
   void setCurrent(const glowlab::Image& crop, ImageSummary summary);
   // photo_ and crop_ as the summary of a newly opened image from `source` (a path or a label).
-  ImageSummary photoSummary(const QString& source, const QString& noFaceMessage) const;
+  ImageSummary photoSummary(const QString& source) const;
   QString source_;  // where photo_ came from
   // An image brought to this model's size and channels (a re-encode after a model switch).
   glowlab::Image toModelSize(const glowlab::Image& image);

@@ -81,19 +81,11 @@ EncodedPhoto encode_recipe_source(Model& model, const Recipe& r, const std::stri
   return e;
 }
 
-// Notes on stderr when the crop is weaker than asked for (no landmarks, no face).
-// One note for a photo without a face (the landmark model's own note would say the detector's box
-// frames it, which is not so for a centre crop).
+// Notes on stderr when the crop is weaker than asked for (no landmarks, no face: FaceCrop::note
+// says which), and which face of several is used.
 void report_crop(const FaceCrop& crop, const std::string& path, int face) {
-  if (!crop.face_found) {
-    std::string why = crop.note;
-    const std::string box = ": framed from the face detector's box instead";
-    if (why.size() >= box.size() && why.compare(why.size() - box.size(), box.size(), box) == 0) why.resize(why.size() - box.size());
-    std::cerr << "note: " << path << ": no face found, the centre square is used" << (why.empty() ? "" : " (landmarks: " + why + ")") << "\n";
-    return;
-  }
   if (!crop.note.empty()) std::cerr << "note: " << path << ": " << crop.note << "\n";
-  if (crop.faces > 1) std::cerr << "note: " << path << ": " << crop.faces << " faces found; face " << face << " (by size) is used\n";
+  if (crop.face_found && crop.faces > 1) std::cerr << "note: " << path << ": " << crop.faces << " faces found; face " << face << " (by size) is used\n";
 }
 
 EncodedPhoto encode_photo(Model& model, const std::string& path, int face = 1) {

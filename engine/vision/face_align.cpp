@@ -335,7 +335,6 @@ FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const st
 #else
     note = "this build has no face landmark support (dlib)";
 #endif
-    note += ": framed from the face detector's box instead";
   }
   const double scale = std::min(1.0, static_cast<double>(kDetectMaxSide) / std::max(photo.width, photo.height));
   cv::Mat small;
@@ -354,8 +353,9 @@ FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const st
   }
   if (faces.empty()) {
     if (!centre_fallback) throw Error(ErrorKind::NoFace, source + ": no face found");
+    // Neither detector found a face: the note says so (and why not by landmarks, when asked for).
     FaceCrop fc = centre_crop(photo, size);
-    fc.note = note;
+    fc.note = "no face found, the centre square is used" + (note.empty() ? std::string() : " (landmarks: " + note + ")");
     return fc;
   }
   std::stable_sort(faces.begin(), faces.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); });
@@ -395,7 +395,7 @@ FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const st
     fc.boxes.push_back({static_cast<int>(std::lround(f.x / scale)), static_cast<int>(std::lround(f.y / scale)),
                         static_cast<int>(std::lround(f.width / scale)), static_cast<int>(std::lround(f.height / scale))});
   }
-  fc.note = note;
+  if (!note.empty()) fc.note = note + ": framed from the face detector's box instead";
   return fc;
 }
 
