@@ -170,9 +170,19 @@ class TestRecipes : public QObject {
     w_->setSampleSettings(0.6, 7, 3);
     w_->sample();
     QVERIFY(samples.wait(30000));
+    QVERIFY(w_->faceDock()->isVisible());
+    QApplication::processEvents();
+    const QRect attributesBefore = w_->attributeDock()->geometry();
     w_->useSample(2);
     QVERIFY(image.wait(30000));
-    QVERIFY(!w_->faceDock()->isVisible());  // a sample has no faces to choose
+    // A sample has no faces to choose: the Faces panel stays, greyed and saying so, and the panels
+    // beside it do not move.
+    QApplication::processEvents();
+    QVERIFY(w_->faceDock()->isVisible());
+    QVERIFY(!w_->facePicker()->isEnabled());
+    QCOMPARE(w_->facePicker()->count(), 0);
+    QVERIFY2(w_->facePicker()->placeholder().contains("No photo for a sample"), qPrintable(w_->facePicker()->placeholder()));
+    QCOMPARE(w_->attributeDock()->geometry(), attributesBefore);
     w_->attributes()->setValue(0, -0.7);
     waitShown(*w_);
     QVERIFY(w_->saveRecipe(path("sample.json")));
@@ -183,6 +193,14 @@ class TestRecipes : public QObject {
     r = cli({"edit", "--recipe", path("sample.json"), "--paste-back", "-o", path("nothing.png")});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("edits a sample: there is no photo to paste it into"), qPrintable(r.err));
+    // Back to the photo: its faces again, to choose from.
+    w_->undoStack()->undo();
+    QVERIFY(image.wait(30000));
+    QVERIFY(w_->facePicker()->isEnabled());
+    QCOMPARE(w_->facePicker()->count(), 2);
+    QVERIFY(w_->faceDock()->isVisible());
+    QApplication::processEvents();
+    QCOMPARE(w_->attributeDock()->geometry(), attributesBefore);
   }
 };
 

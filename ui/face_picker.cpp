@@ -18,7 +18,17 @@ FacePicker::FacePicker(QWidget* parent) : QWidget(parent) {
   });
 }
 
+void FacePicker::setNoPhoto(const QString& why) {
+  setFaces({}, {}, 0);
+  placeholder_ = why;
+  chooser_->addItem(why);
+  setEnabled(false);
+  update();
+}
+
 void FacePicker::setFaces(const QImage& photo, const QList<QRect>& boxes, int current) {
+  placeholder_.clear();
+  setEnabled(true);
   photo_ = photo;
   boxes_ = boxes;
   current_ = current;
@@ -47,7 +57,13 @@ QRect FacePicker::boxOnScreen(int index) const {
 void FacePicker::paintEvent(QPaintEvent*) {
   QPainter p(this);
   const QRect target = photoRect();
-  if (target.isEmpty()) return;
+  if (target.isEmpty()) {
+    if (!placeholder_.isEmpty()) {
+      p.setPen(palette().color(QPalette::Disabled, QPalette::WindowText));
+      p.drawText(rect().adjusted(8, chooser_->geometry().bottom() + 6, -8, -8), Qt::AlignCenter | Qt::TextWordWrap, placeholder_);
+    }
+    return;
+  }
   p.setRenderHint(QPainter::SmoothPixmapTransform);
   p.drawImage(target, photo_);
   p.setRenderHint(QPainter::Antialiasing);

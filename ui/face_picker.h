@@ -17,6 +17,10 @@ class FacePicker : public QWidget {
 
   // The photo, its faces (largest first) and the one being edited.
   void setFaces(const QImage& photo, const QList<QRect>& boxes, int current);
+  // No photo to choose faces in (a sample is the current image): the panel stays, greyed, and
+  // says so (setFaces brings the photo back).
+  void setNoPhoto(const QString& why);
+  QString placeholder() const { return placeholder_; }
   int count() const { return boxes_.size(); }
   int current() const { return current_; }
   QComboBox* chooser() const { return chooser_; }
@@ -34,6 +38,7 @@ class FacePicker : public QWidget {
   QRect photoRect() const;
 
   QImage photo_;
+  QString placeholder_;
   QList<QRect> boxes_;
   int current_ = 0;
   QComboBox* chooser_ = nullptr;

@@ -194,7 +194,7 @@ void MainWindow::buildDocks() {
   attrDock_->setWidget(attributes_);
   addDockWidget(Qt::RightDockWidgetArea, attrDock_);
 
-  // Shown only while the photo has more than one face.
+  // Shown while the photo has more than one face (and while a sample is edited after such a photo).
   facePicker_ = new FacePicker;
   faceDock_ = new QDockWidget(tr("Faces"), this);
   faceDock_->setObjectName("faces");
@@ -565,8 +565,14 @@ void MainWindow::onImageReady(const ImageSummary& summary) {
   towardsSampleButton_->setEnabled(sampleList_->currentRow() >= 0);
   view_->setOriginal(summary.crop);
   view_->setEdited(summary.crop);
-  facePicker_->setFaces(summary.original, summary.faceBoxes, summary.faceIndex);
-  faceDock_->setVisible(summary.faceBoxes.size() > 1);
+  if (summary.original.isNull()) {
+    // A sample has no photo: the Faces panel stays as it was (greyed, saying why), so the panels
+    // beside it do not jump between a sample and the photo.
+    facePicker_->setNoPhoto(tr("No photo for a sample: the current image was drawn by the model."));
+  } else {
+    facePicker_->setFaces(summary.original, summary.faceBoxes, summary.faceIndex);
+    faceDock_->setVisible(summary.faceBoxes.size() > 1);
+  }
   // Open Recent: a file that opened, once, by its absolute path.
   if (!summary.restored && summary.source != "sample" && QFileInfo(summary.source).isAbsolute() && QFileInfo::exists(summary.source)) {
     addRecent(summary.source);
