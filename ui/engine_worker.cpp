@@ -541,7 +541,7 @@ void EngineWorker::exportPasted(const QString& path, const EditState& state) {
     const Image edited = renderState(state);
     // The one paste rule of the window and the CLI: the edit's change onto the photo's own pixels.
     write_image(path.toStdString(), paste_edit(model(), photo_, crop_, latent_, edited));
-    Q_EMIT exported(path);
+    Q_EMIT exported(path, {});
   });
 }
 
@@ -576,7 +576,7 @@ void EngineWorker::exportAnimation(const QString& path, const EditState& state, 
       images.push_back(std::move(frame));
       Q_EMIT progress(tr("Exporting"), static_cast<double>(i + 1) / frames);
     }
-    write_animation(path.toStdString(), images, fps);
-    Q_EMIT exported(path);
+    const std::string codec = write_animation(path.toStdString(), images, fps);
+    Q_EMIT exported(path, QString::fromStdString(codec));
   });
 }

@@ -115,7 +115,8 @@ class EngineWorker : public QThread {
   void samplesReady(const QList<QImage>& images);
   void stripReady(const QList<QImage>& frames);
   void progress(const QString& what, double fraction);
-  void exported(const QString& path);
+  // detail: how it was written, when that varies (an MP4's codec, e.g. "H.264 (avc1)"); else empty.
+  void exported(const QString& path, const QString& detail);
   void failed(const QString& message);
   // A hint for the status bar, not an error (e.g. "interpolating an image with itself").
   void notice(const QString& message);

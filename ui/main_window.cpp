@@ -135,10 +135,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
       cancel_->hide();
     }
   });
-  connect(worker_, &EngineWorker::exported, this, [this](const QString& path) {
+  connect(worker_, &EngineWorker::exported, this, [this](const QString& path, const QString& detail) {
     progress_->hide();
     cancel_->hide();
-    statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+    lastNotice_ = detail.isEmpty() ? tr("Wrote %1").arg(path) : tr("Wrote %1 (video codec: %2)").arg(path, detail);
+    statusBar()->showMessage(lastNotice_, 8000);
     const QString suffix = QFileInfo(path).suffix().toLower();
     if (suffix != "gif" && suffix != "mp4") markExported();  // the edit itself went out
     Q_EMIT exported(path);

@@ -98,10 +98,15 @@ EncodedPhoto encode_photo(Model& model, const std::string& path, int face = 1) {
   return e;
 }
 
-// Frames as an animation (.gif, .mp4) or, for any image extension, one row of tiles.
+// Frames as an animation (.gif, .mp4) or, for any image extension, one row of tiles. An MP4 says
+// which codec it was written with (H.264 where OpenCV has an encoder for it, else MPEG-4 Part 2).
 void write_frames(const std::string& path, const std::vector<Image>& frames, double fps) {
-  if (is_animation_path(path)) write_animation(path, frames, fps);
-  else write_image(path, make_grid(frames, static_cast<int>(frames.size())));
+  if (!is_animation_path(path)) {
+    write_image(path, make_grid(frames, static_cast<int>(frames.size())));
+    return;
+  }
+  const std::string codec = write_animation(path, frames, fps);
+  if (!codec.empty()) std::cerr << "note: " << path << ": video codec " << codec << "\n";
 }
 
 // Where a batch writes a photo's result: OUTPUT itself for one photo, OUTPUT/NAME.png for several.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <gif_lib.h>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
@@ -85,31 +86,52 @@ void write_gif(const std::string& path, const std::vector<Image>& frames, double
   write_atomically(path, ".gif", [&](const std::string& tmp) { write_gif_to(tmp, path, frames, fps); });
 }
 
-void write_mp4(const std::string& path, const std::vector<Image>& frames, double fps) {
+std::string write_mp4(const std::string& path, const std::vector<Image>& frames, double fps) {
   check_frames(frames, path);
+  // H.264 where OpenCV's writer has an encoder for it (most players want it), else MPEG-4 Part 2.
+  struct Codec {
+    char tag[5];
+    const char* name;
+  };
+  static const Codec kCodecs[] = {{"avc1", "H.264"}, {"H264", "H.264"}, {"X264", "H.264"}, {"mp4v", "MPEG-4 Part 2"}};
+  std::string used;
   write_atomically(path, ".mp4", [&](const std::string& tmp) {
-  const int w = frames[0].width + frames[0].width % 2, h = frames[0].height + frames[0].height % 2;
-  cv::VideoWriter writer(tmp, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps, cv::Size(w, h));
-  if (!writer.isOpened()) {
-    throw Error(ErrorKind::Io, "cannot write " + path + ": no MPEG-4 encoder, or the folder is not writable");
-  }
-  for (const auto& f : frames) {
-    cv::Mat rgb(f.height, f.width, CV_8UC3, const_cast<std::uint8_t*>(f.bytes.data())), bgr;
-    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-    if (bgr.cols != w || bgr.rows != h) cv::copyMakeBorder(bgr, bgr, 0, h - bgr.rows, 0, w - bgr.cols, cv::BORDER_REPLICATE);
-    writer.write(bgr);  // void: a failed encode shows as an empty file, which write_atomically refuses
-  }
-  writer.release();
+    const int w = frames[0].width + frames[0].width % 2, h = frames[0].height + frames[0].height % 2;
+    cv::VideoWriter writer;
+    {
+      // A codec the writer lacks is tried quietly: the next one is the answer, not an error.
+      const auto level = cv::utils::logging::getLogLevel();
+      cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+      for (const auto& c : kCodecs) {
+        if (writer.open(tmp, cv::VideoWriter::fourcc(c.tag[0], c.tag[1], c.tag[2], c.tag[3]), fps, cv::Size(w, h))) {
+          used = std::string(c.name) + " (" + c.tag + ")";
+          break;
+        }
+      }
+      cv::utils::logging::setLogLevel(level);
+    }
+    if (!writer.isOpened()) {
+      throw Error(ErrorKind::Io, "cannot write " + path + ": no H.264 or MPEG-4 encoder, or the folder is not writable");
+    }
+    for (const auto& f : frames) {
+      cv::Mat rgb(f.height, f.width, CV_8UC3, const_cast<std::uint8_t*>(f.bytes.data())), bgr;
+      cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+      if (bgr.cols != w || bgr.rows != h) cv::copyMakeBorder(bgr, bgr, 0, h - bgr.rows, 0, w - bgr.cols, cv::BORDER_REPLICATE);
+      writer.write(bgr);  // void: a failed encode shows as an empty file, which write_atomically refuses
+    }
+    writer.release();
   });
+  return used;
 }
 
 bool is_animation_path(const std::string& path) { return ends_with(path, ".gif") || ends_with(path, ".mp4"); }
 
-void write_animation(const std::string& path, const std::vector<Image>& frames, double fps) {
+std::string write_animation(const std::string& path, const std::vector<Image>& frames, double fps) {
   if (ends_with(path, ".gif")) {
     write_gif(path, frames, fps);
+    return {};
   } else if (ends_with(path, ".mp4")) {
-    write_mp4(path, frames, fps);
+    return write_mp4(path, frames, fps);
   } else {
     throw Error(ErrorKind::InvalidArgument, path + ": an animation is written as .gif or .mp4; give the file one of those extensions");
   }
@@ -131,6 +153,11 @@ AnimationInfo read_animation_info(const std::string& path) {
   }
   cv::VideoCapture cap(path);
   if (!cap.isOpened()) throw Error(ErrorKind::Format, path + ": cannot open the video");
+  const auto tag = static_cast<std::uint32_t>(cap.get(cv::CAP_PROP_FOURCC));
+  for (int i = 0; i < 4; ++i) {
+    const char c = static_cast<char>((tag >> (8 * i)) & 0xff);
+    if (c) info.codec += c;
+  }
   cv::Mat f;
   while (cap.read(f)) {
     ++info.frames;

@@ -10,15 +10,19 @@ namespace glowlab {
 
 // Writes RGB frames of one size as a looping GIF (each frame quantised to 256 colours).
 void write_gif(const std::string& path, const std::vector<Image>& frames, double fps);
-// Writes RGB frames as an MPEG-4 video (even sizes are padded by replication).
-void write_mp4(const std::string& path, const std::vector<Image>& frames, double fps);
+// Writes RGB frames as an MP4 video (odd sizes are padded to even ones by replication): H.264
+// (fourcc avc1, then H264, X264) when OpenCV's writer opens with it, else MPEG-4 Part 2 (mp4v).
+// Returns the codec used, e.g. "H.264 (avc1)" or "MPEG-4 Part 2 (mp4v)".
+std::string write_mp4(const std::string& path, const std::vector<Image>& frames, double fps);
 // True for a path ending in .gif or .mp4 (any case): the formats write_animation writes.
 bool is_animation_path(const std::string& path);
 // Writes frames as a GIF or an MP4 chosen by the extension; any other is Error naming the file.
-void write_animation(const std::string& path, const std::vector<Image>& frames, double fps);
+// Returns an MP4's codec as write_mp4 does (empty for a GIF).
+std::string write_animation(const std::string& path, const std::vector<Image>& frames, double fps);
 // Frame count and size of a GIF or MP4 file (for checks); throws Error naming the file.
 struct AnimationInfo {
   int frames = 0, width = 0, height = 0;
+  std::string codec;  // an MP4's fourcc as the file declares it (e.g. "avc1", "mp4v"); empty for a GIF
 };
 AnimationInfo read_animation_info(const std::string& path);
 
