@@ -149,6 +149,26 @@ class TestApp : public QObject {
     return file;
   }
 
+  // A model whose last three attributes are not featured (they missed the judge's target).
+  QString featuredModel() {
+    const QString file = path("featured.glow");
+    if (QFileInfo::exists(file)) return file;
+    at::manual_seed(9);
+    ModelFile mf;
+    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
+    std::vector<Image> init;
+    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i + 40));
+    mf.glow->initialize(to_model_input_for_test(init));
+    for (const char* name : {"Smiling", "Male", "Bald", "Pale_Skin", "Narrow_Eyes"}) {
+      Attribute a{name, 10, 10, -1.0, 1.0};
+      a.featured = mf.attributes.size() < 2;
+      mf.attributes.push_back(a);
+      mf.directions.push_back(at::randn({mf.glow->config().dimension()}) * 0.5);
+    }
+    save_model(file.toStdString(), mf);
+    return file;
+  }
+
   // A fresh window as a first-time user meets it (no saved layout), at the program's default size.
   void freshWindow(MainWindow& w, const QString& model) {
     QSettings().remove("window");
@@ -929,6 +949,52 @@ class TestApp : public QObject {
     QVERIFY(w.isWindowModified());
     QVERIFY(w.close());  // not asked again
     QSettings().remove("confirm");
+  }
+
+  // The attributes that are not featured sit behind "More attributes (N)" until it is pressed; its
+  // state persists, and a hidden row keeps (and shows) a value set from elsewhere.
+  void moreAttributesShowsTheOthersWhenPressed() {
+    QSettings().remove("attributes/showMore");
+    MainWindow w;
+    freshWindow(w, featuredModel());
+    auto* panel = w.attributes();
+    QCOMPARE(panel->count(), 5);
+    auto* more = panel->moreButton();
+    QVERIFY(more->isVisible());
+    QCOMPARE(more->text(), QString("More attributes (3)"));
+    for (int i = 0; i < panel->count(); ++i) {
+      QCOMPARE(panel->slider(i)->isVisible(), i < 2);
+      QCOMPARE(panel->label(i)->isVisible(), i < 2);
+      QCOMPARE(panel->lockButton(i)->isVisible(), i < 2);
+    }
+    QTest::mouseClick(more, Qt::LeftButton);
+    QVERIFY(more->isChecked());
+    for (int i = 0; i < panel->count(); ++i) QVERIFY2(panel->slider(i)->isVisible() && panel->box(i)->isVisible(), qPrintable(QString::number(i)));
+    QCOMPARE(QSettings().value("attributes/showMore").toBool(), true);
+    {
+      MainWindow again;  // the choice persists
+      freshWindow(again, featuredModel());
+      QVERIFY(again.attributes()->moreButton()->isChecked());
+      QVERIFY(again.attributes()->slider(4)->isVisible());
+    }
+    // A value on a row that is not featured: it stays in view (and in the edit) when the others hide.
+    panel->setValue(3, 0.5);
+    QTest::mouseClick(more, Qt::LeftButton);
+    QVERIFY(!more->isChecked());
+    QCOMPARE(QSettings().value("attributes/showMore").toBool(), false);
+    QVERIFY(!panel->slider(2)->isVisible() && !panel->slider(4)->isVisible());
+    QVERIFY(panel->slider(3)->isVisible());
+    QCOMPARE(panel->value(3), 0.5);
+    // One set while hidden (a recipe, --set) is shown.
+    panel->setValue(4, -0.25);
+    QVERIFY(panel->slider(4)->isVisible());
+    QVERIFY(panel->alphas()[4] == (std::pair<std::string, double>("Narrow_Eyes", -0.25)));
+    // A model whose attributes are all featured has no toggle.
+    QSignalSpy ready(&w, &MainWindow::modelReady);
+    w.openModel(model_);
+    QVERIFY(ready.wait(30000));
+    QVERIFY(!panel->moreButton()->isVisible());
+    QSettings().remove("attributes/showMore");
   }
 
   // A photo without a face: the note says the centre square is used (not the detector's box), and

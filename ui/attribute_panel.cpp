@@ -11,6 +11,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSlider>
 #include <QStyle>
 #include <QToolButton>
@@ -104,6 +105,24 @@ AttributePanel::AttributePanel(QWidget* parent) : QWidget(parent) {
   scroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   scroll_->setWidget(new QWidget);
   outer->addWidget(scroll_, 1);
+  // Under the list: the attributes that are not featured, behind one toggle.
+  more_ = new QToolButton;
+  more_->setObjectName("moreAttributes");
+  more_->setCheckable(true);
+  more_->setAutoRaise(true);
+  more_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  more_->setChecked(QSettings().value("attributes/showMore", false).toBool());
+  more_->setArrowType(more_->isChecked() ? Qt::DownArrow : Qt::RightArrow);
+  more_->setToolTip(tr("Sliders that did not reach the attribute judge's target (they move the attribute less reliably)"));
+  more_->hide();
+  outer->addWidget(more_, 0, Qt::AlignLeft);
+  connect(more_, &QToolButton::toggled, this, [this](bool on) {
+    QSettings().setValue("attributes/showMore", on);
+    more_->setArrowType(on ? Qt::DownArrow : Qt::RightArrow);
+    // Hiding them again leaves out only the rows without a value or a hold.
+    for (auto& r : rows_) r.revealed = !r.attribute.featured && (r.value != 0.0 || r.lock->isChecked());
+    updateRows();
+  });
   connect(reset, &QPushButton::clicked, this, &AttributePanel::resetAllRequested);
   connect(detail_, &QComboBox::currentIndexChanged, this, [this](int) {
     if (quiet_) return;
@@ -195,11 +214,16 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
     grid->addWidget(row.box, index, 2);
     grid->addWidget(zero, index, 3);
     grid->addWidget(row.lock, index, 4);
+    row.widgets = {row.label, row.slider, row.box, zero, row.lock};
     connect(row.lock, &QToolButton::toggled, this, [this, index](bool on) {
       auto& r = rows_[static_cast<size_t>(index)];
       // A held attribute keeps its own value: its slider rests until it is released.
       r.slider->setEnabled(!on);
       r.box->setEnabled(!on);
+      if (on && !r.attribute.featured && !r.revealed) {
+        r.revealed = true;
+        updateRows();
+      }
       if (!quiet_) Q_EMIT changed();
     });
     connect(row.slider, &QSlider::sliderPressed, this, [this] {
@@ -219,11 +243,29 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
   }
   grid->setRowStretch(static_cast<int>(attributes.size()), 1);
   scroll_->setWidget(inner);  // deletes the previous rows
+  updateRows();
   const int bar = scroll_->style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, scroll_);
   scroll_->setMinimumWidth(inner->minimumSizeHint().width() + bar + 2 * scroll_->frameWidth() + 2);
   // At least five rows stay in view however small the window gets.
   const int rowHeight = rows_.empty() ? 0 : std::max(rows_.front().box->sizeHint().height(), rows_.front().lock->sizeHint().height());
   scroll_->setMinimumHeight(std::min<int>(5, static_cast<int>(rows_.size())) * (rowHeight + 2) + 8 + 2 * scroll_->frameWidth());
+}
+
+void AttributePanel::updateRows() {
+  int hidden = 0;
+  for (auto& r : rows_) {
+    hidden += r.attribute.featured ? 0 : 1;
+    const bool shown = r.attribute.featured || more_->isChecked() || r.revealed;
+    for (QWidget* w : r.widgets) w->setVisible(shown);
+  }
+  more_->setText(tr("More attributes (%1)").arg(hidden));
+  more_->setAccessibleName(more_->text());
+  more_->setVisible(hidden > 0);
+}
+
+bool AttributePanel::isRowShown(int index) const {
+  const auto& r = rows_[static_cast<size_t>(index)];
+  return r.attribute.featured || more_->isChecked() || r.revealed;
 }
 
 void AttributePanel::userSet(int index, double v) {
@@ -239,6 +281,10 @@ double AttributePanel::value(int index) const { return rows_[static_cast<size_t>
 void AttributePanel::setValue(int index, double v) {
   auto& row = rows_[static_cast<size_t>(index)];
   row.value = v;
+  if (v != 0.0 && !row.attribute.featured && !row.revealed) {
+    row.revealed = true;  // a value set from elsewhere (recipe, --set, undo) is never out of sight
+    updateRows();
+  }
   quiet_ = true;
   row.slider->setValue(toTicks(row, v));
   row.box->setValue(v);

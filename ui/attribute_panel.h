@@ -52,6 +52,12 @@ class AttributePanel : public QWidget {
   QDoubleSpinBox* box(int index) const { return rows_[static_cast<size_t>(index)].box; }
   QLabel* label(int index) const { return rows_[static_cast<size_t>(index)].label; }
   QScrollArea* scrollArea() const { return scroll_; }
+  // "More attributes (N)": shows the rows of the attributes that are not featured (those that missed
+  // the judge's target); its state persists (QSettings "attributes/showMore"). A hidden row keeps
+  // its value, and a row that gets a value or a hold (a recipe, --set, undo) is shown anyway.
+  QToolButton* moreButton() const { return more_; }
+  // Whether row `index` is on show (its attribute featured, More attributes on, or revealed).
+  bool isRowShown(int index) const;
   // True when any slider is off zero.
   bool hasEdits() const;
   // Everything by name; apply() sets what this model has (no undo step), the rest to zero.
@@ -76,7 +82,10 @@ class AttributePanel : public QWidget {
     QDoubleSpinBox* box = nullptr;
     QToolButton* lock = nullptr;
     double value = 0;
+    bool revealed = false;  // not featured, but shown: it has a value or a hold
+    std::vector<QWidget*> widgets;  // the row's cells, shown or hidden together
   };
+  void updateRows();
   static constexpr int kSteps = 100;  // slider ticks per side
   int toTicks(const Row& row, double value) const;
   double fromTicks(const Row& row, int ticks) const;
@@ -85,6 +94,7 @@ class AttributePanel : public QWidget {
   std::vector<Row> rows_;
   QScrollArea* scroll_ = nullptr;
   QComboBox* detail_ = nullptr;
+  QToolButton* more_ = nullptr;
   int levels_ = 1;
   int detailBefore_ = 0;
   int dragId_ = 0;
