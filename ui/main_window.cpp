@@ -478,6 +478,7 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
     worker_->sample(sampledCount_, sampledTemperature_, sampledSeed_);
   }
   showModelLabels();
+  updateBundledChecks();
   QString loaded = summary.attributes.empty() ? tr("This model has no attribute directions: sampling and interpolation work")
                                               : tr("Model loaded: %1 attributes").arg(summary.attributes.size());
   if (summary.keptImage) loaded += tr("; the image is kept, re-encoded by this model");
@@ -523,6 +524,7 @@ void MainWindow::restoreModel(const ModelSummary& model, const PanelEdit& edit) 
   attributes_->setAttributes(model.attributes, model.levels);
   attributes_->apply(edit);
   showModelLabels();
+  updateBundledChecks();
   updateTitle();
 }
 

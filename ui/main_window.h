@@ -56,6 +56,16 @@ class MainWindow : public QMainWindow {
   // `scale`: frames this many times the model's resolution.
   void exportAnimation(const QString& path, const QString& attribute, int frames = 24, double fps = 12.0, int scale = 1);
 
+  // Model > Bundled Models: the installed bundled models, most preferred first (the program passes
+  // app/common's bundled_models()); each is checkable, the open one checked, and choosing one is
+  // Open Model on it.
+  void setBundledModels(const QStringList& paths);
+  QMenu* bundledMenu() const { return bundledMenu_; }
+  // The sentence to say when the program started on its default model and that is a fall-back
+  // (default_model_note()): shown in the status bar the first time only (QSettings
+  // "notes/defaultModelShown"), never on later starts. Returns whether it was shown.
+  bool showDefaultModelNote(const QString& note);
+
   EngineWorker* worker() const { return worker_; }
   ImageView* view() const { return view_; }
   AttributePanel* attributes() const { return attributes_; }
@@ -162,6 +172,9 @@ class MainWindow : public QMainWindow {
   QLabel* strip_ = nullptr;
   QTimer* playTimer_ = nullptr;
   QMenu* recentMenu_ = nullptr;
+  QMenu* bundledMenu_ = nullptr;
+  // Ticks the bundled model that is open (none when another file is).
+  void updateBundledChecks();
   QLabel* modelLabel_ = nullptr;
   QLabel* renderLabel_ = nullptr;
   QLabel* bpdLabel_ = nullptr;

@@ -1,5 +1,6 @@
 // MainWindow's menus and actions: open, paste, save, export, recipes, model info, preferences.
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCheckBox>
 #include <QDir>
@@ -96,7 +97,46 @@ void MainWindow::buildMenus() {
 
   auto* model = menuBar()->addMenu(tr("&Model"));
   model->addAction(tr("&Open Model…"), this, &MainWindow::chooseAndOpenModel)->setObjectName("openModel");
+  bundledMenu_ = model->addMenu(tr("&Bundled Models"));
+  bundledMenu_->setObjectName("bundledModels");
+  bundledMenu_->setToolTipsVisible(true);
+  bundledMenu_->setEnabled(false);
   model->addAction(tr("Model &Info"), this, &MainWindow::showModelInfo)->setObjectName("modelInfo");
+}
+
+void MainWindow::setBundledModels(const QStringList& paths) {
+  bundledMenu_->clear();
+  auto* group = new QActionGroup(bundledMenu_);
+  group->setExclusionPolicy(QActionGroup::ExclusionPolicy::ExclusiveOptional);
+  for (const QString& path : paths) {
+    const QString name = QFileInfo(path).completeBaseName();
+    const QString what = name == "celeba64" ? tr("Real photographs") : name == "faces64" ? tr("Synthetic faces") : QString();
+    auto* action = bundledMenu_->addAction(what.isEmpty() ? name : tr("%1 (%2)").arg(what, name));
+    action->setData(QFileInfo(path).absoluteFilePath());
+    action->setToolTip(QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath()));
+    action->setCheckable(true);
+    group->addAction(action);
+    connect(action, &QAction::triggered, this, [this, path] {
+      openModel(path);
+      updateBundledChecks();  // the tick follows the model that is open, once it has loaded
+    });
+  }
+  bundledMenu_->setEnabled(!paths.isEmpty());
+  updateBundledChecks();
+}
+
+void MainWindow::updateBundledChecks() {
+  const QString open = model_.path.isEmpty() ? QString() : QFileInfo(model_.path).absoluteFilePath();
+  for (QAction* action : bundledMenu_->actions()) action->setChecked(!open.isEmpty() && action->data().toString() == open);
+}
+
+bool MainWindow::showDefaultModelNote(const QString& note) {
+  QSettings settings;
+  if (note.isEmpty() || settings.value("notes/defaultModelShown", false).toBool()) return false;
+  settings.setValue("notes/defaultModelShown", true);
+  lastNotice_ = note.left(1).toUpper() + note.mid(1) + QStringLiteral(".");
+  statusBar()->showMessage(lastNotice_, 30000);
+  return true;
 }
 
 void MainWindow::openModel(const QString& path) { loadModel(path, QSettings().value("engine/device", "auto").toString()); }

@@ -77,6 +77,22 @@ int main(int argc, char** argv) {
       });
     });
   }
+  // Model > Bundled Models: the installed ones, the real-photo model first.
+  QStringList bundled;
+  for (const auto& path : glowlab::bundled_models()) bundled << QString::fromStdString(path);
+  window.setBundledModels(bundled);
+  // Started on the default model while it is a fall-back (celeba64 not installed): said once, the
+  // first time, after the model's own "loaded" message.
+  if (!parser.isSet("model")) {
+    const QString note = QString::fromStdString(glowlab::default_model_note());
+    if (!note.isEmpty()) {
+      auto once = std::make_shared<QMetaObject::Connection>();
+      *once = QObject::connect(&window, &MainWindow::modelReady, &window, [&window, note, once] {
+        QObject::disconnect(*once);
+        window.showDefaultModelNote(note);
+      });
+    }
+  }
   try {
     window.openModel(QString::fromStdString(glowlab::model_path_or_default(parser.value("model").toStdString())));
     const bool photo = !parser.positionalArguments().isEmpty();
