@@ -3,6 +3,7 @@
 // pixel for pixel (the edited face, the edit pasted into the photo, and a sample's edit).
 #include <QtTest/QtTest>
 
+#include <QAction>
 #include <QComboBox>
 #include <QDockWidget>
 
@@ -201,6 +202,12 @@ class TestRecipes : public QObject {
     QVERIFY(w_->faceDock()->isVisible());
     QApplication::processEvents();
     QCOMPARE(w_->attributeDock()->geometry(), attributesBefore);
+    // View > Reset Layout while a sample is edited keeps the panel too.
+    w_->undoStack()->redo();
+    QVERIFY(image.wait(30000));
+    QVERIFY(w_->faceDock()->isVisible());
+    w_->findChild<QAction*>("resetLayout")->trigger();
+    QVERIFY(w_->faceDock()->isVisible());
   }
 };
 

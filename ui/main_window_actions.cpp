@@ -91,8 +91,11 @@ void MainWindow::buildMenus() {
   }
   view->addSeparator();
   view->addAction(tr("&Reset Layout"), this, [this] {
+    const bool faces = faceDock_->isVisible();
     restoreState(defaultLayout_);
-    faceDock_->setVisible(image_.faceBoxes.size() > 1 && haveImage_);
+    // The Faces panel follows the image: shown for a photo with several faces, and left as it was
+    // while a sample (which has no photo) is edited.
+    faceDock_->setVisible(haveImage_ && (image_.original.isNull() ? faces : image_.faceBoxes.size() > 1));
   })->setObjectName("resetLayout");
 
   auto* model = menuBar()->addMenu(tr("&Model"));
