@@ -568,6 +568,16 @@ Dataset load_datasets(const std::vector<std::string>& paths, const DatasetOption
       cached.source = join_sources(paths);
       return cached;
     }
+    // A set aligned onto the framing its own photos gave (a new model's) is the same set as one
+    // aligned onto that framing given back (the model resumed, or its directions computed).
+    if (o.align && !o.framing.empty()) {
+      const std::string own = signature.substr(0, signature.find("|align:")) + "|align:[]" +
+                              signature.substr(signature.find("|", signature.find("|align:") + 1));
+      if (read_cache(cache_path(o, own), own, cached) && cached.framing == o.framing) {
+        cached.source = join_sources(paths);
+        return cached;
+      }
+    }
   }
   Dataset d;
   if (kinds[0] == "fashion-mnist") {
