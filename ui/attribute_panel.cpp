@@ -241,7 +241,19 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
     connect(zero, &QToolButton::clicked, this, [this, index] { userSet(index, 0.0); });
     rows_.push_back(row);
   }
-  grid->setRowStretch(static_cast<int>(attributes.size()), 1);
+  if (attributes.empty()) {
+    // No sliders to show: say why, and how to add them, where they would be.
+    noDirections_ = new QLabel(tr("This model has no attribute directions, so there are no sliders yet; sampling and "
+                                  "interpolation work. To add them, run<br><code>glowlab-cli attributes -m MODEL DATA</code><br>"
+                                  "(MODEL: this .glow; DATA: a CelebA folder, or --positives/--negatives folders), then open "
+                                  "the model again."));
+    noDirections_->setObjectName("noDirections");
+    noDirections_->setTextFormat(Qt::RichText);
+    noDirections_->setWordWrap(true);
+    noDirections_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    grid->addWidget(noDirections_, 0, 0, 1, 5);
+  }
+  grid->setRowStretch(static_cast<int>(std::max<size_t>(attributes.size(), 1)), 1);
   scroll_->setWidget(inner);  // deletes the previous rows
   updateRows();
   const int bar = scroll_->style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, scroll_);

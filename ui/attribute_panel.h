@@ -2,6 +2,8 @@
 // "Reset all", and the detail control that picks which latent levels an edit touches.
 #pragma once
 
+#include <QLabel>
+#include <QPointer>
 #include <QWidget>
 
 #include <string>
@@ -52,6 +54,9 @@ class AttributePanel : public QWidget {
   QDoubleSpinBox* box(int index) const { return rows_[static_cast<size_t>(index)].box; }
   QLabel* label(int index) const { return rows_[static_cast<size_t>(index)].label; }
   QScrollArea* scrollArea() const { return scroll_; }
+  // Where the sliders would be, for a model without attribute directions (an imported one): how to
+  // add them. Null while the model has sliders.
+  QLabel* noDirectionsNote() const { return noDirections_; }
   // "More attributes (N)": shows the rows of the attributes that are not featured (those that missed
   // the judge's target); its state persists (QSettings "attributes/showMore"). A hidden row keeps
   // its value, and a row that gets a value or a hold (a recipe, --set, undo) is shown anyway.
@@ -95,6 +100,7 @@ class AttributePanel : public QWidget {
   QScrollArea* scroll_ = nullptr;
   QComboBox* detail_ = nullptr;
   QToolButton* more_ = nullptr;
+  QPointer<QLabel> noDirections_;
   int levels_ = 1;
   int detailBefore_ = 0;
   int dragId_ = 0;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <sstream>
 
 #include "qt_image.h"
@@ -578,5 +579,40 @@ void EngineWorker::exportAnimation(const QString& path, const EditState& state, 
     }
     const std::string codec = write_animation(path.toStdString(), images, fps);
     Q_EMIT exported(path, QString::fromStdString(codec));
+  });
+}
+
+void EngineWorker::importCheckpoint(const glowlab::ImportOptions& options, const QString& output) {
+  // The window waits for `imported`: a job that never runs (cancelled while queued, or dropped
+  // behind a failed model load) says so too, when it goes.
+  struct Pending {
+    EngineWorker* worker = nullptr;
+    QString output, name;
+    bool ran = false;
+    ~Pending() {
+      if (!ran && !worker->abort_) {
+        Q_EMIT worker->imported(output, {}, tr("The import of %1 was cancelled: nothing was written").arg(name));
+      }
+    }
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->worker = this;
+  pending->output = output;
+  pending->name = QFileInfo(QString::fromStdString(options.checkpoint)).fileName();
+  post([this, options, output, pending] {
+    pending->ran = true;
+    const QString checkpoint = QString::fromStdString(options.checkpoint);
+    const QString name = pending->name;
+    try {
+      const auto result = glowlab::import_checkpoint(options, output.toStdString());
+      QStringList notes;
+      for (const auto& n : result.notes) notes << QString::fromStdString(n);
+      Q_EMIT imported(output, notes, QString());
+    } catch (const std::exception& e) {
+      // The import's own message, which names the file; said once, naming it in any case.
+      QString message = QString::fromUtf8(e.what());
+      if (!message.contains(name)) message = tr("%1: %2").arg(checkpoint, message);
+      Q_EMIT imported(output, {}, tr("Import failed: %1").arg(message));
+    }
   });
 }

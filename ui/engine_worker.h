@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "glowlab.h"
+#include "import/import.h"
 
 // Everything a render depends on besides the current image.
 struct EditState {
@@ -93,6 +94,10 @@ class EngineWorker : public QThread {
   // `scale`: frames enlarged this many times over the model's resolution.
   void exportAnimation(const QString& path, const EditState& state, const QString& sweepAttribute, int frames, double fps,
                        int scale = 1);
+  // Turns another Glow implementation's checkpoint into the .glow `output` (engine/import,
+  // docs/import.md) on this thread; imported follows (with the import's message on failure). The
+  // current model and image are untouched (the window then opens `output` like any model).
+  void importCheckpoint(const glowlab::ImportOptions& options, const QString& output);
   // n frames from the current image to the second one (stripReady follows).
   void interpolationStrip(const EditState& state, int n);
   // Cancels the job running now and every job already queued (not those posted later); a failed
@@ -118,6 +123,9 @@ class EngineWorker : public QThread {
   // detail: how it was written, when that varies (an MP4's codec, e.g. "H.264 (avc1)"); else empty.
   void exported(const QString& path, const QString& detail);
   void failed(const QString& message);
+  // importCheckpoint is done: it wrote `output` (notes: what it inferred or ignored, one sentence
+  // each), or it failed and `error` says why (naming the file).
+  void imported(const QString& output, const QStringList& notes, const QString& error);
   // A hint for the status bar, not an error (e.g. "interpolating an image with itself").
   void notice(const QString& message);
 

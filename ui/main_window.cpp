@@ -73,6 +73,21 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(worker_, &EngineWorker::modelLoaded, this, &MainWindow::onModelLoaded);
   connect(worker_, &EngineWorker::imageReady, this, &MainWindow::onImageReady);
   connect(worker_, &EngineWorker::rendered, this, &MainWindow::onRendered);
+  connect(worker_, &EngineWorker::imported, this, [this](const QString& output, const QStringList& notes, const QString& error) {
+    const QString from = QFileInfo(importing_).fileName();
+    importing_.clear();
+    importAction_->setEnabled(true);
+    progress_->hide();
+    progress_->setRange(0, 1000);
+    if (!error.isEmpty()) {
+      showError(error);
+      return;
+    }
+    lastNotice_ = tr("Imported %1 as %2").arg(from, output) +
+                  (notes.isEmpty() ? QString() : QStringLiteral(" (") + notes.join(QStringLiteral("; ")) + QStringLiteral(")"));
+    statusBar()->showMessage(lastNotice_, 8000);
+    openModel(output);  // as Model > Open Model: the image kept, one undo step
+  });
   connect(worker_, &EngineWorker::failed, this, [this](const QString& message) {
     worker_->failureSeen();
     showError(message);
@@ -126,6 +141,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     Q_EMIT stripShown();
   });
   connect(worker_, &EngineWorker::progress, this, [this](const QString& what, double f) {
+    progress_->setRange(0, 1000);
     progress_->show();
     cancel_->show();
     progress_->setFormat(what + " %p%");

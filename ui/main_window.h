@@ -56,6 +56,12 @@ class MainWindow : public QMainWindow {
   // `scale`: frames this many times the model's resolution.
   void exportAnimation(const QString& path, const QString& attribute, int frames = 24, double fps = 12.0, int scale = 1);
 
+  // Model > Import Checkpoint without its dialogs: imports another Glow implementation's checkpoint
+  // into the .glow `output` on the engine thread (the window stays responsive, the status bar shows
+  // it busy), then opens `output` as openModel() does (the image kept, one undo step). A failure
+  // is one message (errorShown) with the import's text, which names the file.
+  void importCheckpoint(const glowlab::ImportOptions& options, const QString& output);
+
   // Model > Bundled Models: the installed bundled models, most preferred first (the program passes
   // app/common's bundled_models()); each is checkable, the open one checked, and choosing one is
   // Open Model on it.
@@ -134,6 +140,9 @@ class MainWindow : public QMainWindow {
   bool confirmDiscard(const QString& what);
   void chooseAndOpenPhoto();
   void chooseAndOpenModel();
+  // Model > Import Checkpoint: the checkpoint, then its format and what the file cannot say, then
+  // where to write the .glow.
+  void chooseAndImportCheckpoint();
   bool chooseAndSaveImage();
   void chooseAndExportPasted();
   void chooseAndExportAnimation();
@@ -156,6 +165,8 @@ class MainWindow : public QMainWindow {
   QAction* exportPastedAction_ = nullptr;
   QAction* exportAnimationAction_ = nullptr;
   QAction* saveRecipeAction_ = nullptr;
+  QAction* importAction_ = nullptr;
+  QString importing_;  // the checkpoint being imported (empty when none)
   QSet<quint64> replayLoads_;  // model loads made by undo/redo (the panel already shows them)
   QUndoStack* undo_ = nullptr;
   QListWidget* sampleList_ = nullptr;

@@ -14,7 +14,10 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QInputDialog>
+#include <QLineEdit>
+#include <QProgressBar>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -23,6 +26,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTextBrowser>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -100,6 +104,10 @@ void MainWindow::buildMenus() {
 
   auto* model = menuBar()->addMenu(tr("&Model"));
   model->addAction(tr("&Open Model…"), this, &MainWindow::chooseAndOpenModel)->setObjectName("openModel");
+  importAction_ = model->addAction(tr("&Import Checkpoint…"), this, &MainWindow::chooseAndImportCheckpoint);
+  importAction_->setObjectName("importCheckpoint");
+  importAction_->setToolTip(tr("Open a checkpoint of rosinality/glow-pytorch, y0ast/Glow-PyTorch or chaiyujin/glow-pytorch "
+                               "(written to a .glow first)"));
   bundledMenu_ = model->addMenu(tr("&Bundled Models"));
   bundledMenu_->setObjectName("bundledModels");
   bundledMenu_->setToolTipsVisible(true);
@@ -360,6 +368,115 @@ void MainWindow::chooseAndOpenModel() {
   if (path.isEmpty()) return;
   QSettings().setValue("paths/models", QFileInfo(path).absolutePath());
   openModel(path);
+}
+
+void MainWindow::importCheckpoint(const glowlab::ImportOptions& options, const QString& output) {
+  if (!importing_.isEmpty()) {
+    lastNotice_ = tr("%1 is still being imported: wait for it to finish").arg(QFileInfo(importing_).fileName());
+    statusBar()->showMessage(lastNotice_, 5000);
+    return;
+  }
+  importing_ = QString::fromStdString(options.checkpoint);
+  importAction_->setEnabled(false);
+  // Busy, not a fraction: the import reads, maps and writes in one go (on the engine thread).
+  cancel_->hide();
+  progress_->setRange(0, 0);
+  progress_->setFormat(tr("Importing %1…").arg(QFileInfo(importing_).fileName()));
+  progress_->setToolTip(progress_->format());
+  progress_->show();
+  lastNotice_ = tr("Importing %1…").arg(QFileInfo(importing_).fileName());
+  statusBar()->showMessage(lastNotice_);
+  worker_->importCheckpoint(options, QFileInfo(output).absoluteFilePath());
+}
+
+void MainWindow::chooseAndImportCheckpoint() {
+  QSettings settings;
+  const QString checkpoint = QFileDialog::getOpenFileName(this, tr("Import Checkpoint"), settings.value("paths/checkpoints").toString(),
+                                                          tr("PyTorch checkpoints (*.pt *.pth *.pkg *.ckpt *.tar);;All files (*)"));
+  if (checkpoint.isEmpty()) return;
+  settings.setValue("paths/checkpoints", QFileInfo(checkpoint).absolutePath());
+  // The format, and what the checkpoint cannot say.
+  QDialog dialog(this);
+  dialog.setObjectName("importDialog");
+  dialog.setWindowTitle(tr("Import %1").arg(QFileInfo(checkpoint).fileName()));
+  auto* form = new QFormLayout(&dialog);
+  auto* format = new QComboBox;
+  format->setObjectName("format");
+  format->addItem(tr("rosinality/glow-pytorch"), "rosinality");
+  format->addItem(tr("y0ast/Glow-PyTorch"), "y0ast");
+  format->addItem(tr("chaiyujin/glow-pytorch"), "chaiyujin");
+  format->setCurrentIndex(std::max(0, format->findData(settings.value("import/format", "rosinality"))));
+  form->addRow(tr("&Written by:"), format);
+  auto* imageSize = new QSpinBox;
+  imageSize->setObjectName("imageSize");
+  imageSize->setRange(2, 1024);
+  imageSize->setSuffix(tr(" px"));
+  imageSize->setValue(settings.value("import/imageSize", 64).toInt());
+  imageSize->setToolTip(tr("rosinality: its checkpoints do not store the image size (its train.py default is 64)"));
+  form->addRow(tr("&Image size:"), imageSize);
+  auto* bits = new QSpinBox;
+  bits->setObjectName("nBits");
+  bits->setRange(1, 8);
+  bits->setValue(settings.value("import/nBits", 5).toInt());
+  bits->setToolTip(tr("rosinality: the bits per value it was trained on (its train.py default is 5)"));
+  form->addRow(tr("&Bits:"), bits);
+  auto* hparams = new QLineEdit;
+  hparams->setObjectName("hparams");
+  hparams->setPlaceholderText(tr("optional: the run's hparams JSON"));
+  hparams->setToolTip(tr("y0ast, chaiyujin: checked against the tensors; needed for a model without 1×1 convolutions"));
+  auto* browse = new QPushButton(tr("Bro&wse…"));
+  auto* hparamsRow = new QHBoxLayout;
+  hparamsRow->addWidget(hparams, 1);
+  hparamsRow->addWidget(browse);
+  form->addRow(tr("&Hparams:"), hparamsRow);
+  auto* yClass = new QSpinBox;
+  yClass->setObjectName("class");
+  yClass->setRange(-1, 9999);
+  yClass->setValue(-1);
+  yClass->setSpecialValueText(tr("none (not class-conditional)"));
+  yClass->setToolTip(tr("y0ast, chaiyujin class-conditional models: the class whose prior the model samples"));
+  form->addRow(tr("&Class:"), yClass);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+  form->addRow(buttons);
+  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  connect(browse, &QPushButton::clicked, &dialog, [&dialog, hparams, checkpoint] {
+    const QString file = QFileDialog::getOpenFileName(&dialog, tr("Hparams"), QFileInfo(checkpoint).absolutePath(), tr("JSON (*.json);;All files (*)"));
+    if (!file.isEmpty()) hparams->setText(file);
+  });
+  // Only what the chosen format needs is asked for.
+  auto follow = [=] {
+    const bool rosinality = format->currentData().toString() == "rosinality";
+    imageSize->setEnabled(rosinality);
+    bits->setEnabled(rosinality);
+    hparams->setEnabled(!rosinality);
+    browse->setEnabled(!rosinality);
+    yClass->setEnabled(!rosinality);
+  };
+  connect(format, &QComboBox::currentIndexChanged, &dialog, follow);
+  follow();
+  if (dialog.exec() != QDialog::Accepted) return;
+  glowlab::ImportOptions options;
+  options.format = format->currentData().toString().toStdString();
+  options.checkpoint = QFileInfo(checkpoint).absoluteFilePath().toStdString();
+  settings.setValue("import/format", format->currentData());
+  if (options.format == "rosinality") {
+    options.image_size = imageSize->value();
+    options.n_bits = bits->value();
+    settings.setValue("import/imageSize", imageSize->value());
+    settings.setValue("import/nBits", bits->value());
+  } else {
+    options.hparams = hparams->text().trimmed().toStdString();
+    options.y_class = yClass->value();
+  }
+  // The import writes a real .glow, kept beside the checkpoint unless the user says otherwise.
+  const QFileInfo info(checkpoint);
+  QString output = QFileDialog::getSaveFileName(this, tr("Save Imported Model"), info.dir().filePath(info.completeBaseName() + ".glow"),
+                                                tr("Glow models (*.glow)"));
+  if (output.isEmpty()) return;
+  if (QFileInfo(output).suffix().isEmpty()) output += ".glow";
+  settings.setValue("paths/models", QFileInfo(output).absolutePath());
+  importCheckpoint(options, output);
 }
 
 QString MainWindow::suggestedFileName(const QString& extension) const {
