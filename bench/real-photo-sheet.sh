@@ -2,14 +2,14 @@
 # A contact sheet of real photographs from Debian packages, before and after edits: one row per
 # photo (its aligned crop as the model sees it, then one edit per column), upscaled 3x (nearest).
 # Usage: bench/real-photo-sheet.sh MODEL OUT.png "Name=value" ["Name=value" ...]
-# Photos: skimage's astronaut and cameraman (python3-skimage; public domain) and OpenCV's messi5
+# Photos: skimage's astronaut (python3-skimage; public domain) and OpenCV's messi5
 # (opencv-doc), where installed. Needs: imagemagick (montage).
 set -euo pipefail
 model=${1:?model} out=${2:?output png}
 shift 2
 cli=${GLOWLAB_CLI:-$(dirname "$0")/../build/app/cli/glowlab-cli}
 photos=()
-for p in /usr/lib/python3/dist-packages/skimage/data/astronaut.png /usr/lib/python3/dist-packages/skimage/data/camera.png \
+for p in /usr/lib/python3/dist-packages/skimage/data/astronaut.png\
          /usr/share/doc/opencv-doc/examples/data/messi5.jpg; do
   [ -f "$p" ] && photos+=("$p")
 done
@@ -28,5 +28,5 @@ for p in "${photos[@]}"; do
     i=$((i + 1))
   done
 done
-montage "${tiles[@]}" -filter point -resize 300% -tile "$(($# + 1))x" -geometry +4+4 -pointsize 14 "$out"
+montage "${tiles[@]}" -filter point -resize 300% -tile "$(($# + 1))x" -geometry +4+4 -pointsize 14 -font DejaVu-Sans "$out"
 echo "$out"

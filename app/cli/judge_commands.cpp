@@ -114,9 +114,10 @@ void add_judge(CLI::App& app) {
     int partition = -1;
   };
   auto qo = std::make_shared<Q>();
-  q->add_option("input", qo->in, "Image folder (or CelebA folder with --partition); with --align, one or more sources")
-      ->required()->expected(1, -1);
-  q->add_option("output", qo->out, "Folder to write PNGs into")->required();
+  q->add_option("input", qo->in,
+                "Image folder (or CelebA folder with --partition), then the folder to write PNGs into; with --align, one "
+                "or more sources before it")
+      ->required()->expected(2, -1);
   q->add_option("--align", qo->align,
                 "Write the crops this model (trained with --align) sees: every photo framed onto its framing, the held-out "
                 "ones with --partition 2")->check(CLI::ExistingFile);
@@ -125,6 +126,8 @@ void add_judge(CLI::App& app) {
   q->add_option("--limit", qo->limit, "At most this many images");
   q->callback([qo] {
     init_runtime(g_threads);
+    qo->out = qo->in.back();  // the last folder named is the output
+    qo->in.pop_back();
     std::filesystem::create_directories(qo->out);
     const int shift = 8 - qo->bits, levels = (1 << qo->bits) - 1;
     auto quantise = [&](Image im) {
