@@ -21,22 +21,20 @@ std::vector<fs::path> model_dirs() {
   return dirs;
 }
 
-std::string find_bundled(const char* name) {
-  std::error_code ec;
-  for (const auto& d : model_dirs()) {
-    if (fs::is_regular_file(d / name, ec)) return (d / name).string();
-  }
-  return {};
-}
-
 }  // namespace
 
+// The models of the first folder that has any: an installed program's own (celeba64 only when its
+// package is installed too), never the source tree's beside them.
 std::vector<std::string> bundled_models() {
-  std::vector<std::string> out;
-  for (const char* name : kPreferred) {
-    if (auto p = find_bundled(name); !p.empty()) out.push_back(p);
+  std::error_code ec;
+  for (const auto& d : model_dirs()) {
+    std::vector<std::string> out;
+    for (const char* name : kPreferred) {
+      if (fs::is_regular_file(d / name, ec)) out.push_back((d / name).string());
+    }
+    if (!out.empty()) return out;
   }
-  return out;
+  return {};
 }
 
 std::string default_model_path() {
@@ -50,7 +48,8 @@ std::string default_model_path() {
 
 std::string default_model_note() {
   if (const char* env = std::getenv("GLOWLAB_MODEL"); env && *env) return {};
-  if (!find_bundled("celeba64.glow").empty() || find_bundled("faces64.glow").empty()) return {};
+  const auto found = bundled_models();
+  if (found.empty() || fs::path(found.front()).filename() != "faces64.glow") return {};
   return "the real-photo model celeba64 is not installed (package glowlab-model-celeba64): using faces64, which "
          "knows synthetic faces only, so sliders will not work well on photographs";
 }

@@ -8,8 +8,8 @@ namespace glowlab {
 
 // The bundled models that are installed, most preferred first: celeba64 (real photographs; its own
 // package, glowlab-model-celeba64, for its training data's research-only terms) and faces64
-// (synthetic faces, always in the main package). Looked for beside the program
-// (../share/glowlab/models) and in the source tree.
+// (synthetic faces, always in the main package): those of the first folder that has any, beside
+// the program (../share/glowlab/models), else in the source tree.
 std::vector<std::string> bundled_models();
 // The path of the default model: $GLOWLAB_MODEL, else the first of bundled_models(). Throws
 // Error(Io) listing the places looked at if none exists.
