@@ -507,10 +507,15 @@ std::string join_sources(const std::vector<std::string>& paths) {
 bool parse_utkface_name(const std::string& name, int& age, int& gender) {
   // AGE_GENDER_RACE_DATETIME.jpg(.chip.jpg); a few of UTKFace's names lack RACE (AGE_GENDER_DATETIME).
   std::size_t i = 0;
+  // Digits, at most max_digits of them (the date and time run to 17: their value is not needed and
+  // would not fit an int, so only the first few are accumulated).
   auto number = [&](int& v, std::size_t max_digits) {
     const std::size_t from = i;
     v = 0;
-    while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) && i - from < max_digits) v = v * 10 + (name[i++] - '0');
+    while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) && i - from < max_digits) {
+      if (i - from < 4) v = v * 10 + (name[i] - '0');
+      ++i;
+    }
     return i > from;
   };
   if (!number(age, 3) || i >= name.size() || name[i++] != '_' || age < 1 || age > 130) return false;
