@@ -70,6 +70,22 @@ std::map<std::string, bool> documented_labels(const json& face) {
   };
 }
 
+// The least and greatest paste-mask weight (a 64-px crop's) in the 4x4 pixels that bicubic
+// sampling at crop position (u, v) reads: 0 and 0 mean the photo pixel is untouched, 1 and 1 that
+// it is the edit's alone.
+std::pair<double, double> mask_around(const std::vector<float>& mask, double u, double v) {
+  double lo = 1, hi = 0;
+  for (int dy = -1; dy <= 2; ++dy) {
+    for (int dx = -1; dx <= 2; ++dx) {
+      const int mx = static_cast<int>(std::floor(u)) + dx, my = static_cast<int>(std::floor(v)) + dy;
+      const double m = mx < 0 || my < 0 || mx >= 64 || my >= 64 ? 0.0 : mask[static_cast<size_t>(my) * 64 + mx];
+      lo = std::min(lo, m);
+      hi = std::max(hi, m);
+    }
+  }
+  return {lo, hi};
+}
+
 }  // namespace
 
 class TestFaces : public QObject {
@@ -286,15 +302,7 @@ class TestFaces : public QObject {
       for (int x = 0; x < photo.width; ++x) {
         const double u = transform[0] * x + transform[1] * y + transform[2], v = transform[3] * x + transform[4] * y + transform[5];
         // The mask around (u, v): all 0 -> untouched; all 1 -> the edit itself.
-        double lo = 1, hi = 0;
-        for (int dy = -1; dy <= 2; ++dy) {
-          for (int dx = -1; dx <= 2; ++dx) {
-            const int mx = static_cast<int>(std::floor(u)) + dx, my = static_cast<int>(std::floor(v)) + dy;
-            const double m = mx < 0 || my < 0 || mx >= 64 || my >= 64 ? 0.0 : mask[static_cast<size_t>(my) * 64 + mx];
-            lo = std::min(lo, m);
-            hi = std::max(hi, m);
-          }
-        }
+        const auto [lo, hi] = mask_around(mask, u, v);
         for (int c = 0; c < 3; ++c) {
           if (hi == 0.0) {
             QCOMPARE(out.at(x, y, c), photo.at(x, y, c));
@@ -334,15 +342,7 @@ class TestFaces : public QObject {
     for (int y = 0; y < photo.height; ++y) {
       for (int x = 0; x < photo.width; ++x) {
         const double u = transform[0] * x + transform[2], v = transform[4] * y + transform[5];
-        double lo = 1, hi = 0;  // the mask around (u, v)
-        for (int dy = -1; dy <= 2; ++dy) {
-          for (int dx = -1; dx <= 2; ++dx) {
-            const int mx = static_cast<int>(std::floor(u)) + dx, my = static_cast<int>(std::floor(v)) + dy;
-            const double m = mx < 0 || my < 0 || mx >= 64 || my >= 64 ? 0.0 : mask[static_cast<size_t>(my) * 64 + mx];
-            lo = std::min(lo, m);
-            hi = std::max(hi, m);
-          }
-        }
+        const auto [lo, hi] = mask_around(mask, u, v);
         const int p = photo.at(x, y, 0), o = out.at(x, y, 0);
         if (hi == 0.0) {
           QCOMPARE(o, p);
