@@ -7,26 +7,16 @@
 #include "bundle/model_file.h"
 #include "core/atomic_file.h"
 #include "glowlab.h"
+#include "run_program.h"
 #include "testutil.h"
 
 using namespace glowlab;
 
 namespace {
 
-struct Result {
-  int code;
-  QString out, err;
-};
-
-Result run(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-  QProcess p;
-  p.setProcessEnvironment(env);
-  p.setProgram(GLOWLAB_CLI);
-  p.setArguments(QStringList{"--threads", "2"} + args);
-  p.start();
-  if (!p.waitForFinished(300000)) return {-1, "", "timed out"};
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
+// glowlab-cli on two threads.
+test::Run run(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+  return test::cli(args, env);
 }
 
 }  // namespace

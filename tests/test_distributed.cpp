@@ -18,6 +18,7 @@
 #include "bundle/safetensors.h"
 #include "train/distributed.h"
 #include "glowlab.h"
+#include "run_program.h"
 #include "testutil.h"
 #include "vision/image_io.h"
 
@@ -25,23 +26,8 @@ using namespace glowlab;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  QString out, err;
-};
-
-Run run_program(const QString& program, const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-  QProcess p;
-  p.setProcessEnvironment(env);
-  p.start(program, args);
-  if (!p.waitForFinished(300000)) {
-    p.kill();
-    p.waitForFinished();
-    return {};
-  }
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
+using test::Run;
+using test::run_program;
 
 Run cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
   return run_program(GLOWLAB_CLI, args, env);

@@ -13,6 +13,7 @@
 #include "glowlab.h"
 #include "import/import.h"
 #include "import/torch_pickle.h"
+#include "run_program.h"
 #include "testutil.h"
 
 using namespace glowlab;
@@ -22,20 +23,7 @@ namespace {
 // The exactness the issue asks for: bits/dim and decoded values to 1e-5.
 constexpr double kTolerance = 1e-5;
 
-struct Result {
-  int code;
-  QString out, err;
-};
-
-Result run(const QString& program, const QStringList& args) {
-  QProcess p;
-  p.setProgram(program);
-  p.setArguments(args);
-  p.start();
-  if (!p.waitForFinished(300000)) return {-1, "", "timed out"};
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
+test::Run run(const QString& program, const QStringList& args) { return test::run_program(program, args); }
 
 std::vector<at::Tensor> levels_of(const std::map<std::string, at::Tensor>& t, const std::string& name) {
   std::vector<at::Tensor> out;

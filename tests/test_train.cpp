@@ -504,6 +504,11 @@ class TestTrain : public QObject {
     const auto grid = read_image(e.grid, 3);
     QCOMPARE(grid.width, 6 * 16 + 5);   // 2 attributes x 3 values, 1 px gaps
     QCOMPARE(grid.height, 8 * 16 + 7);  // 8 held-out faces
+    if (!cuda_available()) {  // the device asked for is used: without CUDA, "cuda" is refused, not run on the CPU
+      e.device = "cuda";
+      e.grid.clear();
+      QVERIFY_THROWS_EXCEPTION(Error, evaluate_edits(e));
+    }
 
     // judge-FID: a set against itself is 0; against a brighter copy of itself, clearly more; a
     // model's samples against held-out faces give a finite, positive number.

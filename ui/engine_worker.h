@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "glowlab.h"
-#include "import/import.h"
 
 // Everything a render depends on besides the current image.
 struct EditState {

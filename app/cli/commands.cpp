@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -10,9 +11,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "core/atomic_file.h"
+#include "config_flags.h"
 #include "glowlab.h"
-#include "import/import.h"
 #include "model_path.h"
 
 namespace glowlab::cli {
@@ -72,58 +72,31 @@ void print_progress(const std::string& what, double fraction) {
 
 }  // namespace
 
+std::string default_cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/glowlab";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/glowlab";
+  return "";
+}
+
 void add_init(CLI::App& app) {
   auto* cmd = app.add_subcommand("init", "Create a new model from a config; ActNorm is initialised on images or synthetic data");
   struct Opts {
-    std::string config_file, images, output, device = "cpu";
+    std::string images, output, device = "cpu";
     uint64_t seed = 0;
     size_t init_count = 256;
-    GlowConfig c;
-    std::string coupling = "affine", permutation = "lu";
-    bool no_learn_top = false;
-    double scale_min = kDefaultScaleMin;
+    std::unique_ptr<ConfigFlags> config;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("-o,--output", o->output, "Model file to write (.glow)")->required();
-  cmd->add_option("--config", o->config_file, "GlowConfig JSON file; flags below override its fields")->check(CLI::ExistingFile);
-  auto* size = cmd->add_option("--image-size", o->c.image_size, "Image side in pixels")->capture_default_str();
-  auto* channels = cmd->add_option("--channels", o->c.channels, "1 (grey) or 3 (RGB)")->capture_default_str();
-  auto* levels = cmd->add_option("-L,--levels", o->c.levels, "Multi-scale levels L")->capture_default_str();
-  auto* steps = cmd->add_option("-K,--steps", o->c.steps, "Flow steps per level K")->capture_default_str();
-  auto* width = cmd->add_option("--width", o->c.width, "Hidden channels of the coupling network")->capture_default_str();
-  auto* coupling = cmd->add_option("--coupling", o->coupling, "affine or additive")->capture_default_str()
-                       ->check(CLI::IsMember({"affine", "additive"}));
-  auto* perm = cmd->add_option("--permutation", o->permutation, "lu, plain or reverse")->capture_default_str()
-                   ->check(CLI::IsMember({"lu", "plain", "reverse"}));
-  auto* bits = cmd->add_option("--n-bits", o->c.n_bits, "Quantisation bits per pixel value (1-8)")->capture_default_str();
-  auto* notop = cmd->add_flag("--no-learn-top", o->no_learn_top, "Use N(0, I) as the top prior");
-  auto* smin = cmd->add_option("--scale-min", o->scale_min,
-                               "Affine coupling's scale floor s (scale = s + (1 - s) * sigmoid(h + 2)); 0 = the "
-                               "paper's unbounded sigmoid(h + 2)")
-                   ->capture_default_str()->check(CLI::Range(0.0, 0.95));
+  o->config = std::make_unique<ConfigFlags>(cmd, "-K,--steps", "");
   cmd->add_option("--images", o->images, "Folder (or file) of images for ActNorm's data-dependent init");
   cmd->add_option("--init-count", o->init_count, "At most this many init images")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Random seed for the weights")->capture_default_str();
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  cmd->callback([o, size, channels, levels, steps, width, coupling, perm, bits, notop, smin] {
+  cmd->callback([o] {
     init_runtime(g_threads);
-    GlowConfig c;
-    if (!o->config_file.empty()) c = GlowConfig::from_json(read_file(o->config_file, 1 << 20), o->config_file);
-    if (size->count()) c.image_size = o->c.image_size;
-    if (channels->count()) c.channels = o->c.channels;
-    if (levels->count()) c.levels = o->c.levels;
-    if (steps->count()) c.steps = o->c.steps;
-    if (width->count()) c.width = o->c.width;
-    if (bits->count()) c.n_bits = o->c.n_bits;
-    if (coupling->count()) c.coupling = o->coupling == "affine" ? CouplingType::Affine : CouplingType::Additive;
-    if (perm->count()) {
-      c.permutation = o->permutation == "lu" ? Permutation::LU
-                      : o->permutation == "plain" ? Permutation::Plain : Permutation::Reverse;
-    }
-    if (notop->count()) c.learn_top = false;
-    if (o->config_file.empty() || smin->count()) c.scale_min = o->scale_min;
-    c.validate();
+    const GlowConfig c = o->config->merged();
     std::vector<Image> images;
     if (!o->images.empty()) images = load_images(o->images, c, o->init_count);
     auto model = Model::create(c, images, o->seed, o->device);
@@ -276,15 +249,12 @@ void add_bench(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Measure latency, throughput and peak memory; print JSON (a benchmark, not a test)");
   struct Opts {
     BenchOptions b;
-    std::string config_file, coupling = "affine";
+    std::unique_ptr<ConfigFlags> config;
   };
   auto o = std::make_shared<Opts>();
   o->b.device = "auto";
   cmd->add_option("-m,--model", o->b.model_path, "Benchmark this model file instead of a config");
-  cmd->add_option("--config", o->config_file, "GlowConfig JSON (default: 64x64x3, L=3, K=8, width 128, affine, LU)")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--width", o->b.config.width, "Override the config's width");
-  cmd->add_option("-K,--steps", o->b.config.steps, "Override the config's steps per level");
+  o->config = std::make_unique<ConfigFlags>(cmd, "-K,--steps", "Without --model: ");
   cmd->add_option("--device", o->b.device, "auto, cpu or cuda")->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   cmd->add_option("--iterations", o->b.iterations, "Timed runs per latency figure (>= 20)")->capture_default_str();
@@ -296,14 +266,10 @@ void add_bench(CLI::App& app) {
       ->delimiter(',')->capture_default_str()->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->callback([o] {
     init_runtime(g_threads);
-    if (!o->config_file.empty()) {
-      const int w = o->b.config.width, k = o->b.config.steps;
-      const GlowConfig defaults;
-      o->b.config = GlowConfig::from_json(read_file(o->config_file, 1 << 20), o->config_file);
-      if (w != defaults.width) o->b.config.width = w;
-      if (k != defaults.steps) o->b.config.steps = k;
+    if (const auto flag = o->config->shape_flag_given(); !flag.empty() && !o->b.model_path.empty()) {
+      throw CLI::ValidationError(flag, "shapes a new model, but --model benchmarks that file as it is: give one or the other");
     }
-    o->b.config.validate();
+    o->b.config = o->config->merged();
     o->b.log = [](const std::string& s) { std::cerr << s << "\n"; };
     std::cout << run_bench(o->b) << "\n";
   });

@@ -1,6 +1,8 @@
 // glowlab-cli sub-commands: each registers its options on the app and runs when chosen.
 #pragma once
 
+#include <string>
+
 namespace CLI {
 class App;
 }
@@ -15,6 +17,9 @@ inline constexpr int kExitCancelled = 3;
 
 // --threads, read by every command before it starts the runtime.
 extern int g_threads;
+
+// The packed dataset cache: $XDG_CACHE_HOME/glowlab, else ~/.cache/glowlab (empty: neither is set).
+std::string default_cache_dir();
 
 void add_init(CLI::App& app);
 void add_info(CLI::App& app);

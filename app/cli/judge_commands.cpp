@@ -10,13 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "core/atomic_file.h"
 #include "glowlab.h"
 #include "model_path.h"
 
 namespace glowlab::cli {
 
-void add_judge(CLI::App& app) {
+namespace {
+
+void add_judge_train(CLI::App& app) {
   auto* tr = app.add_subcommand("judge-train", "Train the attribute judge (a small CNN on pixels) on a labelled face set");
   auto t = std::make_shared<JudgeTrainOptions>();
   tr->add_option("data", t->data, "CelebA-layout folder (partition 0 trains, 2 is held out)")->required();
@@ -34,7 +35,9 @@ void add_judge(CLI::App& app) {
     for (const auto& a : acc) j[a.attribute] = {{"accuracy", a.accuracy}, {"positive_rate", a.positive_rate}};
     std::cout << j.dump(2) << "\n";
   });
+}
 
+void add_judge_edits(CLI::App& app) {
   auto* ev = app.add_subcommand("judge-edits", "Edit held-out faces along every attribute and score them with the judge (JSON)");
   auto e = std::make_shared<EditEvalOptions>();
   auto json_out = std::make_shared<std::string>();
@@ -79,7 +82,9 @@ void add_judge(CLI::App& app) {
     if (*mark) mark_featured(e->model, scores);
     std::cout << text << "\n";
   });
+}
 
+void add_judge_fid(CLI::App& app) {
   auto* fid = app.add_subcommand("judge-fid",
                                   "Sample quality: Frechet distance between the judge's features of samples and of "
                                   "held-out faces (lower is better)");
@@ -104,7 +109,9 @@ void add_judge(CLI::App& app) {
                      .dump()
               << "\n";
   });
+}
 
+void add_quantize(CLI::App& app) {
   auto* q = app.add_subcommand("quantize", "Write images quantised to n bits (for comparing lossless codecs with a model)");
   struct Q {
     std::vector<std::string> in;
@@ -135,10 +142,7 @@ void add_judge(CLI::App& app) {
       return im;
     };
     if (!qo->align.empty()) {
-      const char* cache = std::getenv("XDG_CACHE_HOME");
-      const char* home = std::getenv("HOME");
-      const std::string cache_dir = cache && *cache ? std::string(cache) + "/glowlab" : home && *home ? std::string(home) + "/.cache/glowlab" : "";
-      const auto crops = aligned_crops(qo->in, qo->align, qo->partition, static_cast<std::int64_t>(qo->limit), cache_dir);
+      const auto crops = aligned_crops(qo->in, qo->align, qo->partition, static_cast<std::int64_t>(qo->limit), default_cache_dir());
       for (size_t i = 0; i < crops.size(); ++i) {
         char name[32];
         std::snprintf(name, sizeof name, "/%06zu.png", i + 1);
@@ -166,6 +170,15 @@ void add_judge(CLI::App& app) {
     }
     std::cout << files.size() << " images written to " << qo->out << "\n";
   });
+}
+
+}  // namespace
+
+void add_judge(CLI::App& app) {
+  add_judge_train(app);
+  add_judge_edits(app);
+  add_judge_fid(app);
+  add_quantize(app);
 }
 
 }  // namespace glowlab::cli

@@ -11,7 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
-#include "core/atomic_file.h"
+#include "config_flags.h"
 #include "glowlab.h"
 #include "launch.h"
 #include "model_path.h"
@@ -35,26 +35,17 @@ std::string clock_text(double seconds) {
   return buf;
 }
 
-std::string default_cache_dir() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/glowlab";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/glowlab";
-  return "";
-}
+struct TrainFlags {
+  TrainOptions t;
+  std::unique_ptr<ConfigFlags> config;
+  bool no_cache = false;
+  int nproc = 1;
+  double dist_timeout = 300;
+};
 
-}  // namespace
-
-void add_train(CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "Train a model on a dataset; checkpointed, resumable, interruptible (Ctrl+C)");
-  struct Opts {
-    TrainOptions t;
-    std::string config_file, coupling = "affine";
-    double scale_min = kDefaultScaleMin;
-    bool no_cache = false;
-    int nproc = 1;
-    double dist_timeout = 300;
-  };
-  auto o = std::make_shared<Opts>();
-  auto& t = o->t;
+// The data: sources, framing, augmentation.
+void add_data_flags(CLI::App* cmd, TrainFlags& f) {
+  auto& t = f.t;
   cmd->add_option("data", t.data,
                   "Dataset folders, one or more: CelebA layout, UTKFace, a folder of photos, or Fashion-MNIST IDX files")
       ->required();
@@ -65,7 +56,12 @@ void add_train(CLI::App& app) {
                 "Frame every photo as the window does: its face's five landmarks mapped onto the model's framing (a new "
                 "model's is the photos' mean, stored in it); photos without a face are skipped and counted");
   cmd->add_flag("--flip", t.flip, "Also train on mirrored photos (each image flipped left-right at random)");
-  cmd->add_option("--config", o->config_file, "GlowConfig JSON for a new model")->check(CLI::ExistingFile);
+  cmd->add_flag("--resume", t.resume, "Continue the checkpoint in --out (starts fresh if there is none)");
+  cmd->add_flag("--no-cache", f.no_cache, "Do not read or write the packed dataset cache");
+}
+
+// The start, the schedule, the optimiser, checkpoints.
+void add_schedule_flags(CLI::App* cmd, TrainOptions& t) {
   cmd->add_option("--init-model", t.init_model, "Start from this .glow instead of a new model")->check(CLI::ExistingFile);
   cmd->add_option("--steps", t.steps, "Total optimiser steps to reach (0: until --minutes)")->capture_default_str();
   cmd->add_option("--minutes", t.minutes, "Time budget for this run in minutes (0: none)")->capture_default_str();
@@ -89,93 +85,115 @@ void add_train(CLI::App& app) {
   cmd->add_option("--limit", t.limit, "Use at most this many images (0: all)")->capture_default_str();
   cmd->add_option("--seed", t.seed, "Seed: weights, data order, dequantisation noise")->capture_default_str();
   cmd->add_option("--device", t.device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  cmd->add_option("--nproc", o->nproc,
+}
+
+// Data-parallel training (one process per rank).
+void add_parallel_flags(CLI::App* cmd, TrainFlags& f) {
+  cmd->add_option("--nproc", f.nproc,
                   "Data-parallel: start this many local ranks (processes), each training on its own share of every "
                   "batch of --batch images per rank, cores / N threads each. Several machines: start one process per "
                   "rank with torchrun's variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT; see README)")
       ->capture_default_str()->check(CLI::Range(1, 256));
-  cmd->add_option("--dist-timeout", o->dist_timeout,
+  cmd->add_option("--dist-timeout", f.dist_timeout,
                   "Data-parallel: seconds a rank may stay silent (died, hung) before the others stop, naming it")
       ->capture_default_str()->check(CLI::Range(1.0, 86400.0));
-  cmd->add_flag("--resume", t.resume, "Continue the checkpoint in --out (starts fresh if there is none)");
-  cmd->add_flag("--no-cache", o->no_cache, "Do not read or write the packed dataset cache");
-  cmd->add_option("--image-size", t.config.image_size, "New model: image side")->capture_default_str();
-  cmd->add_option("--channels", t.config.channels, "New model: 1 or 3")->capture_default_str();
-  cmd->add_option("-L,--levels", t.config.levels, "New model: levels")->capture_default_str();
-  cmd->add_option("-K,--steps-per-level", t.config.steps, "New model: flow steps per level")->capture_default_str();
-  cmd->add_option("--width", t.config.width, "New model: coupling width")->capture_default_str();
-  cmd->add_option("--n-bits", t.config.n_bits, "New model: quantisation bits")->capture_default_str();
-  cmd->add_option("--coupling", o->coupling, "New model: affine or additive")->capture_default_str()
-      ->check(CLI::IsMember({"affine", "additive"}));
-  auto* scale_min = cmd->add_option("--scale-min", o->scale_min,
-                                    "Affine coupling's scale floor s: scale = s + (1 - s) * sigmoid(h + 2), so decoding "
-                                    "never amplifies by more than 1/s per layer; 0 = the paper's unbounded sigmoid(h + 2). "
-                                    "Applies to new models, and with --init-model replaces that model's")
-                        ->capture_default_str()->check(CLI::Range(0.0, 0.95));
-  cmd->callback([o, scale_min] {
-    if (!have_distributed() && (o->nproc > 1 || DistributedOptions::from_environment().enabled())) {
-      throw Error(ErrorKind::InvalidArgument, "data-parallel training (" + std::string(o->nproc > 1 ? "--nproc" : "WORLD_SIZE > 1") +
-                                                  ") is not in this build of glowlab-cli: it was configured with GLOWLAB_DISTRIBUTED=OFF "
-                                                  "(no Gloo headers; Debian's libgloo-dev has them)");
-    }
-    if (o->nproc > 1) {
-      if (std::getenv("WORLD_SIZE")) throw CLI::ValidationError("--nproc", "this process is already one rank of a job (WORLD_SIZE is set)");
-      const int rc = launch_local_ranks(o->nproc, o->dist_timeout);
-      if (rc == kExitCancelled) throw Error(ErrorKind::Cancelled, "interrupted: checkpoint written, continue with --resume");
-      if (rc != kExitOk) throw Error(ErrorKind::Io, "the training job failed (see the ranks' messages above)");
-      return;
-    }
-    auto& t = o->t;
-    t.distributed = DistributedOptions::from_environment();
-    t.distributed.timeout_seconds = o->dist_timeout;
-    const int rank = t.distributed.rank;
-    // torchrun starts LOCAL_WORLD_SIZE ranks per machine: their threads share its cores.
-    int threads = g_threads;
-    if (threads == 0 && t.distributed.enabled()) {
-      const char* local = std::getenv("LOCAL_WORLD_SIZE");
-      const int per_machine = local ? std::max(1, std::atoi(local)) : 1;
-      threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / per_machine);
-    }
-    init_runtime(threads);
-    if (!o->config_file.empty()) t.config = GlowConfig::from_json(read_file(o->config_file, 1 << 20), o->config_file);
-    else t.config.coupling = o->coupling == "affine" ? CouplingType::Affine : CouplingType::Additive;
-    if (o->config_file.empty() || scale_min->count()) t.config.scale_min = o->scale_min;
-    if (scale_min->count()) t.init_scale_min = o->scale_min;
-    t.device = resolve_device(t.device);
-    if (!o->no_cache) t.cache_dir = default_cache_dir();
-    const bool tty = ::isatty(STDERR_FILENO) && rank == 0;
-    auto last = std::chrono::steady_clock::now();
-    t.on_progress = [tty, last](const TrainProgress& p) mutable {
-      if (!tty) return;
-      const auto now = std::chrono::steady_clock::now();
-      if (std::chrono::duration<double>(now - last).count() < 0.5) return;
-      last = now;
-      std::fprintf(stderr, "\r\033[Kstep %lld%s | %.1f img/s | %.3f bits/dim | lr %.1e | ETA %s",
-                   static_cast<long long>(p.step),
-                   p.total_steps ? ("/" + std::to_string(p.total_steps)).c_str() : "", p.images_per_second,
-                   p.train_bits_per_dim, p.learning_rate, clock_text(p.eta_seconds).c_str());
-    };
-    // Rank 0 tells the story; the other ranks only what concerns them alone (prefixed).
-    t.log = [tty, rank](const std::string& s) {
-      if (rank == 0) std::cerr << (tty ? "\r\033[K" : "") << s << "\n";
-      else if (s.rfind("warning", 0) == 0) std::cerr << "rank " << rank << ": " << s << "\n";
-    };
-    t.should_stop = [] { return g_stop.load(); };
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    const auto r = train(t);
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
-    if (rank != 0) {
-      if (r.interrupted) throw Error(ErrorKind::Cancelled, "rank " + std::to_string(rank) + ": interrupted");
-      return;
-    }
-    std::cout << (t.distributed.enabled() ? "ranks " + std::to_string(t.distributed.world_size) + "\n" : std::string()) << "model " << r.model_path << "\nsteps " << r.steps << "\ntrain_bits_per_dim " << r.train_bits_per_dim
-              << "\ntest_bits_per_dim " << r.test_bits_per_dim << "\nimages_per_second " << r.images_per_second
-              << "\nskipped_batches " << r.skipped_batches << "\n";
-    if (t.distributed.enabled()) std::cout << "images_per_second_per_rank " << r.images_per_second_per_rank << "\n";
-    if (r.interrupted) throw Error(ErrorKind::Cancelled, "interrupted: checkpoint written, continue with --resume");
-  });
+}
+
+// Refuses data-parallel requests this build cannot serve; with --nproc N, runs the N local ranks
+// here and returns true (the job is done).
+bool launched_local_ranks(const TrainFlags& f) {
+  if (!have_distributed() && (f.nproc > 1 || DistributedOptions::from_environment().enabled())) {
+    throw Error(ErrorKind::InvalidArgument, "data-parallel training (" + std::string(f.nproc > 1 ? "--nproc" : "WORLD_SIZE > 1") +
+                                                ") is not in this build of glowlab-cli: it was configured with GLOWLAB_DISTRIBUTED=OFF "
+                                                "(no Gloo headers; Debian's libgloo-dev has them)");
+  }
+  if (f.nproc <= 1) return false;
+  if (std::getenv("WORLD_SIZE")) throw CLI::ValidationError("--nproc", "this process is already one rank of a job (WORLD_SIZE is set)");
+  const int rc = launch_local_ranks(f.nproc, f.dist_timeout);
+  if (rc == kExitCancelled) throw Error(ErrorKind::Cancelled, "interrupted: checkpoint written, continue with --resume");
+  if (rc != kExitOk) throw Error(ErrorKind::Io, "the training job failed (see the ranks' messages above)");
+  return true;
+}
+
+// torchrun starts LOCAL_WORLD_SIZE ranks per machine: their threads share its cores.
+int threads_per_rank(const DistributedOptions& d) {
+  if (g_threads != 0 || !d.enabled()) return g_threads;
+  const char* local = std::getenv("LOCAL_WORLD_SIZE");
+  const int per_machine = local ? std::max(1, std::atoi(local)) : 1;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / per_machine);
+}
+
+// A progress line on a terminal (rank 0 only); log lines: rank 0 tells the story, the other ranks
+// only what concerns them alone (prefixed).
+void report_to_terminal(TrainOptions& t, int rank) {
+  const bool tty = ::isatty(STDERR_FILENO) && rank == 0;
+  auto last = std::chrono::steady_clock::now();
+  t.on_progress = [tty, last](const TrainProgress& p) mutable {
+    if (!tty) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (std::chrono::duration<double>(now - last).count() < 0.5) return;
+    last = now;
+    std::fprintf(stderr, "\r\033[Kstep %lld%s | %.1f img/s | %.3f bits/dim | lr %.1e | ETA %s",
+                 static_cast<long long>(p.step),
+                 p.total_steps ? ("/" + std::to_string(p.total_steps)).c_str() : "", p.images_per_second,
+                 p.train_bits_per_dim, p.learning_rate, clock_text(p.eta_seconds).c_str());
+  };
+  t.log = [tty, rank](const std::string& s) {
+    if (rank == 0) std::cerr << (tty ? "\r\033[K" : "") << s << "\n";
+    else if (s.rfind("warning", 0) == 0) std::cerr << "rank " << rank << ": " << s << "\n";
+  };
+}
+
+void print_result(const TrainOptions& t, const TrainResult& r) {
+  if (t.distributed.enabled()) std::cout << "ranks " << t.distributed.world_size << "\n";
+  std::cout << "model " << r.model_path << "\nsteps " << r.steps << "\ntrain_bits_per_dim " << r.train_bits_per_dim
+            << "\ntest_bits_per_dim " << r.test_bits_per_dim << "\nimages_per_second " << r.images_per_second
+            << "\nskipped_batches " << r.skipped_batches << "\n";
+  if (t.distributed.enabled()) std::cout << "images_per_second_per_rank " << r.images_per_second_per_rank << "\n";
+}
+
+void run_train(TrainFlags& f) {
+  if (launched_local_ranks(f)) return;
+  auto& t = f.t;
+  t.distributed = DistributedOptions::from_environment();
+  t.distributed.timeout_seconds = f.dist_timeout;
+  const int rank = t.distributed.rank;
+  init_runtime(threads_per_rank(t.distributed));
+  if (const auto flag = f.config->shape_flag_given(); !flag.empty() && !t.init_model.empty()) {
+    throw CLI::ValidationError(flag, "shapes a new model, but --init-model starts from that model's shape: give one or the other");
+  }
+  t.config = f.config->merged();
+  // --scale-min also replaces the floor of an --init-model's model (the bounded coupling of v2).
+  if (f.config->scale_min_given()) t.init_scale_min = f.config->scale_min();
+  t.device = resolve_device(t.device);
+  if (!f.no_cache) t.cache_dir = default_cache_dir();
+  report_to_terminal(t, rank);
+  t.should_stop = [] { return g_stop.load(); };
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const auto r = train(t);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  if (rank != 0) {
+    if (r.interrupted) throw Error(ErrorKind::Cancelled, "rank " + std::to_string(rank) + ": interrupted");
+    return;
+  }
+  print_result(t, r);
+  if (r.interrupted) throw Error(ErrorKind::Cancelled, "interrupted: checkpoint written, continue with --resume");
+}
+
+}  // namespace
+
+void add_train(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "Train a model on a dataset; checkpointed, resumable, interruptible (Ctrl+C)");
+  auto f = std::make_shared<TrainFlags>();
+  add_data_flags(cmd, *f);
+  add_schedule_flags(cmd, f->t);
+  add_parallel_flags(cmd, *f);
+  f->config = std::make_unique<ConfigFlags>(cmd, "-K,--steps-per-level", "New model: ");
+  auto* scale_min = cmd->get_option("--scale-min");
+  scale_min->description(scale_min->get_description() + ". With --init-model it replaces that model's floor");
+  cmd->callback([f] { run_train(*f); });
 }
 
 void add_attributes(CLI::App& app) {

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "core/error.h"
+#include "glowlab.h"
 
 namespace glowlab {
 namespace {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace glowlab {
@@ -24,6 +25,54 @@ const char* to_string(Permutation p) {
     case Permutation::Reverse: return "reverse";
   }
   return "?";
+}
+
+std::optional<CouplingType> coupling_from_name(const std::string& name) {
+  for (const auto c : {CouplingType::Affine, CouplingType::Additive}) {
+    if (name == to_string(c)) return c;
+  }
+  return std::nullopt;
+}
+
+std::optional<Permutation> permutation_from_name(const std::string& name) {
+  for (const auto p : {Permutation::LU, Permutation::Plain, Permutation::Reverse}) {
+    if (name == to_string(p)) return p;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> coupling_names() { return {to_string(CouplingType::Affine), to_string(CouplingType::Additive)}; }
+
+std::vector<std::string> permutation_names() {
+  return {to_string(Permutation::LU), to_string(Permutation::Plain), to_string(Permutation::Reverse)};
+}
+
+GlowConfig merge_config(const std::string& config_path, const ConfigOverrides& o) {
+  GlowConfig c;
+  if (config_path.empty()) c.scale_min = kDefaultScaleMin;
+  else c = GlowConfig::from_json(read_file(config_path, 1 << 20), config_path);
+  auto apply = [](const auto& given, auto& field) {
+    if (given) field = *given;
+  };
+  apply(o.image_size, c.image_size);
+  apply(o.channels, c.channels);
+  apply(o.levels, c.levels);
+  apply(o.steps, c.steps);
+  apply(o.width, c.width);
+  apply(o.n_bits, c.n_bits);
+  apply(o.coupling, c.coupling);
+  apply(o.permutation, c.permutation);
+  apply(o.learn_top, c.learn_top);
+  apply(o.scale_min, c.scale_min);
+  try {
+    c.validate();
+  } catch (const Error& e) {
+    if (config_path.empty()) throw;
+    std::string what = e.what();
+    if (what.rfind("config: ", 0) == 0) what = what.substr(8);
+    throw Error(ErrorKind::InvalidArgument, config_path + " and the command line's fields: " + what);
+  }
+  return c;
 }
 
 void GlowConfig::validate() const {
@@ -123,18 +172,16 @@ GlowConfig GlowConfig::from_json(const std::string& text, const std::string& whe
     if (!j["scale_min"].is_number()) bad(where, "field 'scale_min' must be a number");
     c.scale_min = j["scale_min"].get<double>();
   }
+  auto get_name = [&](const char* key) { return j[key].is_string() ? j[key].get<std::string>() : std::string(); };
   if (j.contains("coupling")) {
-    const auto& v = j["coupling"];
-    if (v == "affine") c.coupling = CouplingType::Affine;
-    else if (v == "additive") c.coupling = CouplingType::Additive;
-    else bad(where, "field 'coupling' must be \"affine\" or \"additive\"");
+    const auto v = coupling_from_name(get_name("coupling"));
+    if (!v) bad(where, "field 'coupling' must be \"affine\" or \"additive\"");
+    c.coupling = *v;
   }
   if (j.contains("permutation")) {
-    const auto& v = j["permutation"];
-    if (v == "lu") c.permutation = Permutation::LU;
-    else if (v == "plain") c.permutation = Permutation::Plain;
-    else if (v == "reverse") c.permutation = Permutation::Reverse;
-    else bad(where, "field 'permutation' must be \"lu\", \"plain\" or \"reverse\"");
+    const auto v = permutation_from_name(get_name("permutation"));
+    if (!v) bad(where, "field 'permutation' must be \"lu\", \"plain\" or \"reverse\"");
+    c.permutation = *v;
   }
   try {
     c.validate();

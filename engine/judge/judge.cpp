@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "data/dataset.h"
 #include "data/pixels.h"
+#include "glowlab.h"
 #include "train/optimizer.h"
 #include "vision/image_io.h"
 
@@ -187,6 +188,10 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
   auto mf = load_model(o.model);
   auto judge = load_judge(o.judge);
   Glow& glow = mf.glow;
+  // The flow runs on the device asked for (an absent CUDA is an error, not a silent CPU run); the
+  // judge reads the decoded pixels on the CPU.
+  const at::Device device(resolve_device(o.device));
+  glow->to(device);
   const auto& c = glow->config();
   auto dopt = DatasetOptions::for_images("celeba", c.image_size, c.channels, o.cache_dir);
   if (o.align) set_alignment(dopt, mf.framing, o.model);
@@ -199,15 +204,16 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
     unfit_count = 0;
     for (int64_t i = 0; i < latents.size(0); i += kChunk) {
       const auto x = glow->decode(glow->unflatten(latents.narrow(0, i, std::min(kChunk, latents.size(0) - i))));
-      out.push_back(to_pixels(x, c.n_bits));
-      unfit_count += unfit(x, out.back()).sum().item<int64_t>();
+      const auto px = to_pixels(x, c.n_bits);
+      unfit_count += unfit(x, px).sum().item<int64_t>();
+      out.push_back(px.cpu());
     }
     return at::cat(out);
   };
   auto encode = [&](const at::Tensor& pixels) {
     std::vector<at::Tensor> out;
     for (int64_t i = 0; i < pixels.size(0); i += kChunk) {
-      const auto x = to_model_input(pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i)), c.n_bits, at::kFloat, std::nullopt);
+      const auto x = to_model_input(pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i)), c.n_bits, at::kFloat, std::nullopt).to(device);
       out.push_back(glow->flatten(glow->encode(x).eps));
     }
     return at::cat(out);
@@ -240,7 +246,7 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
       const auto latents = encode(test.images.index_select(0, idx));
       const auto before = probabilities(*judge.net, decode(latents));
       const double alpha = o.strength * (sign > 0 ? attr.range_max : attr.range_min);
-      const auto after = probabilities(*judge.net, decode(latents + alpha * mf.directions[k].unsqueeze(0)));
+      const auto after = probabilities(*judge.net, decode(latents + alpha * mf.directions[k].to(device).unsqueeze(0)));
       s.edits += static_cast<int>(idx.size(0));
       s.unclean += static_cast<int>(unfit_count);
       const auto flipped = sign > 0 ? after.select(1, jk) > 0.5 : after.select(1, jk) < 0.5;
@@ -265,7 +271,7 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
       for (size_t k = 0; k < mf.attributes.size(); ++k) {
         for (double f : {-1.0, 0.0, 1.0}) {
           const double alpha = f < 0 ? mf.attributes[k].range_min : f * mf.attributes[k].range_max;
-          const auto px = decode(latents.narrow(0, r, 1) + alpha * mf.directions[k].unsqueeze(0));
+          const auto px = decode(latents.narrow(0, r, 1) + alpha * mf.directions[k].to(device).unsqueeze(0));
           cells.push_back(uint8_to_image(px[0]));
         }
       }

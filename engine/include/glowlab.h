@@ -1,4 +1,5 @@
-// GlowLab engine: the one header the UI and the CLI include. Plain C++ types only (no Qt, no torch).
+// GlowLab engine: the one header the UI and the CLI include (the build lets them see nothing else of
+// the engine: engine/include/ holds it and the plain-type headers it includes). No Qt, no torch.
 //
 //   glowlab::init_runtime();                                  // once, at start-up
 //   auto model = glowlab::Model::load("faces64.glow", "auto");
@@ -19,9 +20,11 @@
 
 #include "bundle/attribute.h"
 #include "bundle/recipe.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/image.h"
 #include "flow/config.h"
+#include "import/import.h"
 #include "judge/judge.h"
 #include "train/train_options.h"
 #include "vision/animation.h"

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,5 +65,24 @@ Precision parse_precision(const std::string& text);
 
 const char* to_string(CouplingType c);
 const char* to_string(Permutation p);
+// The one reading of the names to_string writes (config files and every command line); nullopt for
+// anything else. *_names() list them, for a command line's choices.
+std::optional<CouplingType> coupling_from_name(const std::string& name);
+std::optional<Permutation> permutation_from_name(const std::string& name);
+std::vector<std::string> coupling_names();
+std::vector<std::string> permutation_names();
+
+// The fields a command line sets over a config file: each one given replaces the file's.
+struct ConfigOverrides {
+  std::optional<int> image_size, channels, levels, steps, width, n_bits;
+  std::optional<CouplingType> coupling;
+  std::optional<Permutation> permutation;
+  std::optional<bool> learn_top;
+  std::optional<double> scale_min;
+};
+// A new model's config, the same rule for every command (init, train, bench): the JSON file at
+// `config_path` (empty: the defaults, with the bounded coupling of new models, kDefaultScaleMin),
+// then every override given. Validated; throws Error(InvalidArgument) naming the file or "config".
+GlowConfig merge_config(const std::string& config_path, const ConfigOverrides& overrides);
 
 }  // namespace glowlab

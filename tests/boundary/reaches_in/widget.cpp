@@ -1,0 +1,3 @@
+// Fixture for the boundary check's own test (never compiled): a front-end file reaching into the engine.
+#include "glowlab.h"
+#include "flow/glow.h"
