@@ -6,7 +6,7 @@
 #   DATA_DIR  a CelebA-layout folder with a held-out partition (2)
 #   JUDGE     a judge file from `glowlab-cli judge-train` (trained once, on the generator's labels)
 #   OUT_DIR   where the JSON and PNG results go
-# Needs: webp (cwebp), libjxl-tools (cjxl), optipng.
+# Needs: webp (cwebp), libjxl-tools (cjxl), optipng, bc (bench/codec-table.sh).
 set -euo pipefail
 model=${1:?model} data=${2:?data} judge=${3:?judge} out=${4:?out}
 cli=${GLOWLAB_CLI:-$(dirname "$0")/../build/app/cli/glowlab-cli}
@@ -25,16 +25,4 @@ bits=$("$cli" info --json "$model" | sed -n 's/.*"n_bits":\([0-9]*\).*/\1/p')
 q=$(mktemp -d)
 trap 'rm -rf "$q"' EXIT
 "$cli" quantize "$data" "$q/png" --partition 2 --n-bits "$bits" > /dev/null
-mkdir -p "$q/opt" "$q/webp" "$q/jxl"
-n=$(ls "$q/png" | wc -l)
-ls "$q/png" | xargs -P "$(nproc)" -I{} sh -c "optipng -quiet -o7 -strip all -out '$q/opt/{}' '$q/png/{}'"
-ls "$q/png" | xargs -P "$(nproc)" -I{} sh -c "cwebp -quiet -lossless -z 9 -exact '$q/png/{}' -o '$q/webp/{}.webp'"
-ls "$q/png" | xargs -P "$(nproc)" -I{} sh -c "cjxl -q 100 -e 9 '$q/png/{}' '$q/jxl/{}.jxl' > /dev/null 2>&1"
-dims=$(( n * 64 * 64 * 3 ))
-bpd() { echo "scale=4; 8 * $(du -cb "$@" | tail -1 | cut -f1) / $dims" | bc | sed "s/^\./0./"; }
-model_bpd=$("$cli" eval -m "$model" "$q/png" | sed -n 's/bits_per_dim //p')
-cat > "$out/bits-per-dim.json" <<JSON
-{"images": $n, "n_bits": $bits, "model": $model_bpd,
- "png_optipng_o7": $(bpd "$q/opt"/*.png), "webp_lossless_z9": $(bpd "$q/webp"/*.webp), "jpegxl_q100_e9": $(bpd "$q/jxl"/*.jxl)}
-JSON
-cat "$out/bits-per-dim.json"
+GLOWLAB_CLI=$cli "$(dirname "$0")/codec-table.sh" "$model" "$q/png" "$out/bits-per-dim.json"

@@ -87,20 +87,44 @@ class TestGuiProgram : public QObject {
     QCOMPARE(settings.value("paths/recent").toStringList(), QStringList{QFileInfo(path("face.png")).absoluteFilePath()});
   }
 
-  // Started on the default model while that is the fall-back faces64 (celeba64 not installed), the
-  // program says so once: the settings record it; a start with --model says nothing.
-  void theFallBackModelIsSaidOnce() {
-    if (QFileInfo::exists(QString(GLOWLAB_SOURCE_DIR) + "/resources/models/celeba64.glow")) {
-      QSKIP("celeba64 is installed in the source tree: the default model is not a fall-back");
-    }
+  // An installed program beside its own models folder (../share/glowlab/models) holding `names`:
+  // tiny models under the bundled names. Returns the program's path.
+  QString installTree(const QString& name, const QStringList& names) {
+    const QString tree = path(name);
+    QDir().mkpath(tree + "/bin");
+    QDir().mkpath(tree + "/share/glowlab/models");
     QString out;
-    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--screenshot", path("default.png")}, true, path("config-note"), &out), 0);
+    for (const auto& model : names) {
+      if (run(GLOWLAB_CLI, {"init", "-o", tree + "/share/glowlab/models/" + model, "--image-size", "16", "-L", "2", "-K", "2",
+                            "--width", "16"}, true, path("config-cli"), &out) != 0) {
+        return {};
+      }
+    }
+    const QString program = tree + "/bin/glowlab";
+    return QFile::copy(GLOWLAB_GUI_BIN, program) ? program : QString();
+  }
+
+  // Started on the default model while that is the fall-back faces64 (celeba64 not installed), the
+  // program says so once: the settings record it; with celeba64 installed, or with --model, it says
+  // nothing.
+  void theFallBackModelIsSaidOnce() {
+    QString out;
+    const QString fallBack = installTree("fall-back", {"faces64.glow"});
+    QVERIFY(!fallBack.isEmpty());
+    QCOMPARE(run(fallBack, {"--screenshot", path("default.png")}, true, path("config-note"), &out), 0);
     QSettings settings(path("config-note") + "/GlowLab/GlowLab.conf", QSettings::IniFormat);
     QVERIFY2(settings.value("notes/defaultModelShown").toBool(), qPrintable(out));
+
+    const QString both = installTree("both", {"faces64.glow", "celeba64.glow"});
+    QVERIFY(!both.isEmpty());
+    QCOMPARE(run(both, {"--screenshot", path("both.png")}, true, path("config-both"), &out), 0);
+    QSettings bothSettings(path("config-both") + "/GlowLab/GlowLab.conf", QSettings::IniFormat);
+    QVERIFY2(!bothSettings.contains("notes/defaultModelShown"), qPrintable(out));
+
     const QString model = path("chosen.glow");
     QCOMPARE(run(GLOWLAB_CLI, {"init", "-o", model, "--image-size", "16", "-L", "2", "-K", "2", "--width", "16"}, true,
                  path("config-chosen"), &out), 0);
-    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--model", model, "--screenshot", path("chosen.png")}, true, path("config-chosen"), &out), 0);
+    QCOMPARE(run(fallBack, {"--model", model, "--screenshot", path("chosen.png")}, true, path("config-chosen"), &out), 0);
     QSettings chosen(path("config-chosen") + "/GlowLab/GlowLab.conf", QSettings::IniFormat);
     QVERIFY(!chosen.contains("notes/defaultModelShown"));
   }

@@ -65,49 +65,32 @@ std::string status_text(int status) {
   return "ended";
 }
 
-}  // namespace
+// One rank: a child in its own process group (Ctrl+C reaches the launcher alone, which forwards
+// it once) running this very command with torchrun's variables.
+pid_t start_rank(int rank, int nproc, int port, int threads, std::vector<char*>& argv) {
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error(ErrorKind::Io, std::string("cannot start rank ") + std::to_string(rank) + ": " + std::strerror(errno));
+  if (pid > 0) return pid;
+  ::setpgid(0, 0);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  setenv("RANK", std::to_string(rank).c_str(), 1);
+  setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
+  setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);
+  setenv("LOCAL_WORLD_SIZE", std::to_string(nproc).c_str(), 1);
+  setenv("MASTER_ADDR", "127.0.0.1", 1);
+  setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
+  setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
+  ::execv("/proc/self/exe", argv.data());
+  std::cerr << "error: cannot start rank " << rank << ": " << std::strerror(errno) << "\n";
+  ::_exit(kExitError);
+}
 
-int launch_local_ranks(int nproc, double timeout_seconds) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int threads = g_threads > 0 ? g_threads : std::max(1, cores / nproc);
-  const int port = free_port();
-  const auto args = rank_arguments(threads);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-
-  struct sigaction sa {};
-  sa.sa_handler = on_launcher_signal;
-  sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {}, old_term {};
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-
-  std::vector<pid_t> pids;
-  for (int r = 0; r < nproc; ++r) {
-    const pid_t pid = ::fork();
-    if (pid < 0) throw Error(ErrorKind::Io, std::string("cannot start rank ") + std::to_string(r) + ": " + std::strerror(errno));
-    if (pid == 0) {
-      ::setpgid(0, 0);  // Ctrl+C reaches the launcher alone, which forwards it once
-      signal(SIGINT, SIG_DFL);
-      signal(SIGTERM, SIG_DFL);
-      setenv("RANK", std::to_string(r).c_str(), 1);
-      setenv("LOCAL_RANK", std::to_string(r).c_str(), 1);
-      setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);
-      setenv("LOCAL_WORLD_SIZE", std::to_string(nproc).c_str(), 1);
-      setenv("MASTER_ADDR", "127.0.0.1", 1);
-      setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
-      setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
-      ::execv("/proc/self/exe", argv.data());
-      std::cerr << "error: cannot start rank " << r << ": " << std::strerror(errno) << "\n";
-      ::_exit(kExitError);
-    }
-    pids.push_back(pid);
-  }
-  std::cerr << "started " << nproc << " ranks (" << threads << (threads == 1 ? " thread" : " threads") << " each), rendezvous 127.0.0.1:" << port << "\n";
-
-  std::vector<int> statuses(static_cast<size_t>(nproc), -1);
-  int running = nproc;
+// Waits for every rank; forwards the first Ctrl+C once; after a rank fails, gives the others
+// `timeout_seconds` (+10 s) to stop on their own, then kills them. Returns the wait statuses.
+std::vector<int> supervise(const std::vector<pid_t>& pids, double timeout_seconds) {
+  std::vector<int> statuses(pids.size(), -1);
+  size_t running = pids.size();
   bool forwarded = false, failed = false;
   auto deadline = std::chrono::steady_clock::time_point::max();
   while (running > 0) {
@@ -145,9 +128,12 @@ int launch_local_ranks(int nproc, double timeout_seconds) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling children; nothing waits on this
   }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
+  return statuses;
+}
 
+// The job's exit code: ok when every rank was; cancelled when the rest were; else an error, each
+// failed rank named.
+int job_exit_code(const std::vector<int>& statuses) {
   int worst = kExitOk;
   for (size_t r = 0; r < statuses.size(); ++r) {
     const int st = statuses[r];
@@ -160,6 +146,32 @@ int launch_local_ranks(int nproc, double timeout_seconds) {
     worst = kExitError;
   }
   return worst;
+}
+
+}  // namespace
+
+int launch_local_ranks(int nproc, double timeout_seconds) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = g_threads > 0 ? g_threads : std::max(1, cores / nproc);
+  const int port = free_port();
+  const auto args = rank_arguments(threads);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+
+  struct sigaction sa {};
+  sa.sa_handler = on_launcher_signal;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  std::vector<pid_t> pids;
+  for (int r = 0; r < nproc; ++r) pids.push_back(start_rank(r, nproc, port, threads, argv));
+  std::cerr << "started " << nproc << " ranks (" << threads << (threads == 1 ? " thread" : " threads") << " each), rendezvous 127.0.0.1:" << port << "\n";
+  const auto statuses = supervise(pids, timeout_seconds);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  return job_exit_code(statuses);
 }
 
 }  // namespace glowlab::cli

@@ -16,19 +16,19 @@
 #include "model_path.h"
 #include "qt_image.h"
 
-int main(int argc, char** argv) {
-  // --help and --version print and exit: they need no display, so they get the offscreen platform
-  // when none was chosen (a terminal over ssh, a build machine running help2man).
+namespace {
+
+// --help and --version print and exit: they need no display, so they get the offscreen platform
+// when none was chosen (a terminal over ssh, a build machine running help2man).
+void offscreenForHelp(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     for (const char* flag : {"-h", "--help", "--help-all", "-?", "-v", "--version"}) {
       if (std::strcmp(argv[i], flag) == 0 && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
     }
   }
-  QApplication app(argc, argv);
-  QApplication::setApplicationName("GlowLab");
-  QApplication::setOrganizationName("GlowLab");
-  QApplication::setApplicationVersion(GLOWLAB_VERSION);
-  QCommandLineParser parser;
+}
+
+void addOptions(QCommandLineParser& parser) {
   parser.setApplicationDescription("Interactive latent editing of faces with Glow");
   parser.addHelpOption();
   parser.addVersionOption();
@@ -37,15 +37,10 @@ int main(int argc, char** argv) {
   parser.addOption({"sample", "Start with a grid of samples (seed, at T = 0.7).", "seed"});
   parser.addOption({"screenshot", "Save a screenshot of the window once everything is rendered, then quit.", "file.png"});
   parser.addPositionalArgument("photo", "A photo to open.", "[photo]");
-  parser.process(app);
-  glowlab::init_runtime();
+}
 
-  MainWindow window;
-  window.resize(1200, 760);
-  window.show();
-  const QStringList sets = parser.values("set");
-  const QString screenshot = parser.value("screenshot");
-  // --set applies once, to the first image (not again after each photo, undo or model switch).
+// --set applies once, to the first image (not again after each photo, undo or model switch).
+void applySetsOnce(MainWindow& window, const QStringList& sets) {
   auto setsApplied = std::make_shared<bool>(false);
   QObject::connect(&window, &MainWindow::imageReady, &window, [&window, sets, setsApplied] {
     if (std::exchange(*setsApplied, true)) return;
@@ -54,55 +49,81 @@ int main(int argc, char** argv) {
       if (i >= 0) window.attributes()->setValue(i, s.section('=', 1).toDouble());
     }
   });
-  if (!screenshot.isEmpty()) {
-    // A screenshot run never waits for a render that cannot come: the first failure (model, photo)
-    // is printed and the program exits with status 1.
-    QObject::connect(&window, &MainWindow::errorShown, &window, [](const QString& message) {
-      std::fprintf(stderr, "glowlab: %s\n", qPrintable(message));
-      QCoreApplication::exit(1);
+}
+
+// A screenshot run never waits for a render that cannot come: the first failure (model, photo) is
+// printed and the program exits with status 1. The picture is written like every other image the
+// app saves (atomically, format from the extension).
+void screenshotWhenRendered(MainWindow& window, const QString& screenshot) {
+  QObject::connect(&window, &MainWindow::errorShown, &window, [](const QString& message) {
+    std::fprintf(stderr, "glowlab: %s\n", qPrintable(message));
+    QCoreApplication::exit(1);
+  });
+  QObject::connect(&window, &MainWindow::renderShown, &window, [&window, screenshot](quint64 generation) {
+    if (generation != window.requestedGeneration()) return;
+    QTimer::singleShot(300, &window, [&window, screenshot] {
+      try {
+        glowlab::write_image(screenshot.toStdString(), fromQImage(window.grab().toImage(), 3));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "glowlab: %s\n", e.what());
+        QCoreApplication::exit(1);
+        return;
+      }
+      QApplication::quit();
     });
-    QObject::connect(&window, &MainWindow::renderShown, &window, [&window, screenshot, sets](quint64 generation) {
-      if (generation != window.requestedGeneration()) return;
-      QTimer::singleShot(300, &window, [&window, screenshot] {
-        // Written like every other image the app saves (atomically, format from the extension);
-        // a failure is a message and status 1.
-        try {
-          glowlab::write_image(screenshot.toStdString(), fromQImage(window.grab().toImage(), 3));
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "glowlab: %s\n", e.what());
-          QCoreApplication::exit(1);
-          return;
-        }
-        QApplication::quit();
-      });
-    });
+  });
+}
+
+// Started on the default model while it is a fall-back (celeba64 not installed): said once, the
+// first time, after the model's own "loaded" message.
+void noteFallbackModelOnce(MainWindow& window) {
+  const QString note = QString::fromStdString(glowlab::default_model_note());
+  if (note.isEmpty()) return;
+  auto once = std::make_shared<QMetaObject::Connection>();
+  *once = QObject::connect(&window, &MainWindow::modelReady, &window, [&window, note, once] {
+    QObject::disconnect(*once);
+    window.showDefaultModelNote(note);
+  });
+}
+
+// The model, then a photo, or a grid of samples (and without a photo the first one ready to edit).
+void openWhatWasAsked(MainWindow& window, const QCommandLineParser& parser) {
+  window.openModel(QString::fromStdString(glowlab::model_path_or_default(parser.value("model").toStdString())));
+  const bool photo = !parser.positionalArguments().isEmpty();
+  if (parser.isSet("sample") || !photo) {
+    window.setSampleSettings(0.7, parser.isSet("sample") ? parser.value("sample").toULongLong() : 0, 12);
+    window.sample();
+    if (!photo) window.useSample(0);
   }
+  if (photo) window.openPhoto(parser.positionalArguments().first());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  offscreenForHelp(argc, argv);
+  QApplication app(argc, argv);
+  QApplication::setApplicationName("GlowLab");
+  QApplication::setOrganizationName("GlowLab");
+  QApplication::setApplicationVersion(GLOWLAB_VERSION);
+  QCommandLineParser parser;
+  addOptions(parser);
+  parser.process(app);
+  glowlab::init_runtime();
+
+  MainWindow window;
+  window.resize(1200, 760);
+  window.show();
+  applySetsOnce(window, parser.values("set"));
+  const QString screenshot = parser.value("screenshot");
+  if (!screenshot.isEmpty()) screenshotWhenRendered(window, screenshot);
   // Model > Bundled Models: the installed ones, the real-photo model first.
   QStringList bundled;
   for (const auto& path : glowlab::bundled_models()) bundled << QString::fromStdString(path);
   window.setBundledModels(bundled);
-  // Started on the default model while it is a fall-back (celeba64 not installed): said once, the
-  // first time, after the model's own "loaded" message.
-  if (!parser.isSet("model")) {
-    const QString note = QString::fromStdString(glowlab::default_model_note());
-    if (!note.isEmpty()) {
-      auto once = std::make_shared<QMetaObject::Connection>();
-      *once = QObject::connect(&window, &MainWindow::modelReady, &window, [&window, note, once] {
-        QObject::disconnect(*once);
-        window.showDefaultModelNote(note);
-      });
-    }
-  }
+  if (!parser.isSet("model")) noteFallbackModelOnce(window);
   try {
-    window.openModel(QString::fromStdString(glowlab::model_path_or_default(parser.value("model").toStdString())));
-    const bool photo = !parser.positionalArguments().isEmpty();
-    if (parser.isSet("sample") || !photo) {
-      // Useful at once: a grid of samples, and (without a photo) the first one ready to edit.
-      window.setSampleSettings(0.7, parser.isSet("sample") ? parser.value("sample").toULongLong() : 0, 12);
-      window.sample();
-      if (!photo) window.useSample(0);
-    }
-    if (photo) window.openPhoto(parser.positionalArguments().first());
+    openWhatWasAsked(window, parser);
   } catch (const std::exception& e) {
     if (!screenshot.isEmpty()) {
       std::fprintf(stderr, "glowlab: %s\n", e.what());
