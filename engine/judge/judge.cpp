@@ -183,101 +183,128 @@ std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
   return out;
 }
 
+namespace {
+
+// The flow on its device, encoding pixels and decoding latents in chunks; decoded pixels come back
+// to the CPU for the judge, with a count of the unfit ones (non-finite, runaway or all black).
+struct FlowCodec {
+  Glow& glow;
+  at::Device device;
+  int n_bits;
+
+  at::Tensor encode(const at::Tensor& pixels) const {
+    std::vector<at::Tensor> out;
+    for (int64_t i = 0; i < pixels.size(0); i += kChunk) {
+      const auto chunk = pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i));
+      const auto x = to_model_input(chunk, n_bits, at::kFloat, std::nullopt).to(device);
+      out.push_back(glow->flatten(glow->encode(x).eps));
+    }
+    return at::cat(out);
+  }
+  at::Tensor decode(const at::Tensor& latents, int64_t* unfit_count = nullptr) const {
+    std::vector<at::Tensor> out;
+    for (int64_t i = 0; i < latents.size(0); i += kChunk) {
+      const auto x = glow->decode(glow->unflatten(latents.narrow(0, i, std::min(kChunk, latents.size(0) - i))));
+      const auto px = to_pixels(x, n_bits);
+      if (unfit_count) *unfit_count += unfit(x, px).sum().item<int64_t>();
+      out.push_back(px.cpu());
+    }
+    return at::cat(out);
+  }
+};
+
+// One attribute's edit scores: held-out faces lacking it pushed to the range's top, faces having it
+// to its bottom; what the judge says of the named attribute (flipped) and of the others (moved).
+EditScore score_attribute(const FlowCodec& flow, LoadedJudge& judge, const Dataset& test, const Attribute& attr,
+                          const at::Tensor& direction, int64_t judge_col, int64_t data_col, const EditEvalOptions& o) {
+  EditScore s;
+  s.attribute = attr.name;
+  s.range_min = attr.range_min;
+  s.range_max = attr.range_max;
+  double others = 0;
+  int others_n = 0;
+  for (int sign : {+1, -1}) {
+    const auto mask = sign > 0 ? test.labels.select(1, data_col) < 0 : test.labels.select(1, data_col) > 0;
+    auto idx = mask.nonzero().flatten();
+    idx = idx.narrow(0, 0, std::min<int64_t>(o.faces, idx.size(0)));
+    if (idx.size(0) == 0) continue;
+    const auto latents = flow.encode(test.images.index_select(0, idx));
+    const auto before = probabilities(*judge.net, flow.decode(latents));
+    const double alpha = o.strength * (sign > 0 ? attr.range_max : attr.range_min);
+    int64_t unfit_count = 0;
+    const auto after = probabilities(*judge.net, flow.decode(latents + alpha * direction.to(flow.device).unsqueeze(0), &unfit_count));
+    s.edits += static_cast<int>(idx.size(0));
+    s.unclean += static_cast<int>(unfit_count);
+    const auto flipped = sign > 0 ? after.select(1, judge_col) > 0.5 : after.select(1, judge_col) < 0.5;
+    const double rate = flipped.to(at::kDouble).mean().item<double>();
+    auto other_mask = at::ones({after.size(1)}, at::kBool);
+    other_mask[judge_col] = false;
+    others += (after - before).abs().index({at::indexing::Slice(), other_mask}).mean().item<double>();
+    ++others_n;
+    if (sign > 0) {
+      s.add_flip = rate;
+      s.eligible_add = static_cast<int>(idx.size(0));
+    } else {
+      s.remove_flip = rate;
+      s.eligible_remove = static_cast<int>(idx.size(0));
+    }
+  }
+  s.others_change = others_n ? others / others_n : 0;
+  return s;
+}
+
+// Up to 8 held-out faces (rows) x every attribute at the bottom, 0 and top of its range.
+void write_edit_grid(const std::string& path, const FlowCodec& flow, const ModelFile& mf, const Dataset& test) {
+  const int64_t rows = std::min<int64_t>(8, test.size());
+  const auto latents = flow.encode(test.images.narrow(0, 0, rows));
+  std::vector<Image> cells;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (size_t k = 0; k < mf.attributes.size(); ++k) {
+      for (double f : {-1.0, 0.0, 1.0}) {
+        const double alpha = f < 0 ? mf.attributes[k].range_min : f * mf.attributes[k].range_max;
+        const auto px = flow.decode(latents.narrow(0, r, 1) + alpha * mf.directions[k].to(flow.device).unsqueeze(0));
+        cells.push_back(uint8_to_image(px[0]));
+      }
+    }
+  }
+  write_image(path, make_grid(cells, static_cast<int>(mf.attributes.size() * 3), 1));
+}
+
+int64_t column_of(const std::vector<std::string>& names, const std::string& name) {
+  const auto it = std::find(names.begin(), names.end(), name);
+  return it == names.end() ? -1 : static_cast<int64_t>(it - names.begin());
+}
+
+}  // namespace
+
 std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
   auto mf = load_model(o.model);
   auto judge = load_judge(o.judge);
-  Glow& glow = mf.glow;
   // The flow runs on the device asked for (an absent CUDA is an error, not a silent CPU run); the
   // judge reads the decoded pixels on the CPU.
-  const at::Device device(resolve_device(o.device));
-  glow->to(device);
-  const auto& c = glow->config();
+  const FlowCodec flow{mf.glow, at::Device(resolve_device(o.device)), mf.glow->config().n_bits};
+  mf.glow->to(flow.device);
+  const auto& c = mf.glow->config();
   auto dopt = DatasetOptions::for_images("celeba", c.image_size, c.channels, o.cache_dir);
   if (o.align) set_alignment(dopt, mf.framing, o.model);
   const Dataset test = load_dataset(o.data, dopt).held_out();
   if (test.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out partition");
   c10::InferenceMode guard;
-  int64_t unfit_count = 0;  // of the last decode() call
-  auto decode = [&](const at::Tensor& latents) {
-    std::vector<at::Tensor> out;
-    unfit_count = 0;
-    for (int64_t i = 0; i < latents.size(0); i += kChunk) {
-      const auto x = glow->decode(glow->unflatten(latents.narrow(0, i, std::min(kChunk, latents.size(0) - i))));
-      const auto px = to_pixels(x, c.n_bits);
-      unfit_count += unfit(x, px).sum().item<int64_t>();
-      out.push_back(px.cpu());
-    }
-    return at::cat(out);
-  };
-  auto encode = [&](const at::Tensor& pixels) {
-    std::vector<at::Tensor> out;
-    for (int64_t i = 0; i < pixels.size(0); i += kChunk) {
-      const auto x = to_model_input(pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i)), c.n_bits, at::kFloat, std::nullopt).to(device);
-      out.push_back(glow->flatten(glow->encode(x).eps));
-    }
-    return at::cat(out);
-  };
-  auto judge_col = [&](const std::string& name) {
-    auto it = std::find(judge.attributes.begin(), judge.attributes.end(), name);
-    return it == judge.attributes.end() ? -1 : static_cast<int64_t>(it - judge.attributes.begin());
-  };
   std::vector<EditScore> scores;
   for (size_t k = 0; k < mf.attributes.size(); ++k) {
     const auto& attr = mf.attributes[k];
-    const int64_t jk = judge_col(attr.name);
-    const auto data_col = std::find(test.attribute_names.begin(), test.attribute_names.end(), attr.name);
-    if (jk < 0 || data_col == test.attribute_names.end()) {
+    const int64_t jk = column_of(judge.attributes, attr.name), dk = column_of(test.attribute_names, attr.name);
+    if (jk < 0 || dk < 0) {
       log("skipped " + attr.name + ": not known to the judge or the data");
       continue;
     }
-    const int64_t dk = data_col - test.attribute_names.begin();
-    EditScore s;
-    s.attribute = attr.name;
-    s.range_min = attr.range_min;
-    s.range_max = attr.range_max;
-    double others = 0;
-    int others_n = 0;
-    for (int sign : {+1, -1}) {
-      const auto mask = sign > 0 ? test.labels.select(1, dk) < 0 : test.labels.select(1, dk) > 0;
-      auto idx = mask.nonzero().flatten();
-      idx = idx.narrow(0, 0, std::min<int64_t>(o.faces, idx.size(0)));
-      if (idx.size(0) == 0) continue;
-      const auto latents = encode(test.images.index_select(0, idx));
-      const auto before = probabilities(*judge.net, decode(latents));
-      const double alpha = o.strength * (sign > 0 ? attr.range_max : attr.range_min);
-      const auto after = probabilities(*judge.net, decode(latents + alpha * mf.directions[k].to(device).unsqueeze(0)));
-      s.edits += static_cast<int>(idx.size(0));
-      s.unclean += static_cast<int>(unfit_count);
-      const auto flipped = sign > 0 ? after.select(1, jk) > 0.5 : after.select(1, jk) < 0.5;
-      const double rate = flipped.to(at::kDouble).mean().item<double>();
-      auto other_mask = at::ones({after.size(1)}, at::kBool);
-      other_mask[jk] = false;
-      others += (after - before).abs().index({at::indexing::Slice(), other_mask}).mean().item<double>();
-      ++others_n;
-      if (sign > 0) { s.add_flip = rate; s.eligible_add = static_cast<int>(idx.size(0)); }
-      else { s.remove_flip = rate; s.eligible_remove = static_cast<int>(idx.size(0)); }
-    }
-    s.others_change = others_n ? others / others_n : 0;
+    const auto s = score_attribute(flow, judge, test, attr, mf.directions[k], jk, dk, o);
     log(attr.name + ": add " + std::to_string(s.add_flip) + ", remove " + std::to_string(s.remove_flip) + ", others " +
         std::to_string(s.others_change) + ", unfit decodes " + std::to_string(s.unclean) + "/" + std::to_string(s.edits));
     scores.push_back(s);
   }
-  if (!o.grid.empty() && !mf.attributes.empty()) {
-    const int64_t rows = std::min<int64_t>(8, test.size());
-    const auto latents = encode(test.images.narrow(0, 0, rows));
-    std::vector<Image> cells;
-    for (int64_t r = 0; r < rows; ++r) {
-      for (size_t k = 0; k < mf.attributes.size(); ++k) {
-        for (double f : {-1.0, 0.0, 1.0}) {
-          const double alpha = f < 0 ? mf.attributes[k].range_min : f * mf.attributes[k].range_max;
-          const auto px = decode(latents.narrow(0, r, 1) + alpha * mf.directions[k].to(device).unsqueeze(0));
-          cells.push_back(uint8_to_image(px[0]));
-        }
-      }
-    }
-    write_image(o.grid, make_grid(cells, static_cast<int>(mf.attributes.size() * 3), 1));
-  }
+  if (!o.grid.empty() && !mf.attributes.empty()) write_edit_grid(o.grid, flow, mf, test);
   return scores;
 }
 
