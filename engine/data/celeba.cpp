@@ -169,7 +169,7 @@ std::vector<double> celeba_framing(const std::string& folder) {
     ++n;
   }
   if (n == 0) return {};
-  // The square the datasets crop (data/dataset.cpp): aligned CelebA (taller than wide) keeps its
+  // The square the datasets crop (data/decode.cpp): aligned CelebA (taller than wide) keeps its
   // central 148/178 of the width; other images their centre square.
   const int side = height > width ? std::max(1, width * 148 / 178) : std::min(width, height);
   const double x0 = (width - side) / 2, y0 = (height - side) / 2;  // integer offsets, as crop_resize

@@ -1,5 +1,6 @@
 #include "import/torch_pickle.h"
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -40,131 +41,160 @@ class Unpickler {
   Unpickler(const std::string& path, const char* data, size_t size, caffe2::serialize::PyTorchStreamReader& reader)
       : path_(path), p_(data), end_(data + size), reader_(reader) {}
 
+  // Runs the pickle to its STOP: the saved object. One family of opcodes per function below.
   ValuePtr run() {
     while (true) {
       const auto op = static_cast<unsigned char>(byte());
-      switch (op) {
-        case 0x80: byte(); break;                                  // PROTO
-        case 0x95: take(8); break;                                 // FRAME
-        case '.': {                                                // STOP
-          if (stack_.empty()) bad("empty stack at STOP");
-          return stack_.back();
-        }
-        case 'c': {                                                // GLOBAL
-          auto g = make(Value::Kind::Global);
-          const auto module = line();
-          g->s = module + "." + line();
-          push(g);
-          break;
-        }
-        case 0x93: {                                               // STACK_GLOBAL
-          auto name = pop(), module = pop();
-          auto g = make(Value::Kind::Global);
-          g->s = module->s + "." + name->s;
-          push(g);
-          break;
-        }
-        case 'q': memo(static_cast<unsigned char>(byte())); break;  // BINPUT
-        case 'r': memo(u32()); break;                              // LONG_BINPUT
-        case 0x94: memo(memo_.size()); break;                       // MEMOIZE
-        case 'h': push(recall(static_cast<unsigned char>(byte()))); break;  // BINGET
-        case 'j': push(recall(u32())); break;                      // LONG_BINGET
-        case '(': push(make(Value::Kind::Mark)); break;            // MARK
-        case ')': push(make(Value::Kind::Tuple)); break;           // EMPTY_TUPLE
-        case 0x85: case 0x86: case 0x87: {                         // TUPLE1..3
-          auto t = make(Value::Kind::Tuple);
-          t->items.resize(op - 0x84);
-          for (size_t k = t->items.size(); k-- > 0;) t->items[k] = pop();
-          push(t);
-          break;
-        }
-        case 't': { auto t = make(Value::Kind::Tuple); t->items = pop_to_mark(); push(t); break; }  // TUPLE
-        case ']': push(make(Value::Kind::List)); break;            // EMPTY_LIST
-        case 'l': { auto l = make(Value::Kind::List); l->items = pop_to_mark(); push(l); break; }   // LIST
-        case 'a': { auto v = pop(); top(Value::Kind::List)->items.push_back(v); break; }             // APPEND
-        case 'e': {                                                // APPENDS
-          auto vs = pop_to_mark();
-          auto l = top(Value::Kind::List);
-          l->items.insert(l->items.end(), vs.begin(), vs.end());
-          break;
-        }
-        case '}': push(make(Value::Kind::Dict)); break;            // EMPTY_DICT
-        case 'd': {                                                // DICT
-          auto vs = pop_to_mark();
-          auto d = make(Value::Kind::Dict);
-          for (size_t k = 0; k + 1 < vs.size(); k += 2) d->dict.emplace_back(vs[k], vs[k + 1]);
-          push(d);
-          break;
-        }
-        case 's': {                                                // SETITEM
-          auto v = pop(), k = pop();
-          top(Value::Kind::Dict)->dict.emplace_back(k, v);
-          break;
-        }
-        case 'u': {                                                // SETITEMS
-          auto vs = pop_to_mark();
-          auto d = top(Value::Kind::Dict);
-          for (size_t k = 0; k + 1 < vs.size(); k += 2) d->dict.emplace_back(vs[k], vs[k + 1]);
-          break;
-        }
-        case 'N': push(make(Value::Kind::None)); break;
-        case 0x88: case 0x89: { auto v = make(Value::Kind::Bool); v->b = op == 0x88; push(v); break; }
-        case 'J': { auto v = make(Value::Kind::Int); v->i = static_cast<int32_t>(u32()); push(v); break; }
-        case 'K': { auto v = make(Value::Kind::Int); v->i = static_cast<unsigned char>(byte()); push(v); break; }
-        case 'M': { auto v = make(Value::Kind::Int); v->i = u16(); push(v); break; }
-        case 0x8a: case 0x8b: {                                    // LONG1, LONG4
-          const size_t n = op == 0x8a ? static_cast<unsigned char>(byte()) : u32();
-          const char* d = take(n);
-          if (n > 8) bad("an integer wider than 64 bits");
-          uint64_t u = 0;
-          for (size_t k = 0; k < n; ++k) u |= static_cast<uint64_t>(static_cast<unsigned char>(d[k])) << (8 * k);
-          if (n > 0 && n < 8 && (static_cast<unsigned char>(d[n - 1]) & 0x80)) u |= ~uint64_t{0} << (8 * n);
-          auto v = make(Value::Kind::Int);
-          v->i = static_cast<int64_t>(u);
-          push(v);
-          break;
-        }
-        case 'G': {                                                // BINFLOAT, big-endian
-          const char* d = take(8);
-          uint64_t u = 0;
-          for (int k = 0; k < 8; ++k) u = (u << 8) | static_cast<unsigned char>(d[k]);
-          auto v = make(Value::Kind::Float);
-          std::memcpy(&v->f, &u, 8);
-          push(v);
-          break;
-        }
-        case 'X': case 'T': case 'B': string(u32()); break;       // BINUNICODE, BINSTRING, BINBYTES
-        case 0x8c: case 'U': case 'C': string(static_cast<unsigned char>(byte())); break;
-        case 0x8d: case 0x8e: {                                    // BINUNICODE8, BINBYTES8
-          const uint64_t lo = u32(), hi = u32();
-          string(static_cast<size_t>(lo | (hi << 32)));
-          break;
-        }
-        case 'Q': push(persistent(pop())); break;                  // BINPERSID
-        case 'R': {                                                // REDUCE
-          auto args = pop(), fn = pop();
-          push(reduce(fn, args));
-          break;
-        }
-        case 0x81: {                                               // NEWOBJ
-          auto args = pop(), cls = pop();
-          push(reduce(cls, args));
-          break;
-        }
-        case 'b': pop(); break;                                    // BUILD: the state (an OrderedDict's _metadata) is not needed
-        case '0': pop(); break;                                    // POP
-        case '1': pop_to_mark(); break;                            // POP_MARK
-        case '2': push(stack_.empty() ? bad_value("DUP on an empty stack") : stack_.back()); break;
-        default: {
-          char hex[8];
-          std::snprintf(hex, sizeof hex, "0x%02x", op);
-          bad(std::string("unsupported pickle opcode ") + hex);
-        }
+      if (op == '.') {  // STOP
+        if (stack_.empty()) bad("empty stack at STOP");
+        return stack_.back();
       }
+      if (!control(op) && !container(op) && !scalar(op) && !object(op)) unsupported(op);
     }
   }
 
  private:
+  // Framing, the memo and the stack itself; false: not one of these opcodes.
+  bool control(unsigned char op) {
+    switch (op) {
+      case 0x80: byte(); return true;                                  // PROTO
+      case 0x95: take(8); return true;                                 // FRAME
+      case 'q': memo(static_cast<unsigned char>(byte())); return true;  // BINPUT
+      case 'r': memo(u32()); return true;                              // LONG_BINPUT
+      case 0x94: memo(memo_.size()); return true;                       // MEMOIZE
+      case 'h': push(recall(static_cast<unsigned char>(byte()))); return true;  // BINGET
+      case 'j': push(recall(u32())); return true;                      // LONG_BINGET
+      case '(': push(make(Value::Kind::Mark)); return true;            // MARK
+      case '0': pop(); return true;                                    // POP
+      case '1': pop_to_mark(); return true;                            // POP_MARK
+      case '2': push(stack_.empty() ? bad_value("DUP on an empty stack") : stack_.back()); return true;
+      default: return false;
+    }
+  }
+
+  // Tuples, lists and dicts; false: not one of these opcodes.
+  bool container(unsigned char op) {
+    switch (op) {
+      case ')': push(make(Value::Kind::Tuple)); return true;           // EMPTY_TUPLE
+      case 0x85: case 0x86: case 0x87: {                               // TUPLE1..3
+        auto t = make(Value::Kind::Tuple);
+        t->items.resize(op - 0x84);
+        for (size_t k = t->items.size(); k-- > 0;) t->items[k] = pop();
+        push(t);
+        return true;
+      }
+      case 't': { auto t = make(Value::Kind::Tuple); t->items = pop_to_mark(); push(t); return true; }  // TUPLE
+      case ']': push(make(Value::Kind::List)); return true;            // EMPTY_LIST
+      case 'l': { auto l = make(Value::Kind::List); l->items = pop_to_mark(); push(l); return true; }   // LIST
+      case 'a': { auto v = pop(); top(Value::Kind::List)->items.push_back(v); return true; }             // APPEND
+      case 'e': {                                                      // APPENDS
+        auto vs = pop_to_mark();
+        auto l = top(Value::Kind::List);
+        l->items.insert(l->items.end(), vs.begin(), vs.end());
+        return true;
+      }
+      case '}': push(make(Value::Kind::Dict)); return true;            // EMPTY_DICT
+      case 'd': {                                                      // DICT
+        auto vs = pop_to_mark();
+        auto d = make(Value::Kind::Dict);
+        for (size_t k = 0; k + 1 < vs.size(); k += 2) d->dict.emplace_back(vs[k], vs[k + 1]);
+        push(d);
+        return true;
+      }
+      case 's': {                                                      // SETITEM
+        auto v = pop(), k = pop();
+        top(Value::Kind::Dict)->dict.emplace_back(k, v);
+        return true;
+      }
+      case 'u': {                                                      // SETITEMS
+        auto vs = pop_to_mark();
+        auto d = top(Value::Kind::Dict);
+        for (size_t k = 0; k + 1 < vs.size(); k += 2) d->dict.emplace_back(vs[k], vs[k + 1]);
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  // None, booleans, integers, floats and strings; false: not one of these opcodes.
+  bool scalar(unsigned char op) {
+    switch (op) {
+      case 'N': push(make(Value::Kind::None)); return true;
+      case 0x88: case 0x89: { auto v = make(Value::Kind::Bool); v->b = op == 0x88; push(v); return true; }
+      case 'J': { auto v = make(Value::Kind::Int); v->i = static_cast<int32_t>(u32()); push(v); return true; }
+      case 'K': { auto v = make(Value::Kind::Int); v->i = static_cast<unsigned char>(byte()); push(v); return true; }
+      case 'M': { auto v = make(Value::Kind::Int); v->i = u16(); push(v); return true; }
+      case 0x8a: case 0x8b: {                                          // LONG1, LONG4
+        const size_t n = op == 0x8a ? static_cast<unsigned char>(byte()) : u32();
+        const char* d = take(n);
+        if (n > 8) bad("an integer wider than 64 bits");
+        uint64_t u = 0;
+        for (size_t k = 0; k < n; ++k) u |= static_cast<uint64_t>(static_cast<unsigned char>(d[k])) << (8 * k);
+        if (n > 0 && n < 8 && (static_cast<unsigned char>(d[n - 1]) & 0x80)) u |= ~uint64_t{0} << (8 * n);
+        auto v = make(Value::Kind::Int);
+        v->i = static_cast<int64_t>(u);
+        push(v);
+        return true;
+      }
+      case 'G': {                                                      // BINFLOAT, big-endian
+        const char* d = take(8);
+        uint64_t u = 0;
+        for (int k = 0; k < 8; ++k) u = (u << 8) | static_cast<unsigned char>(d[k]);
+        auto v = make(Value::Kind::Float);
+        std::memcpy(&v->f, &u, 8);
+        push(v);
+        return true;
+      }
+      case 'X': case 'T': case 'B': string(u32()); return true;       // BINUNICODE, BINSTRING, BINBYTES
+      case 0x8c: case 'U': case 'C': string(static_cast<unsigned char>(byte())); return true;
+      case 0x8d: case 0x8e: {                                          // BINUNICODE8, BINBYTES8
+        const uint64_t lo = u32(), hi = u32();
+        string(static_cast<size_t>(lo | (hi << 32)));
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  // Globals, storages and the calls that build objects from them; false: not one of these opcodes.
+  bool object(unsigned char op) {
+    switch (op) {
+      case 'c': {                                                      // GLOBAL
+        auto g = make(Value::Kind::Global);
+        const auto module = line();
+        g->s = module + "." + line();
+        push(g);
+        return true;
+      }
+      case 0x93: {                                                     // STACK_GLOBAL
+        auto name = pop(), module = pop();
+        auto g = make(Value::Kind::Global);
+        g->s = module->s + "." + name->s;
+        push(g);
+        return true;
+      }
+      case 'Q': push(persistent(pop())); return true;                  // BINPERSID
+      case 'R': {                                                      // REDUCE
+        auto args = pop(), fn = pop();
+        push(reduce(fn, args));
+        return true;
+      }
+      case 0x81: {                                                     // NEWOBJ
+        auto args = pop(), cls = pop();
+        push(reduce(cls, args));
+        return true;
+      }
+      case 'b': pop(); return true;  // BUILD: the state (an OrderedDict's _metadata) is not needed
+      default: return false;
+    }
+  }
+
+  [[noreturn]] void unsupported(unsigned char op) const {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02x", op);
+    bad(std::string("unsupported pickle opcode ") + hex);
+  }
+
   [[noreturn]] void bad(const std::string& what) const {
     throw Error(ErrorKind::Format, path_ + ": cannot read its data.pkl (" + what + ")");
   }

@@ -1,0 +1,155 @@
+// Pasting an edited crop back into its photo (face_align.h): the face's mask, the photo region a
+// crop covers, and the two blends (the whole crop, or only the change an edit made).
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/error.h"
+#include "vision/face_align.h"
+#include "vision/face_crop.h"
+
+namespace glowlab {
+
+std::vector<float> paste_mask(int size, const std::vector<double>& framing) {
+  if (size < 4) throw Error(ErrorKind::InvalidArgument, "paste_mask: the crop is too small");
+  // The face's ellipse, in fractions of the crop side: from the framing's landmarks when there is
+  // one (eyes to mouth is about a third of a face's height; its width about 2.3 eye distances),
+  // else the synthetic faces' (the head fills the square).
+  double cx = 0.5, cy = 0.5, rx = 0.42, ry = 0.47, angle = 0.0;
+  if (framing.size() == 10) {
+    const double ex = (framing[0] + framing[2]) / 2, ey = (framing[1] + framing[3]) / 2;
+    const double mx = (framing[6] + framing[8]) / 2, my = (framing[7] + framing[9]) / 2;
+    const double eye = std::hypot(framing[2] - framing[0], framing[3] - framing[1]);
+    const double em = std::hypot(mx - ex, my - ey);
+    if (eye > 0.02 && em > 0.02) {
+      angle = std::atan2(my - ey, mx - ex) - M_PI / 2;  // the face's vertical axis
+      cx = (ex + mx) / 2;
+      cy = (ey + my) / 2 - 0.25 * em;  // a face's middle lies a little above the eyes-mouth midpoint
+      rx = std::min(1.2 * eye, 0.49);
+      ry = std::min(1.75 * em, 0.49);
+    }
+  }
+  // 1 inside 75% of the ellipse's radius, smoothly (smoothstep) to 0 at its edge, and exactly 0
+  // beyond, so the photo outside the face is never touched.
+  std::vector<float> mask(static_cast<size_t>(size) * size);
+  const double c = std::cos(angle), s = std::sin(angle);
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      const double u = (x + 0.5) / size - cx, v = (y + 0.5) / size - cy;
+      const double a = (c * u + s * v) / rx, b = (-s * u + c * v) / ry;
+      const double r = std::sqrt(a * a + b * b);
+      const double t = std::clamp((1.0 - r) / 0.25, 0.0, 1.0);
+      mask[static_cast<size_t>(y) * size + x] = static_cast<float>(t * t * (3 - 2 * t));
+    }
+  }
+  return mask;
+}
+
+namespace {
+
+// The photo region that a crop of side n made by `m` (photo -> crop) covers, and the transform that
+// samples crop positions at that region's pixels (warpAffine with WARP_INVERSE_MAP).
+struct PasteRegion {
+  cv::Rect region;
+  cv::Mat shifted;
+};
+
+PasteRegion paste_region(const Image& original, const FaceCrop& crop, int n) {
+  const cv::Mat m = face_detail::transform_mat(crop.transform);
+  // Only the photo pixels whose crop position lies inside the crop can change: their bounding box.
+  cv::Mat inv;
+  cv::invertAffineTransform(m, inv);
+  double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+  for (const auto& [u, v] : {std::pair{-0.5, -0.5}, {n - 0.5, -0.5}, {-0.5, n - 0.5}, {n - 0.5, n - 0.5}}) {
+    const double x = inv.at<double>(0, 0) * u + inv.at<double>(0, 1) * v + inv.at<double>(0, 2);
+    const double y = inv.at<double>(1, 0) * u + inv.at<double>(1, 1) * v + inv.at<double>(1, 2);
+    x0 = std::min(x0, x); x1 = std::max(x1, x); y0 = std::min(y0, y); y1 = std::max(y1, y);
+  }
+  PasteRegion p;
+  p.region = cv::Rect(cv::Point(static_cast<int>(std::floor(x0)) - 1, static_cast<int>(std::floor(y0)) - 1),
+                      cv::Point(static_cast<int>(std::ceil(x1)) + 2, static_cast<int>(std::ceil(y1)) + 2)) &
+             cv::Rect(0, 0, original.width, original.height);
+  // Photo -> crop is the transform itself, so warpAffine runs with WARP_INVERSE_MAP on a copy of it
+  // shifted to the region's origin.
+  p.shifted = m.clone();
+  p.shifted.at<double>(0, 2) += m.at<double>(0, 0) * p.region.x + m.at<double>(0, 1) * p.region.y;
+  p.shifted.at<double>(1, 2) += m.at<double>(1, 0) * p.region.x + m.at<double>(1, 1) * p.region.y;
+  return p;
+}
+
+cv::Mat warped_mask(int n, const std::vector<double>& framing, const PasteRegion& p) {
+  auto mask = paste_mask(n, framing);
+  cv::Mat weight;
+  cv::warpAffine(cv::Mat(n, n, CV_32F, mask.data()), weight, p.shifted, p.region.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                 cv::BORDER_CONSTANT, cv::Scalar(0));
+  return weight;
+}
+
+}  // namespace
+
+Image paste_change(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
+                   const std::vector<double>& framing) {
+  if (edited.channels != original.channels || reconstruction.channels != original.channels) {
+    throw Error(ErrorKind::InvalidArgument, "paste_change: channel mismatch");
+  }
+  if (edited.width != edited.height || edited.width < 4 || reconstruction.width != edited.width || reconstruction.height != edited.height) {
+    throw Error(ErrorKind::InvalidArgument, "paste_change: the edit and the reconstruction must be square crops of one size");
+  }
+  const int n = edited.width;
+  Image out = original;
+  const auto p = paste_region(original, crop, n);
+  if (p.region.empty()) return out;
+  cv::Mat e, r, change, warped;
+  face_detail::to_mat(edited).convertTo(e, CV_32F);
+  face_detail::to_mat(reconstruction).convertTo(r, CV_32F);
+  cv::subtract(e, r, change);
+  if (cv::countNonZero(change.reshape(1)) == 0) return out;  // nothing changed: the photo itself
+  cv::warpAffine(change, warped, p.shifted, p.region.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  const cv::Mat weight = warped_mask(n, framing, p);
+  const int ch = original.channels;
+  for (int y = 0; y < p.region.height; ++y) {
+    const auto* w = weight.ptr<float>(y);
+    const auto* d = warped.ptr<float>(y);
+    std::uint8_t* o = out.bytes.data() + (static_cast<size_t>(p.region.y + y) * original.width + p.region.x) * ch;
+    for (int x = 0; x < p.region.width; ++x) {
+      const float a = w[x];
+      if (a <= 0.0f) continue;  // outside the face: the photo's own pixel, untouched
+      for (int k = 0; k < ch; ++k) {
+        const float v = o[x * ch + k] + a * d[x * ch + k];
+        o[x * ch + k] = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+      }
+    }
+  }
+  return out;
+}
+
+Image paste_back(const Image& original, const Image& edited, const FaceCrop& crop, const std::vector<double>& framing) {
+  if (edited.channels != original.channels) throw Error(ErrorKind::InvalidArgument, "paste_back: channel mismatch");
+  if (edited.width != edited.height || edited.width < 4) throw Error(ErrorKind::InvalidArgument, "paste_back: the edit is not a square crop");
+  const int n = edited.width;
+  Image out = original;
+  const auto p = paste_region(original, crop, n);
+  if (p.region.empty()) return out;
+  cv::Mat warped;
+  cv::warpAffine(face_detail::to_mat(edited), warped, p.shifted, p.region.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  const cv::Mat weight = warped_mask(n, framing, p);
+  const int ch = original.channels;
+  for (int y = 0; y < p.region.height; ++y) {
+    const auto* w = weight.ptr<float>(y);
+    const auto* e = warped.ptr<std::uint8_t>(y);
+    std::uint8_t* o = out.bytes.data() + (static_cast<size_t>(p.region.y + y) * original.width + p.region.x) * ch;
+    for (int x = 0; x < p.region.width; ++x) {
+      const float a = w[x];
+      if (a <= 0.0f) continue;  // outside the face: the photo's own pixel, untouched
+      for (int k = 0; k < ch; ++k) {
+        const float v = a * e[x * ch + k] + (1.0f - a) * o[x * ch + k];
+        o[x * ch + k] = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace glowlab
