@@ -42,6 +42,73 @@ double resident_mib() {
   return -1;
 }
 
+// What the random events did, and the memory seen every 1,000 of them.
+struct Tally {
+  int sent = 0, sliderMoves = 0, detailChanges = 0, undos = 0, redos = 0, photoSwitches = 0;
+  double rssStart = 0, rssWarm = -1, rssMax = 0;
+  QJsonArray rssEvery1000;
+};
+
+// Photos to switch between: the ones given, or three of the model's samples saved as photos.
+QStringList soakPhotos(const QStringList& given, glowlab::Model& model, const QTemporaryDir& tmp) {
+  if (!given.isEmpty()) return given;
+  QStringList photos;
+  const auto samples = model.sample(3, 0.7, 11);
+  for (size_t i = 0; i < samples.size(); ++i) {
+    photos << tmp.filePath(QString("photo%1.png").arg(i));
+    glowlab::write_image(photos.back().toStdString(), glowlab::fit_square(samples[i], 256));
+  }
+  return photos;
+}
+
+// Waits (events processed) until the window shows its newest request, at most two minutes.
+void settle(MainWindow& w, const QElapsedTimer& clock) {
+  const qint64 until = clock.elapsed() + 120000;
+  while (w.shownGeneration() != w.requestedGeneration() && clock.elapsed() < until) {
+    QApplication::processEvents(QEventLoop::WaitForMoreEvents, 20);
+  }
+}
+
+// One random event: every 1,000th a photo switch (and a memory reading), else a slider move (85%),
+// a detail change (5%), an undo (6%) or a redo (4%).
+void randomEvent(MainWindow& w, const QStringList& photos, int levels, QRandomGenerator& rng, Tally& t) {
+  auto* panel = w.attributes();
+  if (t.sent > 0 && t.sent % 1000 == 0) {
+    const double rss = resident_mib();
+    t.rssEvery1000.append(rss);
+    t.rssMax = std::max(t.rssMax, rss);
+    if (t.sent == 1000) t.rssWarm = rss;
+    w.openPhoto(photos[(t.sent / 1000) % photos.size()]);
+    ++t.photoSwitches;
+    return;
+  }
+  const quint32 r = rng.bounded(100);
+  if (r < 85) {
+    QSlider* s = panel->slider(static_cast<int>(rng.bounded(panel->count())));
+    s->setValue(s->minimum() + static_cast<int>(rng.bounded(s->maximum() - s->minimum() + 1)));
+    ++t.sliderMoves;
+  } else if (r < 90) {
+    panel->setFinestLevel(static_cast<int>(rng.bounded(levels)));
+    ++t.detailChanges;
+  } else if (r < 96) {
+    w.undoStack()->undo();
+    ++t.undos;
+  } else {
+    w.undoStack()->redo();
+    ++t.redos;
+  }
+}
+
+// The engine called by hand with the window's final sliders, held attributes and detail: whether
+// the last frame shown is that image, pixel for pixel.
+bool lastFrameIsDirectRender(MainWindow& w, glowlab::Model& m) {
+  auto* panel = w.attributes();
+  const auto base = m.encode(fromQImage(w.currentImage().crop));
+  const auto direct = m.decode_guarded(base, m.edit(base, panel->alphas(), panel->finestLevel(), panel->locked())).image;
+  const QImage last = w.view()->edited().convertToFormat(QImage::Format_RGB888);
+  return last == toQImage(direct).convertToFormat(QImage::Format_RGB888);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -58,18 +125,9 @@ int main(int argc, char** argv) {
   glowlab::init_runtime();
   const int events = std::max(1, parser.value("events").toInt());
   const QString modelPath = QString::fromStdString(glowlab::model_path_or_default(parser.value("model").toStdString()));
-
   QTemporaryDir tmp;
-  QStringList photos = parser.values("photo");
   auto m = glowlab::Model::load(modelPath.toStdString());  // for the direct render at the end
-  const int levels = m.config().levels;
-  if (photos.isEmpty()) {
-    const auto samples = m.sample(3, 0.7, 11);
-    for (size_t i = 0; i < samples.size(); ++i) {
-      photos << tmp.filePath(QString("photo%1.png").arg(i));
-      glowlab::write_image(photos.back().toStdString(), glowlab::fit_square(samples[i], 256));
-    }
-  }
+  const QStringList photos = soakPhotos(parser.values("photo"), m, tmp);
 
   MainWindow w;
   w.show();
@@ -80,89 +138,50 @@ int main(int argc, char** argv) {
   if (!imageReady.wait(60000) || w.attributes()->count() == 0) return 1;
   QElapsedTimer clock;
   clock.start();
-  auto settle = [&] {
-    const qint64 until = clock.elapsed() + 120000;
-    while (w.shownGeneration() != w.requestedGeneration() && clock.elapsed() < until) {
-      QApplication::processEvents(QEventLoop::WaitForMoreEvents, 20);
-    }
-  };
-  settle();
+  settle(w, clock);
 
   int shown = 0;
   QObject::connect(&w, &MainWindow::renderShown, &w, [&](quint64) { ++shown; });
   const quint64 requestedBefore = w.requestedGeneration();
-  const double rssStart = resident_mib();
-  double rssWarm = -1, rssMax = rssStart;
-  QJsonArray rssEvery1000;
+  Tally t;
+  t.rssStart = t.rssMax = resident_mib();
   QRandomGenerator rng(parser.value("seed").toUInt());
-  auto* panel = w.attributes();
-  int sent = 0, photoIndex = 0, kinds[5] = {0, 0, 0, 0, 0};
   QTimer tick;
   tick.setTimerType(Qt::PreciseTimer);
   QObject::connect(&tick, &QTimer::timeout, [&] {
-    if (sent > 0 && sent % 1000 == 0) {
-      const double rss = resident_mib();
-      rssEvery1000.append(rss);
-      rssMax = std::max(rssMax, rss);
-      if (sent == 1000) rssWarm = rss;
-      photoIndex = (photoIndex + 1) % photos.size();
-      w.openPhoto(photos[photoIndex]);
-      ++kinds[4];
-    } else {
-      const quint32 r = rng.bounded(100);
-      if (r < 85) {  // a slider move
-        QSlider* s = panel->slider(static_cast<int>(rng.bounded(panel->count())));
-        s->setValue(s->minimum() + static_cast<int>(rng.bounded(s->maximum() - s->minimum() + 1)));
-        ++kinds[0];
-      } else if (r < 90) {  // detail
-        panel->setFinestLevel(static_cast<int>(rng.bounded(levels)));
-        ++kinds[1];
-      } else if (r < 96) {
-        w.undoStack()->undo();
-        ++kinds[2];
-      } else {
-        w.undoStack()->redo();
-        ++kinds[3];
-      }
-    }
-    if (++sent == events) tick.stop();
+    randomEvent(w, photos, m.config().levels, rng, t);
+    if (++t.sent == events) tick.stop();
   });
   const qint64 start = clock.elapsed();
   tick.start(1000 / 60);
-  while (sent < events && clock.elapsed() - start < 3600000) QApplication::processEvents(QEventLoop::WaitForMoreEvents, 20);
+  while (t.sent < events && clock.elapsed() - start < 3600000) QApplication::processEvents(QEventLoop::WaitForMoreEvents, 20);
   const double seconds = (clock.elapsed() - start) / 1000.0;
   // The final state: wait for any image switch still on its way, then for its render.
   imageReady.clear();
   while (imageReady.wait(2000)) {
   }
-  settle();
+  settle(w, clock);
   const double rssEnd = resident_mib();
-  rssMax = std::max(rssMax, rssEnd);
-
-  // The engine by hand, for the window's final state.
-  const auto base = m.encode(fromQImage(w.currentImage().crop));
-  const auto direct = m.decode_guarded(base, m.edit(base, panel->alphas(), panel->finestLevel(), panel->locked())).image;
-  const QImage last = w.view()->edited().convertToFormat(QImage::Format_RGB888);
-  const bool same = last == toQImage(direct).convertToFormat(QImage::Format_RGB888);
-  const double base_ = rssWarm > 0 ? rssWarm : rssStart;
-  const double growth = (rssEnd - base_) / base_;
-  QJsonObject out{{"events", sent},
-                  {"seconds", seconds},
-                  {"slider_moves", kinds[0]},
-                  {"detail_changes", kinds[1]},
-                  {"undos", kinds[2]},
-                  {"redos", kinds[3]},
-                  {"photo_switches", kinds[4]},
-                  {"renders_requested", static_cast<qint64>(w.requestedGeneration() - requestedBefore)},
-                  {"renders_shown", shown},
-                  {"last_frame_equals_direct_render", same},
-                  {"rss_mib_start", rssStart},
-                  {"rss_mib_after_warmup", rssWarm},
-                  {"rss_mib_end", rssEnd},
-                  {"rss_mib_max", rssMax},
-                  {"rss_growth_after_warmup", growth},
-                  {"rss_mib_every_1000_events", rssEvery1000},
-                  {"errors_shown", w.lastError()}};
+  t.rssMax = std::max(t.rssMax, rssEnd);
+  const bool same = lastFrameIsDirectRender(w, m);
+  const double growth = (rssEnd - (t.rssWarm > 0 ? t.rssWarm : t.rssStart)) / (t.rssWarm > 0 ? t.rssWarm : t.rssStart);
+  const QJsonObject out{{"events", t.sent},
+                        {"seconds", seconds},
+                        {"slider_moves", t.sliderMoves},
+                        {"detail_changes", t.detailChanges},
+                        {"undos", t.undos},
+                        {"redos", t.redos},
+                        {"photo_switches", t.photoSwitches},
+                        {"renders_requested", static_cast<qint64>(w.requestedGeneration() - requestedBefore)},
+                        {"renders_shown", shown},
+                        {"last_frame_equals_direct_render", same},
+                        {"rss_mib_start", t.rssStart},
+                        {"rss_mib_after_warmup", t.rssWarm},
+                        {"rss_mib_end", rssEnd},
+                        {"rss_mib_max", t.rssMax},
+                        {"rss_growth_after_warmup", growth},
+                        {"rss_mib_every_1000_events", t.rssEvery1000},
+                        {"errors_shown", w.lastError()}};
   printf("%s\n", QJsonDocument(out).toJson().constData());
   return same && growth <= 0.05 ? 0 : 1;
 }
