@@ -20,11 +20,84 @@
 #include "model_path.h"
 
 namespace {
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return -1;
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
 }
+
+// The model open and an image on screen, fully rendered: the photo given, else a sample.
+bool openAndSettle(MainWindow& w, const QCommandLineParser& parser) {
+  QSignalSpy modelReady(&w, &MainWindow::modelReady), imageReady(&w, &MainWindow::imageReady);
+  w.openModel(QString::fromStdString(glowlab::model_path_or_default(parser.value("model").toStdString())));
+  if (!modelReady.wait(60000)) return false;
+  if (parser.isSet("photo")) {
+    w.openPhoto(parser.value("photo"));
+  } else {
+    QSignalSpy samples(&w, &MainWindow::samplesShown);
+    w.setSampleSettings(0.7, 1, 1);
+    w.sample();
+    if (!samples.wait(60000)) return false;
+    w.useSample(0);
+  }
+  if (!imageReady.wait(60000) || w.attributes()->count() == 0) return false;
+  QElapsedTimer settle;
+  settle.start();
+  while (w.shownGeneration() != w.requestedGeneration() && settle.elapsed() < 60000) QApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+  return true;
+}
+
+// UI-thread blocking: the gaps between ticks of a 1 ms timer.
+struct BlockMeter {
+  const QElapsedTimer& clock;
+  qint64 lastTick;
+  std::vector<double> gaps;
+  QTimer ticker;
+
+  explicit BlockMeter(const QElapsedTimer& c) : clock(c), lastTick(c.nsecsElapsed()) {
+    ticker.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&ticker, &QTimer::timeout, [this] {
+      const qint64 now = clock.nsecsElapsed();
+      gaps.push_back((now - lastTick) / 1e6);
+      lastTick = now;
+    });
+    ticker.start(1);
+  }
+};
+
+// The drag: `events` slider moves from -100 to +100 at 60 per second, the slider held down.
+struct Drag {
+  int sent = 0;
+  qint64 start = 0, lastEventAt = 0;
+  quint64 lastGeneration = 0;
+  std::map<quint64, qint64> requestedAt;  // generation -> ns
+  std::vector<double> handlerMs;
+};
+
+void runDrag(MainWindow& w, QSlider* slider, int events, const QElapsedTimer& clock, Drag& d) {
+  QTimer drag;
+  drag.setTimerType(Qt::PreciseTimer);
+  slider->setSliderDown(true);
+  QObject::connect(&drag, &QTimer::timeout, [&] {
+    if (d.sent == 0) d.start = clock.nsecsElapsed();
+    const qint64 t0 = clock.nsecsElapsed();
+    slider->setValue(-100 + (200 * (d.sent + 1)) / events);
+    d.handlerMs.push_back((clock.nsecsElapsed() - t0) / 1e6);
+    d.requestedAt[w.requestedGeneration()] = t0;
+    d.lastEventAt = t0;
+    d.lastGeneration = w.requestedGeneration();
+    if (++d.sent == events) {
+      drag.stop();
+      slider->setSliderDown(false);
+    }
+  });
+  drag.start(1000 / 60);
+  while ((d.sent < events || w.shownGeneration() != d.lastGeneration) && clock.elapsed() < 300000) {
+    QApplication::processEvents(QEventLoop::WaitForMoreEvents, 5);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -40,23 +113,7 @@ int main(int argc, char** argv) {
 
   MainWindow w;
   w.show();
-  QSignalSpy modelReady(&w, &MainWindow::modelReady), imageReady(&w, &MainWindow::imageReady);
-  w.openModel(QString::fromStdString(glowlab::model_path_or_default(parser.value("model").toStdString())));
-  if (!modelReady.wait(60000)) return 1;
-  if (parser.isSet("photo")) {
-    w.openPhoto(parser.value("photo"));
-  } else {
-    QSignalSpy samples(&w, &MainWindow::samplesShown);
-    w.setSampleSettings(0.7, 1, 1);
-    w.sample();
-    if (!samples.wait(60000)) return 1;
-    w.useSample(0);
-  }
-  if (!imageReady.wait(60000) || w.attributes()->count() == 0) return 1;
-  QElapsedTimer settle;
-  settle.start();
-  while (w.shownGeneration() != w.requestedGeneration() && settle.elapsed() < 60000) QApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
-
+  if (!openAndSettle(w, parser)) return 1;
   int index = 0;
   if (parser.isSet("attribute")) index = std::max(0, w.attributes()->indexOf(parser.value("attribute").toStdString()));
   QSlider* slider = w.attributes()->slider(index);
@@ -64,67 +121,30 @@ int main(int argc, char** argv) {
 
   QElapsedTimer clock;
   clock.start();
-  std::map<quint64, qint64> requestedAt;   // generation -> ns
-  std::vector<double> latencies;           // ms, for every render shown
+  Drag d;
+  std::vector<double> latencies;  // ms, for every render shown
   std::vector<qint64> shownTimes;
   QObject::connect(&w, &MainWindow::renderShown, &w, [&](quint64 g) {
     const qint64 now = clock.nsecsElapsed();
     shownTimes.push_back(now);
-    if (requestedAt.count(g)) latencies.push_back((now - requestedAt[g]) / 1e6);
+    if (d.requestedAt.count(g)) latencies.push_back((now - d.requestedAt[g]) / 1e6);
   });
-  // UI-thread blocking: gaps between ticks of a 1 ms timer.
-  qint64 lastTick = clock.nsecsElapsed();
-  double maxGap = 0;
-  std::vector<double> gaps;
-  QTimer ticker;
-  ticker.setTimerType(Qt::PreciseTimer);
-  QObject::connect(&ticker, &QTimer::timeout, [&] {
-    const qint64 now = clock.nsecsElapsed();
-    gaps.push_back((now - lastTick) / 1e6);
-    maxGap = std::max(maxGap, (now - lastTick) / 1e6);
-    lastTick = now;
-  });
-  ticker.start(1);
-
-  int sent = 0;
-  qint64 dragStart = 0, lastEventAt = 0;
-  quint64 lastGeneration = 0;
-  std::vector<double> handlerMs;
-  QTimer drag;
-  drag.setTimerType(Qt::PreciseTimer);
-  slider->setSliderDown(true);
-  QObject::connect(&drag, &QTimer::timeout, [&] {
-    if (sent == 0) dragStart = clock.nsecsElapsed();
-    const qint64 t0 = clock.nsecsElapsed();
-    slider->setValue(-100 + (200 * (sent + 1)) / events);
-    const qint64 t1 = clock.nsecsElapsed();
-    handlerMs.push_back((t1 - t0) / 1e6);
-    requestedAt[w.requestedGeneration()] = t0;
-    lastEventAt = t0;
-    lastGeneration = w.requestedGeneration();
-    if (++sent == events) {
-      drag.stop();
-      slider->setSliderDown(false);
-    }
-  });
-  drag.start(1000 / 60);
-  while ((sent < events || w.shownGeneration() != lastGeneration) && clock.elapsed() < 300000) {
-    QApplication::processEvents(QEventLoop::WaitForMoreEvents, 5);
-  }
-  ticker.stop();
-  const double dragSeconds = (lastEventAt - dragStart) / 1e9;
+  BlockMeter blocks(clock);
+  runDrag(w, slider, events, clock, d);
+  blocks.ticker.stop();
+  const double dragSeconds = (d.lastEventAt - d.start) / 1e9;
   int framesDuringDrag = 0;
-  for (qint64 t : shownTimes) framesDuringDrag += (t >= dragStart && t <= lastEventAt);
+  for (qint64 t : shownTimes) framesDuringDrag += (t >= d.start && t <= d.lastEventAt);
   QJsonObject out{{"events", events},
                   {"drag_seconds", dragSeconds},
                   {"renders_shown", static_cast<int>(shownTimes.size())},
                   {"frames_per_second_during_drag", framesDuringDrag / std::max(dragSeconds, 1e-9)},
                   {"latency_ms_median", percentile(latencies, 0.5)},
                   {"latency_ms_p95", percentile(latencies, 0.95)},
-                  {"last_event_to_pixels_ms", shownTimes.empty() ? -1 : (shownTimes.back() - lastEventAt) / 1e6},
-                  {"ui_max_block_ms", maxGap},
-                  {"ui_block_p99_ms", percentile(gaps, 0.99)},
-                  {"slider_handler_ms_max", percentile(handlerMs, 1.0)},
+                  {"last_event_to_pixels_ms", shownTimes.empty() ? -1 : (shownTimes.back() - d.lastEventAt) / 1e6},
+                  {"ui_max_block_ms", percentile(blocks.gaps, 1.0)},
+                  {"ui_block_p99_ms", percentile(blocks.gaps, 0.99)},
+                  {"slider_handler_ms_max", percentile(d.handlerMs, 1.0)},
                   {"threads", QThread::idealThreadCount()}};
   printf("%s\n", QJsonDocument(out).toJson().constData());
   return 0;
