@@ -19,9 +19,12 @@
 
 #include "bundle/attribute.h"
 #include "bundle/recipe.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/image.h"
+#include "edit/edit.h"
 #include "flow/config.h"
+#include "import/import.h"
 #include "judge/judge.h"
 #include "train/train_options.h"
 #include "vision/animation.h"
