@@ -6,7 +6,6 @@
 
 #include "commands.h"
 #include "glowlab.h"
-#include "import/import.h"
 
 namespace glowlab::cli {
 
