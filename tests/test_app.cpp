@@ -343,6 +343,41 @@ class TestApp : public QObject {
     QVERIFY(same_pixels(other.view()->edited(), shown));
   }
 
+  // Issue 23: a recipe without checksums is applied, and the window says that a change to its
+  // model or photo cannot be detected (it said they had changed).
+  void aRecipeWithoutChecksumsIsSaid() {
+    Recipe r;
+    r.source = photo_.toStdString();
+    r.transform = w_->currentImage().transform;
+    r.model = model_.toStdString();
+    r.sliders = {{"Smiling", 0.3}};
+    save_recipe(path("unchecked.json").toStdString(), r);
+    MainWindow other;
+    QSignalSpy image(&other, &MainWindow::imageReady);
+    QVERIFY(other.openRecipe(path("unchecked.json")));
+    QVERIFY(image.wait(30000));
+    QTRY_VERIFY2_WITH_TIMEOUT(other.lastNotice().contains("no checksum of its model"), qPrintable(other.lastNotice()), 30000);
+    QVERIFY2(other.lastNotice().contains("no checksum of its photo"), qPrintable(other.lastNotice()));
+    QVERIFY2(!other.lastNotice().contains("changed"), qPrintable(other.lastNotice()));
+    QCOMPARE(other.attributes()->value(0), 0.3);
+  }
+
+  // Issue 23: files are hashed on the engine thread, never the window's: the photo's and the model's
+  // SHA-256 arrive with them (a recipe records those), and a recipe's are compared there, the
+  // warnings coming back by signal.
+  void checksumsAreTheEngineThreads() {
+    QCOMPARE(w_->currentImage().sha256.toStdString(), file_sha256(photo_.toStdString()));
+    QVERIFY(w_->saveRecipe(path("hashed.json")));
+    const auto r = load_recipe(path("hashed.json").toStdString());
+    QCOMPARE(r.model_sha256, file_sha256(model_.toStdString()));
+    QCOMPARE(r.source_sha256, file_sha256(photo_.toStdString()));
+    MainWindow other;
+    QSignalSpy checked(other.worker(), &EngineWorker::recipeChecked);
+    QVERIFY(other.openRecipe(path("hashed.json")));
+    QVERIFY(checked.wait(30000));
+    QVERIFY(checked.first().first().value<std::vector<RecipeWarning>>().empty());
+  }
+
   // A held attribute: the other sliders move along directions projected off it (the engine's
   // conditional edit), and the hold is saved in the recipe.
   void heldAttributeRendersTheConditionalEditAndIsSaved() {
@@ -432,16 +467,16 @@ class TestApp : public QObject {
     QVERIFY(samples.wait(30000));
     w_->worker()->useSample(1, /*asSecond=*/true);
     QVERIFY(strip.wait(30000));
-    QCOMPARE(w_->stripPixmap().width(), 8 * 64 + 7 * 4);  // 8 frames
+    QCOMPARE(w_->findChild<QLabel*>("strip")->pixmap().width(), 8 * 64 + 7 * 4);  // 8 frames
     QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
     const QImage start = w_->view()->edited();
-    w_->interpolationSlider()->setValue(100);
+    w_->findChild<QSlider*>("blend")->setValue(100);
     QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
     QVERIFY(!same_pixels(w_->view()->edited(), start));
     w_->exportAnimation(path("blend.gif"), QString(), 5, 10);
     QVERIFY(exported.wait(30000));
     QCOMPARE(read_animation_info(path("blend.gif").toStdString()).frames, 5);
-    w_->interpolationSlider()->setValue(0);
+    w_->findChild<QSlider*>("blend")->setValue(0);
   }
 
   void badInputLeavesTheAppUsable() {
@@ -526,7 +561,7 @@ class TestApp : public QObject {
     w.sample();
     QVERIFY(samples.wait(30000));
     // Selecting a sample (a click) does not replace the photo.
-    w.sampleList()->setCurrentRow(1);
+    w.findChild<QListWidget*>("sampleList")->setCurrentRow(1);
     QCOMPARE(w.currentImage().source, photoSource);
     // Photo towards the selected sample: the strip runs from the photo's render to the sample.
     QSignalSpy frames(w.worker(), &EngineWorker::stripReady);
@@ -545,7 +580,7 @@ class TestApp : public QObject {
     const int steps = w.undoStack()->count();
     w.useSample(2);
     QVERIFY(image.wait(30000));
-    QCOMPARE(w.currentImage().source, QString("sample"));
+    QVERIFY(w.currentImage().origin == ImageOrigin::Sample);
     QCOMPARE(w.undoStack()->count(), steps + 1);
     w.attributes()->setValue(1, -0.3);
     w.undoStack()->undo();
@@ -557,7 +592,7 @@ class TestApp : public QObject {
     QVERIFY(same_pixels(w.view()->edited(), photoEdited));
     w.undoStack()->redo();
     QVERIFY(image.wait(30000));
-    QCOMPARE(w.currentImage().source, QString("sample"));
+    QVERIFY(w.currentImage().origin == ImageOrigin::Sample);
     // The current sample as its own second: a hint, and no strip.
     frames.clear();
     w.interpolateTowardsSample(2);
@@ -589,7 +624,7 @@ class TestApp : public QObject {
     QCOMPARE(w.currentImage().crop.size(), QSize(kSize, kSize));
     QImage pasted(50, 40, QImage::Format_RGB888);
     pasted.fill(QColor(90, 140, 200));
-    w.openImage(pasted, "clipboard");
+    w.openImage(pasted, ImageOrigin::Clipboard);
     QVERIFY(image.wait(30000));
     QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration() && w.shownGeneration() > 0, 30000);
     QVERIFY2(errors.isEmpty(), qPrintable(w.lastError()));
@@ -659,7 +694,7 @@ class TestApp : public QObject {
     QCOMPARE(w.undoStack()->count(), steps + 1);
     auto m = Model::load(other.toStdString());
     QVERIFY(same_pixels(w.view()->edited(), toQImage(m.decode(m.edit(m.encode(fromQImage(crop)), {{"Smiling", 1.0}})))));
-    QVERIFY(w.facePicker()->count() >= 1);
+    QVERIFY(w.findChild<FacePicker*>()->count() >= 1);
     QSignalSpy exported(&w, &MainWindow::exported);
     w.exportPasted(path("kept.png"));
     QVERIFY(exported.wait(30000));
@@ -881,7 +916,7 @@ class TestApp : public QObject {
     QVERIFY(QDir::setCurrent(cwd));
     const QString absolute = QFileInfo(photo_).absoluteFilePath();
     QCOMPARE(QSettings().value("paths/recent").toStringList(), QStringList{absolute});
-    const auto actions = w.recentMenu()->actions();
+    const auto actions = w.findChild<QMenu*>("recent")->actions();
     QCOMPARE(actions.size(), 1);
     // From another folder it still opens.
     actions.first()->trigger();
@@ -1038,7 +1073,7 @@ class TestApp : public QObject {
     w.openPhoto(photo_);
     QVERIFY(image.wait(30000));
     waitShown(w);
-    auto* menu = w.bundledMenu();
+    auto* menu = w.findChild<QMenu*>("bundledModels");
     QVERIFY(menu && menu->isEnabled());
     QVERIFY(w.findChild<QAction*>("openModel"));
     const auto actions = menu->actions();
@@ -1272,10 +1307,10 @@ class TestApp : public QObject {
     MainWindow w;
     freshWindow(w, framed);
     QSignalSpy image(&w, &MainWindow::imageReady);
-    w.openImage(toQImage(plain), "clipboard");
+    w.openImage(toQImage(plain), ImageOrigin::Clipboard);
     QVERIFY(image.wait(30000));
-    QCOMPARE(w.framingLabel()->text(), QString("No face: centre crop"));
-    for (const QString& said : {w.framingLabel()->toolTip(), w.statusBar()->currentMessage()}) {
+    QCOMPARE(w.findChild<QLabel*>("framing")->text(), QString("No face: centre crop"));
+    for (const QString& said : {w.findChild<QLabel*>("framing")->toolTip(), w.statusBar()->currentMessage()}) {
       QVERIFY2(said.contains("centre square") && !said.contains("detector's box"), qPrintable(said));
     }
   }
@@ -1287,13 +1322,13 @@ class TestApp : public QObject {
     for (const char* name : {"attributes", "samples", "interpolation", "faces"}) {
       QVERIFY2(w.findChild<QAction*>(QString("show-") + name), name);
     }
-    w.attributeDock()->close();
-    QVERIFY(!w.attributeDock()->isVisible());
+    w.findChild<QDockWidget*>("attributes")->close();
+    QVERIFY(!w.findChild<QDockWidget*>("attributes")->isVisible());
     w.findChild<QAction*>("show-attributes")->trigger();
-    QVERIFY(w.attributeDock()->isVisible());
-    w.attributeDock()->close();
+    QVERIFY(w.findChild<QDockWidget*>("attributes")->isVisible());
+    w.findChild<QDockWidget*>("attributes")->close();
     w.findChild<QAction*>("resetLayout")->trigger();
-    QVERIFY(w.attributeDock()->isVisible());
+    QVERIFY(w.findChild<QDockWidget*>("attributes")->isVisible());
   }
 
   // Issue 24 (8, 9, 10, 12, 13): the window says what it shows.
@@ -1302,8 +1337,8 @@ class TestApp : public QObject {
     w.show();
     openModelAndPhoto(w);
     // Where the crop came from (8).
-    QVERIFY(!w.framingLabel()->text().isEmpty());
-    QVERIFY2(w.framingLabel()->toolTip().contains("face 1"), qPrintable(w.framingLabel()->toolTip()));
+    QVERIFY(!w.findChild<QLabel*>("framing")->text().isEmpty());
+    QVERIFY2(w.findChild<QLabel*>("framing")->toolTip().contains("face 1"), qPrintable(w.findChild<QLabel*>("framing")->toolTip()));
     // A corrupt PNG and a PNG opened as a model are named as such (13).
     QSignalSpy errors(&w, &MainWindow::errorShown);
     const auto png = read_file(photo_.toStdString(), 1 << 26);
@@ -1322,6 +1357,8 @@ class TestApp : public QObject {
     auto* card = w.findChild<QTextBrowser*>("card");
     QVERIFY(card);
     QVERIFY2(card->toPlainText().contains("Attributes (2)") && card->toPlainText().contains("Eyeglasses"), qPrintable(card->toPlainText()));
+    // The engine's description, as glowlab-cli info gives it: the latent's size, the framing, the scale (issue 23).
+    for (const char* row : {"Latent", "Framing", "Scale"}) QVERIFY2(card->toPlainText().contains(row), qPrintable(card->toPlainText()));
     card->window()->close();
     // Samples drawn with other settings say so (10).
     QSignalSpy samples(&w, &MainWindow::samplesShown), strip(&w, &MainWindow::stripShown);
@@ -1337,14 +1374,14 @@ class TestApp : public QObject {
     // The blend says how far it is, the view calls it a blend, Play says Stop while it plays (9).
     w.interpolateTowardsSample(1);
     QVERIFY(strip.wait(30000));
-    w.interpolationSlider()->setValue(50);
-    QCOMPARE(w.blendLabel()->text(), QString("50% B"));
+    w.findChild<QSlider*>("blend")->setValue(50);
+    QCOMPARE(w.findChild<QLabel*>("blendValue")->text(), QString("50% B"));
     QCOMPARE(w.view()->editedCaption(), QString("Blend: 50% towards B"));
-    QTest::mouseClick(w.playButton(), Qt::LeftButton);
-    QCOMPARE(w.playButton()->text(), QString("Stop"));
-    QTest::mouseClick(w.playButton(), Qt::LeftButton);
-    QCOMPARE(w.playButton()->text(), QString("Play"));
-    w.interpolationSlider()->setValue(0);
+    QTest::mouseClick(w.findChild<QPushButton*>("play"), Qt::LeftButton);
+    QCOMPARE(w.findChild<QPushButton*>("play")->text(), QString("Stop"));
+    QTest::mouseClick(w.findChild<QPushButton*>("play"), Qt::LeftButton);
+    QCOMPARE(w.findChild<QPushButton*>("play")->text(), QString("Play"));
+    w.findChild<QSlider*>("blend")->setValue(0);
     QCOMPARE(w.view()->editedCaption(), QString("Edited"));
     // Animations at a chosen size (12).
     QSignalSpy exported(&w, &MainWindow::exported);
