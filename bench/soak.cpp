@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
     } else {
       const quint32 r = rng.bounded(100);
       if (r < 85) {  // a slider move
-        QSlider* s = panel->slider(static_cast<int>(rng.bounded(panel->count())));
+        const int row = static_cast<int>(rng.bounded(panel->count()));
+        QSlider* s = panel->findChild<QSlider*>(QStringLiteral("slider-") + QString::fromStdString(panel->attribute(row).name));
         s->setValue(s->minimum() + static_cast<int>(rng.bounded(s->maximum() - s->minimum() + 1)));
         ++kinds[0];
       } else if (r < 90) {  // detail

@@ -136,6 +136,16 @@ inline void wheel(QWidget* widget, int delta) {
 inline QRect inViewport(QWidget* w, QWidget* viewport) { return QRect(w->mapTo(viewport, QPoint(0, 0)), w->size()); }
 
 
+// Row i of the attribute panel's widgets, found by name (objectName "KIND-ATTRIBUTE").
+template <class T>
+T* rowWidget(AttributePanel* panel, const char* kind, int i) {
+  return panel->findChild<T*>(QStringLiteral("%1-%2").arg(kind, QString::fromStdString(panel->attribute(i).name)));
+}
+inline QSlider* sliderOf(AttributePanel* panel, int i) { return rowWidget<QSlider>(panel, "slider", i); }
+inline QDoubleSpinBox* boxOf(AttributePanel* panel, int i) { return rowWidget<QDoubleSpinBox>(panel, "value", i); }
+inline QLabel* labelOf(AttributePanel* panel, int i) { return rowWidget<QLabel>(panel, "label", i); }
+inline QToolButton* holdOf(AttributePanel* panel, int i) { return rowWidget<QToolButton>(panel, "hold", i); }
+
 inline at::Tensor to_model_input_for_test(const std::vector<Image>& images) {
   return to_model_input(images_to_uint8(images), 8, at::kFloat, 1);
 }

@@ -28,7 +28,7 @@ class TestApp : public QObject, AppFixture {
   }
 
   void draggingRendersLiveAndCoalesces() {
-    auto* slider = w_->attributes()->slider(0);
+    auto* slider = sliderOf(w_->attributes(), 0);
     const int before = w_->worker()->renderCount();
     const int steps_before = w_->undoStack()->count();
     slider->setSliderDown(true);  // a drag: press, 100 moves, release
@@ -143,9 +143,9 @@ class TestApp : public QObject, AppFixture {
   void heldAttributeRendersTheConditionalEditAndIsSaved() {
     w_->attributes()->setValue(1, 0.0);
     QVERIFY(!w_->attributes()->isLocked(1));
-    w_->attributes()->lockButton(1)->click();
+    holdOf(w_->attributes(), 1)->click();
     QVERIFY(w_->attributes()->isLocked(1));
-    QVERIFY(!w_->attributes()->slider(1)->isEnabled());
+    QVERIFY(!sliderOf(w_->attributes(), 1)->isEnabled());
     w_->attributes()->setValue(0, 1.2);
     QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
     auto m = Model::load(model_.toStdString());
@@ -163,7 +163,7 @@ class TestApp : public QObject, AppFixture {
     QVERIFY(other.attributes()->isLocked(1));
     QVERIFY(!other.attributes()->isLocked(0));
     QVERIFY(same_pixels(other.view()->edited(), held));
-    w_->attributes()->lockButton(1)->click();
+    holdOf(w_->attributes(), 1)->click();
     w_->attributes()->setValue(0, 0.0);
     QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
   }

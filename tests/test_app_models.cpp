@@ -18,7 +18,7 @@ class TestAppModels : public QObject, AppFixture {
     MainWindow w;
     w.show();
     openModelAndPhoto(w);
-    auto* slider = w.attributes()->slider(0);
+    auto* slider = sliderOf(w.attributes(), 0);
     slider->setFocus();
     QTest::keyClick(slider, Qt::Key_PageUp);  // a user edit: one undo step
     QVERIFY(w.attributes()->value(0) > 0);
@@ -335,7 +335,7 @@ class TestAppModels : public QObject, AppFixture {
     card->window()->close();
     // No sliders: a note, where they would be, says how to add them.
     QCOMPARE(w.attributes()->count(), 0);
-    QLabel* note = w.attributes()->noDirectionsNote();
+    QLabel* note = w.attributes()->findChild<QLabel*>("noDirections");
     QVERIFY(note);
     QVERIFY(note->isVisible());
     QVERIFY2(note->text().contains("glowlab-cli attributes -m MODEL DATA"), qPrintable(note->text()));
@@ -353,7 +353,7 @@ class TestAppModels : public QObject, AppFixture {
     w.undoStack()->undo();
     QVERIFY(model.wait(30000));
     QCOMPARE(w.attributes()->count(), 2);
-    QVERIFY(!w.attributes()->noDirectionsNote());
+    QVERIFY(!w.attributes()->findChild<QLabel*>("noDirections"));
 
     // The wrong format (a rosinality file read as y0ast's): one message naming the file, and the
     // model in use stays.

@@ -18,7 +18,7 @@ class TestAppPanels : public QObject, AppFixture {
     openModelAndPhoto(w);
     w.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&w));
-    auto* slider = w.attributes()->slider(1);
+    auto* slider = sliderOf(w.attributes(), 1);
     slider->setFocus();
     QTest::keyClick(slider, Qt::Key_PageUp);
     const double after = w.attributes()->value(1);
@@ -43,21 +43,21 @@ class TestAppPanels : public QObject, AppFixture {
     MainWindow w;
     freshWindow(w, fourteenModel());
     w.resize(w.minimumSizeHint());
-    auto* bar = w.attributes()->scrollArea()->verticalScrollBar();
+    auto* bar = w.attributes()->findChild<QScrollArea*>("attributeList")->verticalScrollBar();
     QTRY_VERIFY(bar->maximum() > 0);  // the list scrolls at this size
     bar->setValue(0);
-    auto* slider = w.attributes()->slider(1);
+    auto* slider = sliderOf(w.attributes(), 1);
     QVERIFY(!slider->hasFocus());
     wheel(slider, -120);
     QCOMPARE(slider->value(), 0);
     QCOMPARE(w.attributes()->value(1), 0.0);
     QVERIFY(bar->value() > 0);  // the list scrolled instead
     bar->setValue(bar->maximum());
-    auto* last = w.attributes()->slider(13);
+    auto* last = sliderOf(w.attributes(), 13);
     wheel(last, -120);  // at the end of the list: still not the slider
     QCOMPARE(w.attributes()->value(13), 0.0);
     QCOMPARE(bar->value(), bar->maximum());
-    wheel(w.attributes()->box(13), -120);
+    wheel(boxOf(w.attributes(), 13), -120);
     QCOMPARE(w.attributes()->value(13), 0.0);
     wheel(last, 120);
     QCOMPARE(w.attributes()->value(13), 0.0);
@@ -80,48 +80,48 @@ class TestAppPanels : public QObject, AppFixture {
     freshWindow(w, fourteenModel());
     auto* panel = w.attributes();
     QCOMPARE(panel->count(), 14);
-    auto* scroll = panel->scrollArea();
+    auto* scroll = panel->findChild<QScrollArea*>("attributeList");
     QWidget* viewport = scroll->viewport();
     QTRY_COMPARE(scroll->verticalScrollBar()->maximum(), 0);  // all 14 rows in view
     for (int i = 0; i < panel->count(); ++i) {
-      QVERIFY2(viewport->rect().contains(inViewport(panel->lockButton(i), viewport)), qPrintable(QString("row %1's Hold is cut").arg(i)));
-      QVERIFY(panel->lockButton(i)->width() >= panel->lockButton(i)->sizeHint().width());
-      QVERIFY(panel->label(i)->width() >= panel->label(i)->sizeHint().width());
-      QVERIFY(viewport->rect().contains(inViewport(panel->box(i), viewport)));
+      QVERIFY2(viewport->rect().contains(inViewport(holdOf(panel, i), viewport)), qPrintable(QString("row %1's Hold is cut").arg(i)));
+      QVERIFY(holdOf(panel, i)->width() >= holdOf(panel, i)->sizeHint().width());
+      QVERIFY(labelOf(panel, i)->width() >= labelOf(panel, i)->sizeHint().width());
+      QVERIFY(viewport->rect().contains(inViewport(boxOf(panel, i), viewport)));
     }
     // The smallest window: at least five whole rows, and Tab through the list never scrolls sideways.
     w.resize(w.minimumSizeHint());
     auto wholeRows = [&] {
       int whole = 0;
-      for (int i = 0; i < panel->count(); ++i) whole += viewport->rect().contains(inViewport(panel->box(i), viewport)) ? 1 : 0;
+      for (int i = 0; i < panel->count(); ++i) whole += viewport->rect().contains(inViewport(boxOf(panel, i), viewport)) ? 1 : 0;
       return whole;
     };
     QTRY_VERIFY(scroll->verticalScrollBar()->maximum() > 0);
     QTRY_VERIFY2(wholeRows() >= 5, qPrintable(QString("%1 rows in view at %2x%3").arg(wholeRows()).arg(w.width()).arg(w.height())));
     w.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&w));
-    panel->slider(0)->setFocus();
+    sliderOf(panel, 0)->setFocus();
     for (int step = 0; step < 5 * panel->count(); ++step) {
       QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
       QCOMPARE(scroll->horizontalScrollBar()->value(), 0);
-      for (int i = 0; i < panel->count(); ++i) QVERIFY(inViewport(panel->label(i), viewport).left() >= 0);
+      for (int i = 0; i < panel->count(); ++i) QVERIFY(inViewport(labelOf(panel, i), viewport).left() >= 0);
     }
     // One range: typed values outside it go to its end, and the status bar says what it is.
-    auto* box = panel->box(0);
+    auto* box = boxOf(panel, 0);
     for (const char* typed : {"2.5", "99"}) {
       box->setFocus();
       box->selectAll();
       QTest::keyClicks(box, typed);
       QTest::keyClick(box, Qt::Key_Return);
       QCOMPARE(panel->value(0), 1.5);
-      QCOMPARE(panel->slider(0)->value(), panel->slider(0)->maximum());
+      QCOMPARE(sliderOf(panel, 0)->value(), sliderOf(panel, 0)->maximum());
       QVERIFY2(w.lastNotice().contains("1.50") && w.lastNotice().contains(typed), qPrintable(w.lastNotice()));
     }
     box->selectAll();
     QTest::keyClicks(box, "-0.75");
     QTest::keyClick(box, Qt::Key_Return);
     QCOMPARE(panel->value(0), -0.75);
-    QCOMPARE(panel->slider(0)->value(), -50);
+    QCOMPARE(sliderOf(panel, 0)->value(), -50);
   }
 
   // Issue 24 (7): Open Recent holds files that opened, by absolute path, once.
@@ -218,7 +218,7 @@ class TestAppPanels : public QObject, AppFixture {
     QVERIFY(!w.isWindowModified());
     QVERIFY(w.close());  // nothing to lose: no question
     w.show();
-    auto* slider = w.attributes()->slider(0);
+    auto* slider = sliderOf(w.attributes(), 0);
     slider->setFocus();
     QTest::keyClick(slider, Qt::Key_PageUp);
     QVERIFY(w.isWindowModified());
@@ -252,41 +252,41 @@ class TestAppPanels : public QObject, AppFixture {
     freshWindow(w, featuredModel());
     auto* panel = w.attributes();
     QCOMPARE(panel->count(), 5);
-    auto* more = panel->moreButton();
+    auto* more = panel->findChild<QToolButton*>("moreAttributes");
     QVERIFY(more->isVisible());
     QCOMPARE(more->text(), QString("More attributes (3)"));
     for (int i = 0; i < panel->count(); ++i) {
-      QCOMPARE(panel->slider(i)->isVisible(), i < 2);
-      QCOMPARE(panel->label(i)->isVisible(), i < 2);
-      QCOMPARE(panel->lockButton(i)->isVisible(), i < 2);
+      QCOMPARE(sliderOf(panel, i)->isVisible(), i < 2);
+      QCOMPARE(labelOf(panel, i)->isVisible(), i < 2);
+      QCOMPARE(holdOf(panel, i)->isVisible(), i < 2);
     }
     QTest::mouseClick(more, Qt::LeftButton);
     QVERIFY(more->isChecked());
-    for (int i = 0; i < panel->count(); ++i) QVERIFY2(panel->slider(i)->isVisible() && panel->box(i)->isVisible(), qPrintable(QString::number(i)));
+    for (int i = 0; i < panel->count(); ++i) QVERIFY2(sliderOf(panel, i)->isVisible() && boxOf(panel, i)->isVisible(), qPrintable(QString::number(i)));
     QCOMPARE(QSettings().value("attributes/showMore").toBool(), true);
     {
       MainWindow again;  // the choice persists
       freshWindow(again, featuredModel());
-      QVERIFY(again.attributes()->moreButton()->isChecked());
-      QVERIFY(again.attributes()->slider(4)->isVisible());
+      QVERIFY(again.attributes()->findChild<QToolButton*>("moreAttributes")->isChecked());
+      QVERIFY(sliderOf(again.attributes(), 4)->isVisible());
     }
     // A value on a row that is not featured: it stays in view (and in the edit) when the others hide.
     panel->setValue(3, 0.5);
     QTest::mouseClick(more, Qt::LeftButton);
     QVERIFY(!more->isChecked());
     QCOMPARE(QSettings().value("attributes/showMore").toBool(), false);
-    QVERIFY(!panel->slider(2)->isVisible() && !panel->slider(4)->isVisible());
-    QVERIFY(panel->slider(3)->isVisible());
+    QVERIFY(!sliderOf(panel, 2)->isVisible() && !sliderOf(panel, 4)->isVisible());
+    QVERIFY(sliderOf(panel, 3)->isVisible());
     QCOMPARE(panel->value(3), 0.5);
     // One set while hidden (a recipe, --set) is shown.
     panel->setValue(4, -0.25);
-    QVERIFY(panel->slider(4)->isVisible());
+    QVERIFY(sliderOf(panel, 4)->isVisible());
     QVERIFY(panel->alphas()[4] == (std::pair<std::string, double>("Narrow_Eyes", -0.25)));
     // A model whose attributes are all featured has no toggle.
     QSignalSpy ready(&w, &MainWindow::modelReady);
     w.openModel(model_);
     QVERIFY(ready.wait(30000));
-    QVERIFY(!panel->moreButton()->isVisible());
+    QVERIFY(!panel->findChild<QToolButton*>("moreAttributes")->isVisible());
     QSettings().remove("attributes/showMore");
   }
 

@@ -112,7 +112,7 @@ class TestRecipes : public QObject {
     QVERIFY(w_->findChild<QDockWidget*>("faces")->isVisible());
     auto* picker = w_->findChild<FacePicker*>();
     QCOMPARE(picker->count(), 2);
-    QCOMPARE(picker->chooser()->count(), 2);
+    QCOMPARE(picker->findChild<QComboBox*>("faceChooser")->count(), 2);
     QVERIFY2(w_->lastError().isEmpty(), qPrintable(w_->lastError()));
     const QImage largest = first.crop;
     // A click on box 2 edits the second face: a different crop, its centre on that face.
