@@ -272,6 +272,7 @@ EditPlan plan_edit(EditOptions& o, const CLI::App& cmd) {
 // The "limited to" values of a render, as the CLI says them: "Smiling limited to +0.21, ...".
 std::string limited_text(const RenderedEdit& r) {
   std::ostringstream what;
+  if (r.limited_to.empty()) return "the edit limited to " + std::to_string(std::lround(100 * r.strength)) + "% of its strength";
   for (const auto& [name, alpha] : r.limited_to) {
     what << (what.tellp() > 0 ? ", " : "") << name << " limited to " << std::showpos << std::fixed << std::setprecision(2) << alpha
          << std::noshowpos;
