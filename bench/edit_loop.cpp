@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
   if (!openAndSettle(w, parser)) return 1;
   int index = 0;
   if (parser.isSet("attribute")) index = std::max(0, w.attributes()->indexOf(parser.value("attribute").toStdString()));
-  QSlider* slider = w.attributes()->slider(index);
+  // The row's slider, by its name (objectName "slider-ATTRIBUTE").
+  QSlider* slider = w.attributes()->findChild<QSlider*>(QStringLiteral("slider-") + QString::fromStdString(w.attributes()->attribute(index).name));
   const int events = parser.value("events").toInt();
 
   QElapsedTimer clock;

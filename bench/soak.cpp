@@ -84,7 +84,8 @@ void randomEvent(MainWindow& w, const QStringList& photos, int levels, QRandomGe
   }
   const quint32 r = rng.bounded(100);
   if (r < 85) {
-    QSlider* s = panel->slider(static_cast<int>(rng.bounded(panel->count())));
+    const int row = static_cast<int>(rng.bounded(panel->count()));
+    QSlider* s = panel->findChild<QSlider*>(QStringLiteral("slider-") + QString::fromStdString(panel->attribute(row).name));
     s->setValue(s->minimum() + static_cast<int>(rng.bounded(s->maximum() - s->minimum() + 1)));
     ++t.sliderMoves;
   } else if (r < 90) {

@@ -59,6 +59,39 @@ class TestCli : public QObject {
     QVERIFY(j["parameters"].get<int64_t>() > 1000);
   }
 
+  // Issue 23: the model description is the engine's, so info shows what the window's card shows
+  // (an attribute's unit: Age moves in years).
+  void infoShowsAnAttributesUnit() {
+    auto loaded = load_model(model_.toStdString());
+    const int64_t d = loaded.glow->config().dimension();
+    Attribute age{"Age", 5, 5, -20, 20};
+    age.unit = "years";
+    loaded.attributes = {age};
+    loaded.directions = {at::randn({d}) * 0.01};
+    const QString model = path("age.glow");
+    save_model(model.toStdString(), loaded);
+    const auto r = run({"info", model});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains("range [-20, 20] years"), qPrintable(r.out));
+  }
+
+  // Issue 23: a recipe without checksums (written by hand, or by an older GlowLab) is applied, and
+  // the CLI says that a change to its model or photo cannot be detected, as the window does.
+  void aRecipeWithoutChecksumsIsSaid() {
+    const QString good = images_ + "/face0.png";
+    const auto recipe = nlohmann::json{{"format", "glowlab.recipe/1"},
+                                       {"source", {{"path", good.toStdString()}, {"crop_transform", {1, 0, 0, 0, 1, 0}}}},
+                                       {"model", {{"path", model_.toStdString()}}}};
+    QFile f(path("unchecked.json"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(recipe.dump().c_str());
+    f.close();
+    const auto r = run({"edit", "--recipe", path("unchecked.json"), "-o", path("unchecked.png")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("note: " + path("unchecked.json") + " has no checksum of its model"), qPrintable(r.err));
+    QVERIFY2(r.err.contains("note: " + path("unchecked.json") + " has no checksum of its photo"), qPrintable(r.err));
+  }
+
   void sampleWritesAGrid() {
     const QString out = path("grid.png");
     auto r = run({"sample", "-m", model_, "-n", "6", "--cols", "3", "-T", "0.7", "--seed", "4", "-o", out});

@@ -109,10 +109,10 @@ class TestRecipes : public QObject {
     QCOMPARE(first.faceBoxes.size(), 2);
     QCOMPARE(first.faceIndex, 0);  // the largest by default
     QVERIFY(first.faceBoxes[0].width() > first.faceBoxes[1].width());
-    QVERIFY(w_->faceDock()->isVisible());
-    auto* picker = w_->facePicker();
+    QVERIFY(w_->findChild<QDockWidget*>("faces")->isVisible());
+    auto* picker = w_->findChild<FacePicker*>();
     QCOMPARE(picker->count(), 2);
-    QCOMPARE(picker->chooser()->count(), 2);
+    QCOMPARE(picker->findChild<QComboBox*>("faceChooser")->count(), 2);
     QVERIFY2(w_->lastError().isEmpty(), qPrintable(w_->lastError()));
     const QImage largest = first.crop;
     // A click on box 2 edits the second face: a different crop, its centre on that face.
@@ -171,19 +171,19 @@ class TestRecipes : public QObject {
     w_->setSampleSettings(0.6, 7, 3);
     w_->sample();
     QVERIFY(samples.wait(30000));
-    QVERIFY(w_->faceDock()->isVisible());
+    QVERIFY(w_->findChild<QDockWidget*>("faces")->isVisible());
     QApplication::processEvents();
-    const QRect attributesBefore = w_->attributeDock()->geometry();
+    const QRect attributesBefore = w_->findChild<QDockWidget*>("attributes")->geometry();
     w_->useSample(2);
     QVERIFY(image.wait(30000));
     // A sample has no faces to choose: the Faces panel stays, greyed and saying so, and the panels
     // beside it do not move.
     QApplication::processEvents();
-    QVERIFY(w_->faceDock()->isVisible());
-    QVERIFY(!w_->facePicker()->isEnabled());
-    QCOMPARE(w_->facePicker()->count(), 0);
-    QVERIFY2(w_->facePicker()->placeholder().contains("No photo for a sample"), qPrintable(w_->facePicker()->placeholder()));
-    QCOMPARE(w_->attributeDock()->geometry(), attributesBefore);
+    QVERIFY(w_->findChild<QDockWidget*>("faces")->isVisible());
+    QVERIFY(!w_->findChild<FacePicker*>()->isEnabled());
+    QCOMPARE(w_->findChild<FacePicker*>()->count(), 0);
+    QVERIFY2(w_->findChild<FacePicker*>()->placeholder().contains("No photo for a sample"), qPrintable(w_->findChild<FacePicker*>()->placeholder()));
+    QCOMPARE(w_->findChild<QDockWidget*>("attributes")->geometry(), attributesBefore);
     w_->attributes()->setValue(0, -0.7);
     waitShown(*w_);
     QVERIFY(w_->saveRecipe(path("sample.json")));
@@ -197,17 +197,17 @@ class TestRecipes : public QObject {
     // Back to the photo: its faces again, to choose from.
     w_->undoStack()->undo();
     QVERIFY(image.wait(30000));
-    QVERIFY(w_->facePicker()->isEnabled());
-    QCOMPARE(w_->facePicker()->count(), 2);
-    QVERIFY(w_->faceDock()->isVisible());
+    QVERIFY(w_->findChild<FacePicker*>()->isEnabled());
+    QCOMPARE(w_->findChild<FacePicker*>()->count(), 2);
+    QVERIFY(w_->findChild<QDockWidget*>("faces")->isVisible());
     QApplication::processEvents();
-    QCOMPARE(w_->attributeDock()->geometry(), attributesBefore);
+    QCOMPARE(w_->findChild<QDockWidget*>("attributes")->geometry(), attributesBefore);
     // View > Reset Layout while a sample is edited keeps the panel too.
     w_->undoStack()->redo();
     QVERIFY(image.wait(30000));
-    QVERIFY(w_->faceDock()->isVisible());
+    QVERIFY(w_->findChild<QDockWidget*>("faces")->isVisible());
     w_->findChild<QAction*>("resetLayout")->trigger();
-    QVERIFY(w_->faceDock()->isVisible());
+    QVERIFY(w_->findChild<QDockWidget*>("faces")->isVisible());
   }
 };
 

@@ -101,6 +101,7 @@ AttributePanel::AttributePanel(QWidget* parent) : QWidget(parent) {
   top->addWidget(reset);
   outer->addLayout(top);
   scroll_ = new QScrollArea;
+  scroll_->setObjectName("attributeList");
   scroll_->setWidgetResizable(true);
   scroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   scroll_->setWidget(new QWidget);
@@ -143,9 +144,7 @@ double AttributePanel::fromTicks(const Row& row, int ticks) const {
   return ticks * span / kSteps;
 }
 
-void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attributes, int levels) {
-  rows_.clear();
-  levels_ = std::max(1, levels);
+void AttributePanel::fillDetailLevels() {
   quiet_ = true;
   detail_->clear();
   for (int first = 0; first < levels_; ++first) {
@@ -156,6 +155,98 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
   detail_->setCurrentIndex(0);
   detailBefore_ = 0;
   quiet_ = false;
+}
+
+AttributePanel::Row AttributePanel::makeRow(const glowlab::Attribute& attribute, QGridLayout* grid, int index, QObject* guard) {
+  Row row;
+  row.attribute = attribute;
+  const QString name = QString::fromStdString(glowlab::display_name(attribute.name));
+  const QString unit = QString::fromStdString(attribute.unit);
+  // Named by attribute, so that tests find a row's widgets (findChild) without getters.
+  const QString id = QString::fromStdString(attribute.name);
+  row.label = new QLabel(name);
+  row.label->setObjectName(QStringLiteral("label-") + id);
+  row.slider = new QSlider(Qt::Horizontal);
+  row.slider->setObjectName(QStringLiteral("slider-") + id);
+  row.slider->setRange(-kSteps, kSteps);
+  row.slider->setPageStep(10);
+  row.slider->setMinimumWidth(100);
+  row.slider->setAccessibleName(name);
+  row.slider->setFocusPolicy(Qt::StrongFocus);
+  row.slider->installEventFilter(guard);
+  row.label->setBuddy(row.slider);
+  auto* box = new RangeSpinBox;
+  row.box = box;
+  row.box->setObjectName(QStringLiteral("value-") + id);
+  // One range for the slider and the box.
+  row.box->setRange(attribute.range_min, attribute.range_max);
+  row.box->setSingleStep(0.05);
+  row.box->setDecimals(2);
+  row.box->setKeyboardTracking(false);
+  if (!unit.isEmpty()) row.box->setSuffix(QStringLiteral(" ") + unit);
+  row.box->setAccessibleName(name + tr(" value"));
+  row.box->setToolTip(tr("%1: from %2 to %3").arg(name, signedValue(attribute.range_min), signedValue(attribute.range_max)) +
+                      (unit.isEmpty() ? QString() : QStringLiteral(" ") + unit));
+  row.box->setFocusPolicy(Qt::StrongFocus);
+  row.box->installEventFilter(guard);
+  box->outOfRange = [this, name, unit, min = attribute.range_min, max = attribute.range_max](double typed) {
+    const QString u = unit.isEmpty() ? QString() : QStringLiteral(" ") + unit;
+    Q_EMIT hint(tr("%1 goes from %2 to %3%4: %5 was set to %6%4")
+                    .arg(name, signedValue(min), signedValue(max), u, QString::number(typed), signedValue(std::clamp(typed, min, max))));
+  };
+  auto* zero = new QToolButton;
+  zero->setIcon(style()->standardIcon(QStyle::SP_DialogResetButton));
+  zero->setAutoRaise(true);
+  zero->setToolTip(tr("Reset %1").arg(name));
+  zero->setAccessibleName(tr("Reset %1").arg(name));
+  row.lock = new QToolButton;
+  row.lock->setObjectName(QStringLiteral("hold-") + id);
+  row.lock->setCheckable(true);
+  row.lock->setAutoRaise(true);
+  row.lock->setText(tr("Hold"));
+  row.lock->setToolTip(tr("Hold %1 fixed: the other sliders then move along directions that leave it unchanged").arg(name));
+  row.lock->setAccessibleName(tr("Hold %1 fixed").arg(name));
+  grid->addWidget(row.label, index, 0);
+  grid->addWidget(row.slider, index, 1);
+  grid->addWidget(row.box, index, 2);
+  grid->addWidget(zero, index, 3);
+  grid->addWidget(row.lock, index, 4);
+  row.widgets = {row.label, row.slider, row.box, zero, row.lock};
+  connectRow(row, zero, index);
+  return row;
+}
+
+void AttributePanel::connectRow(const Row& row, QToolButton* zero, int index) {
+  connect(row.lock, &QToolButton::toggled, this, [this, index](bool on) {
+    auto& r = rows_[static_cast<size_t>(index)];
+    // A held attribute keeps its own value: its slider rests until it is released.
+    r.slider->setEnabled(!on);
+    r.box->setEnabled(!on);
+    if (on && !r.attribute.featured && !r.revealed) {
+      r.revealed = true;
+      updateRows();
+    }
+    if (!quiet_) Q_EMIT changed();
+  });
+  connect(row.slider, &QSlider::sliderPressed, this, [this] {
+    dragging_ = true;
+    ++dragId_;
+  });
+  connect(row.slider, &QSlider::sliderReleased, this, [this] { dragging_ = false; });
+  connect(row.slider, &QSlider::valueChanged, this, [this, index](int ticks) {
+    if (quiet_) return;
+    userSet(index, fromTicks(rows_[static_cast<size_t>(index)], ticks));
+  });
+  connect(row.box, &QDoubleSpinBox::valueChanged, this, [this, index](double v) {
+    if (!quiet_) userSet(index, v);
+  });
+  connect(zero, &QToolButton::clicked, this, [this, index] { userSet(index, 0.0); });
+}
+
+void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attributes, int levels) {
+  rows_.clear();
+  levels_ = std::max(1, levels);
+  fillDetailLevels();
   // The rows are a grid, so the columns line up; the list is never narrower than its rows (no
   // column is cut, and moving the focus never scrolls it sideways).
   auto* inner = new QWidget;
@@ -165,82 +256,7 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
   grid->setHorizontalSpacing(6);
   grid->setColumnStretch(1, 1);
   auto* guard = new WheelGuard(inner);
-  for (size_t i = 0; i < attributes.size(); ++i) {
-    const int index = static_cast<int>(i);
-    Row row;
-    row.attribute = attributes[i];
-    const QString name = QString::fromStdString(glowlab::display_name(row.attribute.name));
-    const QString unit = QString::fromStdString(row.attribute.unit);
-    row.label = new QLabel(name);
-    row.slider = new QSlider(Qt::Horizontal);
-    row.slider->setRange(-kSteps, kSteps);
-    row.slider->setPageStep(10);
-    row.slider->setMinimumWidth(100);
-    row.slider->setAccessibleName(name);
-    row.slider->setFocusPolicy(Qt::StrongFocus);
-    row.slider->installEventFilter(guard);
-    row.label->setBuddy(row.slider);
-    auto* box = new RangeSpinBox;
-    row.box = box;
-    // One range for the slider and the box.
-    row.box->setRange(row.attribute.range_min, row.attribute.range_max);
-    row.box->setSingleStep(0.05);
-    row.box->setDecimals(2);
-    row.box->setKeyboardTracking(false);
-    if (!unit.isEmpty()) row.box->setSuffix(QStringLiteral(" ") + unit);
-    row.box->setAccessibleName(name + tr(" value"));
-    row.box->setToolTip(tr("%1: from %2 to %3").arg(name, signedValue(row.attribute.range_min), signedValue(row.attribute.range_max)) +
-                        (unit.isEmpty() ? QString() : QStringLiteral(" ") + unit));
-    row.box->setFocusPolicy(Qt::StrongFocus);
-    row.box->installEventFilter(guard);
-    box->outOfRange = [this, name, unit, min = row.attribute.range_min, max = row.attribute.range_max](double typed) {
-      const QString u = unit.isEmpty() ? QString() : QStringLiteral(" ") + unit;
-      Q_EMIT hint(tr("%1 goes from %2 to %3%4: %5 was set to %6%4")
-                      .arg(name, signedValue(min), signedValue(max), u, QString::number(typed), signedValue(std::clamp(typed, min, max))));
-    };
-    auto* zero = new QToolButton;
-    zero->setIcon(style()->standardIcon(QStyle::SP_DialogResetButton));
-    zero->setAutoRaise(true);
-    zero->setToolTip(tr("Reset %1").arg(name));
-    zero->setAccessibleName(tr("Reset %1").arg(name));
-    row.lock = new QToolButton;
-    row.lock->setCheckable(true);
-    row.lock->setAutoRaise(true);
-    row.lock->setText(tr("Hold"));
-    row.lock->setToolTip(tr("Hold %1 fixed: the other sliders then move along directions that leave it unchanged").arg(name));
-    row.lock->setAccessibleName(tr("Hold %1 fixed").arg(name));
-    grid->addWidget(row.label, index, 0);
-    grid->addWidget(row.slider, index, 1);
-    grid->addWidget(row.box, index, 2);
-    grid->addWidget(zero, index, 3);
-    grid->addWidget(row.lock, index, 4);
-    row.widgets = {row.label, row.slider, row.box, zero, row.lock};
-    connect(row.lock, &QToolButton::toggled, this, [this, index](bool on) {
-      auto& r = rows_[static_cast<size_t>(index)];
-      // A held attribute keeps its own value: its slider rests until it is released.
-      r.slider->setEnabled(!on);
-      r.box->setEnabled(!on);
-      if (on && !r.attribute.featured && !r.revealed) {
-        r.revealed = true;
-        updateRows();
-      }
-      if (!quiet_) Q_EMIT changed();
-    });
-    connect(row.slider, &QSlider::sliderPressed, this, [this] {
-      dragging_ = true;
-      ++dragId_;
-    });
-    connect(row.slider, &QSlider::sliderReleased, this, [this] { dragging_ = false; });
-    connect(row.slider, &QSlider::valueChanged, this, [this, index](int ticks) {
-      if (quiet_) return;
-      userSet(index, fromTicks(rows_[static_cast<size_t>(index)], ticks));
-    });
-    connect(row.box, &QDoubleSpinBox::valueChanged, this, [this, index](double v) {
-      if (!quiet_) userSet(index, v);
-    });
-    connect(zero, &QToolButton::clicked, this, [this, index] { userSet(index, 0.0); });
-    rows_.push_back(row);
-  }
+  for (size_t i = 0; i < attributes.size(); ++i) rows_.push_back(makeRow(attributes[i], grid, static_cast<int>(i), guard));
   if (attributes.empty()) {
     // No sliders to show: say why, and how to add them, where they would be.
     noDirections_ = new QLabel(tr("This model has no attribute directions, so there are no sliders yet; sampling and "

@@ -45,22 +45,16 @@ class AttributePanel : public QWidget {
   std::vector<std::string> locked() const;
   bool isLocked(int index) const;
   void setLocked(int index, bool locked);
-  QToolButton* lockButton(int index) const { return rows_[static_cast<size_t>(index)].lock; }
   int finestLevel() const;
   void setFinestLevel(int level);
   const glowlab::Attribute& attribute(int index) const { return rows_[static_cast<size_t>(index)].attribute; }
   int indexOf(const std::string& name) const;
-  QSlider* slider(int index) const { return rows_[static_cast<size_t>(index)].slider; }
-  QDoubleSpinBox* box(int index) const { return rows_[static_cast<size_t>(index)].box; }
-  QLabel* label(int index) const { return rows_[static_cast<size_t>(index)].label; }
-  QScrollArea* scrollArea() const { return scroll_; }
-  // Where the sliders would be, for a model without attribute directions (an imported one): how to
-  // add them. Null while the model has sliders.
-  QLabel* noDirectionsNote() const { return noDirections_; }
-  // "More attributes (N)": shows the rows of the attributes that are not featured (those that missed
-  // the judge's target); its state persists (QSettings "attributes/showMore"). A hidden row keeps
-  // its value, and a row that gets a value or a hold (a recipe, --set, undo) is shown anyway.
-  QToolButton* moreButton() const { return more_; }
+  // Row i's widgets are named by its attribute: "label-NAME", "slider-NAME", "value-NAME",
+  // "hold-NAME"; the list is "attributeList". For a model without directions a note
+  // ("noDirections") says how to add them. "More attributes (N)" ("moreAttributes") shows the rows
+  // of the attributes that are not featured (those that missed the judge's target); its state
+  // persists (QSettings "attributes/showMore"). A hidden row keeps its value, and a row that gets
+  // a value or a hold (a recipe, --set, undo) is shown anyway.
   // Whether row `index` is on show (its attribute featured, More attributes on, or revealed).
   bool isRowShown(int index) const;
   // True when any slider is off zero.
@@ -91,6 +85,10 @@ class AttributePanel : public QWidget {
     std::vector<QWidget*> widgets;  // the row's cells, shown or hidden together
   };
   void updateRows();
+  void fillDetailLevels();
+  // Row `index` of the grid for `attribute`, its controls connected.
+  Row makeRow(const glowlab::Attribute& attribute, QGridLayout* grid, int index, QObject* guard);
+  void connectRow(const Row& row, QToolButton* zero, int index);
   static constexpr int kSteps = 100;  // slider ticks per side
   int toTicks(const Row& row, double value) const;
   double fromTicks(const Row& row, int ticks) const;

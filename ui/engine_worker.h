@@ -7,6 +7,7 @@
 #include <QList>
 #include <QMutex>
 #include <QString>
+#include <QStringList>
 #include <QThread>
 #include <QWaitCondition>
 
@@ -21,42 +22,70 @@
 
 #include "glowlab.h"
 
-// Everything a render depends on besides the current image.
-struct EditState {
-  std::vector<std::pair<std::string, double>> alphas;  // attribute name -> slider value
-  int finest_level = 0;      // edits touch levels finest_level..L-1
-  std::vector<std::string> locked;  // attributes held fixed while the other sliders move
+// Everything a render depends on besides the current image: the sliders, and the blend.
+struct EditState : glowlab::SliderEdit {
   bool interpolating = false;
   double t = 0.0;            // blend towards the second image
   bool spherical = true;
 };
 
 struct ModelSummary {
-  QString path, name, device, card;  // card: config, attributes and provenance as text
+  QString path, name, device;
   QString requestedDevice;           // what was asked for ("auto", "cpu", "cuda"); device is what it got
   QString stamp;                     // the file's size and modification time when it was read
+  QString sha256;                    // of the file as it was read (recipes record it)
   quint64 request = 0;               // the loadModel() call this answers
   bool keptImage = false;            // the current image was carried over (re-encoded by this model)
   int imageSize = 0, levels = 0;
   bool checksummed = false;
   std::vector<glowlab::Attribute> attributes;
+  glowlab::ModelDescription description;  // what Model Info shows
 };
+
+// Where the current image came from.
+enum class ImageOrigin { File, Clipboard, Dropped, Sample };
+
+// How the crop was made from the photo.
+enum class Framing { Landmarks, FaceBox, CentreCrop, Recipe, Sample };
 
 struct ImageSummary {
   QImage original;  // the photo as opened (empty for samples)
   QImage crop;      // the model-sized image that was encoded
   bool faceFound = true;
   double bitsPerDim = 0;
-  QString message;  // e.g. "no face found: centre crop used"
-  QString framing;       // where the crop came from, in a sentence ("Framed by face 1's five landmarks ...")
-  QString framingShort;  // the same in a word or two, for the status bar ("Landmarks")
+  Framing framing = Framing::CentreCrop;
+  bool eyesLevelled = false;  // a face-box framing rotated to level the eyes
+  QString cropNote;           // the aligner's reason for a weaker framing than asked for (empty: none)
+  bool announce = true;       // the window says the note and the faces found (false: a re-encode already said)
   std::array<double, 6> transform{};
   int faceIndex = 0;        // which face the crop frames, by size (0: the largest)
   QList<QRect> faceBoxes;   // every face found in the photo, largest first (photo pixels)
-  QString source;   // file path, "clipboard" or "sample"
+  ImageOrigin origin = ImageOrigin::File;
+  QString source;           // the file's path (origin File), else empty
+  QString sha256;           // of that file as it was read (recipes record it)
   quint64 stateId = 0;    // the worker's record of this image (restoreImage brings it back)
   bool restored = false;  // true when restoreImage produced it (no new undo step)
 };
+
+// A render's outcome besides its image.
+struct RenderInfo {
+  quint64 generation = 0;
+  double milliseconds = 0;
+  double strength = 1.0;      // below 1: the edit was limited to this fraction of its strength
+  glowlab::Alphas limitedTo;  // when limited: each moved slider at the value shown
+};
+
+// What an import did: it wrote `output` (notes: what it inferred or ignored), or it failed (error:
+// the import's message, naming the file), or it never ran (cancelled).
+struct ImportOutcome {
+  QString checkpoint, output;
+  QStringList notes;
+  QString error;
+  bool cancelled = false;
+};
+
+// A long job's progress, by what it is.
+enum class Task { Sampling, Exporting };
 
 class EngineWorker : public QThread {
   Q_OBJECT
@@ -74,7 +103,7 @@ class EngineWorker : public QThread {
   // Decodes, finds and aligns the face (or centre-crops), encodes exactly; imageReady follows.
   // `faceIndex` picks a face by size (0: the largest).
   void openPhoto(const QString& path, bool centreFallback = true, int faceIndex = 0);
-  void openImage(const QImage& image, const QString& label);
+  void openImage(const QImage& image, ImageOrigin origin);
   // Re-frames the current photo on another of its faces (ImageSummary::faceBoxes); imageReady follows.
   void chooseFace(int faceIndex);
   // Re-applies a saved crop (recipes); `faceIndex` is recorded, the transform is used as saved.
@@ -99,14 +128,12 @@ class EngineWorker : public QThread {
   void importCheckpoint(const glowlab::ImportOptions& options, const QString& output);
   // n frames from the current image to the second one (stripReady follows).
   void interpolationStrip(const EditState& state, int n);
+  // Compares a recipe's model and photo with its checksums (hashing them here, not on the caller's
+  // thread); recipeChecked follows with the warnings.
+  void checkRecipe(const glowlab::Recipe& recipe, const glowlab::AppliedRecipe& applied);
   // Cancels the job running now and every job already queued (not those posted later); a failed
   // model load does the same for the jobs queued behind it.
   void cancel() { cancelUpTo_ = posted_.load(); }
-  // The window has shown a failure: requests it makes from now on run (and report their own errors).
-  void failureSeen() {
-    QMutexLocker lock(&mutex_);
-    failedLoadUnseen_ = false;
-  }
 
   int renderCount() const { return renders_.load(); }
 
@@ -114,19 +141,18 @@ class EngineWorker : public QThread {
   void modelLoaded(const ModelSummary& summary);
   void imageReady(const ImageSummary& summary);
   void secondReady(const QImage& image);
-  // note: empty, or why the edit was limited ("Smiling limited to +0.21 for this image").
-  void rendered(const QImage& image, quint64 generation, double milliseconds, const QString& note);
+  void rendered(const QImage& image, const RenderInfo& info);
   void samplesReady(const QList<QImage>& images);
   void stripReady(const QList<QImage>& frames);
-  void progress(const QString& what, double fraction);
+  void progress(Task task, double fraction);
   // detail: how it was written, when that varies (an MP4's codec, e.g. "H.264 (avc1)"); else empty.
   void exported(const QString& path, const QString& detail);
   void failed(const QString& message);
-  // importCheckpoint is done: it wrote `output` (notes: what it inferred or ignored, one sentence
-  // each), or it failed and `error` says why (naming the file).
-  void imported(const QString& output, const QStringList& notes, const QString& error);
-  // A hint for the status bar, not an error (e.g. "interpolating an image with itself").
-  void notice(const QString& message);
+  // importCheckpoint is done (or was cancelled).
+  void imported(const ImportOutcome& outcome);
+  // The second image asked for is the current image itself: it was not set.
+  void secondIsCurrent();
+  void recipeChecked(const std::vector<glowlab::RecipeWarning>& warnings);
 
  protected:
   void run() override;
@@ -135,17 +161,17 @@ class EngineWorker : public QThread {
   // Queues a job; returns its ticket. A model load is also remembered as one (see loadModel).
   quint64 post(std::function<void()> job, bool modelLoad = false);
   void setCurrent(const glowlab::Image& crop, ImageSummary summary);
-  // photo_ and crop_ as the summary of a newly opened image from `source` (a path or a label).
-  ImageSummary photoSummary(const QString& source) const;
-  QString source_;  // where photo_ came from
+  // photo_ and crop_ as the summary of a newly opened image.
+  ImageSummary photoSummary(ImageOrigin origin, const QString& path) const;
+  ImageOrigin origin_ = ImageOrigin::File;  // where photo_ came from
+  QString source_;                          // its file (origin File)
   // An image brought to this model's size and channels (a re-encode after a model switch).
   glowlab::Image toModelSize(const glowlab::Image& image);
   // The same crop of `photo` (re-)made for this model: `old`'s transform, scaled from `oldSize`.
   glowlab::FaceCrop recrop(const glowlab::Image& photo, const glowlab::FaceCrop& old, int oldSize);
   std::vector<float> baseFor(const EditState& state) const;
-  std::vector<float> latentFor(const EditState& state) const;
-  // The guarded render of a state: never a non-finite or runaway image; `note` says what was limited.
-  glowlab::Image renderState(const EditState& state, QString* note = nullptr);
+  // The guarded render of a state: never a non-finite or runaway image, and what was limited.
+  glowlab::RenderedEdit renderState(const EditState& state);
   // A latent drawn from the prior (a sample) decoded under the guard, from the zero latent.
   glowlab::Image renderSample(const std::vector<float>& latent);
   glowlab::Model& model();
@@ -160,7 +186,12 @@ class EngineWorker : public QThread {
   std::atomic<quint64> cancelUpTo_{0};  // jobs with a ticket up to this are cancelled
   quint64 running_ = 0;                 // the ticket of the job running now (worker thread)
   std::deque<quint64> modelLoads_;      // tickets of queued model loads (under mutex_)
-  bool failedLoadUnseen_ = false;       // a model load failed, the window has not shown it yet (under mutex_)
+  bool failedLoadUnseen_ = false;       // a model load failed and the UI thread has not received it yet (under mutex_)
+  // A failed model load: what was queued behind it is cancelled (see post()).
+  void dropJobsBehindFailedLoad();
+  // The current image re-encoded by a newly loaded model (the same crop of the same photo, or the
+  // same sample's pixels); its summary, or none when there is no image.
+  std::optional<ImageSummary> keepImage(int oldSize);
   std::atomic<int> renders_{0};
 
   // Owned by the worker thread only.
@@ -192,9 +223,13 @@ class EngineWorker : public QThread {
   std::deque<SavedImage> history_;
   quint64 nextStateId_ = 0;
   void remember(ImageSummary& summary);
-  // True (and a notice sent) when `latent` is the current image itself.
+  // True (and secondIsCurrent sent) when `latent` is the current image itself.
   bool sameAsCurrent(const std::vector<float>& latent);
 };
 
 Q_DECLARE_METATYPE(ModelSummary)
 Q_DECLARE_METATYPE(ImageSummary)
+Q_DECLARE_METATYPE(RenderInfo)
+Q_DECLARE_METATYPE(Task)
+Q_DECLARE_METATYPE(ImportOutcome)
+Q_DECLARE_METATYPE(std::vector<glowlab::RecipeWarning>)

@@ -9,6 +9,7 @@ FacePicker::FacePicker(QWidget* parent) : QWidget(parent) {
   setMinimumSize(200, 180);
   setAccessibleName(tr("Faces in the photo"));
   chooser_ = new QComboBox(this);
+  chooser_->setObjectName("faceChooser");
   chooser_->setAccessibleName(tr("Face to edit"));
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(chooser_);

@@ -23,7 +23,6 @@ class FacePicker : public QWidget {
   QString placeholder() const { return placeholder_; }
   int count() const { return boxes_.size(); }
   int current() const { return current_; }
-  QComboBox* chooser() const { return chooser_; }
   // Where face `index`'s box is drawn, in this widget's coordinates (empty if none).
   QRect boxOnScreen(int index) const;
 

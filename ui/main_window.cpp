@@ -1,35 +1,21 @@
 #include "main_window.h"
 
-#include <QApplication>
-#include <QCheckBox>
-#include <QCloseEvent>
-#include <QComboBox>
 #include <QDockWidget>
-#include <QDoubleSpinBox>
 #include <QFileDialog>
-#include <QRandomGenerator>
 #include <QFileInfo>
-#include <QMenu>
-#include <QFormLayout>
-#include <QHBoxLayout>
 #include <QLabel>
-#include <QListWidget>
 #include <QMessageBox>
-#include <QMimeData>
-#include <QPainter>
 #include <QProgressBar>
-#include <QPushButton>
 #include <QSettings>
-#include <QSlider>
-#include <QSpinBox>
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolButton>
-#include <QVBoxLayout>
 
 #include "attribute_panel.h"
 #include "face_picker.h"
 #include "image_view.h"
+#include "interpolation_panel.h"
+#include "sample_panel.h"
 #include "undo_commands.h"
 
 namespace {
@@ -56,6 +42,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   renderLabel_ = new QLabel;
   bpdLabel_ = new QLabel;
   framingLabel_ = new QLabel;
+  framingLabel_->setObjectName("framing");
   progress_ = new QProgressBar;
   progress_->setRange(0, 1000);
   progress_->setMaximumWidth(160);
@@ -70,81 +57,54 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   statusBar()->addPermanentWidget(progress_);
   statusBar()->addPermanentWidget(cancel_);
 
+  connectWorker();
+  connectPanels();
+
+  QSettings settings;
+  restoreGeometry(settings.value("window/geometry").toByteArray());
+  restoreState(settings.value("window/state").toByteArray());
+  if (settings.value("view/split", false).toBool()) view_->setMode(ImageView::Mode::Split);
+  updateRecentMenu();
+  updateActions();
+  updateTitle();
+}
+
+MainWindow::~MainWindow() {
+  // The children outlive this class's part of the object (QWidget deletes them later): a signal
+  // they send while they go (the undo stack's cleanChanged as it clears) must not reach it.
+  const auto children = findChildren<QObject*>();
+  for (QObject* child : children) child->disconnect(this);
+}
+
+void MainWindow::connectWorker() {
   connect(worker_, &EngineWorker::modelLoaded, this, &MainWindow::onModelLoaded);
   connect(worker_, &EngineWorker::imageReady, this, &MainWindow::onImageReady);
   connect(worker_, &EngineWorker::rendered, this, &MainWindow::onRendered);
-  connect(worker_, &EngineWorker::imported, this, [this](const QString& output, const QStringList& notes, const QString& error) {
-    const QString from = QFileInfo(importing_).fileName();
-    importing_.clear();
-    importAction_->setEnabled(true);
-    progress_->hide();
-    progress_->setRange(0, 1000);
-    if (!error.isEmpty()) {
-      showError(error);
-      return;
-    }
-    lastNotice_ = tr("Imported %1 as %2").arg(from, output) +
-                  (notes.isEmpty() ? QString() : QStringLiteral(" (") + notes.join(QStringLiteral("; ")) + QStringLiteral(")"));
-    statusBar()->showMessage(lastNotice_, 8000);
-    openModel(output);  // as Model > Open Model: the image kept, one undo step
+  connect(worker_, &EngineWorker::imported, this, &MainWindow::onImported);
+  connect(worker_, &EngineWorker::failed, this, &MainWindow::showError);
+  connect(worker_, &EngineWorker::secondIsCurrent, this, [this] {
+    notice(tr("The second image is the current image itself: choose another photo or sample to interpolate towards."));
   });
-  connect(worker_, &EngineWorker::failed, this, [this](const QString& message) {
-    worker_->failureSeen();
-    showError(message);
-  });
-  connect(worker_, &EngineWorker::notice, this, [this](const QString& message) {
-    lastNotice_ = message;
-    statusBar()->showMessage(message, 8000);
+  connect(worker_, &EngineWorker::recipeChecked, this, [this](const std::vector<glowlab::RecipeWarning>& warnings) {
+    if (!warnings.empty()) notice(recipeWarnings(warnings));
   });
   connect(worker_, &EngineWorker::samplesReady, this, [this](const QList<QImage>& images) {
-    samples_ = images;
-    sampleList_->clear();
-    for (int i = 0; i < images.size(); ++i) {
-      // The selected sample stays visible as it is (a frame marks it, no tint over the face).
-      QIcon icon;
-      const QPixmap pixmap = QPixmap::fromImage(images[i]);
-      icon.addPixmap(pixmap, QIcon::Normal);
-      icon.addPixmap(pixmap, QIcon::Selected);
-      auto* item = new QListWidgetItem(icon, QString());
-      item->setToolTip(tr("Sample %1: double-click (or Enter) to edit it; right-click to interpolate towards it").arg(i + 1));
-      sampleList_->addItem(item);
-    }
+    samplePanel_->setSamples(images);
     progress_->hide();
     cancel_->hide();
-    updateSampleStale();
     Q_EMIT samplesShown();
   });
-  connect(worker_, &EngineWorker::secondReady, this, [this](const QImage& image) {
-    haveSecond_ = true;
-    secondImage_ = image;
-    secondThumb_->setPixmap(QPixmap::fromImage(image).scaled(64, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation));
-    interpSlider_->setEnabled(true);
-    playButton_->setEnabled(true);
-    updateBlendCaption();
-    requestRender();
-    refreshStrip();
-    updateActions();
-  });
+  connect(worker_, &EngineWorker::secondReady, this, &MainWindow::onSecondReady);
   connect(worker_, &EngineWorker::stripReady, this, [this](const QList<QImage>& frames) {
     if (frames.isEmpty()) return;
-    const int side = 64;
-    QImage strip(side * frames.size() + 4 * (frames.size() - 1), side, QImage::Format_RGB888);
-    strip.fill(palette().color(QPalette::Window));
-    QPainter p(&strip);
-    p.setRenderHint(QPainter::SmoothPixmapTransform);
-    for (int i = 0; i < frames.size(); ++i) p.drawImage(QRect(i * (side + 4), 0, side, side), frames[i]);
-    p.end();
-    strip_->setPixmap(QPixmap::fromImage(strip));
-    // The ends of the strip are A and B as edited: the thumbnails show the same.
-    firstThumb_->setPixmap(QPixmap::fromImage(frames.first()).scaled(64, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation));
-    secondThumb_->setPixmap(QPixmap::fromImage(frames.last()).scaled(64, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    interpPanel_->setStrip(frames);
     Q_EMIT stripShown();
   });
-  connect(worker_, &EngineWorker::progress, this, [this](const QString& what, double f) {
+  connect(worker_, &EngineWorker::progress, this, [this](Task task, double f) {
     progress_->setRange(0, 1000);
     progress_->show();
     cancel_->show();
-    progress_->setFormat(what + " %p%");
+    progress_->setFormat((task == Task::Sampling ? tr("Sampling") : tr("Exporting")) + " %p%");
     progress_->setValue(static_cast<int>(f * 1000));
     if (f >= 1.0) {
       progress_->hide();
@@ -154,13 +114,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(worker_, &EngineWorker::exported, this, [this](const QString& path, const QString& detail) {
     progress_->hide();
     cancel_->hide();
-    lastNotice_ = detail.isEmpty() ? tr("Wrote %1").arg(path) : tr("Wrote %1 (video codec: %2)").arg(path, detail);
-    statusBar()->showMessage(lastNotice_, 8000);
+    notice(detail.isEmpty() ? tr("Wrote %1").arg(path) : tr("Wrote %1 (video codec: %2)").arg(path, detail));
     const QString suffix = QFileInfo(path).suffix().toLower();
     if (suffix != "gif" && suffix != "mp4") markExported();  // the edit itself went out
     Q_EMIT exported(path);
   });
   connect(cancel_, &QToolButton::clicked, worker_, &EngineWorker::cancel);
+}
+
+void MainWindow::connectPanels() {
   connect(attributes_, &AttributePanel::changed, this, &MainWindow::requestRender);
   // The strip (and the A/B thumbnails) follow the sliders, a moment after they stop.
   stripTimer_ = new QTimer(this);
@@ -181,231 +143,82 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
       undo_->push(new ResetAllCommand(attributes_, values));
     }
   });
-
-  connect(attributes_, &AttributePanel::hint, this, [this](const QString& message) {
-    lastNotice_ = message;
-    statusBar()->showMessage(message, 8000);
-  });
+  connect(attributes_, &AttributePanel::hint, this, [this](const QString& message) { notice(message); });
   connect(attributes_, &AttributePanel::changed, this, &MainWindow::updateTitle);
   connect(undo_, &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
-
-  QSettings settings;
-  restoreGeometry(settings.value("window/geometry").toByteArray());
-  restoreState(settings.value("window/state").toByteArray());
-  if (settings.value("view/split", false).toBool()) view_->setMode(ImageView::Mode::Split);
-  updateRecentMenu();
-  updateActions();
-  updateTitle();
-}
-
-MainWindow::~MainWindow() {
-  // The children outlive this class's part of the object (QWidget deletes them later): a signal
-  // they send while they go (the undo stack's cleanChanged as it clears) must not reach it.
-  const auto children = findChildren<QObject*>();
-  for (QObject* child : children) child->disconnect(this);
-}
-
-void MainWindow::buildDocks() {
-  attrDock_ = new QDockWidget(tr("Attributes"), this);
-  attrDock_->setObjectName("attributes");
-  attrDock_->setWidget(attributes_);
-  addDockWidget(Qt::RightDockWidgetArea, attrDock_);
-
-  // Shown while the photo has more than one face (and while a sample is edited after such a photo).
-  facePicker_ = new FacePicker;
-  faceDock_ = new QDockWidget(tr("Faces"), this);
-  faceDock_->setObjectName("faces");
-  faceDock_->setWidget(facePicker_);
-  addDockWidget(Qt::RightDockWidgetArea, faceDock_);
-  faceDock_->hide();
-  connect(facePicker_, &FacePicker::faceChosen, this, &MainWindow::chooseFace);
-
-  auto* sampleWidget = new QWidget;
-  auto* sv = new QVBoxLayout(sampleWidget);
-  auto* form = new QFormLayout;
-  temperature_ = new QDoubleSpinBox;
-  temperature_->setRange(0.0, 1.2);
-  temperature_->setSingleStep(0.05);
-  temperature_->setValue(0.7);
-  auto* tSlider = new QSlider(Qt::Horizontal);
-  tSlider->setRange(0, 120);
-  tSlider->setValue(70);
-  connect(tSlider, &QSlider::valueChanged, temperature_, [this](int v) { temperature_->setValue(v / 100.0); });
-  connect(temperature_, &QDoubleSpinBox::valueChanged, tSlider, [tSlider](double v) {
-    const QSignalBlocker b(tSlider);
-    tSlider->setValue(static_cast<int>(std::lround(v * 100)));
-  });
-  auto* tRow = new QHBoxLayout;
-  tRow->addWidget(tSlider, 1);
-  tRow->addWidget(temperature_);
-  auto* tLabel = new QLabel(tr("&Temperature:"));
-  tLabel->setBuddy(tSlider);
-  form->addRow(tLabel, tRow);
-  seed_ = new QSpinBox;
-  seed_->setRange(0, 999999999);
-  auto* newSeed = new QPushButton(tr("&New seed"));
-  auto* seedRow = new QHBoxLayout;
-  seedRow->addWidget(seed_, 1);
-  seedRow->addWidget(newSeed);
-  auto* seedLabel = new QLabel(tr("S&eed:"));
-  seedLabel->setBuddy(seed_);
-  form->addRow(seedLabel, seedRow);
-  sampleCount_ = new QSpinBox;
-  sampleCount_->setRange(1, 64);
-  sampleCount_->setValue(12);
-  form->addRow(tr("Co&unt:"), sampleCount_);
-  sv->addLayout(form);
-  auto* sampleButton = new QPushButton(tr("&Sample"));
-  sv->addWidget(sampleButton);
-  sampleStale_ = new QLabel;
-  sampleStale_->setWordWrap(true);
-  sampleStale_->hide();
-  sv->addWidget(sampleStale_);
-  sampleList_ = new QListWidget;
-  sampleList_->setStyleSheet(QStringLiteral("QListWidget::item:selected { background: transparent; border: 3px solid palette(highlight); }"));
-  sampleList_->setViewMode(QListView::IconMode);
-  sampleList_->setIconSize(QSize(72, 72));
-  sampleList_->setResizeMode(QListView::Adjust);
-  sampleList_->setMovement(QListView::Static);
-  sampleList_->setAccessibleName(tr("Samples"));
-  sv->addWidget(sampleList_, 1);
-  connect(newSeed, &QPushButton::clicked, this, [this] { seed_->setValue(static_cast<int>(QRandomGenerator::global()->bounded(1000000000))); });
-  connect(sampleButton, &QPushButton::clicked, this, &MainWindow::sample);
-  connect(temperature_, &QDoubleSpinBox::valueChanged, this, &MainWindow::updateSampleStale);
-  connect(seed_, &QSpinBox::valueChanged, this, &MainWindow::updateSampleStale);
-  connect(sampleCount_, &QSpinBox::valueChanged, this, &MainWindow::updateSampleStale);
-  // A click selects; double-click or Enter (or the button, or the context menu) makes the sample
-  // the current image, which is one undo step: the photo a person was working on is never lost.
-  auto* sampleActions = new QVBoxLayout;  // one above the other: neither label is cut
-  useSampleButton_ = new QPushButton(tr("Edit t&his sample"));
-  towardsSampleButton_ = new QPushButton(tr("Interpolate towards &it"));
-  useSampleButton_->setEnabled(false);
-  towardsSampleButton_->setEnabled(false);
-  sampleActions->addWidget(useSampleButton_);
-  sampleActions->addWidget(towardsSampleButton_);
-  sv->addLayout(sampleActions);
-  sampleList_->setContextMenuPolicy(Qt::CustomContextMenu);
-  connect(sampleList_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { useSample(sampleList_->row(item)); });
-  connect(sampleList_, &QListWidget::currentRowChanged, this, [this](int row) {
-    useSampleButton_->setEnabled(row >= 0);
-    towardsSampleButton_->setEnabled(row >= 0 && haveImage_);
-  });
-  connect(useSampleButton_, &QPushButton::clicked, this, [this] {
-    if (sampleList_->currentRow() >= 0) useSample(sampleList_->currentRow());
-  });
-  connect(towardsSampleButton_, &QPushButton::clicked, this, [this] {
-    if (sampleList_->currentRow() >= 0) interpolateTowardsSample(sampleList_->currentRow());
-  });
-  connect(sampleList_, &QListWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
-    auto* item = sampleList_->itemAt(pos);
-    if (!item) item = sampleList_->currentItem();
-    if (!item) return;
-    const int row = sampleList_->row(item);
-    QMenu menu(this);
-    menu.addAction(tr("Edit this sample"), this, [this, row] { useSample(row); });
-    menu.addAction(tr("Interpolate towards this"), this, [this, row] { interpolateTowardsSample(row); })->setEnabled(haveImage_);
-    menu.exec(sampleList_->viewport()->mapToGlobal(pos));
-  });
-  sampleDock_ = new QDockWidget(tr("Samples"), this);
-  sampleDock_->setObjectName("samples");
-  sampleDock_->setWidget(sampleWidget);
-  addDockWidget(Qt::LeftDockWidgetArea, sampleDock_);
-
-  auto* interp = new QWidget;
-  auto* iv = new QVBoxLayout(interp);
-  auto* pickRow = new QHBoxLayout;
-  auto* pickPhoto = new QPushButton(tr("Second &photo…"));
-  auto* pickSample = new QPushButton(tr("Selected sample as &B"));
-  // The two ends, each captioned above its thumbnail: A is the current image, B the one it blends
-  // towards; the choices for B beside them.
-  firstThumb_ = new QLabel;
-  firstThumb_->setFixedSize(64, 64);
-  firstThumb_->setToolTip(tr("A: the current image, as edited"));
-  firstThumb_->setAccessibleName(tr("Interpolation start (the current image)"));
-  secondThumb_ = new QLabel;
-  secondThumb_->setFixedSize(64, 64);
-  secondThumb_->setAlignment(Qt::AlignCenter);
-  secondThumb_->setText(tr("none"));
-  secondThumb_->setToolTip(tr("B: the image to blend towards (with the same edits)"));
-  secondThumb_->setAccessibleName(tr("Interpolation end"));
-  auto end = [](const QString& caption, QLabel* thumb) {
-    auto* column = new QVBoxLayout;
-    auto* label = new QLabel(caption);
-    label->setAlignment(Qt::AlignHCenter);
-    column->addWidget(label);
-    column->addWidget(thumb, 0, Qt::AlignHCenter);
-    return column;
-  };
-  pickRow->addLayout(end(tr("A (current)"), firstThumb_));
-  auto* arrow = new QLabel(QStringLiteral("→"));
-  arrow->setAlignment(Qt::AlignCenter);
-  pickRow->addWidget(arrow);
-  pickRow->addLayout(end(tr("B"), secondThumb_));
-  auto* bButtons = new QVBoxLayout;
-  bButtons->addWidget(pickPhoto);
-  bButtons->addWidget(pickSample);
-  bButtons->addStretch(1);
-  pickRow->addSpacing(12);
-  pickRow->addLayout(bButtons);
-  pickRow->addStretch(1);
-  iv->addLayout(pickRow);
-  auto* blendRow = new QHBoxLayout;
-  interpSlider_ = new QSlider(Qt::Horizontal);
-  interpSlider_->setRange(0, 100);
-  interpSlider_->setEnabled(false);
-  interpSlider_->setAccessibleName(tr("Blend towards the second image"));
-  blendValue_ = new QLabel;
-  blendValue_->setMinimumWidth(blendValue_->fontMetrics().horizontalAdvance(tr("100% B")) + 4);
-  interpMode_ = new QComboBox;
-  interpMode_->addItems({tr("Spherical"), tr("Linear")});
-  playButton_ = new QPushButton(tr("Play"));
-  playButton_->setCheckable(true);
-  playButton_->setEnabled(false);
-  playButton_->setMinimumWidth(playButton_->fontMetrics().horizontalAdvance(tr("Stop")) + 32);
-  auto* blendLabel = new QLabel(tr("B&lend:"));
-  blendLabel->setBuddy(interpSlider_);
-  blendRow->addWidget(blendLabel);
-  blendRow->addWidget(interpSlider_, 1);
-  blendRow->addWidget(blendValue_);
-  blendRow->addWidget(interpMode_);
-  blendRow->addWidget(playButton_);
-  iv->addLayout(blendRow);
-  strip_ = new QLabel;
-  strip_->setMinimumHeight(72);
-  strip_->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-  strip_->setAccessibleName(tr("Interpolation frames"));
-  iv->addWidget(strip_);
-  playTimer_ = new QTimer(this);
-  playTimer_->setInterval(80);
-  // Play runs A -> B -> A ... until Stop (the button says which it does).
-  connect(playTimer_, &QTimer::timeout, this, [this] {
-    int v = interpSlider_->value() + 4 * playDirection_;
-    if (v >= 100 || v <= 0) playDirection_ = -playDirection_;
-    interpSlider_->setValue(std::clamp(v, 0, 100));
-  });
-  connect(playButton_, &QPushButton::toggled, this, [this](bool on) {
-    playButton_->setText(on ? tr("Stop") : tr("Play"));
-    on ? playTimer_->start() : playTimer_->stop();
-  });
-  connect(interpSlider_, &QSlider::valueChanged, this, &MainWindow::requestRender);
-  connect(interpSlider_, &QSlider::valueChanged, this, &MainWindow::updateBlendCaption);
-  updateBlendCaption();
-  connect(interpMode_, &QComboBox::currentIndexChanged, this, [this] {
+  connect(samplePanel_, &SamplePanel::sampleRequested, this, &MainWindow::sample);
+  connect(samplePanel_, &SamplePanel::editRequested, this, &MainWindow::useSample);
+  connect(samplePanel_, &SamplePanel::towardsRequested, this, &MainWindow::interpolateTowardsSample);
+  connect(interpPanel_, &InterpolationPanel::blendChanged, this, &MainWindow::requestRender);
+  connect(interpPanel_, &InterpolationPanel::blendChanged, this, &MainWindow::updateBlendCaption);
+  connect(interpPanel_, &InterpolationPanel::modeChanged, this, [this] {
     requestRender();
     refreshStrip();
   });
-  connect(pickPhoto, &QPushButton::clicked, this, [this] {
+  connect(interpPanel_, &InterpolationPanel::secondPhotoRequested, this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Second image"), QSettings().value("paths/photos").toString(),
                                                       tr("Images (*.png *.jpg *.jpeg *.webp *.bmp)"));
     if (!path.isEmpty()) setSecondPhoto(path);
   });
-  connect(pickSample, &QPushButton::clicked, this, [this] {
-    if (sampleList_->currentRow() >= 0) interpolateTowardsSample(sampleList_->currentRow());
+  connect(interpPanel_, &InterpolationPanel::selectedSampleRequested, this, [this] {
+    if (samplePanel_->selected() >= 0) interpolateTowardsSample(samplePanel_->selected());
   });
-  interpDock_ = new QDockWidget(tr("Interpolation"), this);
-  interpDock_->setObjectName("interpolation");
-  interpDock_->setWidget(interp);
-  addDockWidget(Qt::BottomDockWidgetArea, interpDock_);
+}
+
+void MainWindow::buildDocks() {
+  auto dock = [this](const QString& title, const char* name, QWidget* widget, Qt::DockWidgetArea area) {
+    auto* d = new QDockWidget(title, this);
+    d->setObjectName(name);
+    d->setWidget(widget);
+    addDockWidget(area, d);
+    return d;
+  };
+  attrDock_ = dock(tr("Attributes"), "attributes", attributes_, Qt::RightDockWidgetArea);
+  // Shown while the photo has more than one face (and while a sample is edited after such a photo).
+  facePicker_ = new FacePicker;
+  faceDock_ = dock(tr("Faces"), "faces", facePicker_, Qt::RightDockWidgetArea);
+  faceDock_->hide();
+  connect(facePicker_, &FacePicker::faceChosen, this, &MainWindow::chooseFace);
+  samplePanel_ = new SamplePanel;
+  sampleDock_ = dock(tr("Samples"), "samples", samplePanel_, Qt::LeftDockWidgetArea);
+  interpPanel_ = new InterpolationPanel;
+  interpDock_ = dock(tr("Interpolation"), "interpolation", interpPanel_, Qt::BottomDockWidgetArea);
+  updateBlendCaption();
+}
+
+void MainWindow::onSecondReady(const QImage& image) {
+  haveSecond_ = true;
+  interpPanel_->setSecond(image);
+  updateBlendCaption();
+  requestRender();
+  refreshStrip();
+  updateActions();
+}
+
+void MainWindow::onImported(const ImportOutcome& outcome) {
+  const QString from = QFileInfo(outcome.checkpoint).fileName();
+  importing_.clear();
+  importAction_->setEnabled(true);
+  progress_->hide();
+  progress_->setRange(0, 1000);
+  if (outcome.cancelled) {
+    showError(tr("The import of %1 was cancelled: nothing was written").arg(from));
+    return;
+  }
+  if (!outcome.error.isEmpty()) {
+    // The import's own message, which names the file; said once, naming it in any case.
+    const QString message = outcome.error.contains(from) ? outcome.error : tr("%1: %2").arg(outcome.checkpoint, outcome.error);
+    showError(tr("Import failed: %1").arg(message));
+    return;
+  }
+  notice(tr("Imported %1 as %2").arg(from, outcome.output) +
+         (outcome.notes.isEmpty() ? QString() : QStringLiteral(" (") + outcome.notes.join(QStringLiteral("; ")) + QStringLiteral(")")));
+  openModel(outcome.output);  // as Model > Open Model: the image kept, one undo step
+}
+
+void MainWindow::notice(const QString& message, int ms) {
+  lastNotice_ = message;
+  statusBar()->showMessage(message, ms);
 }
 
 EditState MainWindow::editState() const {
@@ -413,13 +226,13 @@ EditState MainWindow::editState() const {
   s.alphas = attributes_->alphas();
   s.finest_level = attributes_->finestLevel();
   s.locked = attributes_->locked();
-  s.interpolating = haveSecond_ && interpSlider_->value() > 0;
-  s.t = interpSlider_->value() / 100.0;
-  s.spherical = interpMode_->currentIndex() == 0;
+  s.interpolating = haveSecond_ && interpPanel_->blend() > 0;
+  s.t = interpPanel_->blend() / 100.0;
+  s.spherical = interpPanel_->spherical();
   return s;
 }
 
-QPixmap MainWindow::stripPixmap() const { return strip_->pixmap(); }
+QList<QImage> MainWindow::sampleImages() const { return samplePanel_->samples(); }
 
 void MainWindow::refreshStrip() {
   if (haveImage_ && haveSecond_) worker_->interpolationStrip(editState(), kStripFrames);
@@ -430,12 +243,13 @@ void MainWindow::requestRender() {
   worker_->render(editState(), ++requested_);
 }
 
-void MainWindow::onRendered(const QImage& image, quint64 generation, double ms, const QString& note) {
-  if (generation <= shown_) return;  // a newer render is already on screen
-  shown_ = generation;
+void MainWindow::onRendered(const QImage& image, const RenderInfo& info) {
+  if (info.generation <= shown_) return;  // a newer render is already on screen
+  shown_ = info.generation;
   view_->setEdited(image);
-  if (!haveSecond_) firstThumb_->setPixmap(QPixmap::fromImage(image).scaled(64, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation));
-  renderLabel_->setText(tr("render %1 ms").arg(ms, 0, 'f', 1));
+  if (!haveSecond_) interpPanel_->setFirstThumbnail(image);
+  renderLabel_->setText(tr("render %1 ms").arg(info.milliseconds, 0, 'f', 1));
+  const QString note = limitNote(info);
   // Say when an edit was limited; clear the word once an edit renders in full again.
   if (!note.isEmpty()) {
     statusBar()->showMessage(note);
@@ -445,7 +259,7 @@ void MainWindow::onRendered(const QImage& image, quint64 generation, double ms, 
     limitShown_ = false;
   }
   lastNote_ = note;
-  Q_EMIT renderShown(generation);
+  Q_EMIT renderShown(info.generation);
 }
 
 void MainWindow::onModelLoaded(const ModelSummary& summary) {
@@ -473,7 +287,8 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
     currentState_ = 0;
     stateSample_ = -1;
     image_ = ImageSummary{};
-    firstThumb_->clear();
+    interpPanel_->setFirstThumbnail({});
+    samplePanel_->setHaveImage(false);
     view_->setOriginal({});
     view_->setEdited({});
     facePicker_->setFaces({}, {}, 0);
@@ -488,10 +303,10 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
     stateSample_ = -1;
   }
   // Samples are the old model's: drawn again from this one with the same settings.
-  if (!samples_.isEmpty()) {
-    samples_.clear();
-    sampleList_->clear();
-    worker_->sample(sampledCount_, sampledTemperature_, sampledSeed_);
+  if (!samplePanel_->samples().isEmpty()) {
+    samplePanel_->clearSamples();
+    const SampleSettings drawn = samplePanel_->drawn();
+    worker_->sample(drawn.count, drawn.temperature, drawn.seed);
   }
   showModelLabels();
   updateBundledChecks();
@@ -505,26 +320,10 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
   Q_EMIT modelReady();
 }
 
-bool MainWindow::samplesStale() const {
-  return !samples_.isEmpty() && (std::abs(temperature_->value() - sampledTemperature_) > 1e-9 ||
-                                 static_cast<quint64>(seed_->value()) != sampledSeed_ || sampleCount_->value() != sampledCount_);
-}
-
-void MainWindow::updateSampleStale() {
-  // The grid is never passed off as the new settings' samples: it says what it was drawn with.
-  if (samplesStale()) {
-    sampleStale_->setText(tr("These samples are for T %1, seed %2: press Sample for the new settings.")
-                              .arg(sampledTemperature_, 0, 'f', 2)
-                              .arg(sampledSeed_));
-    sampleStale_->show();
-  } else {
-    sampleStale_->hide();
-  }
-}
+bool MainWindow::samplesStale() const { return samplePanel_->isStale(); }
 
 void MainWindow::updateBlendCaption() {
-  const int v = interpSlider_->value();
-  blendValue_->setText(haveSecond_ ? tr("%1% B").arg(v) : QStringLiteral("—"));
+  const int v = interpPanel_->blend();
   view_->setEditedCaption(haveSecond_ && v > 0 ? tr("Blend: %1% towards B").arg(v) : tr("Edited"));
 }
 
@@ -555,9 +354,9 @@ void MainWindow::updateTitle() {
   QString image;
   if (haveImage_) {
     if (currentSample_ >= 0) image = tr("Sample %1").arg(currentSample_ + 1);
-    else if (image_.source == "sample") image = tr("Sample");
-    else if (QFileInfo(image_.source).isAbsolute()) image = QFileInfo(image_.source).fileName();
-    else image = tr("Image from the %1").arg(image_.source);
+    else if (image_.origin == ImageOrigin::Sample) image = tr("Sample");
+    else if (image_.origin == ImageOrigin::File) image = QFileInfo(image_.source).fileName();
+    else image = tr("Image from the %1").arg(imageName(image_));
   }
   QStringList parts;
   if (!image.isEmpty()) parts << image + QStringLiteral("[*]");
@@ -569,9 +368,11 @@ void MainWindow::updateTitle() {
 
 void MainWindow::onImageReady(const ImageSummary& summary) {
   if (!summary.restored && currentState_ != 0 && summary.stateId != currentState_) {
-    const QString what = summary.source == "sample"          ? tr("Edit sample %1").arg(currentSample_ + 1)
-                         : summary.source == image_.source && summary.faceIndex != image_.faceIndex ? tr("Choose face %1").arg(summary.faceIndex + 1)
-                                                           : tr("Open %1").arg(QFileInfo(summary.source).fileName());
+    const bool sameImage = summary.origin == image_.origin && summary.source == image_.source;
+    const QString what = summary.origin == ImageOrigin::Sample ? tr("Edit sample %1").arg(currentSample_ + 1)
+                         : sameImage && summary.faceIndex != image_.faceIndex ? tr("Choose face %1").arg(summary.faceIndex + 1)
+                         : summary.origin == ImageOrigin::File ? tr("Open %1").arg(QFileInfo(summary.source).fileName())
+                                                               : tr("Open %1").arg(imageName(summary));
     auto restore = [this](quint64 id, int sample, const std::vector<double>& values) { restoreImageState(id, sample, values); };
     undo_->push(new ImageSwitchCommand(restore, currentState_, stateSample_, summary.stateId, currentSample_,
                                        attributes_->values(), what));
@@ -580,8 +381,8 @@ void MainWindow::onImageReady(const ImageSummary& summary) {
   stateSample_ = currentSample_;
   image_ = summary;
   haveImage_ = true;
-  firstThumb_->setPixmap(QPixmap::fromImage(summary.crop).scaled(64, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation));
-  towardsSampleButton_->setEnabled(sampleList_->currentRow() >= 0);
+  interpPanel_->setFirstThumbnail(summary.crop);
+  samplePanel_->setHaveImage(true);
   view_->setOriginal(summary.crop);
   view_->setEdited(summary.crop);
   if (summary.original.isNull()) {
@@ -593,14 +394,13 @@ void MainWindow::onImageReady(const ImageSummary& summary) {
     faceDock_->setVisible(summary.faceBoxes.size() > 1);
   }
   // Open Recent: a file that opened, once, by its absolute path.
-  if (!summary.restored && summary.source != "sample" && QFileInfo(summary.source).isAbsolute() && QFileInfo::exists(summary.source)) {
+  if (!summary.restored && summary.origin == ImageOrigin::File && QFileInfo(summary.source).isAbsolute() &&
+      QFileInfo::exists(summary.source)) {
     addRecent(summary.source);
   }
-  framingLabel_->setText(summary.framingShort);
-  framingLabel_->setToolTip(summary.framing);
+  showFraming(summary);
   bpdLabel_->setText(tr("%1 bits/dim").arg(summary.bitsPerDim, 0, 'f', 3));
   bpdLabel_->setToolTip(tr("How typical the image looks to the model: lower is more typical"));
-  if (!summary.message.isEmpty()) statusBar()->showMessage(summary.message, 8000);
   requestRender();
   updateActions();
   updateTitle();
@@ -617,8 +417,7 @@ void MainWindow::restoreImageState(quint64 stateId, int sample, const std::vecto
 
 void MainWindow::interpolateTowardsSample(int index) {
   if (index == currentSample_ && currentSample_ >= 0) {
-    lastNotice_ = tr("Sample %1 is the current image: choose another sample (or a photo) to interpolate towards.").arg(index + 1);
-    statusBar()->showMessage(lastNotice_, 8000);
+    notice(tr("Sample %1 is the current image: choose another sample (or a photo) to interpolate towards.").arg(index + 1));
     return;
   }
   worker_->useSample(index, /*asSecond=*/true);
@@ -633,30 +432,4 @@ void MainWindow::showError(const QString& message) {
   box->setAttribute(Qt::WA_DeleteOnClose);
   box->open();  // not modal-blocking: the window stays usable
   Q_EMIT errorShown(message);
-}
-
-void MainWindow::closeEvent(QCloseEvent* event) {
-  if (hasUnexportedEdits() && !confirmDiscard(tr("Quit"))) {
-    event->ignore();
-    return;
-  }
-  QSettings settings;
-  settings.setValue("window/geometry", saveGeometry());
-  settings.setValue("window/state", saveState());
-  settings.setValue("view/split", view_->mode() == ImageView::Mode::Split);
-  event->accept();
-}
-
-void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
-  if (event->mimeData()->hasUrls() || event->mimeData()->hasImage()) event->acceptProposedAction();
-}
-
-void MainWindow::dropEvent(QDropEvent* event) {
-  const auto* mime = event->mimeData();
-  if (mime->hasUrls() && mime->urls().first().isLocalFile()) {
-    const QString path = mime->urls().first().toLocalFile();
-    path.endsWith(".glow", Qt::CaseInsensitive) ? openModel(path) : openPhoto(path);
-  } else if (mime->hasImage()) {
-    openImage(qvariant_cast<QImage>(mime->imageData()), tr("dropped"));
-  }
 }

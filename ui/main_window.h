@@ -9,20 +9,16 @@
 #include "attribute_panel.h"
 #include "engine_worker.h"
 
+class FacePicker;
 class ImageView;
-class QComboBox;
-class QDoubleSpinBox;
+class InterpolationPanel;
+class QDockWidget;
 class QLabel;
-class QListWidget;
 class QMenu;
 class QProgressBar;
-class QPushButton;
-class QSlider;
-class FacePicker;
-class QDockWidget;
-class QSpinBox;
 class QTimer;
 class QToolButton;
+class SamplePanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -37,7 +33,7 @@ class MainWindow : public QMainWindow {
   // switch is one undo step.
   void openModel(const QString& path);
   void openPhoto(const QString& path);
-  void openImage(const QImage& image, const QString& label);
+  void openImage(const QImage& image, ImageOrigin origin);
   void sample();
   // Makes sample `index` the current image (an undoable step: Ctrl+Z brings the photo back).
   void useSample(int index);
@@ -66,7 +62,6 @@ class MainWindow : public QMainWindow {
   // app/common's bundled_models()); each is checkable, the open one checked, and choosing one is
   // Open Model on it.
   void setBundledModels(const QStringList& paths);
-  QMenu* bundledMenu() const { return bundledMenu_; }
   // The sentence to say when the program started on its default model and that is a fall-back
   // (default_model_note()): shown in the status bar the first time only (QSettings
   // "notes/defaultModelShown"), never on later starts. Returns whether it was shown.
@@ -75,30 +70,20 @@ class MainWindow : public QMainWindow {
   EngineWorker* worker() const { return worker_; }
   ImageView* view() const { return view_; }
   AttributePanel* attributes() const { return attributes_; }
-  FacePicker* facePicker() const { return facePicker_; }
-  QDockWidget* faceDock() const { return faceDock_; }
-  QDockWidget* attributeDock() const { return attrDock_; }
-  QMenu* recentMenu() const { return recentMenu_; }
   // Sliders set since the image was last saved or exported (quitting asks first).
   bool hasUnexportedEdits() const;
   // A file name for an export of what is shown: "photo-smiling.png".
   QString suggestedFileName(const QString& extension) const;
   QUndoStack* undoStack() const { return undo_; }
-  QSlider* interpolationSlider() const { return interpSlider_; }
-  QPushButton* playButton() const { return playButton_; }
-  QLabel* blendLabel() const { return blendValue_; }
-  QLabel* framingLabel() const { return framingLabel_; }
   // The samples on show were drawn with other settings than the panel now has.
   bool samplesStale() const;
   quint64 requestedGeneration() const { return requested_; }
   quint64 shownGeneration() const { return shown_; }
   // Why the image on screen was limited (empty when the edit rendered in full).
   QString lastRenderNote() const { return lastNote_; }
-  QList<QImage> sampleImages() const { return samples_; }
-  QPixmap stripPixmap() const;
+  QList<QImage> sampleImages() const;
   QString lastError() const { return lastError_; }
   QString lastNotice() const { return lastNotice_; }
-  QListWidget* sampleList() const { return sampleList_; }
   const ImageSummary& currentImage() const { return image_; }
   void setSampleSettings(double temperature, quint64 seed, int count);
 
@@ -133,7 +118,19 @@ class MainWindow : public QMainWindow {
   void updateRecentMenu();
   void onModelLoaded(const ModelSummary& summary);
   void onImageReady(const ImageSummary& summary);
-  void onRendered(const QImage& image, quint64 generation, double ms, const QString& note);
+  void onRendered(const QImage& image, const RenderInfo& info);
+  void onImported(const ImportOutcome& outcome);
+  void onSecondReady(const QImage& image);
+  void connectWorker();
+  void connectPanels();
+  // The engine's data in the window's words (main_window_text.cpp).
+  QString modelCard() const;
+  QString limitNote(const RenderInfo& info) const;
+  void showFraming(const ImageSummary& summary);
+  QString recipeWarnings(const std::vector<glowlab::RecipeWarning>& warnings) const;
+  QString imageName(const ImageSummary& summary) const;
+  // A recipe's sliders, holds and image, applied once its model is the one open.
+  void applyRecipe(const glowlab::Recipe& recipe, const glowlab::AppliedRecipe& applied);
   EditState editState() const;
   void refreshStrip();
   // Menu handlers with dialogs.
@@ -169,19 +166,8 @@ class MainWindow : public QMainWindow {
   QString importing_;  // the checkpoint being imported (empty when none)
   QSet<quint64> replayLoads_;  // model loads made by undo/redo (the panel already shows them)
   QUndoStack* undo_ = nullptr;
-  QListWidget* sampleList_ = nullptr;
-  QDoubleSpinBox* temperature_ = nullptr;
-  QSpinBox* seed_ = nullptr;
-  QSpinBox* sampleCount_ = nullptr;
-  QSlider* interpSlider_ = nullptr;
-  QComboBox* interpMode_ = nullptr;
-  QPushButton* playButton_ = nullptr;
-  QLabel* secondThumb_ = nullptr;
-  QLabel* firstThumb_ = nullptr;
-  QPushButton* useSampleButton_ = nullptr;
-  QPushButton* towardsSampleButton_ = nullptr;
-  QLabel* strip_ = nullptr;
-  QTimer* playTimer_ = nullptr;
+  SamplePanel* samplePanel_ = nullptr;
+  InterpolationPanel* interpPanel_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   QMenu* bundledMenu_ = nullptr;
   // Ticks the bundled model that is open (none when another file is).
@@ -190,12 +176,10 @@ class MainWindow : public QMainWindow {
   QLabel* renderLabel_ = nullptr;
   QLabel* bpdLabel_ = nullptr;
   QLabel* framingLabel_ = nullptr;
-  QLabel* blendValue_ = nullptr;
-  QLabel* sampleStale_ = nullptr;
   QTimer* stripTimer_ = nullptr;
-  QImage secondImage_;  // B as chosen (before edits)
-  void updateSampleStale();
   void updateBlendCaption();
+  // A hint in the status bar, kept as lastNotice().
+  void notice(const QString& message, int ms = 8000);
   QProgressBar* progress_ = nullptr;
   QToolButton* cancel_ = nullptr;
 
@@ -204,13 +188,8 @@ class MainWindow : public QMainWindow {
   bool haveImage_ = false;
   bool haveSecond_ = false;
   quint64 requested_ = 0, shown_ = 0;
-  bool limitShown_ = false;
-  int playDirection_ = 1;    // Play's direction, per window  // the status bar shows a "limited to" note
+  bool limitShown_ = false;  // the status bar shows a "limited to" note
   QString lastNote_;
-  QList<QImage> samples_;
-  double sampledTemperature_ = 0.7;
-  quint64 sampledSeed_ = 0;
-  int sampledCount_ = 0;
   int currentSample_ = -1;  // index of the sample being edited, -1 for a photo
   quint64 currentState_ = 0;  // the worker's id of the image on screen (0: none)
   int stateSample_ = -1;      // currentSample_ as it was for that image

@@ -36,9 +36,9 @@
 #include "image_view.h"
 #include "main_window.h"
 #include "qt_image.h"
+#include "sample_panel.h"
 
 namespace {
-const char* kImageFilter = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.ppm *.pgm)";
 constexpr int kMaxRecent = 8;
 }  // namespace
 
@@ -47,6 +47,7 @@ void MainWindow::buildMenus() {
   file->setToolTipsVisible(true);  // a disabled action says why
   file->addAction(tr("&Open Photo…"), QKeySequence::Open, this, &MainWindow::chooseAndOpenPhoto);
   recentMenu_ = file->addMenu(tr("Open &Recent"));
+  recentMenu_->setObjectName("recent");
   file->addAction(tr("&Paste Photo"), QKeySequence::Paste, this, &MainWindow::pasteImage);
   file->addAction(tr("Open Re&cipe…"), this, &MainWindow::chooseAndOpenRecipe);
   file->addSeparator();
@@ -156,8 +157,7 @@ void MainWindow::loadModel(const QString& path, const QString& device) {
   const QString absolute = QFileInfo(path).absoluteFilePath();
   if (!model_.path.isEmpty() && absolute == QFileInfo(model_.path).absoluteFilePath() && device == model_.requestedDevice &&
       EngineWorker::fileStamp(absolute) == model_.stamp) {
-    lastNotice_ = tr("%1 is already open (unchanged): nothing to do").arg(model_.name);
-    statusBar()->showMessage(lastNotice_, 5000);
+    notice(tr("%1 is already open (unchanged): nothing to do").arg(model_.name), 5000);
     return;
   }
   worker_->loadModel(absolute, device);
@@ -172,26 +172,21 @@ void MainWindow::openPhoto(const QString& path) {
   QSettings().setValue("paths/photos", QFileInfo(absolute).absolutePath());
 }
 
-void MainWindow::openImage(const QImage& image, const QString& label) {
+void MainWindow::openImage(const QImage& image, ImageOrigin origin) {
   if (image.isNull()) {
-    showError(tr("The %1 data is not an image.").arg(label));
+    showError(tr("The %1 data is not an image.").arg(origin == ImageOrigin::Dropped ? tr("dropped") : tr("clipboard")));
     return;
   }
   currentSample_ = -1;
-  worker_->openImage(image, label);
+  worker_->openImage(image, origin);
 }
 
-void MainWindow::setSampleSettings(double temperature, quint64 seed, int count) {
-  temperature_->setValue(temperature);
-  seed_->setValue(static_cast<int>(seed));
-  sampleCount_->setValue(count);
-}
+void MainWindow::setSampleSettings(double temperature, quint64 seed, int count) { samplePanel_->setSettings({temperature, seed, count}); }
 
 void MainWindow::sample() {
-  sampledTemperature_ = temperature_->value();
-  sampledSeed_ = static_cast<quint64>(seed_->value());
-  sampledCount_ = sampleCount_->value();
-  worker_->sample(sampledCount_, sampledTemperature_, sampledSeed_);
+  const SampleSettings s = samplePanel_->settings();
+  samplePanel_->setDrawn(s);
+  worker_->sample(s.count, s.temperature, s.seed);
 }
 
 void MainWindow::useSample(int index) {
@@ -244,24 +239,26 @@ bool MainWindow::saveRecipe(const QString& path) {
     showError(tr("There is no edit to save yet."));
     return false;
   }
+  // The checksums are those of the files as the engine thread read them (never hashed here).
   glowlab::Recipe r;
   if (currentSample_ >= 0) {
+    const SampleSettings drawn = samplePanel_->drawn();
     r.sample_index = currentSample_;
-    r.sample_count = sampledCount_;
-    r.sample_temperature = sampledTemperature_;
-    r.sample_seed = sampledSeed_;
+    r.sample_count = drawn.count;
+    r.sample_temperature = drawn.temperature;
+    r.sample_seed = drawn.seed;
   } else {
-    if (image_.source == "clipboard" || image_.source == tr("dropped") || !QFileInfo::exists(image_.source)) {
+    if (image_.origin != ImageOrigin::File || !QFileInfo::exists(image_.source)) {
       showError(tr("A recipe needs a photo file: save the pasted image first and open it."));
       return false;
     }
     r.source = QFileInfo(image_.source).absoluteFilePath().toStdString();
-    r.source_sha256 = glowlab::file_sha256(image_.source.toStdString());
+    r.source_sha256 = image_.sha256.toStdString();
     r.transform = image_.transform;
     r.face = image_.faceIndex + 1;
   }
   r.model = QFileInfo(model_.path).absoluteFilePath().toStdString();
-  r.model_sha256 = glowlab::file_sha256(model_.path.toStdString());
+  r.model_sha256 = model_.sha256.toStdString();
   r.sliders = attributes_->alphas();
   std::sort(r.sliders.begin(), r.sliders.end());
   r.finest_level = attributes_->finestLevel();
@@ -278,59 +275,58 @@ bool MainWindow::saveRecipe(const QString& path) {
 
 bool MainWindow::openRecipe(const QString& path) {
   glowlab::Recipe r;
+  glowlab::AppliedRecipe applied;
   try {
     r = glowlab::load_recipe(path.toStdString());
+    applied = glowlab::apply_recipe(r, path.toStdString());
   } catch (const std::exception& e) {
     showError(QString::fromUtf8(e.what()));
     return false;
   }
-  const QString modelPath = QString::fromStdString(r.model);
-  if (!QFileInfo::exists(modelPath)) {
-    showError(tr("%1: its model %2 does not exist").arg(path, modelPath));
-    return false;
-  }
-  if (glowlab::file_sha256(r.model) != r.model_sha256) statusBar()->showMessage(tr("Warning: the model file has changed since the recipe was saved"), 8000);
   // Load the model, then the image, then the sliders, in order once the model is ready.
-  auto apply = [this, r] {
-    if (r.is_sample()) {
-      worker_->sample(r.sample_count, r.sample_temperature, r.sample_seed);
-      useSample(r.sample_index);
-      sampledCount_ = r.sample_count;
-      sampledTemperature_ = r.sample_temperature;
-      sampledSeed_ = r.sample_seed;
-    } else {
-      if (glowlab::file_sha256(r.source) != r.source_sha256) statusBar()->showMessage(tr("Warning: the photo has changed since the recipe was saved"), 8000);
-      currentSample_ = -1;
-      worker_->openPhotoWithTransform(QString::fromStdString(r.source), r.transform, std::max(0, r.face - 1));
-    }
-    for (const auto& [name, value] : r.sliders) {
-      const int i = attributes_->indexOf(name);
-      if (i >= 0) attributes_->setValue(i, value);
-    }
-    for (int i = 0; i < attributes_->count(); ++i) {
-      attributes_->setLocked(i, std::find(r.locked.begin(), r.locked.end(), attributes_->attribute(i).name) != r.locked.end());
-    }
-    attributes_->setFinestLevel(r.finest_level);
-    undo_->clear();
-  };
-  if (QFileInfo(modelPath).absoluteFilePath() == QFileInfo(model_.path).absoluteFilePath()) {
+  auto apply = [this, r, applied] { applyRecipe(r, applied); };
+  const QString modelPath = QString::fromStdString(applied.model);
+  if (modelPath.isEmpty() || QFileInfo(modelPath).absoluteFilePath() == QFileInfo(model_.path).absoluteFilePath()) {
     apply();
-  } else {
-    // One shot: applied when this model is ready, dropped if it fails to load (never armed for a
-    // later, unrelated model load).
-    auto conns = std::make_shared<std::pair<QMetaObject::Connection, QMetaObject::Connection>>();
-    auto disarm = [conns] {
-      QObject::disconnect(conns->first);
-      QObject::disconnect(conns->second);
-    };
-    conns->first = connect(this, &MainWindow::modelReady, this, [apply, disarm] {
-      disarm();
-      apply();
-    });
-    conns->second = connect(worker_, &EngineWorker::failed, this, [disarm](const QString&) { disarm(); });
-    openModel(modelPath);
+    return true;
   }
+  // One shot: applied when this model is ready, dropped if it fails to load (never armed for a
+  // later, unrelated model load).
+  auto conns = std::make_shared<std::pair<QMetaObject::Connection, QMetaObject::Connection>>();
+  auto disarm = [conns] {
+    QObject::disconnect(conns->first);
+    QObject::disconnect(conns->second);
+  };
+  conns->first = connect(this, &MainWindow::modelReady, this, [apply, disarm] {
+    disarm();
+    apply();
+  });
+  conns->second = connect(worker_, &EngineWorker::failed, this, [disarm](const QString&) { disarm(); });
+  openModel(modelPath);
   return true;
+}
+
+void MainWindow::applyRecipe(const glowlab::Recipe& r, const glowlab::AppliedRecipe& applied) {
+  // The checksums are compared on the engine thread; recipeChecked brings the warnings.
+  worker_->checkRecipe(r, applied);
+  if (r.is_sample()) {
+    samplePanel_->setDrawn({r.sample_temperature, r.sample_seed, r.sample_count});
+    worker_->sample(r.sample_count, r.sample_temperature, r.sample_seed);
+    useSample(r.sample_index);
+  } else {
+    currentSample_ = -1;
+    worker_->openPhotoWithTransform(QString::fromStdString(r.source), r.transform, std::max(0, r.face - 1));
+  }
+  for (const auto& [name, value] : applied.edit.alphas) {
+    const int i = attributes_->indexOf(name);
+    if (i >= 0) attributes_->setValue(i, value);
+  }
+  const auto& locked = applied.edit.locked;
+  for (int i = 0; i < attributes_->count(); ++i) {
+    attributes_->setLocked(i, std::find(locked.begin(), locked.end(), attributes_->attribute(i).name) != locked.end());
+  }
+  attributes_->setFinestLevel(applied.edit.finest_level);
+  undo_->clear();
 }
 
 void MainWindow::addRecent(const QString& path) {
@@ -358,22 +354,9 @@ void MainWindow::updateRecentMenu() {
   recentMenu_->setEnabled(!shown.isEmpty());
 }
 
-void MainWindow::chooseAndOpenPhoto() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Open Photo"), QSettings().value("paths/photos").toString(), tr(kImageFilter));
-  if (!path.isEmpty()) openPhoto(path);
-}
-
-void MainWindow::chooseAndOpenModel() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), QSettings().value("paths/models").toString(), tr("Glow models (*.glow)"));
-  if (path.isEmpty()) return;
-  QSettings().setValue("paths/models", QFileInfo(path).absolutePath());
-  openModel(path);
-}
-
 void MainWindow::importCheckpoint(const glowlab::ImportOptions& options, const QString& output) {
   if (!importing_.isEmpty()) {
-    lastNotice_ = tr("%1 is still being imported: wait for it to finish").arg(QFileInfo(importing_).fileName());
-    statusBar()->showMessage(lastNotice_, 5000);
+    notice(tr("%1 is still being imported: wait for it to finish").arg(QFileInfo(importing_).fileName()), 5000);
     return;
   }
   importing_ = QString::fromStdString(options.checkpoint);
@@ -389,101 +372,11 @@ void MainWindow::importCheckpoint(const glowlab::ImportOptions& options, const Q
   worker_->importCheckpoint(options, QFileInfo(output).absoluteFilePath());
 }
 
-void MainWindow::chooseAndImportCheckpoint() {
-  QSettings settings;
-  const QString checkpoint = QFileDialog::getOpenFileName(this, tr("Import Checkpoint"), settings.value("paths/checkpoints").toString(),
-                                                          tr("PyTorch checkpoints (*.pt *.pth *.pkg *.ckpt *.tar);;All files (*)"));
-  if (checkpoint.isEmpty()) return;
-  settings.setValue("paths/checkpoints", QFileInfo(checkpoint).absolutePath());
-  // The format, and what the checkpoint cannot say.
-  QDialog dialog(this);
-  dialog.setObjectName("importDialog");
-  dialog.setWindowTitle(tr("Import %1").arg(QFileInfo(checkpoint).fileName()));
-  auto* form = new QFormLayout(&dialog);
-  auto* format = new QComboBox;
-  format->setObjectName("format");
-  format->addItem(tr("rosinality/glow-pytorch"), "rosinality");
-  format->addItem(tr("y0ast/Glow-PyTorch"), "y0ast");
-  format->addItem(tr("chaiyujin/glow-pytorch"), "chaiyujin");
-  format->setCurrentIndex(std::max(0, format->findData(settings.value("import/format", "rosinality"))));
-  form->addRow(tr("&Written by:"), format);
-  auto* imageSize = new QSpinBox;
-  imageSize->setObjectName("imageSize");
-  imageSize->setRange(2, 1024);
-  imageSize->setSuffix(tr(" px"));
-  imageSize->setValue(settings.value("import/imageSize", 64).toInt());
-  imageSize->setToolTip(tr("rosinality: its checkpoints do not store the image size (its train.py default is 64)"));
-  form->addRow(tr("&Image size:"), imageSize);
-  auto* bits = new QSpinBox;
-  bits->setObjectName("nBits");
-  bits->setRange(1, 8);
-  bits->setValue(settings.value("import/nBits", 5).toInt());
-  bits->setToolTip(tr("rosinality: the bits per value it was trained on (its train.py default is 5)"));
-  form->addRow(tr("&Bits:"), bits);
-  auto* hparams = new QLineEdit;
-  hparams->setObjectName("hparams");
-  hparams->setPlaceholderText(tr("optional: the run's hparams JSON"));
-  hparams->setToolTip(tr("y0ast, chaiyujin: checked against the tensors; needed for a model without 1×1 convolutions"));
-  auto* browse = new QPushButton(tr("Bro&wse…"));
-  auto* hparamsRow = new QHBoxLayout;
-  hparamsRow->addWidget(hparams, 1);
-  hparamsRow->addWidget(browse);
-  form->addRow(tr("&Hparams:"), hparamsRow);
-  auto* yClass = new QSpinBox;
-  yClass->setObjectName("class");
-  yClass->setRange(-1, 9999);
-  yClass->setValue(-1);
-  yClass->setSpecialValueText(tr("none (not class-conditional)"));
-  yClass->setToolTip(tr("y0ast, chaiyujin class-conditional models: the class whose prior the model samples"));
-  form->addRow(tr("&Class:"), yClass);
-  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
-  form->addRow(buttons);
-  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-  connect(browse, &QPushButton::clicked, &dialog, [&dialog, hparams, checkpoint] {
-    const QString file = QFileDialog::getOpenFileName(&dialog, tr("Hparams"), QFileInfo(checkpoint).absolutePath(), tr("JSON (*.json);;All files (*)"));
-    if (!file.isEmpty()) hparams->setText(file);
-  });
-  // Only what the chosen format needs is asked for.
-  auto follow = [=] {
-    const bool rosinality = format->currentData().toString() == "rosinality";
-    imageSize->setEnabled(rosinality);
-    bits->setEnabled(rosinality);
-    hparams->setEnabled(!rosinality);
-    browse->setEnabled(!rosinality);
-    yClass->setEnabled(!rosinality);
-  };
-  connect(format, &QComboBox::currentIndexChanged, &dialog, follow);
-  follow();
-  if (dialog.exec() != QDialog::Accepted) return;
-  glowlab::ImportOptions options;
-  options.format = format->currentData().toString().toStdString();
-  options.checkpoint = QFileInfo(checkpoint).absoluteFilePath().toStdString();
-  settings.setValue("import/format", format->currentData());
-  if (options.format == "rosinality") {
-    options.image_size = imageSize->value();
-    options.n_bits = bits->value();
-    settings.setValue("import/imageSize", imageSize->value());
-    settings.setValue("import/nBits", bits->value());
-  } else {
-    options.hparams = hparams->text().trimmed().toStdString();
-    options.y_class = yClass->value();
-  }
-  // The import writes a real .glow, kept beside the checkpoint unless the user says otherwise.
-  const QFileInfo info(checkpoint);
-  QString output = QFileDialog::getSaveFileName(this, tr("Save Imported Model"), info.dir().filePath(info.completeBaseName() + ".glow"),
-                                                tr("Glow models (*.glow)"));
-  if (output.isEmpty()) return;
-  if (QFileInfo(output).suffix().isEmpty()) output += ".glow";
-  settings.setValue("paths/models", QFileInfo(output).absolutePath());
-  importCheckpoint(options, output);
-}
-
 QString MainWindow::suggestedFileName(const QString& extension) const {
   QString base;
   if (currentSample_ >= 0) base = tr("sample-%1").arg(currentSample_ + 1);
-  else if (image_.source == "sample") base = tr("sample");
-  else if (QFileInfo(image_.source).isAbsolute()) base = QFileInfo(image_.source).completeBaseName();
+  else if (image_.origin == ImageOrigin::Sample) base = tr("sample");
+  else if (image_.origin == ImageOrigin::File) base = QFileInfo(image_.source).completeBaseName();
   else base = tr("image");
   // The strongest edits name the file: photo-smiling.png, photo-less-smiling-blond-hair.png.
   auto alphas = attributes_->alphas();
@@ -496,108 +389,12 @@ QString MainWindow::suggestedFileName(const QString& extension) const {
   return words.join('-') + '.' + extension;
 }
 
-static QString exportPath(const QString& name) {
-  const QString dir = QSettings().value("paths/exports", QDir::homePath()).toString();
-  return QDir(dir).filePath(name);
-}
-
-bool MainWindow::chooseAndSaveImage() {
-  if (!haveImage_) return false;
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save Image"), exportPath(suggestedFileName("png")),
-                                                    tr("PNG (*.png);;JPEG (*.jpg)"));
-  if (path.isEmpty()) return false;
-  QSettings().setValue("paths/exports", QFileInfo(path).absolutePath());
-  bool ok = false;
-  const int scale = QInputDialog::getInt(this, tr("Save Image"), tr("Upscale factor (1 = the model's resolution):"), 1, 1, 8, 1, &ok);
-  if (!ok) return false;
-  return saveImage(path, scale);
-}
-
-void MainWindow::chooseAndExportPasted() {
-  if (!exportPastedAction_->isEnabled()) return;
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export Edit Into Photo"), exportPath(suggestedFileName("png")),
-                                                    tr("PNG (*.png);;JPEG (*.jpg)"));
-  if (path.isEmpty()) return;
-  QSettings().setValue("paths/exports", QFileInfo(path).absolutePath());
-  exportPasted(path);
-}
-
-void MainWindow::chooseAndExportAnimation() {
-  if (!exportAnimationAction_->isEnabled()) return;
-  // Only what can run: the interpolation once a second image is set, and the attributes (by the
-  // names the sliders show).
-  QStringList choices;
-  QStringList names;
-  if (haveSecond_) {
-    choices << tr("Interpolation to the second image");
-    names << QString();
-  }
-  for (int i = 0; i < attributes_->count(); ++i) {
-    choices << tr("Sweep %1").arg(QString::fromStdString(glowlab::display_name(attributes_->attribute(i).name)));
-    names << QString::fromStdString(attributes_->attribute(i).name);
-  }
-  if (choices.isEmpty()) return;
-  // What to animate, how many frames, how fast and how large.
-  QDialog dialog(this);
-  dialog.setWindowTitle(tr("Export Animation"));
-  auto* form = new QFormLayout(&dialog);
-  auto* animate = new QComboBox;
-  animate->setObjectName("animate");
-  animate->addItems(choices);
-  form->addRow(tr("&Animate:"), animate);
-  auto* frames = new QSpinBox;
-  frames->setObjectName("frames");
-  frames->setRange(2, 240);
-  frames->setValue(QSettings().value("export/frames", 24).toInt());
-  form->addRow(tr("&Frames:"), frames);
-  auto* fps = new QDoubleSpinBox;
-  fps->setObjectName("fps");
-  fps->setRange(1, 60);
-  fps->setDecimals(0);
-  fps->setSuffix(tr(" per second"));
-  fps->setValue(QSettings().value("export/fps", 12).toDouble());
-  form->addRow(tr("&Speed:"), fps);
-  auto* size = new QComboBox;
-  size->setObjectName("size");
-  for (int scale : {1, 2, 4, 8}) size->addItem(tr("%1 × %1 px").arg(model_.imageSize * scale), scale);
-  size->setCurrentIndex(std::max(0, size->findData(QSettings().value("export/scale", 4).toInt())));
-  form->addRow(tr("Si&ze:"), size);
-  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
-  form->addRow(buttons);
-  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-  if (dialog.exec() != QDialog::Accepted) return;
-  QSettings().setValue("export/frames", frames->value());
-  QSettings().setValue("export/fps", fps->value());
-  QSettings().setValue("export/scale", size->currentData().toInt());
-  const QString attribute = names.value(animate->currentIndex());
-  QString suggestion;
-  if (attribute.isEmpty()) {
-    suggestion = suggestedFileName("gif").replace(".gif", tr("-blend.gif"));
-  } else {
-    suggestion = suggestedFileName("gif").section('-', 0, 0) + '-' +
-                 QString::fromStdString(glowlab::display_name(attribute.toStdString())).toLower().replace(' ', '-') + tr("-sweep.gif");
-  }
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export Animation"), exportPath(suggestion),
-                                                    tr("GIF (*.gif);;MP4 video (*.mp4)"));
-  if (path.isEmpty()) return;
-  QSettings().setValue("paths/exports", QFileInfo(path).absolutePath());
-  exportAnimation(path, attribute, frames->value(), fps->value(), size->currentData().toInt());
-}
-
-void MainWindow::chooseAndSaveRecipe() {
-  if (!saveRecipeAction_->isEnabled()) return;
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save Recipe"), exportPath(suggestedFileName("json")),
-                                                    tr("GlowLab recipes (*.json)"));
-  if (!path.isEmpty()) saveRecipe(path);
-}
-
 void MainWindow::updateActions() {
   auto set = [](QAction* action, const QString& whyNot) {
     action->setEnabled(whyNot.isEmpty());
     action->setToolTip(whyNot.isEmpty() ? action->text().remove('&').remove(QStringLiteral("…")) : whyNot);
   };
-  const bool sample = haveImage_ && (currentSample_ >= 0 || image_.source == "sample" || image_.original.isNull());
+  const bool sample = haveImage_ && (currentSample_ >= 0 || image_.origin == ImageOrigin::Sample || image_.original.isNull());
   const QString noImage = tr("Open a photo (or make a sample the current image) first");
   set(saveImageAction_, haveImage_ ? QString() : noImage);
   set(exportPastedAction_, !haveImage_ ? tr("Open a photo first: an edit is pasted back into the photo it came from")
@@ -607,97 +404,19 @@ void MainWindow::updateActions() {
                               : (!haveSecond_ && attributes_->count() == 0)
                                   ? tr("This model has no attributes to sweep: set a second image in the Interpolation panel first")
                                   : QString());
-  const bool fileBacked = QFileInfo(image_.source).isAbsolute() && QFileInfo::exists(image_.source);
+  const bool fileBacked = image_.origin == ImageOrigin::File && QFileInfo::exists(image_.source);
   set(saveRecipeAction_, !haveImage_                           ? noImage
                          : (currentSample_ < 0 && !fileBacked) ? tr("A recipe needs a photo file: save the pasted image first and open it")
                                                                : QString());
 }
 
-bool MainWindow::confirmDiscard(const QString& what) {
-  QSettings settings;
-  if (!settings.value("confirm/unexportedEdits", true).toBool()) return true;
-  QMessageBox box(QMessageBox::Warning, tr("GlowLab"),
-                  tr("%1 without saving the edit of %2?").arg(what, windowTitle().section(QStringLiteral(" — "), 0, 0).remove(QStringLiteral("[*]"))),
-                  QMessageBox::Cancel, this);
-  box.setInformativeText(tr("Its sliders have changed since it was last saved or exported."));
-  QPushButton* save = box.addButton(tr("&Save Image…"), QMessageBox::AcceptRole);
-  QPushButton* discard = box.addButton(tr("%1 &Without Saving").arg(what), QMessageBox::DestructiveRole);
-  box.setDefaultButton(QMessageBox::Cancel);
-  auto* dontAsk = new QCheckBox(tr("Don't ask again"));
-  box.setCheckBox(dontAsk);
-  box.exec();
-  bool go = false;
-  if (box.clickedButton() == discard) go = true;
-  else if (box.clickedButton() == save) go = chooseAndSaveImage();
-  if (go && dontAsk->isChecked()) settings.setValue("confirm/unexportedEdits", false);
-  return go;
-}
-
-void MainWindow::chooseAndOpenRecipe() {
-  // A recipe replaces the image, the sliders and the undo history.
-  if (hasUnexportedEdits() && !confirmDiscard(tr("Open a recipe"))) return;
-  const QString path = QFileDialog::getOpenFileName(this, tr("Open Recipe"), QSettings().value("paths/exports").toString(),
-                                                    tr("GlowLab recipes (*.json)"));
-  if (!path.isEmpty()) openRecipe(path);
-}
-
 void MainWindow::pasteImage() {
   const QMimeData* mime = QApplication::clipboard()->mimeData();
   if (mime && mime->hasImage()) {
-    openImage(qvariant_cast<QImage>(mime->imageData()), tr("clipboard"));
+    openImage(qvariant_cast<QImage>(mime->imageData()), ImageOrigin::Clipboard);
   } else if (mime && mime->hasUrls() && mime->urls().first().isLocalFile()) {
     openPhoto(mime->urls().first().toLocalFile());
   } else {
     showError(tr("The clipboard holds no image."));
   }
-}
-
-void MainWindow::showModelInfo() {
-  // The model's card, readable: what it makes, how it is built, its sliders and where it came from.
-  auto* dialog = new QDialog(this);
-  dialog->setAttribute(Qt::WA_DeleteOnClose);
-  dialog->setWindowTitle(tr("Model Info"));
-  auto* layout = new QVBoxLayout(dialog);
-  auto* text = new QTextBrowser;
-  text->setObjectName("card");
-  text->setOpenExternalLinks(false);
-  text->setHtml(model_.card.isEmpty() ? tr("No model is loaded.") : model_.card);
-  layout->addWidget(text);
-  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);
-  connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
-  layout->addWidget(buttons);
-  dialog->resize(560, 520);
-  dialog->open();
-}
-
-void MainWindow::showPreferences() {
-  QDialog dialog(this);
-  dialog.setWindowTitle(tr("Preferences"));
-  auto* form = new QFormLayout(&dialog);
-  auto* device = new QComboBox;
-  device->addItem(tr("Automatic (CUDA if available)"), "auto");
-  device->addItem(tr("CPU"), "cpu");
-  device->addItem(glowlab::cuda_available() ? tr("CUDA GPU") : tr("CUDA GPU (not available: falls back to CPU)"), "cuda");
-  device->setCurrentIndex(std::max(0, device->findData(QSettings().value("engine/device", "auto"))));
-  device->setObjectName("device");
-  form->addRow(tr("&Device:"), device);
-  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
-  form->addRow(buttons);
-  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-  const QString before = QSettings().value("engine/device", "auto").toString();
-  if (dialog.exec() != QDialog::Accepted) return;
-  const QString chosen = device->currentData().toString();
-  if (chosen == before) return;  // nothing changed: nothing happens
-  QSettings().setValue("engine/device", chosen);
-  if (model_.path.isEmpty()) return;
-  // Another device is another model load (the image kept, one undo step); a choice that lands on
-  // the device in use (CUDA without a GPU, auto on a CPU machine) changes nothing now.
-  if (QString::fromStdString(glowlab::resolve_device(chosen.toStdString(), /*fallback_to_cpu=*/true)) == model_.device) {
-    model_.requestedDevice = chosen;
-    lastNotice_ = tr("Device: %1 (as before)").arg(model_.device.toUpper());
-    statusBar()->showMessage(lastNotice_, 5000);
-    return;
-  }
-  loadModel(model_.path, chosen);
 }

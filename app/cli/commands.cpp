@@ -64,6 +64,33 @@ std::vector<Image> load_images(const std::string& dir, const GlowConfig& c, size
   return out;
 }
 
+// The engine's description of a model, as lines of text (the window's Model Info shows the same).
+void print_description(const ModelDescription& d) {
+  const auto& c = d.config;
+  std::cout << "model:       " << d.path << "\n"
+            << "image:       " << c.image_size << "x" << c.image_size << "x" << c.channels << ", " << c.n_bits << "-bit\n"
+            << "flow:        L=" << c.levels << " K=" << c.steps << " width=" << c.width << " " << to_string(c.coupling)
+            << " coupling, " << to_string(c.permutation) << " 1x1 conv, " << (c.learn_top ? "learned" : "standard")
+            << " top prior\n"
+            << "scale:       "
+            << (c.scale_min > 0 ? "bounded, scale = " + std::to_string(c.scale_min).substr(0, 5) + " + " +
+                                    std::to_string(1.0 - c.scale_min).substr(0, 5) + " * sigmoid(h + 2)"
+                                : std::string("sigmoid(h + 2), unbounded inverse"))
+            << "\n"
+            << "parameters:  " << d.parameters << "\n"
+            << "integrity:   " << (d.checksummed ? "SHA-256 of header and tensors verified" : "no checksum (an older file)") << "\n"
+            << "framing:     "
+            << (d.framing.empty() ? "none (photos are framed from the face detector's box)" : "five landmarks (photos are aligned onto them)")
+            << "\n"
+            << "latent:      " << d.latent_size << " values\n"
+            << "attributes:  " << d.attributes.size() << "\n";
+  for (const auto& a : d.attributes) {
+    std::cout << "  " << std::left << std::setw(22) << a.name << " +" << a.positives << " / -" << a.negatives << "  range ["
+              << a.range_min << ", " << a.range_max << "]" << (a.unit.empty() ? "" : " " + a.unit) << "\n";
+  }
+  std::cout << "provenance:  " << d.provenance_json << "\n";
+}
+
 void print_progress(const std::string& what, double fraction) {
   if (!::isatty(STDERR_FILENO)) return;
   std::fprintf(stderr, "\r%s %5.1f%%", what.c_str(), 100.0 * fraction);
@@ -116,39 +143,18 @@ void add_info(CLI::App& app) {
   cmd->callback([o, json] {
     o->device = "cpu";
     auto m = open_model(*o);
-    const auto& c = m.config();
+    const auto d = describe_model(m, model_path_or_default(o->model));
     if (*json) {
-      const nlohmann::json j = {{"config", nlohmann::json::parse(c.to_json())},
-                                {"parameters", m.parameter_count()},
-                                {"checksummed", m.checksummed()},
-                                {"framing", m.framing()},
-                                {"attributes", nlohmann::json::parse(attributes_to_json(m.attributes()))},
-                                {"provenance", nlohmann::json::parse(m.provenance_json(), nullptr, false)}};
+      const nlohmann::json j = {{"config", nlohmann::json::parse(d.config.to_json())},
+                                {"parameters", d.parameters},
+                                {"checksummed", d.checksummed},
+                                {"framing", d.framing},
+                                {"attributes", nlohmann::json::parse(attributes_to_json(d.attributes))},
+                                {"provenance", nlohmann::json::parse(d.provenance_json, nullptr, false)}};
       std::cout << j.dump() << "\n";
       return;
     }
-    std::cout << "model:       " << model_path_or_default(o->model) << "\n"
-              << "image:       " << c.image_size << "x" << c.image_size << "x" << c.channels << ", " << c.n_bits
-              << "-bit\n"
-              << "flow:        L=" << c.levels << " K=" << c.steps << " width=" << c.width << " "
-              << to_string(c.coupling) << " coupling, " << to_string(c.permutation) << " 1x1 conv, "
-              << (c.learn_top ? "learned" : "standard") << " top prior\n"
-              << "scale:       "
-              << (c.scale_min > 0 ? "bounded, scale = " + std::to_string(c.scale_min).substr(0, 5) + " + " +
-                                      std::to_string(1.0 - c.scale_min).substr(0, 5) + " * sigmoid(h + 2)"
-                                  : std::string("sigmoid(h + 2), unbounded inverse"))
-              << "\n"
-              << "parameters:  " << m.parameter_count() << "\n"
-              << "integrity:   " << (m.checksummed() ? "SHA-256 of header and tensors verified" : "no checksum (an older file)") << "\n"
-              << "framing:     " << (m.framing().empty() ? std::string("none (photos are framed from the face detector's box)")
-                                                         : "five landmarks (photos are aligned onto them)") << "\n"
-              << "latent:      " << c.dimension() << " values\n"
-              << "attributes:  " << m.attributes().size() << "\n";
-    for (const auto& a : m.attributes()) {
-      std::cout << "  " << std::left << std::setw(22) << a.name << " +" << a.positives << " / -" << a.negatives
-                << "  range [" << a.range_min << ", " << a.range_max << "]\n";
-    }
-    std::cout << "provenance:  " << m.provenance_json() << "\n";
+    print_description(d);
   });
 }
 

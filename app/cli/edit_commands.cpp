@@ -65,20 +65,29 @@ void show_progress(size_t done, size_t total, const std::string& path) {
 }
 
 // The recipe's photo (cropped by its saved transform) or sample, encoded: what the window showed.
-EncodedPhoto encode_recipe_source(Model& model, const Recipe& r, const std::string& recipe_path) {
+EncodedPhoto encode_recipe_source(Model& model, const Recipe& r) {
   EncodedPhoto e;
   if (r.is_sample()) {
     e.latent = model.sample_latents(r.sample_count, r.sample_temperature, r.sample_seed)[static_cast<size_t>(r.sample_index)];
     return e;
   }
-  if (!std::filesystem::exists(r.source)) throw Error(ErrorKind::Io, recipe_path + ": its photo " + r.source + " does not exist");
-  if (!r.source_sha256.empty() && file_sha256(r.source) != r.source_sha256) {
-    std::cerr << "note: " << r.source << " has changed since " << recipe_path << " was saved\n";
-  }
   e.photo = read_image(r.source, model.config().channels);
   e.crop = crop_with_transform(e.photo, model.config().image_size, r.transform);
   e.latent = model.encode(e.crop.crop);
   return e;
+}
+
+// The engine's recipe warnings, as the CLI's notes.
+void report_recipe(const AppliedRecipe& applied, const std::string& recipe_path) {
+  for (const auto& w : applied.warnings) {
+    const char* what = w.photo ? "photo" : "model";
+    if (w.kind == RecipeWarning::Kind::Changed) {
+      std::cerr << "note: " << w.file << " has changed since " << recipe_path << " was saved\n";
+    } else {
+      std::cerr << "note: " << recipe_path << " has no checksum of its " << what << " " << w.file
+                << ": a change to it cannot be detected\n";
+    }
+  }
 }
 
 // Notes on stderr when the crop is weaker than asked for (no landmarks, no face: FaceCrop::note
@@ -173,144 +182,178 @@ std::vector<std::string> split_names(const std::string& text) {
   return out;
 }
 
+void add_edit_options(CLI::App* cmd, EditOptions& o) {
+  cmd->add_option("photos", o.photos,
+                  "Photos or folders of photos to edit (one that cannot be read is reported and the others still edited); "
+                  "with --recipe and none given, the recipe's own photo or sample");
+  cmd->add_option("--recipe", o.recipe,
+                  "Apply a recipe saved by the window (File > Save Recipe): its sliders, held attributes and detail level "
+                  "(--set, --keep and --detail add to or override them), and, with no photos given, its photo framed as "
+                  "saved, or its sample: the window's export, pixel for pixel");
+  cmd->add_option("--set", o.sets, "Slider value, NAME=VALUE (repeatable), e.g. --set Smiling=1.2");
+  cmd->add_option("--sweep", o.sweep,
+                  "One photo as an animation: NAME=FROM:TO:FRAMES (e.g. Smiling=-1:1:9), other --set values held; "
+                  "-o .gif, .mp4, or an image for one row of frames");
+  cmd->add_option("--fps", o.fps, "Frames per second of a --sweep animation")->capture_default_str()->check(CLI::Range(0.5, 60.0));
+  cmd->add_option("--keep", o.keep,
+                  "Attributes to hold fixed, comma-separated (e.g. Male,No_Beard): the edit moves along directions "
+                  "that leave them unchanged");
+  cmd->add_option("--face", o.face, "Which face of each photo, by size (1: the largest)")->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--detail", o.detail, "Finest latent level the edit touches (0: all levels; L-1: coarse only)")
+      ->capture_default_str();
+  cmd->add_option("-o,--output", o.output, "Output image for one photo, or a folder for several")->required();
+  cmd->add_flag("--paste-back", o.paste_back,
+                "Write the whole photo with the edit pasted back: only the edit's change is added to the photo's own "
+                "pixels inside the face, so the rest keeps its full resolution");
+  cmd->add_flag("--paste-whole", o.paste_whole,
+                "With --paste-back: paste the whole decoded face instead (the model's resolution, soft in a large photo)");
+  cmd->add_flag("--strict", o.strict,
+                "Treat an edit that does not decode cleanly as an error (by default it is limited to the largest "
+                "clean strength and reported)");
+  cmd->add_option("-m,--model", o.model, "Model file (.glow); default: the bundled model");
+  cmd->add_option("--device", o.device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+}
+
+// An edit run, once the command line and the recipe are read: what to render, from which images.
+struct EditPlan {
+  std::optional<Recipe> recipe;
+  AppliedRecipe applied;  // the recipe's model and edit, its checksums compared
+  SliderEdit edit;        // the recipe's sliders, then --set; its held attributes, then --keep; the detail level
+  std::optional<Sweep> sweep;
+  std::vector<std::string> photos;
+  bool many = false;         // a batch: OUTPUT is a folder
+  bool from_recipe = false;  // the recipe's own photo or sample
+  std::string first;         // the first image, as messages name it
+};
+
+// The recipe (if any) applied and its files checked, the command line's values on top.
+EditPlan plan_edit(EditOptions& o, const CLI::App& cmd) {
+  EditPlan p;
+  if (!o.recipe.empty()) p.recipe = load_recipe(o.recipe);
+  p.edit.locked = split_names(o.keep);
+  p.from_recipe = p.recipe && o.photos.empty();
+  if (p.recipe) {
+    try {
+      p.applied = apply_recipe(*p.recipe, o.recipe, o.model, p.from_recipe);
+    } catch (const Error& e) {
+      // The CLI's way out of a missing model: another one named on the command line.
+      if (o.model.empty() && !p.recipe->model.empty() && !std::filesystem::exists(p.recipe->model)) {
+        throw Error(e.kind(), std::string(e.what()) + " (name one with -m)");
+      }
+      throw;
+    }
+    p.edit.alphas = p.applied.edit.alphas;
+    p.edit.locked.insert(p.edit.locked.begin(), p.applied.edit.locked.begin(), p.applied.edit.locked.end());
+    o.detail = cmd.count("--detail") ? o.detail : p.applied.edit.finest_level;
+    if (cmd.count("--face") == 0 && p.recipe->face > 0) o.face = p.recipe->face;
+  }
+  p.edit.finest_level = o.detail;
+  for (const auto& s : o.sets) {
+    const auto [name, value] = parse_set(s);
+    set_alpha(p.edit.alphas, name, value);
+  }
+  if (!o.sweep.empty()) p.sweep = parse_sweep(o.sweep);
+  if (p.edit.alphas.empty() && !p.sweep && !p.recipe) throw CLI::ValidationError("edit", "say what to change: --set NAME=VALUE, --sweep NAME=FROM:TO:FRAMES or --recipe R.json");
+  if (o.photos.empty() && !p.recipe) throw CLI::ValidationError("edit", "name the photos to edit (or a --recipe whose photo to use)");
+  p.photos = expand_photos(o.photos, p.many);
+  if (p.sweep && (p.from_recipe ? 1 : p.photos.size()) != 1) {
+    throw CLI::ValidationError("--sweep", "a sweep animates one photo; " + std::to_string(p.photos.size()) + " were given");
+  }
+  if (!p.from_recipe && p.photos.empty()) throw Error(ErrorKind::Io, "no photos to edit");
+  if (p.from_recipe) p.many = false;
+  p.first = p.from_recipe ? (p.recipe->is_sample() ? o.recipe : p.recipe->source) : p.photos[0];
+  if (p.recipe) {
+    check_recipe(*p.recipe, p.applied);
+    report_recipe(p.applied, o.recipe);
+  }
+  return p;
+}
+
+// The "limited to" values of a render, as the CLI says them: "Smiling limited to +0.21, ...".
+std::string limited_text(const RenderedEdit& r) {
+  std::ostringstream what;
+  if (r.limited_to.empty()) return "the edit limited to " + std::to_string(std::lround(100 * r.strength)) + "% of its strength";
+  for (const auto& [name, alpha] : r.limited_to) {
+    what << (what.tellp() > 0 ? ", " : "") << name << " limited to " << std::showpos << std::fixed << std::setprecision(2) << alpha
+         << std::noshowpos;
+  }
+  return what.str();
+}
+
+// --sweep: one image's frames along one attribute, the other sliders held.
+void run_sweep(Model& model, const EditPlan& p, const EditOptions& o, const EncodedPhoto& e) {
+  const Sweep& sweep = *p.sweep;
+  std::vector<Image> frames;
+  double least = 1.0;
+  for (int i = 0; i < sweep.frames; ++i) {
+    SliderEdit edit = p.edit;
+    set_alpha(edit.alphas, sweep.name, sweep.from + (sweep.to - sweep.from) * i / (sweep.frames - 1));
+    const auto r = render_edit(model, e.latent, edit);
+    least = std::min(least, r.strength);
+    frames.push_back(o.paste_back && !e.photo.empty() ? paste_edit(model, e.photo, e.crop, e.latent, r.image, o.paste_whole) : r.image);
+  }
+  if (least < 1.0) {
+    if (o.strict) throw Error(ErrorKind::Numeric, p.first + ": some frames do not decode cleanly at full strength");
+    std::cerr << "note: " << p.first << ": frames limited to " << std::lround(100 * least)
+              << "% of their strength at the ends (a stronger edit does not decode cleanly)\n";
+  }
+  write_frames(o.output, frames, o.fps);
+  std::cout << o.output << "\n";
+}
+
+// One image of a batch edited and written (OUTPUT, or OUTPUT/NAME.png in a batch).
+void edit_one(Model& model, const EditPlan& p, const EditOptions& o, const EncodedPhoto& e, const std::string& path) {
+  const auto r = render_edit(model, e.latent, p.edit);
+  if (r.limited()) {
+    if (o.strict) throw Error(ErrorKind::Numeric, path + ": the edit does not decode cleanly at full strength (" + limited_text(r) + " would)");
+    std::cerr << "note: " << path << ": " << limited_text(r) << " (a stronger edit does not decode cleanly)\n";
+  }
+  const std::string out = output_for(path, o.output, p.many);
+  write_image(out, o.paste_back ? paste_edit(model, e.photo, e.crop, e.latent, r.image, o.paste_whole) : r.image);
+  std::cout << out << "\n";
+}
+
+// Every photo of the batch (or the recipe's own image), each failure reported and counted.
+void run_batch(Model& model, const EditPlan& p, const EditOptions& o) {
+  if (p.many) std::filesystem::create_directories(o.output);
+  const bool tty = ::isatty(STDERR_FILENO);
+  const size_t count = p.from_recipe ? 1 : p.photos.size();
+  int failures = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const auto& path = p.from_recipe ? p.first : p.photos[i];
+    if (tty && p.many) show_progress(i, count, path);
+    try {
+      if (o.paste_back && p.from_recipe && p.recipe->is_sample()) {
+        throw Error(ErrorKind::InvalidArgument, o.recipe + " edits a sample: there is no photo to paste it into");
+      }
+      edit_one(model, p, o, p.from_recipe ? encode_recipe_source(model, *p.recipe) : encode_photo(model, path, o.face), path);
+    } catch (const Error& e) {
+      ++failures;
+      std::cerr << "error: " << e.what() << "\n";
+    }
+  }
+  finish_batch(failures, count, "edited");
+}
+
 }  // namespace
 
 void add_edit(CLI::App& app) {
   auto* cmd = app.add_subcommand("edit", "Edit the face in each photo along attribute directions, as the window's sliders do");
   auto o = std::make_shared<EditOptions>();
-  cmd->add_option("photos", o->photos,
-                  "Photos or folders of photos to edit (one that cannot be read is reported and the others still edited); "
-                  "with --recipe and none given, the recipe's own photo or sample");
-  cmd->add_option("--recipe", o->recipe,
-                  "Apply a recipe saved by the window (File > Save Recipe): its sliders, held attributes and detail level "
-                  "(--set, --keep and --detail add to or override them), and, with no photos given, its photo framed as "
-                  "saved, or its sample: the window's export, pixel for pixel");
-  cmd->add_option("--set", o->sets, "Slider value, NAME=VALUE (repeatable), e.g. --set Smiling=1.2");
-  cmd->add_option("--sweep", o->sweep,
-                  "One photo as an animation: NAME=FROM:TO:FRAMES (e.g. Smiling=-1:1:9), other --set values held; "
-                  "-o .gif, .mp4, or an image for one row of frames");
-  cmd->add_option("--fps", o->fps, "Frames per second of a --sweep animation")->capture_default_str()->check(CLI::Range(0.5, 60.0));
-  cmd->add_option("--keep", o->keep,
-                  "Attributes to hold fixed, comma-separated (e.g. Male,No_Beard): the edit moves along directions "
-                  "that leave them unchanged");
-  cmd->add_option("--face", o->face, "Which face of each photo, by size (1: the largest)")->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_option("--detail", o->detail, "Finest latent level the edit touches (0: all levels; L-1: coarse only)")
-      ->capture_default_str();
-  cmd->add_option("-o,--output", o->output, "Output image for one photo, or a folder for several")->required();
-  cmd->add_flag("--paste-back", o->paste_back,
-                "Write the whole photo with the edit pasted back: only the edit's change is added to the photo's own "
-                "pixels inside the face, so the rest keeps its full resolution");
-  cmd->add_flag("--paste-whole", o->paste_whole,
-                "With --paste-back: paste the whole decoded face instead (the model's resolution, soft in a large photo)");
-  cmd->add_flag("--strict", o->strict,
-                "Treat an edit that does not decode cleanly as an error (by default it is limited to the largest "
-                "clean strength and reported)");
-  cmd->add_option("-m,--model", o->model, "Model file (.glow); default: the bundled model");
-  cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  add_edit_options(cmd, *o);
   cmd->callback([o, cmd] {
-    std::optional<Recipe> recipe;
-    if (!o->recipe.empty()) recipe = load_recipe(o->recipe);
-    std::vector<std::pair<std::string, double>> alphas;
-    auto keep = split_names(o->keep);
-    if (recipe) {
-      alphas = recipe->sliders;
-      keep.insert(keep.begin(), recipe->locked.begin(), recipe->locked.end());
-      if (cmd->count("--detail") == 0) o->detail = recipe->finest_level;
-    }
-    for (const auto& s : o->sets) {
-      const auto set = parse_set(s);
-      alphas.erase(std::remove_if(alphas.begin(), alphas.end(), [&](const auto& a) { return a.first == set.first; }), alphas.end());
-      alphas.push_back(set);
-    }
-    std::optional<Sweep> sweep;
-    if (!o->sweep.empty()) sweep = parse_sweep(o->sweep);
-    if (alphas.empty() && !sweep && !recipe) throw CLI::ValidationError("edit", "say what to change: --set NAME=VALUE, --sweep NAME=FROM:TO:FRAMES or --recipe R.json");
-    if (o->photos.empty() && !recipe) throw CLI::ValidationError("edit", "name the photos to edit (or a --recipe whose photo to use)");
-    bool many = false;
-    const auto photos = expand_photos(o->photos, many);
-    const bool from_recipe = recipe && o->photos.empty();  // the recipe's own photo or sample
-    if (sweep && (from_recipe ? 1 : photos.size()) != 1) {
-      throw CLI::ValidationError("--sweep", "a sweep animates one photo; " + std::to_string(photos.size()) + " were given");
-    }
-    if (recipe && cmd->count("--face") == 0 && recipe->face > 0) o->face = recipe->face;
-    std::string model_file = o->model;
-    if (model_file.empty() && recipe && !recipe->model.empty()) {
-      if (!std::filesystem::exists(recipe->model)) {
-        throw Error(ErrorKind::Io, o->recipe + ": its model " + recipe->model + " does not exist (name one with -m)");
-      }
-      model_file = recipe->model;
-      if (!recipe->model_sha256.empty() && file_sha256(model_file) != recipe->model_sha256) {
-        std::cerr << "note: " << model_file << " has changed since " << o->recipe << " was saved\n";
-      }
-    }
+    const EditPlan p = plan_edit(*o, *cmd);
     init_runtime(g_threads);
-    auto model = Model::load(model_path_or_default(model_file), o->device);
-    const auto& c = model.config();
-    const std::string first = from_recipe ? (recipe->is_sample() ? o->recipe : recipe->source) : (photos.empty() ? "" : photos[0]);
-    if (!from_recipe && photos.empty()) throw Error(ErrorKind::Io, "no photos to edit");
-    auto encode_first = [&] { return from_recipe ? encode_recipe_source(model, *recipe, o->recipe) : encode_photo(model, photos[0], o->face); };
+    auto model = Model::load(model_path_or_default(p.recipe ? p.applied.model : o->model), o->device);
     // Unknown names and levels are refused before any photo is read.
-    auto probe = alphas;
-    if (sweep) probe.emplace_back(sweep->name, 1.0);
-    model.edit(std::vector<float>(static_cast<size_t>(c.dimension())), probe, o->detail, keep);
-    if (sweep) {
-      const auto e = encode_first();
-      std::vector<Image> frames;
-      double least = 1.0;
-      for (int i = 0; i < sweep->frames; ++i) {
-        auto a = alphas;
-        a.erase(std::remove_if(a.begin(), a.end(), [&](const auto& p) { return p.first == sweep->name; }), a.end());
-        a.emplace_back(sweep->name, sweep->from + (sweep->to - sweep->from) * i / (sweep->frames - 1));
-        const auto g = model.decode_guarded(e.latent, model.edit(e.latent, a, o->detail, keep));
-        least = std::min(least, g.strength);
-        frames.push_back(o->paste_back && !e.photo.empty() ? paste_edit(model, e.photo, e.crop, e.latent, g.image, o->paste_whole)
-                                                           : g.image);
-      }
-      if (least < 1.0) {
-        if (o->strict) throw Error(ErrorKind::Numeric, first + ": some frames do not decode cleanly at full strength");
-        std::cerr << "note: " << first << ": frames limited to " << std::lround(100 * least)
-                  << "% of their strength at the ends (a stronger edit does not decode cleanly)\n";
-      }
-      write_frames(o->output, frames, o->fps);
-      std::cout << o->output << "\n";
+    auto probe = p.edit.alphas;
+    if (p.sweep) probe.emplace_back(p.sweep->name, 1.0);
+    model.edit(std::vector<float>(static_cast<size_t>(model.config().dimension())), probe, p.edit.finest_level, p.edit.locked);
+    if (p.sweep) {
+      run_sweep(model, p, *o, p.from_recipe ? encode_recipe_source(model, *p.recipe) : encode_photo(model, p.photos[0], o->face));
       return;
     }
-    if (from_recipe) many = false;
-    if (many) std::filesystem::create_directories(o->output);
-    const bool tty = ::isatty(STDERR_FILENO);
-    const size_t count = from_recipe ? 1 : photos.size();
-    int failures = 0;
-    for (size_t i = 0; i < count; ++i) {
-      const auto& path = from_recipe ? first : photos[i];
-      if (tty && many) show_progress(i, count, path);
-      try {
-        if (o->paste_back && from_recipe && recipe->is_sample()) {
-          throw Error(ErrorKind::InvalidArgument, o->recipe + " edits a sample: there is no photo to paste it into");
-        }
-        const auto e = i == 0 ? encode_first() : encode_photo(model, path, o->face);
-        const auto& photo = e.photo;
-        const auto& crop = e.crop;
-        const auto& base = e.latent;
-        const auto g = model.decode_guarded(base, model.edit(base, alphas, o->detail, keep));
-        if (g.limited()) {
-          std::ostringstream what;
-          for (const auto& [name, alpha] : alphas) {
-            if (alpha != 0.0) what << (what.tellp() > 0 ? ", " : "") << name << " limited to " << std::showpos << std::fixed << std::setprecision(2) << alpha * g.strength << std::noshowpos;
-          }
-          if (o->strict) {
-            throw Error(ErrorKind::Numeric, path + ": the edit does not decode cleanly at full strength (" + what.str() + " would)");
-          }
-          std::cerr << "note: " << path << ": " << what.str() << " (a stronger edit does not decode cleanly)\n";
-        }
-        const std::string out = output_for(path, o->output, many);
-        write_image(out, o->paste_back ? paste_edit(model, photo, crop, base, g.image, o->paste_whole) : g.image);
-        std::cout << out << "\n";
-      } catch (const Error& e) {
-        ++failures;
-        std::cerr << "error: " << e.what() << "\n";
-      }
-    }
-    finish_batch(failures, count, "edited");
+    run_batch(model, p, *o);
   });
 }
 

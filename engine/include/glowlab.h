@@ -23,6 +23,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/image.h"
+#include "edit/edit.h"
 #include "flow/config.h"
 #include "import/import.h"
 #include "judge/judge.h"

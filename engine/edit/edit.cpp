@@ -1,0 +1,106 @@
+#include "edit/edit.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "glowlab.h"
+
+namespace glowlab {
+
+void set_alpha(Alphas& alphas, const std::string& name, double value) {
+  bool found = false;
+  for (auto& a : alphas) {
+    if (a.first == name) {
+      a.second = value;
+      found = true;
+    }
+  }
+  if (!found) alphas.emplace_back(name, value);
+}
+
+RenderedEdit render_edit(Model& model, const std::vector<float>& base, const SliderEdit& edit) {
+  Alphas moved;
+  for (const auto& a : edit.alphas) {
+    if (a.second != 0.0) moved.push_back(a);
+  }
+  const auto target = moved.empty() ? base : model.edit(base, moved, edit.finest_level, edit.locked);
+  auto guarded = model.decode_guarded(base, target);
+  RenderedEdit r;
+  r.image = std::move(guarded.image);
+  r.strength = guarded.strength;
+  if (r.limited()) {
+    for (const auto& [name, alpha] : moved) r.limited_to.emplace_back(name, alpha * r.strength);
+  }
+  return r;
+}
+
+namespace {
+
+std::string provenance_text(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.8g", v.get<double>());
+    return buf;
+  }
+  return v.dump();
+}
+
+}  // namespace
+
+ModelDescription describe_model(const Model& model, const std::string& path) {
+  ModelDescription d;
+  d.path = path;
+  d.name = std::filesystem::path(path).stem().string();
+  d.config = model.config();
+  d.parameters = model.parameter_count();
+  d.latent_size = d.config.dimension();
+  d.checksummed = model.checksummed();
+  d.framing = model.framing();
+  d.device = model.device();
+  d.attributes = model.attributes();
+  d.provenance_json = model.provenance_json();
+  const auto j = nlohmann::json::parse(d.provenance_json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      d.provenance.push_back({it.key(), it->is_boolean() ? (it->get<bool>() ? "true" : "false") : provenance_text(*it),
+                              it->is_boolean()});
+    }
+  }
+  return d;
+}
+
+AppliedRecipe apply_recipe(const Recipe& recipe, const std::string& recipe_path, const std::string& model_override,
+                           bool with_photo) {
+  AppliedRecipe a;
+  a.model = model_override.empty() ? recipe.model : model_override;
+  if (model_override.empty() && !recipe.model.empty() && !std::filesystem::exists(recipe.model)) {
+    throw Error(ErrorKind::Io, recipe_path + ": its model " + recipe.model + " does not exist");
+  }
+  a.with_photo = with_photo && !recipe.is_sample();
+  if (a.with_photo && !std::filesystem::exists(recipe.source)) {
+    throw Error(ErrorKind::Io, recipe_path + ": its photo " + recipe.source + " does not exist");
+  }
+  a.edit.alphas = recipe.sliders;
+  a.edit.finest_level = recipe.finest_level;
+  a.edit.locked = recipe.locked;
+  return a;
+}
+
+void check_recipe(const Recipe& recipe, AppliedRecipe& applied) {
+  auto compare = [&](bool photo, const std::string& file, const std::string& saved) {
+    if (saved.empty()) {
+      applied.warnings.push_back({RecipeWarning::Kind::NoChecksum, photo, file});
+    } else if (file_sha256(file) != saved) {
+      applied.warnings.push_back({RecipeWarning::Kind::Changed, photo, file});
+    }
+  };
+  // Another model than the recipe's (-m) has nothing to be compared with.
+  if (!applied.model.empty() && applied.model == recipe.model) compare(false, recipe.model, recipe.model_sha256);
+  if (applied.with_photo) compare(true, recipe.source, recipe.source_sha256);
+}
+
+}  // namespace glowlab
