@@ -1,12 +1,12 @@
 #include "train/run_state.h"
 
 #include <filesystem>
-#include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "bundle/safetensors.h"
 #include "core/error.h"
+#include "core/named_tensors.h"
 #include "train/distributed.h"
 
 namespace glowlab {
@@ -87,22 +87,17 @@ void load_checkpoint(const std::string& path, State& s, const TrainOptions& o, G
   s.ema = Glow(config);
   s.glow->to(device);
   s.ema->to(device);
-  std::map<std::string, at::Tensor> file(c.tensors.begin(), c.tensors.end());
-  auto take = [&](const std::string& name) {
-    auto it = file.find(name);
-    if (it == file.end()) throw Error(ErrorKind::Format, path + ": checkpoint lacks tensor '" + name + "'");
-    return it->second;
-  };
+  const TensorMap file(c.tensors.begin(), c.tensors.end());
   at::NoGradGuard g;
-  for (auto& p : s.glow->named_parameters()) p.value().copy_(take("model/" + p.key()));
-  for (auto& b : s.glow->named_buffers()) b.value().copy_(take("model/" + b.key()));
-  for (auto& p : s.ema->named_parameters()) p.value().copy_(take("ema/" + p.key()));
-  for (auto& b : s.ema->named_buffers()) b.value().copy_(take("ema/" + b.key()));
+  load_named(*s.glow, file, path, "model/");
+  load_named(*s.ema, file, path, "ema/");
   s.opt = std::make_unique<FlowOptimizer>(params_of(s.glow), st.value("optimizer", std::string("adam")));
   auto names = s.glow->named_parameters();
   for (size_t i = 0; i < names.size(); ++i) {
-    s.opt->first_moments()[i].copy_(take("opt/m/" + names[i].key()));
-    s.opt->second_moments()[i].copy_(take("opt/v/" + names[i].key()));
+    auto& m = s.opt->first_moments()[i];
+    auto& v = s.opt->second_moments()[i];
+    m.copy_(take_named(file, "opt/m/" + names[i].key(), m.sizes(), path));
+    v.copy_(take_named(file, "opt/v/" + names[i].key(), v.sizes(), path));
   }
   s.opt->set_steps(st.value("optimizer_steps", int64_t{0}));
   s.step = st.value("step", int64_t{0});
