@@ -32,13 +32,6 @@ void copy_weights(Glow& from, Glow& to) {
   for (size_t i = 0; i < ba.size(); ++i) bb[i].copy_(ba[i]);
 }
 
-bool all_finite(const std::vector<at::Tensor>& ts) {
-  for (const auto& t : ts) {
-    if (!at::isfinite(t).all().item<bool>()) return false;
-  }
-  return true;
-}
-
 void save_checkpoint(const std::string& path, State& s, const TrainOptions& o) {
   NamedTensors t;
   for (const auto& p : s.glow->named_parameters()) t.emplace_back("model/" + p.key(), p.value());
