@@ -82,6 +82,29 @@ std::string set_meta(const std::string& key, const std::string& value) {
   return edited([&](json& h, std::string&) { h["__metadata__"][key] = value; });
 }
 
+// A training checkpoint of the tiny model, made with TrainOptions' defaults (seed 0, batch 16).
+std::string saved_checkpoint(const QTemporaryDir& dir) {
+  const std::string path = (dir.path() + "/checkpoint.ckpt").toStdString();
+  State s;
+  s.glow = tiny_model().glow;
+  s.ema = tiny_model().glow;
+  s.opt = std::make_unique<FlowOptimizer>(s.glow->parameters(), "adam");
+  save_checkpoint(path, s, TrainOptions());
+  return path;
+}
+
+// The message of the glowlab::Error that loading the checkpoint throws ("" if it loads).
+QString checkpoint_error(const std::string& path) {
+  State s;
+  GlowConfig config;
+  try {
+    load_checkpoint(path, s, TrainOptions(), config, at::kCPU);
+  } catch (const Error& e) {
+    return QString::fromUtf8(e.what());
+  }
+  return {};
+}
+
 }  // namespace
 
 class TestBundle : public QObject {
@@ -280,28 +303,27 @@ class TestBundle : public QObject {
   // broadcast) in the weights or the optimiser's moments names the file, the key and both shapes.
   void checkpointWithAWrongShapeNamesTheKey() {
     QTemporaryDir dir;
-    const std::string path = (dir.path() + "/checkpoint.ckpt").toStdString();
-    const TrainOptions o;
     for (const std::string key : {"ema/level0.step0.actnorm.loc", "opt/v/level0.step0.actnorm.loc"}) {
-      State s;
-      s.glow = tiny_model().glow;
-      s.ema = tiny_model().glow;
-      s.opt = std::make_unique<FlowOptimizer>(s.glow->parameters(), "adam");
-      save_checkpoint(path, s, o);
+      const std::string path = saved_checkpoint(dir);
       auto c = read_safetensors(path);
       for (auto& [name, t] : c.tensors) {
         if (name == key) t = at::zeros({1});
       }
       write_safetensors(path, c.metadata, c.tensors);
-      State loaded;
-      GlowConfig config;
-      try {
-        load_checkpoint(path, loaded, o, config, at::kCPU);
-        QFAIL("a checkpoint with a wrong-shaped tensor was accepted");
-      } catch (const Error& e) {
-        QCOMPARE(QString(e.what()), QString::fromStdString(path + ": tensor '" + key + "' has shape [1] but the config needs [1, 12, 1, 1]"));
-      }
+      QCOMPARE(checkpoint_error(path), QString::fromStdString(path + ": tensor '" + key + "' has shape [1] but the config needs [1, 12, 1, 1]"));
     }
+  }
+
+  // And its counters: a field of the wrong type names the file and the field.
+  void checkpointWithABadStateNamesTheField() {
+    QTemporaryDir dir;
+    const std::string path = saved_checkpoint(dir);
+    auto c = read_safetensors(path);
+    auto state = json::parse(c.metadata["state"]);
+    state["framing"] = json::array({"left eye"});
+    c.metadata["state"] = state.dump();
+    write_safetensors(path, c.metadata, c.tensors);
+    QCOMPARE(checkpoint_error(path), QString::fromStdString(path + ": checkpoint state field 'framing' has the wrong type"));
   }
 
   void judgeWithBrokenMetadataNamesTheFile() {
