@@ -117,6 +117,96 @@ void set_alignment(DatasetOptions& dopt, const std::vector<double>& framing, con
   dopt.framing = framing;
 }
 
+// The model's encoder and decoder over batches of any size (in chunks), counting the decodes of
+// the last decode() call that are unfit to show.
+class ChunkedCodec {
+ public:
+  explicit ChunkedCodec(Glow& glow) : glow_(glow), n_bits_(glow->config().n_bits) {}
+  // uint8 pixels [N, C, S, S] -> latents [N, D] (exact, bin-centre input).
+  at::Tensor encode(const at::Tensor& pixels) {
+    std::vector<at::Tensor> out;
+    for (int64_t i = 0; i < pixels.size(0); i += kChunk) {
+      const auto x = to_model_input(pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i)), n_bits_, at::kFloat, std::nullopt);
+      out.push_back(glow_->flatten(glow_->encode(x).eps));
+    }
+    return at::cat(out);
+  }
+  // latents [N, D] -> uint8 pixels [N, C, S, S].
+  at::Tensor decode(const at::Tensor& latents) {
+    std::vector<at::Tensor> out;
+    unfit_ = 0;
+    for (int64_t i = 0; i < latents.size(0); i += kChunk) {
+      const auto x = glow_->decode(glow_->unflatten(latents.narrow(0, i, std::min(kChunk, latents.size(0) - i))));
+      out.push_back(to_pixels(x, n_bits_));
+      unfit_ += unfit(x, out.back()).sum().item<int64_t>();
+    }
+    return at::cat(out);
+  }
+  int64_t unfit_in_last_decode() const { return unfit_; }
+
+ private:
+  Glow& glow_;
+  int n_bits_;
+  int64_t unfit_ = 0;
+};
+
+struct Columns {
+  int64_t data;   // the attribute's column in the data's labels
+  int64_t judge;  // ... and in the judge's outputs
+};
+
+// Up to o.faces held-out faces lacking the attribute edited to o.strength x its range's top, and as
+// many having it to its bottom, judged before and after: how often it flipped, how much the other
+// attributes moved, how many edits decoded unfit.
+EditScore score_edits(ChunkedCodec& codec, JudgeNet& judge, const Dataset& test, Columns col, const Attribute& attr,
+                      const at::Tensor& direction, const EditEvalOptions& o) {
+  EditScore s;
+  s.attribute = attr.name;
+  s.range_min = attr.range_min;
+  s.range_max = attr.range_max;
+  double others = 0;
+  int others_n = 0;
+  for (int sign : {+1, -1}) {
+    const auto mask = sign > 0 ? test.labels.select(1, col.data) < 0 : test.labels.select(1, col.data) > 0;
+    auto idx = mask.nonzero().flatten();
+    idx = idx.narrow(0, 0, std::min<int64_t>(o.faces, idx.size(0)));
+    if (idx.size(0) == 0) continue;
+    const auto latents = codec.encode(test.images.index_select(0, idx));
+    const auto before = probabilities(judge, codec.decode(latents));
+    const double alpha = o.strength * (sign > 0 ? attr.range_max : attr.range_min);
+    const auto after = probabilities(judge, codec.decode(latents + alpha * direction.unsqueeze(0)));
+    s.edits += static_cast<int>(idx.size(0));
+    s.unclean += static_cast<int>(codec.unfit_in_last_decode());
+    const auto flipped = sign > 0 ? after.select(1, col.judge) > 0.5 : after.select(1, col.judge) < 0.5;
+    const double rate = flipped.to(at::kDouble).mean().item<double>();
+    auto other_mask = at::ones({after.size(1)}, at::kBool);
+    other_mask[col.judge] = false;
+    others += (after - before).abs().index({at::indexing::Slice(), other_mask}).mean().item<double>();
+    ++others_n;
+    if (sign > 0) { s.add_flip = rate; s.eligible_add = static_cast<int>(idx.size(0)); }
+    else { s.remove_flip = rate; s.eligible_remove = static_cast<int>(idx.size(0)); }
+  }
+  s.others_change = others_n ? others / others_n : 0;
+  return s;
+}
+
+// The edit grid: 8 held-out faces (rows) x every attribute at its range's bottom, 0 and top.
+void write_edit_grid(ChunkedCodec& codec, const ModelFile& mf, const Dataset& test, const std::string& path) {
+  const int64_t rows = std::min<int64_t>(8, test.size());
+  const auto latents = codec.encode(test.images.narrow(0, 0, rows));
+  std::vector<Image> cells;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (size_t k = 0; k < mf.attributes.size(); ++k) {
+      for (double f : {-1.0, 0.0, 1.0}) {
+        const double alpha = f < 0 ? mf.attributes[k].range_min : f * mf.attributes[k].range_max;
+        const auto px = codec.decode(latents.narrow(0, r, 1) + alpha * mf.directions[k].unsqueeze(0));
+        cells.push_back(uint8_to_image(px[0]));
+      }
+    }
+  }
+  write_image(path, make_grid(cells, static_cast<int>(mf.attributes.size() * 3), 1));
+}
+
 }  // namespace
 
 void mark_featured(const std::string& model_path, const std::vector<EditScore>& scores) {
@@ -183,92 +273,29 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
   auto mf = load_model(o.model);
   auto judge = load_judge(o.judge);
-  Glow& glow = mf.glow;
-  const auto& c = glow->config();
+  const auto& c = mf.glow->config();
   auto dopt = DatasetOptions::for_images("celeba", c.image_size, c.channels, o.cache_dir);
   if (o.align) set_alignment(dopt, mf.framing, o.model);
   const Dataset test = load_dataset(o.data, dopt).held_out();
   if (test.size() == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out partition");
   c10::InferenceMode guard;
-  int64_t unfit_count = 0;  // of the last decode() call
-  auto decode = [&](const at::Tensor& latents) {
-    std::vector<at::Tensor> out;
-    unfit_count = 0;
-    for (int64_t i = 0; i < latents.size(0); i += kChunk) {
-      const auto x = glow->decode(glow->unflatten(latents.narrow(0, i, std::min(kChunk, latents.size(0) - i))));
-      out.push_back(to_pixels(x, c.n_bits));
-      unfit_count += unfit(x, out.back()).sum().item<int64_t>();
-    }
-    return at::cat(out);
-  };
-  auto encode = [&](const at::Tensor& pixels) {
-    std::vector<at::Tensor> out;
-    for (int64_t i = 0; i < pixels.size(0); i += kChunk) {
-      const auto x = to_model_input(pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i)), c.n_bits, at::kFloat, std::nullopt);
-      out.push_back(glow->flatten(glow->encode(x).eps));
-    }
-    return at::cat(out);
-  };
-  auto judge_col = [&](const std::string& name) {
-    auto it = std::find(judge.attributes.begin(), judge.attributes.end(), name);
-    return it == judge.attributes.end() ? -1 : static_cast<int64_t>(it - judge.attributes.begin());
-  };
+  ChunkedCodec codec(mf.glow);
   std::vector<EditScore> scores;
   for (size_t k = 0; k < mf.attributes.size(); ++k) {
     const auto& attr = mf.attributes[k];
-    const int64_t jk = judge_col(attr.name);
+    const auto judge_col = std::find(judge.attributes.begin(), judge.attributes.end(), attr.name);
     const auto data_col = std::find(test.attribute_names.begin(), test.attribute_names.end(), attr.name);
-    if (jk < 0 || data_col == test.attribute_names.end()) {
+    if (judge_col == judge.attributes.end() || data_col == test.attribute_names.end()) {
       log("skipped " + attr.name + ": not known to the judge or the data");
       continue;
     }
-    const int64_t dk = data_col - test.attribute_names.begin();
-    EditScore s;
-    s.attribute = attr.name;
-    s.range_min = attr.range_min;
-    s.range_max = attr.range_max;
-    double others = 0;
-    int others_n = 0;
-    for (int sign : {+1, -1}) {
-      const auto mask = sign > 0 ? test.labels.select(1, dk) < 0 : test.labels.select(1, dk) > 0;
-      auto idx = mask.nonzero().flatten();
-      idx = idx.narrow(0, 0, std::min<int64_t>(o.faces, idx.size(0)));
-      if (idx.size(0) == 0) continue;
-      const auto latents = encode(test.images.index_select(0, idx));
-      const auto before = probabilities(*judge.net, decode(latents));
-      const double alpha = o.strength * (sign > 0 ? attr.range_max : attr.range_min);
-      const auto after = probabilities(*judge.net, decode(latents + alpha * mf.directions[k].unsqueeze(0)));
-      s.edits += static_cast<int>(idx.size(0));
-      s.unclean += static_cast<int>(unfit_count);
-      const auto flipped = sign > 0 ? after.select(1, jk) > 0.5 : after.select(1, jk) < 0.5;
-      const double rate = flipped.to(at::kDouble).mean().item<double>();
-      auto other_mask = at::ones({after.size(1)}, at::kBool);
-      other_mask[jk] = false;
-      others += (after - before).abs().index({at::indexing::Slice(), other_mask}).mean().item<double>();
-      ++others_n;
-      if (sign > 0) { s.add_flip = rate; s.eligible_add = static_cast<int>(idx.size(0)); }
-      else { s.remove_flip = rate; s.eligible_remove = static_cast<int>(idx.size(0)); }
-    }
-    s.others_change = others_n ? others / others_n : 0;
+    const Columns columns{data_col - test.attribute_names.begin(), judge_col - judge.attributes.begin()};
+    const EditScore s = score_edits(codec, *judge.net, test, columns, attr, mf.directions[k], o);
     log(attr.name + ": add " + std::to_string(s.add_flip) + ", remove " + std::to_string(s.remove_flip) + ", others " +
         std::to_string(s.others_change) + ", unfit decodes " + std::to_string(s.unclean) + "/" + std::to_string(s.edits));
     scores.push_back(s);
   }
-  if (!o.grid.empty() && !mf.attributes.empty()) {
-    const int64_t rows = std::min<int64_t>(8, test.size());
-    const auto latents = encode(test.images.narrow(0, 0, rows));
-    std::vector<Image> cells;
-    for (int64_t r = 0; r < rows; ++r) {
-      for (size_t k = 0; k < mf.attributes.size(); ++k) {
-        for (double f : {-1.0, 0.0, 1.0}) {
-          const double alpha = f < 0 ? mf.attributes[k].range_min : f * mf.attributes[k].range_max;
-          const auto px = decode(latents.narrow(0, r, 1) + alpha * mf.directions[k].unsqueeze(0));
-          cells.push_back(uint8_to_image(px[0]));
-        }
-      }
-    }
-    write_image(o.grid, make_grid(cells, static_cast<int>(mf.attributes.size() * 3), 1));
-  }
+  if (!o.grid.empty() && !mf.attributes.empty()) write_edit_grid(codec, mf, test, o.grid);
   return scores;
 }
 
