@@ -147,6 +147,7 @@ void Trainer::agree(StepOutcome& r, StopRequest stop) {
   r.last = flags[2].item<float>() > 0 || result_.interrupted;
 }
 
+// A finite step: the EMA follows the weights and the loss enters the running figures.
 void Trainer::keep(double loss) {
   step_->average(s_.step);
   window_.bpd_sum += loss;
@@ -154,6 +155,7 @@ void Trainer::keep(double loss) {
   recent_bpd_ = recent_bpd_ == 0 ? loss : 0.98 * recent_bpd_ + 0.02 * loss;
 }
 
+// A non-finite step: the last good weights and moments come back; the learning rate x kBackoff from here.
 void Trainer::recover() {
   ++s_.skipped;
   s_.lr_scale *= kBackoff;
@@ -163,6 +165,7 @@ void Trainer::recover() {
   if (lead_) write_line(nlohmann::json{{"event", "skipped"}, {"step", s_.step}, {"lr_scale", s_.lr_scale}}.dump());
 }
 
+// Counters and timings of the step just taken; every kSnapshotEvery good steps, a new "last good".
 void Trainer::count_step(bool ok, Clock::time_point started) {
   ++s_.step;
   s_.images_seen += static_cast<int64_t>(o_.batch) * world_;
