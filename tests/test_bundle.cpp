@@ -1,5 +1,5 @@
-// The .glow file: bit-exact round trips, and every kind of malformed or hostile file rejected with
-// its own message naming the file.
+// The .glow file: bit-exact round trips, and every kind of malformed or hostile file (a model, a
+// training checkpoint, a judge) rejected with its own message naming the file.
 #include <QtTest/QtTest>
 
 #include <sys/stat.h>
@@ -14,7 +14,9 @@
 #include "bundle/safetensors.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "judge/judge.h"
 #include "testutil.h"
+#include "train/run_state.h"
 
 using namespace glowlab;
 using json = nlohmann::json;
@@ -78,6 +80,29 @@ std::string edited(const std::function<void(json&, std::string&)>& edit) {
 
 std::string set_meta(const std::string& key, const std::string& value) {
   return edited([&](json& h, std::string&) { h["__metadata__"][key] = value; });
+}
+
+// A training checkpoint of the tiny model, made with TrainOptions' defaults (seed 0, batch 16).
+std::string saved_checkpoint(const QTemporaryDir& dir) {
+  const std::string path = (dir.path() + "/checkpoint.ckpt").toStdString();
+  State s;
+  s.glow = tiny_model().glow;
+  s.ema = tiny_model().glow;
+  s.opt = std::make_unique<FlowOptimizer>(s.glow->parameters(), "adam");
+  save_checkpoint(path, s, TrainOptions());
+  return path;
+}
+
+// The message of the glowlab::Error that loading the checkpoint throws ("" if it loads).
+QString checkpoint_error(const std::string& path) {
+  State s;
+  GlowConfig config;
+  try {
+    load_checkpoint(path, s, TrainOptions(), config, at::kCPU);
+  } catch (const Error& e) {
+    return QString::fromUtf8(e.what());
+  }
+  return {};
 }
 
 }  // namespace
@@ -271,6 +296,46 @@ class TestBundle : public QObject {
     } catch (const Error& e) {
       QCOMPARE(e.kind(), ErrorKind::Io);
       QVERIFY(QString(e.what()).contains("/nonexistent/model.glow"));
+    }
+  }
+
+  // A checkpoint's tensors are checked like a model's: a wrong shape (here one that would
+  // broadcast) in the weights or the optimiser's moments names the file, the key and both shapes.
+  void checkpointWithAWrongShapeNamesTheKey() {
+    QTemporaryDir dir;
+    for (const std::string key : {"ema/level0.step0.actnorm.loc", "opt/v/level0.step0.actnorm.loc"}) {
+      const std::string path = saved_checkpoint(dir);
+      auto c = read_safetensors(path);
+      for (auto& [name, t] : c.tensors) {
+        if (name == key) t = at::zeros({1});
+      }
+      write_safetensors(path, c.metadata, c.tensors);
+      QCOMPARE(checkpoint_error(path), QString::fromStdString(path + ": tensor '" + key + "' has shape [1] but the config needs [1, 12, 1, 1]"));
+    }
+  }
+
+  // And its counters: a field of the wrong type names the file and the field.
+  void checkpointWithABadStateNamesTheField() {
+    QTemporaryDir dir;
+    const std::string path = saved_checkpoint(dir);
+    auto c = read_safetensors(path);
+    auto state = json::parse(c.metadata["state"]);
+    state["framing"] = json::array({"left eye"});
+    c.metadata["state"] = state.dump();
+    write_safetensors(path, c.metadata, c.tensors);
+    QCOMPARE(checkpoint_error(path), QString::fromStdString(path + ": checkpoint state field 'framing' has the wrong type"));
+  }
+
+  void judgeWithBrokenMetadataNamesTheFile() {
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/judge.safetensors").toStdString();
+    write_safetensors(path, {{"format", "glowlab.judge/1"}, {"attributes", R"(["Smiling",)"}}, {});
+    const std::vector<Image> faces{test::random_image(16, 3, 1), test::random_image(16, 3, 2)};
+    try {
+      judge_fid(path, faces, faces);
+      QFAIL("a judge with broken metadata was accepted");
+    } catch (const Error& e) {
+      QCOMPARE(QString(e.what()), QString::fromStdString(path + ": the judge's attributes are not a JSON list of names"));
     }
   }
 

@@ -18,6 +18,7 @@
 #include "glowlab.h"
 #include "latent/directions.h"
 #include "testutil.h"
+#include "train/trainer.h"
 
 using namespace glowlab;
 
@@ -328,7 +329,7 @@ class TestTrain : public QObject {
     QTemporaryDir run;
     auto o = tiny_options(data_, run.path());
     o.steps = 10;
-    o.inject_nan_at_step = 4;
+    const ScopedTrainFaults faults(TrainFaults{/*nan_batch_at_step=*/4});
     QStringList logs;
     o.log = [&](const std::string& s) { logs << QString::fromStdString(s); };
     const auto r = train(o);
@@ -344,7 +345,7 @@ class TestTrain : public QObject {
     QTemporaryDir run;
     auto o = tiny_options(data_, run.path());
     o.steps = 12;
-    o.inject_nan_parameter_at_step = 7;
+    const ScopedTrainFaults faults(TrainFaults{/*nan_batch_at_step=*/-1, /*nan_weight_at_step=*/7});
     QStringList logs;
     o.log = [&](const std::string& s) { logs << QString::fromStdString(s); };
     const auto r = train(o);

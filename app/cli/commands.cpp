@@ -263,7 +263,7 @@ void add_bench(CLI::App& app) {
   o->config = std::make_unique<ConfigFlags>(cmd, "-K,--steps", "Without --model: ");
   cmd->add_option("--device", o->b.device, "auto, cpu or cuda")->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  cmd->add_option("--iterations", o->b.iterations, "Timed runs per latency figure (>= 20)")->capture_default_str();
+  cmd->add_option("--iterations", o->b.iterations, "Timed runs per latency figure (at least 1)")->capture_default_str();
   cmd->add_option("--batch", o->b.batch, "Batch for throughput figures")->capture_default_str()->check(CLI::Range(1, 1024));
   cmd->add_option("--train-steps", o->b.train_steps, "Timed training steps")->capture_default_str();
   cmd->add_option("--precision", o->b.precisions,

@@ -1,6 +1,9 @@
 // glowlab-cli bench: latency, throughput and memory of one configuration, printed as JSON.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include <sys/resource.h>
@@ -10,12 +13,13 @@
 #include <c10/core/InferenceMode.h>
 #include <nlohmann/json.hpp>
 #include <torch/cuda.h>
-#include <torch/optim/adam.h>
 
 #include "bundle/model_file.h"
+#include "core/named_tensors.h"
 #include "data/pixels.h"
 #include "glowlab.h"
-#include "train/objective.h"
+#include "train/run_state.h"
+#include "train/train_step.h"
 
 namespace glowlab {
 namespace {
@@ -54,10 +58,47 @@ std::vector<double> time_runs(const at::Device& device, int warmup, int runs, Fn
   return ms;
 }
 
+// Encode and decode latency (batch 1), encode throughput (batch xb) and the round trip's error.
+nlohmann::json time_inference(Glow& glow, const at::Tensor& x1, const at::Tensor& xb, int iterations,
+                              const at::Device& device, const std::function<void(const std::string&)>& log) {
+  c10::InferenceMode guard;
+  nlohmann::json r;
+  log("encode latency (batch 1)...");
+  auto enc = time_runs(device, 5, iterations, [&] { glow->encode(x1); });
+  const auto eps = glow->encode(x1).eps;
+  log("decode latency (batch 1)...");
+  auto dec = time_runs(device, 5, iterations, [&] { glow->decode(eps); });
+  log("encode throughput (batch " + std::to_string(xb.size(0)) + ")...");
+  auto encb = time_runs(device, 2, std::max(5, iterations / 4), [&] { glow->encode(xb); });
+  r["encode_latency_ms"] = {{"median", median(enc)}, {"p95", percentile(enc, 0.95)}};
+  r["decode_latency_ms"] = {{"median", median(dec)}, {"p95", percentile(dec, 0.95)}};
+  r["encode_throughput_img_per_s"] = 1000.0 * xb.size(0) / median(encb);
+  r["round_trip_max_abs_error"] = (glow->decode(eps) - x1).abs().max().item<double>();
+  return r;
+}
+
+// Training steps as the trainer takes them (its optimiser, clipping, NaN guard and EMA, at its
+// defaults) on the batch xb; `ema` is scratch space the size of glow.
+nlohmann::json time_training(Glow& glow, Glow& ema, const at::Tensor& xb, int steps, const at::Device& device,
+                             const std::function<void(const std::string&)>& log) {
+  const TrainOptions trainer;
+  log("training throughput (batch " + std::to_string(xb.size(0)) + ", " + trainer.optimizer + ")...");
+  glow->train();
+  copy_weights(glow, ema);
+  FlowOptimizer opt(params_of(glow), trainer.optimizer);
+  TrainStep step(glow, ema, opt, trainer.clip_norm, trainer.ema_decay);
+  std::int64_t k = 0;
+  auto tr = time_runs(device, 2, steps, [&] { step.run(xb, trainer.lr, k++); });
+  glow->eval();
+  return {{"train_throughput_img_per_s", 1000.0 * xb.size(0) / median(tr)}, {"train_step_ms", median(tr)}};
+}
+
 }  // namespace
 
 std::string run_bench(const BenchOptions& o) {
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
+  if (o.iterations < 1) throw Error(ErrorKind::InvalidArgument, "bench: --iterations must be at least 1");
+  if (o.train_steps < 1) throw Error(ErrorKind::InvalidArgument, "bench: --train-steps must be at least 1");
   const at::Device device(resolve_device(o.device));
   Glow glow{nullptr};
   if (!o.model_path.empty()) {
@@ -68,7 +109,6 @@ std::string run_bench(const BenchOptions& o) {
   }
   glow->to(device);
   const auto& c = glow->config();
-  const int iters = std::max(20, o.iterations);
 
   auto gen = at::detail::createCPUGenerator(1);
   const auto pixels = at::empty({o.batch, c.channels, c.image_size, c.image_size}).uniform_(0, 256, gen).to(at::kByte);
@@ -80,49 +120,21 @@ std::string run_bench(const BenchOptions& o) {
   out["config"] = nlohmann::json::parse(c.to_json());
   out["device"] = device.str();
   out["threads"] = at::get_num_threads();
-  out["iterations"] = iters;
+  out["iterations"] = o.iterations;
+  out["train_steps"] = o.train_steps;
   const Precision before = precision();
-  std::vector<at::Tensor> initial;
-  for (const auto& p : glow->parameters()) initial.push_back(p.detach().clone());
-  for (const auto& b : glow->buffers()) initial.push_back(b.clone());
-  auto restore = [&] {
-    at::NoGradGuard g;
-    size_t i = 0;
-    for (auto& p : glow->parameters()) p.copy_(initial[i++]);
-    for (auto& b : glow->buffers()) b.copy_(initial[i++]);
-  };
+  TensorMap initial = named_state(*glow);
+  for (auto& [name, t] : initial) t = t.detach().clone();
+  auto restore = [&] { load_named(*glow, initial, "bench"); };
+  Glow ema(c);
+  ema->to(device);
   nlohmann::json by;
   for (const auto& name : o.precisions.empty() ? std::vector<std::string>{"fp32"} : o.precisions) {
     set_precision(parse_precision(name));
     restore();  // each precision starts from the same weights
-    nlohmann::json r;
-    {
-      c10::InferenceMode guard;
-      log(name + ": encode latency (batch 1)...");
-      auto enc = time_runs(device, 5, iters, [&] { glow->encode(x1); });
-      const auto eps = glow->encode(x1).eps;
-      log(name + ": decode latency (batch 1)...");
-      auto dec = time_runs(device, 5, iters, [&] { glow->decode(eps); });
-      log(name + ": encode throughput (batch " + std::to_string(o.batch) + ")...");
-      auto encb = time_runs(device, 2, std::max(5, iters / 4), [&] { glow->encode(xb); });
-      r["encode_latency_ms"] = {{"median", median(enc)}, {"p95", percentile(enc, 0.95)}};
-      r["decode_latency_ms"] = {{"median", median(dec)}, {"p95", percentile(dec, 0.95)}};
-      r["encode_throughput_img_per_s"] = 1000.0 * o.batch / median(encb);
-      r["round_trip_max_abs_error"] = (glow->decode(eps) - x1).abs().max().item<double>();
-    }
-    log(name + ": training throughput (batch " + std::to_string(o.batch) + ", Adam)...");
-    glow->train();
-    torch::optim::Adam adam(glow->parameters(), torch::optim::AdamOptions(1e-4));
-    auto step = [&] {
-      adam.zero_grad();
-      auto loss = nll_bits_per_dim(glow, xb);
-      loss.backward();
-      adam.step();
-    };
-    auto tr = time_runs(device, 2, std::max(3, o.train_steps), step);
-    glow->eval();
-    r["train_throughput_img_per_s"] = 1000.0 * o.batch / median(tr);
-    r["train_step_ms"] = median(tr);
+    auto log_named = [&](const std::string& s) { log(name + ": " + s); };
+    nlohmann::json r = time_inference(glow, x1, xb, o.iterations, device, log_named);
+    r.update(time_training(glow, ema, xb, o.train_steps, device, log_named));
     if (by.empty()) {
       out["precision"] = name;
       out.update(r);  // the first precision's figures at the top level

@@ -9,6 +9,7 @@
 #include "bundle/safetensors.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/named_tensors.h"
 
 namespace glowlab {
 namespace {
@@ -19,8 +20,6 @@ constexpr std::size_t kMaxModelBytes = std::size_t{4} << 30;
 [[noreturn]] void bad(const std::string& path, const std::string& what) {
   throw Error(ErrorKind::Format, path + ": " + what);
 }
-
-std::string shape_text(at::IntArrayRef s) { return c10::str(s); }
 
 // A lower bound on the weights a Glow of this config holds (each step's coupling has a
 // width x (c/2) x 3 x 3 and a width x width convolution), so that a file whose config declares a
@@ -102,29 +101,15 @@ ModelFile parse_model(const std::string& bytes, const std::string& path) {
   }
   model.glow = Glow(config);
 
-  std::map<std::string, at::Tensor> file;
-  for (auto& [name, t] : contents.tensors) file[name] = t;
-  std::map<std::string, at::Tensor> expected;
-  for (const auto& p : model.glow->named_parameters()) expected[p.key()] = p.value();
-  for (const auto& b : model.glow->named_buffers()) expected[b.key()] = b.value();
-  for (const auto& a : model.attributes) {
-    expected[kDirectionPrefix + a.name] = at::empty({config.dimension()});
-  }
-  for (const auto& [name, t] : expected) {
-    auto it = file.find(name);
-    if (it == file.end()) bad(path, "missing tensor '" + name + "'");
-    if (!it->second.sizes().equals(t.sizes())) {
-      bad(path, "tensor '" + name + "' has shape " + shape_text(it->second.sizes()) + " but the config needs " +
-                    shape_text(t.sizes()));
-    }
-  }
+  const TensorMap file(contents.tensors.begin(), contents.tensors.end());
+  TensorMap expected = named_state(*model.glow);
+  for (const auto& a : model.attributes) expected.emplace(kDirectionPrefix + a.name, at::empty({config.dimension()}));
+  for (const auto& [name, t] : expected) take_named(file, name, t.sizes(), path);
   for (const auto& [name, t] : file) {
     if (!expected.count(name)) bad(path, "unexpected tensor '" + name + "'");
   }
-  at::NoGradGuard no_grad;
-  for (auto& p : model.glow->named_parameters()) p.value().copy_(file[p.key()]);
-  for (auto& b : model.glow->named_buffers()) b.value().copy_(file[b.key()]);
-  for (const auto& a : model.attributes) model.directions.push_back(file[kDirectionPrefix + a.name].to(at::kFloat));
+  load_named(*model.glow, file, path);
+  for (const auto& a : model.attributes) model.directions.push_back(file.at(kDirectionPrefix + a.name).to(at::kFloat));
   return model;
 }
 

@@ -5,6 +5,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "core/error.h"
+#include "core/named_tensors.h"
 
 namespace glowlab {
 namespace {
@@ -65,23 +66,7 @@ GlowImpl::GlowImpl(const GlowConfig& config) : config_(config) {
 
 Glow with_config(const Glow& from, const GlowConfig& config) {
   Glow to(config);
-  auto source_params = from->named_parameters();
-  auto source_buffers = from->named_buffers();
-  at::NoGradGuard g;
-  for (auto& p : to->named_parameters()) {
-    const auto* src = source_params.find(p.key());
-    if (!src || !src->sizes().equals(p.value().sizes())) {
-      throw Error(ErrorKind::InvalidArgument, "with_config: parameter '" + p.key() + "' does not match");
-    }
-    p.value().copy_(*src);
-  }
-  for (auto& b : to->named_buffers()) {
-    const auto* src = source_buffers.find(b.key());
-    if (!src || !src->sizes().equals(b.value().sizes())) {
-      throw Error(ErrorKind::InvalidArgument, "with_config: buffer '" + b.key() + "' does not match");
-    }
-    b.value().copy_(*src);
-  }
+  load_named(*to, named_state(*from), "with_config");
   to->to(from->device());
   return to;
 }

@@ -11,6 +11,7 @@
 #include "bundle/model_file.h"
 #include "bundle/safetensors.h"
 #include "core/error.h"
+#include "core/named_tensors.h"
 #include "data/dataset.h"
 #include "data/pixels.h"
 #include "glowlab.h"
@@ -59,17 +60,13 @@ LoadedJudge load_judge(const std::string& path) {
   auto c = read_safetensors(path);
   if (c.metadata["format"] != kJudgeFormat) throw Error(ErrorKind::Format, path + ": not a GlowLab judge");
   LoadedJudge j;
-  j.attributes = nlohmann::json::parse(c.metadata["attributes"]).get<std::vector<std::string>>();
-  j.net = std::make_shared<JudgeNet>(static_cast<int64_t>(j.attributes.size()));
-  std::map<std::string, at::Tensor> file(c.tensors.begin(), c.tensors.end());
-  at::NoGradGuard g;
-  for (auto& p : j.net->named_parameters()) {
-    auto it = file.find(p.key());
-    if (it == file.end() || !it->second.sizes().equals(p.value().sizes())) {
-      throw Error(ErrorKind::Format, path + ": judge tensor '" + p.key() + "' is missing or has the wrong shape");
-    }
-    p.value().copy_(it->second);
+  const auto names = nlohmann::json::parse(c.metadata["attributes"], nullptr, /*allow_exceptions=*/false);
+  if (!names.is_array() || !std::all_of(names.begin(), names.end(), [](const auto& n) { return n.is_string(); })) {
+    throw Error(ErrorKind::Format, path + ": the judge's attributes are not a JSON list of names");
   }
+  j.attributes = names.get<std::vector<std::string>>();
+  j.net = std::make_shared<JudgeNet>(static_cast<int64_t>(j.attributes.size()));
+  load_named(*j.net, TensorMap(c.tensors.begin(), c.tensors.end()), path);
   return j;
 }
 
@@ -120,6 +117,7 @@ void set_alignment(DatasetOptions& dopt, const std::vector<double>& framing, con
   dopt.align = true;
   dopt.framing = framing;
 }
+
 
 }  // namespace
 

@@ -61,11 +61,9 @@ double quantile(std::vector<double> v, double q) {
   return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
-}  // namespace
-
-Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOptions& o) {
-  // Several sources may label different attributes (0: no label). The joint fit needs every label
-  // of a face: faces lacking any are left out (UTKFace's, next to CelebA's; their ages fit Age).
+// Several sources may label different attributes (0: no label). The joint fit needs every label
+// of a face: faces lacking any are left out (UTKFace's, next to CelebA's; their ages fit Age).
+Dataset fully_labelled(const Dataset& all, const DirectionOptions& o) {
   Dataset data = all;
   if (all.size() > 0 && all.labels.size(1) > 0) {
     const auto complete = (all.labels != 0).all(1);
@@ -76,23 +74,26 @@ Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOpt
       if (o.warn) o.warn(std::to_string(all.size() - idx.numel()) + " faces lack some of the labels: left out of the attribute fit");
     }
   }
-  const int64_t n = data.size();
-  const int64_t a = static_cast<int64_t>(data.attribute_names.size());
-  if (n == 0 || a == 0) throw Error(ErrorKind::InvalidArgument, data.source + ": no labelled images");
-  if (o.method != "mean" && o.method != "regression") {
-    throw Error(ErrorKind::InvalidArgument, "unknown direction method '" + o.method + "' (mean or regression)");
-  }
+  return data;
+}
+
+// What one pass over the data leaves: per-class sums (mean) and the normal equations of
+// eps ~ b0 + sum_k a_k b_k (regression), with a_k = 1 when the face has attribute k, else 0.
+// Memory: O(A * D), whatever the data size.
+struct Sums {
+  at::Tensor eps_pos, eps_neg;  // [A, D] latents summed over the faces having (lacking) each attribute
+  at::Tensor eps_all;           // [D]
+  at::Tensor pix_pos, pix_neg;  // [A, P] the same for the pixels (P = D)
+  at::Tensor cnt_pos, cnt_neg;  // [A]
+  at::Tensor gram;              // [A+1, A+1] X^T X of the design [1, a_1 .. a_A]
+};
+
+Sums accumulate(Glow& glow, const Dataset& data, int64_t total_work, const DirectionOptions& o) {
+  const int64_t n = data.size(), a = static_cast<int64_t>(data.attribute_names.size());
   const int64_t d = glow->config().dimension();
-  c10::InferenceMode guard;
-  // One pass: per-class sums (mean) and the normal equations of eps ~ b0 + sum_k a_k b_k (regression),
-  // with a_k = 1 when the face has attribute k, else 0. Memory: O(A * D), whatever the data size.
-  auto sum_pos = at::zeros({a, d}, at::kDouble), sum_neg = at::zeros({a, d}, at::kDouble);
-  auto sum_all = at::zeros({d}, at::kDouble);
-  auto pix_pos = at::zeros({a, d}, at::kDouble), pix_neg = at::zeros({a, d}, at::kDouble);  // pixel sums (P = D)
-  auto cnt_pos = at::zeros({a}, at::kDouble), cnt_neg = at::zeros({a}, at::kDouble);
-  auto gram = at::zeros({a + 1, a + 1}, at::kDouble);
-  const int64_t sample = std::min(n, std::max<int64_t>(o.range_sample, 0));
-  const int64_t total_work = n + sample;
+  Sums s{at::zeros({a, d}, at::kDouble), at::zeros({a, d}, at::kDouble), at::zeros({d}, at::kDouble),
+         at::zeros({a, d}, at::kDouble), at::zeros({a, d}, at::kDouble), at::zeros({a}, at::kDouble),
+         at::zeros({a}, at::kDouble),    at::zeros({a + 1, a + 1}, at::kDouble)};
   for (int64_t i = 0; i < n; i += kBatch) {
     const int64_t len = std::min(kBatch, n - i);
     const auto x = model_input(glow, data.images.narrow(0, i, len));
@@ -100,30 +101,99 @@ Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOpt
     const auto pixels = x.flatten(1).to(at::kCPU, at::kDouble);                  // [B, P]
     const auto lab = data.labels.narrow(0, i, len).to(at::kDouble);              // [B, A]
     const auto pos = (lab > 0).to(at::kDouble), neg = (lab < 0).to(at::kDouble);
-    pix_pos.add_(pos.t().matmul(pixels));
-    pix_neg.add_(neg.t().matmul(pixels));
-    sum_pos.add_(pos.t().matmul(eps));
-    sum_neg.add_(neg.t().matmul(eps));
-    sum_all.add_(eps.sum(0));
-    cnt_pos.add_(pos.sum(0));
-    cnt_neg.add_(neg.sum(0));
+    s.pix_pos.add_(pos.t().matmul(pixels));
+    s.pix_neg.add_(neg.t().matmul(pixels));
+    s.eps_pos.add_(pos.t().matmul(eps));
+    s.eps_neg.add_(neg.t().matmul(eps));
+    s.eps_all.add_(eps.sum(0));
+    s.cnt_pos.add_(pos.sum(0));
+    s.cnt_neg.add_(neg.sum(0));
     const auto design = at::cat({at::ones({len, 1}, at::kDouble), pos}, 1);      // [B, A+1]
-    gram.add_(design.t().matmul(design));
+    s.gram.add_(design.t().matmul(design));
     if (o.progress && !o.progress(static_cast<double>(i + len) / total_work)) throw Error(ErrorKind::Cancelled, "cancelled");
   }
-  at::Tensor coef;  // [A+1, D] regression coefficients
-  if (o.method == "regression") {
-    const auto rhs = at::cat({sum_all.unsqueeze(0), sum_pos}, 0);   // X^T eps
-    auto penalty = at::eye(a + 1, at::kDouble);
-    penalty[0][0] = 0.0;  // the intercept is not shrunk
-    const double scale = gram.diagonal().narrow(0, 1, a).mean().item<double>();
-    coef = at::linalg_solve(gram + penalty * (o.ridge * scale), rhs);
+  return s;
+}
+
+// [A+1, D] ridge least-squares coefficients (the intercept first, not shrunk).
+at::Tensor regression_coefficients(const Sums& s, double ridge) {
+  const int64_t a = s.cnt_pos.size(0);
+  const auto rhs = at::cat({s.eps_all.unsqueeze(0), s.eps_pos}, 0);   // X^T eps
+  auto penalty = at::eye(a + 1, at::kDouble);
+  penalty[0][0] = 0.0;  // the intercept is not shrunk
+  const double scale = s.gram.diagonal().narrow(0, 1, a).mean().item<double>();
+  return at::linalg_solve(s.gram + penalty * (ridge * scale), rhs);
+}
+
+// Zeroes the directions on the latent levels finer than `finest_level` (they come first).
+void zero_finer_levels(Glow& glow, int finest_level, std::vector<at::Tensor>& dirs) {
+  const auto shapes = glow->config().level_shapes();
+  int64_t from = 0;
+  for (int l = 0; l < std::min<int>(finest_level, static_cast<int>(shapes.size()) - 1); ++l) {
+    from += shapes[static_cast<size_t>(l)][0] * shapes[static_cast<size_t>(l)][1] * shapes[static_cast<size_t>(l)][2];
   }
+  for (auto& dd : dirs) dd.narrow(0, 0, from).zero_();
+}
+
+// Recommended ranges from the decoder's response (second pass over the first `sample` faces): the
+// strength at which kRangeQuantile of the faces lacking (having) the attribute are decoded to an
+// image sitting where the faces having (lacking) it sit on average, along the pixel-space axis
+// mean image(having) - mean image(lacking). A position along the latent direction is not enough:
+// there the edit "arrives" at strength 1 by construction, while the decoded face often still
+// shows too little of the attribute. Progress runs from n to n + sample of total_work.
+void recommend_ranges(Glow& glow, const Dataset& data, const Sums& s, const std::vector<int64_t>& kept,
+                      const std::vector<at::Tensor>& dirs, int64_t sample, int64_t total_work, const DirectionOptions& o,
+                      std::vector<Attribute>& attributes) {
+  const int64_t n = data.size();
+  for (size_t j = 0; j < kept.size(); ++j) {
+    const auto k = kept[j];
+    const auto mean_pos = s.pix_pos[k] / s.cnt_pos[k], mean_neg = s.pix_neg[k] / s.cnt_neg[k];
+    const auto axis = mean_pos - mean_neg;
+    const double target_pos = mean_pos.dot(axis).item<double>() / axis.dot(axis).item<double>();
+    const double target_neg = mean_neg.dot(axis).item<double>() / axis.dot(axis).item<double>();
+    std::vector<double> need_plus, need_minus;
+    for (int64_t i = 0; i < sample; i += kBatch) {
+      const int64_t len = std::min(kBatch, sample - i);
+      const auto eps = encode_batch(glow, model_input(glow, data.images.narrow(0, i, len)));
+      const auto lab = data.labels.narrow(0, i, len).select(1, k);
+      const auto lacking = (lab < 0).nonzero().flatten(), having = (lab > 0).nonzero().flatten();
+      if (lacking.numel() > 0) {
+        auto v = strength_to_reach(glow, eps.index_select(0, lacking), dirs[j], axis, target_pos, +1);
+        need_plus.insert(need_plus.end(), v.begin(), v.end());
+      }
+      if (having.numel() > 0) {
+        auto v = strength_to_reach(glow, eps.index_select(0, having), dirs[j], axis, target_neg, -1);
+        need_minus.insert(need_minus.end(), v.begin(), v.end());
+      }
+    }
+    attributes[j].range_max = need_plus.empty() ? 1.5 : std::clamp(quantile(need_plus, kRangeQuantile), kMinRange, kMaxRange);
+    attributes[j].range_min = need_minus.empty() ? -1.5 : -std::clamp(quantile(need_minus, kRangeQuantile), kMinRange, kMaxRange);
+    if (o.progress && !o.progress(static_cast<double>(n + sample * static_cast<int64_t>(j + 1) / static_cast<int64_t>(kept.size())) / total_work)) {
+      throw Error(ErrorKind::Cancelled, "cancelled");
+    }
+  }
+}
+
+}  // namespace
+
+Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOptions& o) {
+  const Dataset data = fully_labelled(all, o);
+  const int64_t n = data.size();
+  const int64_t a = static_cast<int64_t>(data.attribute_names.size());
+  if (n == 0 || a == 0) throw Error(ErrorKind::InvalidArgument, data.source + ": no labelled images");
+  if (o.method != "mean" && o.method != "regression") {
+    throw Error(ErrorKind::InvalidArgument, "unknown direction method '" + o.method + "' (mean or regression)");
+  }
+  c10::InferenceMode guard;
+  const int64_t sample = std::min(n, std::max<int64_t>(o.range_sample, 0));
+  const int64_t total_work = n + sample;
+  const Sums s = accumulate(glow, data, total_work, o);
+  const at::Tensor coef = o.method == "regression" ? regression_coefficients(s, o.ridge) : at::Tensor();
   Directions out;
   std::vector<int64_t> kept;
   std::vector<at::Tensor> dirs;
   for (int64_t k = 0; k < a; ++k) {
-    const double np = cnt_pos[k].item<double>(), nn = cnt_neg[k].item<double>();
+    const double np = s.cnt_pos[k].item<double>(), nn = s.cnt_neg[k].item<double>();
     if (np == 0 || nn == 0) {
       if (o.warn) o.warn("attribute " + data.attribute_names[static_cast<size_t>(k)] + " has no " + (np == 0 ? "positives" : "negatives") + ": skipped");
       continue;
@@ -133,51 +203,12 @@ Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOpt
     attr.positives = static_cast<int64_t>(np);
     attr.negatives = static_cast<int64_t>(nn);
     out.attributes.push_back(attr);
-    dirs.push_back(o.method == "regression" ? coef[k + 1].clone() : sum_pos[k] / np - sum_neg[k] / nn);
+    dirs.push_back(o.method == "regression" ? coef[k + 1].clone() : s.eps_pos[k] / np - s.eps_neg[k] / nn);
     kept.push_back(k);
   }
-  if (o.finest_level > 0) {
-    const auto shapes = glow->config().level_shapes();
-    int64_t from = 0;
-    for (int l = 0; l < std::min<int>(o.finest_level, static_cast<int>(shapes.size()) - 1); ++l) {
-      from += shapes[static_cast<size_t>(l)][0] * shapes[static_cast<size_t>(l)][1] * shapes[static_cast<size_t>(l)][2];
-    }
-    for (auto& dd : dirs) dd.narrow(0, 0, from).zero_();
-  }
-  // Recommended ranges from the decoder's response (second pass over a sample of faces): the
-  // strength at which kRangeQuantile of the faces lacking (having) the attribute are decoded to an
-  // image sitting where the faces having (lacking) it sit on average, along the pixel-space axis
-  // mean image(having) - mean image(lacking). A position along the latent direction is not enough:
-  // there the edit "arrives" at strength 1 by construction, while the decoded face often still
-  // shows too little of the attribute.
+  if (o.finest_level > 0) zero_finer_levels(glow, o.finest_level, dirs);
   if (sample > 0 && !kept.empty()) {
-    for (size_t j = 0; j < kept.size(); ++j) {
-      const auto k = kept[j];
-      const auto mean_pos = pix_pos[k] / cnt_pos[k], mean_neg = pix_neg[k] / cnt_neg[k];
-      const auto axis = mean_pos - mean_neg;
-      const double target_pos = mean_pos.dot(axis).item<double>() / axis.dot(axis).item<double>();
-      const double target_neg = mean_neg.dot(axis).item<double>() / axis.dot(axis).item<double>();
-      std::vector<double> need_plus, need_minus;
-      for (int64_t i = 0; i < sample; i += kBatch) {
-        const int64_t len = std::min(kBatch, sample - i);
-        const auto eps = encode_batch(glow, model_input(glow, data.images.narrow(0, i, len)));
-        const auto lab = data.labels.narrow(0, i, len).select(1, k);
-        const auto lacking = (lab < 0).nonzero().flatten(), having = (lab > 0).nonzero().flatten();
-        if (lacking.numel() > 0) {
-          auto v = strength_to_reach(glow, eps.index_select(0, lacking), dirs[j], axis, target_pos, +1);
-          need_plus.insert(need_plus.end(), v.begin(), v.end());
-        }
-        if (having.numel() > 0) {
-          auto v = strength_to_reach(glow, eps.index_select(0, having), dirs[j], axis, target_neg, -1);
-          need_minus.insert(need_minus.end(), v.begin(), v.end());
-        }
-      }
-      out.attributes[j].range_max = need_plus.empty() ? 1.5 : std::clamp(quantile(need_plus, kRangeQuantile), kMinRange, kMaxRange);
-      out.attributes[j].range_min = need_minus.empty() ? -1.5 : -std::clamp(quantile(need_minus, kRangeQuantile), kMinRange, kMaxRange);
-      if (o.progress && !o.progress(static_cast<double>(n + sample * static_cast<int64_t>(j + 1) / static_cast<int64_t>(kept.size())) / total_work)) {
-        throw Error(ErrorKind::Cancelled, "cancelled");
-      }
-    }
+    recommend_ranges(glow, data, s, kept, dirs, sample, total_work, o, out.attributes);
   } else {
     for (auto& attr : out.attributes) { attr.range_min = -1.5; attr.range_max = 1.5; }
   }

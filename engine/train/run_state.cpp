@@ -1,12 +1,12 @@
 #include "train/run_state.h"
 
 #include <filesystem>
-#include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "bundle/safetensors.h"
 #include "core/error.h"
+#include "core/named_tensors.h"
 #include "train/distributed.h"
 
 namespace glowlab {
@@ -19,7 +19,21 @@ std::string absolute_sources(const std::vector<std::string>& paths) {
 
 namespace fs = std::filesystem;
 namespace {
+
 constexpr const char* kCheckpointFormat = "glowlab.checkpoint/1";
+
+// st[key] as a T, `fallback` when absent (files from before the field); a value of another type
+// is an Error naming the file and the field, not nlohmann's type_error.
+template <typename T>
+T field(const nlohmann::json& st, const char* key, T fallback, const std::string& path) {
+  if (!st.contains(key)) return fallback;
+  try {
+    return st.at(key).get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw Error(ErrorKind::Format, path + ": checkpoint state field '" + key + "' has the wrong type");
+  }
+}
+
 }  // namespace
 
 std::vector<at::Tensor> params_of(Glow& g) { return g->parameters(); }
@@ -30,13 +44,6 @@ void copy_weights(Glow& from, Glow& to) {
   for (size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
   auto ba = from->buffers(), bb = to->buffers();
   for (size_t i = 0; i < ba.size(); ++i) bb[i].copy_(ba[i]);
-}
-
-bool all_finite(const std::vector<at::Tensor>& ts) {
-  for (const auto& t : ts) {
-    if (!at::isfinite(t).all().item<bool>()) return false;
-  }
-  return true;
 }
 
 void save_checkpoint(const std::string& path, State& s, const TrainOptions& o) {
@@ -73,12 +80,13 @@ void load_checkpoint(const std::string& path, State& s, const TrainOptions& o, G
   config = GlowConfig::from_json(c.metadata["config"], path);
   nlohmann::json st = nlohmann::json::parse(c.metadata["state"], nullptr, false);
   if (st.is_discarded()) throw Error(ErrorKind::Format, path + ": checkpoint state is not valid JSON");
-  if (st.value("seed", uint64_t{0}) != o.seed || st.value("batch", 0) != o.batch) {
-    throw Error(ErrorKind::InvalidArgument, path + ": checkpoint was made with seed " + std::to_string(st.value("seed", 0)) +
-                                                " and batch " + std::to_string(st.value("batch", 0)) +
+  if (!st.is_object()) throw Error(ErrorKind::Format, path + ": checkpoint state is not a JSON object");
+  if (field(st, "seed", uint64_t{0}, path) != o.seed || field(st, "batch", 0, path) != o.batch) {
+    throw Error(ErrorKind::InvalidArgument, path + ": checkpoint was made with seed " + std::to_string(field(st, "seed", 0, path)) +
+                                                " and batch " + std::to_string(field(st, "batch", 0, path)) +
                                                 "; resume with the same --seed and --batch (per rank)");
   }
-  if (const int was = st.value("world_size", 1); was != o.distributed.world_size && o.log) {
+  if (const int was = field(st, "world_size", 1, path); was != o.distributed.world_size && o.log) {
     o.log("note: " + path + " was trained by " + std::to_string(was) + (was == 1 ? " rank" : " ranks") + " (global batch " +
           std::to_string(was * o.batch) + "); it continues on " + std::to_string(o.distributed.world_size) + " (global batch " +
           std::to_string(o.distributed.world_size * o.batch) + "): the data order and the step size per image change from here");
@@ -87,30 +95,25 @@ void load_checkpoint(const std::string& path, State& s, const TrainOptions& o, G
   s.ema = Glow(config);
   s.glow->to(device);
   s.ema->to(device);
-  std::map<std::string, at::Tensor> file(c.tensors.begin(), c.tensors.end());
-  auto take = [&](const std::string& name) {
-    auto it = file.find(name);
-    if (it == file.end()) throw Error(ErrorKind::Format, path + ": checkpoint lacks tensor '" + name + "'");
-    return it->second;
-  };
+  const TensorMap file(c.tensors.begin(), c.tensors.end());
   at::NoGradGuard g;
-  for (auto& p : s.glow->named_parameters()) p.value().copy_(take("model/" + p.key()));
-  for (auto& b : s.glow->named_buffers()) b.value().copy_(take("model/" + b.key()));
-  for (auto& p : s.ema->named_parameters()) p.value().copy_(take("ema/" + p.key()));
-  for (auto& b : s.ema->named_buffers()) b.value().copy_(take("ema/" + b.key()));
-  s.opt = std::make_unique<FlowOptimizer>(params_of(s.glow), st.value("optimizer", std::string("adam")));
+  load_named(*s.glow, file, path, "model/");
+  load_named(*s.ema, file, path, "ema/");
+  s.opt = std::make_unique<FlowOptimizer>(params_of(s.glow), field(st, "optimizer", std::string("adam"), path));
   auto names = s.glow->named_parameters();
   for (size_t i = 0; i < names.size(); ++i) {
-    s.opt->first_moments()[i].copy_(take("opt/m/" + names[i].key()));
-    s.opt->second_moments()[i].copy_(take("opt/v/" + names[i].key()));
+    auto& m = s.opt->first_moments()[i];
+    auto& v = s.opt->second_moments()[i];
+    m.copy_(take_named(file, "opt/m/" + names[i].key(), m.sizes(), path));
+    v.copy_(take_named(file, "opt/v/" + names[i].key(), v.sizes(), path));
   }
-  s.opt->set_steps(st.value("optimizer_steps", int64_t{0}));
-  s.step = st.value("step", int64_t{0});
-  if (st.contains("framing") && st["framing"].is_array()) s.framing = st["framing"].get<std::vector<double>>();
-  s.lr_scale = st.value("lr_scale", 1.0);
-  s.skipped = st.value("skipped", 0);
-  s.images_seen = st.value("images_seen", int64_t{0});
-  s.train_seconds = st.value("train_seconds", 0.0);
+  s.opt->set_steps(field(st, "optimizer_steps", int64_t{0}, path));
+  s.step = field(st, "step", int64_t{0}, path);
+  if (st.contains("framing") && st["framing"].is_array()) s.framing = field(st, "framing", std::vector<double>(), path);
+  s.lr_scale = field(st, "lr_scale", 1.0, path);
+  s.skipped = field(st, "skipped", 0, path);
+  s.images_seen = field(st, "images_seen", int64_t{0}, path);
+  s.train_seconds = field(st, "train_seconds", 0.0, path);
 }
 
 void broadcast_state(Communicator& comm, State& s) {

@@ -34,7 +34,6 @@ std::vector<at::Tensor> params_of(Glow& g);
 // The training sources as absolute paths, "a + b" (provenance, checkpoint state).
 std::string absolute_sources(const std::vector<std::string>& paths);
 void copy_weights(Glow& from, Glow& to);
-bool all_finite(const std::vector<at::Tensor>& ts);
 
 // The checkpoint (format glowlab.checkpoint/1): weights, EMA, optimiser moments, counters, config.
 void save_checkpoint(const std::string& path, State& s, const TrainOptions& o);

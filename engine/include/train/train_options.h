@@ -75,8 +75,6 @@ struct TrainOptions {
   bool resume = false;
   std::string cache_dir;            // packed dataset cache (empty: none)
   std::int64_t limit = 0;           // use at most this many images (0: all)
-  std::int64_t inject_nan_at_step = -1;  // testing: poison the batch of this step
-  std::int64_t inject_nan_parameter_at_step = -1;  // testing: poison a weight after this step's update
 
   DistributedOptions distributed;   // world_size 1: this process alone
   std::function<void(const TrainProgress&)> on_progress;   // called on rank 0 only
