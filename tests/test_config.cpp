@@ -1,5 +1,6 @@
 // One config merge for every command that makes a model: --config's file, then each flag given
-// (engine: merge_config; CLI: init, train and bench through the same flags).
+// (engine: merge_config; CLI: init, train and bench through the same flags); bench measures the
+// config and counts it is given.
 #include <QtTest/QtTest>
 
 #include <nlohmann/json.hpp>
@@ -74,7 +75,7 @@ class TestConfig : public QObject {
     QTest::newRow("train") << (QStringList{"train", images_, "--dataset", "folder", "-o", path("run"), "--steps", "1",
                                            "--batch", "4", "--no-cache", "--test-images", "2", "--init-batch", "4"} + flags)
                            << path("run/model.glow");
-    QTest::newRow("bench") << (QStringList{"bench", "--device", "cpu", "--iterations", "20", "--batch", "2", "--train-steps", "1"} + flags)
+    QTest::newRow("bench") << (QStringList{"bench", "--device", "cpu", "--iterations", "3", "--batch", "2", "--train-steps", "1"} + flags)
                            << QString();
   }
 
@@ -94,6 +95,42 @@ class TestConfig : public QObject {
     QCOMPARE(config["width"].get<int>(), 128);
     QCOMPARE(QString::fromStdString(config["coupling"].get<std::string>()), QString("additive"));
     QCOMPARE(config["levels"].get<int>(), 2);
+  }
+
+  void benchPrintsJson() {
+    QFile cfg(path("tiny.json"));
+    QVERIFY(cfg.open(QIODevice::WriteOnly));
+    cfg.write(R"({"image_size":16,"levels":2,"steps":2,"width":16})");
+    cfg.close();
+    auto r = test::cli({"bench", "--config", path("tiny.json"), "--device", "cpu", "--iterations", "20", "--batch", "4",
+                  "--train-steps", "3"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    for (const char* key : {"encode_throughput_img_per_s", "train_throughput_img_per_s", "peak_rss_mib"}) {
+      QVERIFY2(j[key].get<double>() > 0, key);
+    }
+    QVERIFY(j["decode_latency_ms"]["median"].get<double>() > 0);
+    QCOMPARE(j["config"]["width"].get<int>(), 16);
+  }
+
+  // The counts given are the counts used (bench once raised --iterations to 20 and --train-steps
+  // to 3 unasked), the config's coupling and width are the model's, and a count below 1 is refused.
+  void benchHonoursItsCountsAndConfig() {
+    QFile cfg(path("additive.json"));
+    QVERIFY(cfg.open(QIODevice::WriteOnly));
+    cfg.write(R"({"image_size":16,"levels":2,"steps":2,"width":8,"coupling":"additive"})");
+    cfg.close();
+    auto r = test::cli({"bench", "--config", path("additive.json"), "--device", "cpu", "--iterations", "3", "--batch", "2",
+                  "--train-steps", "1"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["iterations"].get<int>(), 3);
+    QCOMPARE(j["train_steps"].get<int>(), 1);
+    QCOMPARE(j["config"]["coupling"].get<std::string>(), std::string("additive"));
+    QCOMPARE(j["config"]["width"].get<int>(), 8);
+    r = test::cli({"bench", "--config", path("additive.json"), "--device", "cpu", "--iterations", "0"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("--iterations must be at least 1"), qPrintable(r.err));
   }
 
   // A command that reads a model's shape from a file refuses the flags that would shape a new one.

@@ -1,0 +1,210 @@
+// Attribute directions and the judge: directions recover a known answer, regression separates
+// correlated attributes, directions are stored in the model, the judge scores edits.
+#include <QtTest/QtTest>
+
+#include <cmath>
+
+#include <c10/core/InferenceMode.h>
+
+#include "bundle/model_file.h"
+#include "data/dataset.h"
+#include "data/pixels.h"
+#include "glowlab.h"
+#include "latent/directions.h"
+#include "testutil.h"
+#include "toy_celeba.h"
+
+using namespace glowlab;
+using test::make_celeba;
+using test::tiny_options;
+using test::toy_image;
+
+class TestDirections : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString data_;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    init_runtime();
+    data_ = make_celeba(dir_, 96, 16);
+  }
+
+  void directionsRecoverAKnownAnswer() {
+    // Latents z = noise + v (positives) or noise - v (negatives), decoded to images by a model;
+    // the direction computed from the images must be 2v.
+    at::manual_seed(11);
+    auto c = test::tiny_config(16, 2, 2, 16);
+    Glow glow(c);
+    glow->initialize(to_model_input(images_to_uint8({toy_image(16, 0, true), toy_image(16, 1, false)}), 8, at::kFloat, 1));
+    const int64_t n = 200, d = c.dimension();
+    const auto v = (at::randint(0, 2, {d}).to(at::kFloat) * 2 - 1) * 0.5;
+    const auto sign = (at::arange(n) % 2 == 0).to(at::kFloat) * 2 - 1;  // +1, -1, ...
+    const auto z = at::randn({n, d}) * 0.5 + sign.unsqueeze(1) * v;
+    Dataset data;
+    {
+      c10::InferenceMode guard;
+      data.images = to_pixels(glow->decode(glow->unflatten(z)), c.n_bits);
+    }
+    data.labels = sign.to(at::kChar).unsqueeze(1);
+    data.attribute_names = {"Known"};
+    data.partition.assign(n, 0);
+    DirectionOptions dopt;
+    dopt.method = "mean";
+    dopt.range_sample = 100;
+    const auto dirs = compute_directions(glow, data, dopt);
+    QCOMPARE(dirs.attributes.size(), size_t{1});
+    QCOMPARE(dirs.attributes[0].positives, int64_t{100});
+    const auto got = dirs.directions[0], want = 2 * v;
+    const double cosine = (got.dot(want) / (got.norm() * want.norm())).item<double>();
+    const double ratio = (got.norm() / want.norm()).item<double>();
+    QVERIFY2(cosine > 0.95, qPrintable(QString::number(cosine)));
+    QVERIFY2(std::abs(ratio - 1) < 0.1, qPrintable(QString::number(ratio)));
+    // Negatives sit at -v and positives at +v, d = 2v: the decoder takes a negative to where the
+    // positives sit at a strength near 1 (more for the 90% quantile, as faces are spread).
+    QVERIFY2(dirs.attributes[0].range_max > 0.8 && dirs.attributes[0].range_max < 2.0,
+             qPrintable(QString::number(dirs.attributes[0].range_max)));
+    QVERIFY2(dirs.attributes[0].range_min < -0.8 && dirs.attributes[0].range_min > -2.0,
+             qPrintable(QString::number(dirs.attributes[0].range_min)));
+  }
+
+  // Two attributes whose labels go together (as Male and No_Beard do): the mean difference of the
+  // first leaks the second's direction; the joint regression separates them.
+  void regressionSeparatesCorrelatedAttributes() {
+    at::manual_seed(21);
+    auto c = test::tiny_config(16, 2, 2, 16);
+    Glow glow(c);
+    glow->initialize(to_model_input(images_to_uint8({toy_image(16, 0, true), toy_image(16, 1, false)}), 8, at::kFloat, 1));
+    const int64_t n = 600, d = c.dimension();
+    const auto v1 = (at::randint(0, 2, {d}).to(at::kFloat) * 2 - 1) * 0.5;
+    const auto v2 = (at::randint(0, 2, {d}).to(at::kFloat) * 2 - 1) * 0.5;
+    const auto a1 = at::randint(0, 2, {n}).to(at::kFloat);
+    const auto same = (at::rand({n}) < 0.85).to(at::kFloat);
+    const auto a2 = a1 * same + (1 - a1) * (1 - same);  // equal to a1 85% of the time
+    const auto z = at::randn({n, d}) * 0.5 + a1.unsqueeze(1) * v1 + a2.unsqueeze(1) * v2;
+    Dataset data;
+    {
+      c10::InferenceMode guard;
+      data.images = to_pixels(glow->decode(glow->unflatten(z)), c.n_bits);
+    }
+    data.labels = at::stack({a1 * 2 - 1, a2 * 2 - 1}, 1).to(at::kChar);
+    data.attribute_names = {"First", "Second"};
+    data.partition.assign(n, 0);
+    auto cosine = [](const at::Tensor& a, const at::Tensor& b) { return (a.dot(b) / (a.norm() * b.norm())).item<double>(); };
+    DirectionOptions o;
+    o.range_sample = 200;
+    o.method = "mean";
+    const auto mean = compute_directions(glow, data, o);
+    o.method = "regression";
+    const auto reg = compute_directions(glow, data, o);
+    const double mean_cos = cosine(mean.directions[0], v1), reg_cos = cosine(reg.directions[0], v1);
+    QVERIFY2(reg_cos > 0.95, qPrintable(QString::number(reg_cos)));
+    QVERIFY2(reg_cos > mean_cos + 0.05, qPrintable(QString("regression %1, mean %2").arg(reg_cos).arg(mean_cos)));
+    // Regression coefficients are in the same units as the planted vectors.
+    QVERIFY(std::abs((reg.directions[0].norm() / v1.norm()).item<double>() - 1) < 0.1);
+    // The leak: the mean difference of First points partly along Second; the regression's does not.
+    QVERIFY(cosine(mean.directions[0], v2) > 0.3);
+    QVERIFY(std::abs(cosine(reg.directions[0], v2)) < 0.1);
+    QVERIFY(reg.attributes[0].range_max > 0 && reg.attributes[0].range_min < 0);
+    o.method = "median";
+    QVERIFY_THROWS_EXCEPTION(Error, compute_directions(glow, data, o));
+  }
+
+  void attributesAreStoredInTheModel() {
+    QTemporaryDir run;
+    auto o = tiny_options(data_, run.path());
+    o.steps = 2;
+    train(o);
+    AttributeOptions a;
+    a.model_path = (run.path() + "/model.glow").toStdString();
+    a.output_path = (run.path() + "/with-attrs.glow").toStdString();
+    a.data = {data_.toStdString()};
+    const auto attrs = add_attributes(a);
+    QCOMPARE(attrs.size(), size_t{2});
+    auto m = Model::load(a.output_path);
+    QCOMPARE(m.attributes().size(), size_t{2});
+    QCOMPARE(QString::fromStdString(m.attributes()[0].name), QString("Red"));
+    // The training partition only (80 of the 96 images): the 16 held-out faces stay unseen.
+    QCOMPARE(m.attributes()[0].positives + m.attributes()[0].negatives, int64_t{80});
+    const auto latent = m.encode(toy_image(16, 3, false));
+    const auto edited = m.decode(m.edit(latent, {{"Red", 1.0}}));
+    QVERIFY(edited.bytes != m.decode(latent).bytes);
+    // A custom attribute from two folders.
+    QTemporaryDir pos, neg;
+    for (int i = 0; i < 4; ++i) {
+      write_image((pos.path() + QString("/%1.png").arg(i)).toStdString(), toy_image(16, i, true));
+      write_image((neg.path() + QString("/%1.png").arg(i)).toStdString(), toy_image(16, i, false));
+    }
+    AttributeOptions custom;
+    custom.model_path = a.output_path;
+    custom.positives = pos.path().toStdString();
+    custom.negatives = neg.path().toStdString();
+    custom.name = "Reddish";
+    add_attributes(custom);
+    QCOMPARE(Model::load(a.output_path).attributes().size(), size_t{3});
+  }
+
+  // The judge pipeline on a tiny model and set (its numbers are meaningless; the plumbing is not).
+  void judgeEvaluatesEdits() {
+    QTemporaryDir run;
+    JudgeTrainOptions jt;
+    jt.data = data_.toStdString();
+    jt.output = (run.path() + "/judge.safetensors").toStdString();
+    jt.image_size = 16;
+    jt.epochs = 1;
+    jt.batch = 16;
+    const auto acc = train_judge(jt);
+    QCOMPARE(acc.size(), size_t{2});
+    QVERIFY(acc[0].accuracy >= 0 && acc[0].accuracy <= 1);
+    auto o = tiny_options(data_, run.path() + "/glow");
+    o.steps = 2;
+    train(o);
+    AttributeOptions a;
+    a.model_path = run.path().toStdString() + "/glow/model.glow";
+    a.data = {data_.toStdString()};
+    add_attributes(a);
+    EditEvalOptions e;
+    e.model = a.model_path;
+    e.judge = jt.output;
+    e.data = data_.toStdString();
+    e.faces = 5;
+    e.grid = (run.path() + "/grid.png").toStdString();
+    const auto scores = evaluate_edits(e);
+    QCOMPARE(scores.size(), size_t{2});
+    QCOMPARE(QString::fromStdString(scores[0].attribute), QString("Red"));
+    QVERIFY(scores[0].eligible_add > 0 && scores[0].eligible_add <= 5);
+    QVERIFY(scores[0].add_flip >= 0 && scores[0].add_flip <= 1 && scores[0].others_change >= 0);
+    QVERIFY(scores[0].edits >= scores[0].eligible_add && scores[0].unclean >= 0 && scores[0].unclean <= scores[0].edits);
+    const auto grid = read_image(e.grid, 3);
+    QCOMPARE(grid.width, 6 * 16 + 5);   // 2 attributes x 3 values, 1 px gaps
+    QCOMPARE(grid.height, 8 * 16 + 7);  // 8 held-out faces
+    if (!cuda_available()) {  // the device asked for is used: without CUDA, "cuda" is refused, not run on the CPU
+      e.device = "cuda";
+      e.grid.clear();
+      QVERIFY_THROWS_EXCEPTION(Error, evaluate_edits(e));
+    }
+
+    // judge-FID: a set against itself is 0; against a brighter copy of itself, clearly more; a
+    // model's samples against held-out faces give a finite, positive number.
+    std::vector<Image> set, brighter;
+    for (int i = 0; i < 24; ++i) {
+      set.push_back(toy_image(16, i, i % 2 == 0));
+      brighter.push_back(set.back());
+      for (auto& b : brighter.back().bytes) b = static_cast<std::uint8_t>(std::min(255, b + 60));
+    }
+    const double self = judge_fid(jt.output, set, set), shifted = judge_fid(jt.output, set, brighter);
+    QVERIFY2(self < 1e-6, qPrintable(QString::number(self)));
+    QVERIFY2(shifted > 1e-3 && shifted > 1000 * self, qPrintable(QString("%1 vs %2").arg(shifted).arg(self)));
+    FidOptions f;
+    f.model = e.model;
+    f.judge = jt.output;
+    f.data = e.data;
+    f.count = 20;
+    const auto r = judge_fid(f);
+    QVERIFY(std::isfinite(r.fid) && r.fid > 0);
+    QCOMPARE(r.samples, 20);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestDirections)
+#include "test_directions.moc"
