@@ -43,6 +43,7 @@
 #include "qt_image.h"
 #include "data/pixels.h"
 #include "testutil.h"
+#include "tiny_model.h"
 
 namespace app_test {
 
@@ -146,10 +147,6 @@ inline QDoubleSpinBox* boxOf(AttributePanel* panel, int i) { return rowWidget<QD
 inline QLabel* labelOf(AttributePanel* panel, int i) { return rowWidget<QLabel>(panel, "label", i); }
 inline QToolButton* holdOf(AttributePanel* panel, int i) { return rowWidget<QToolButton>(panel, "hold", i); }
 
-inline at::Tensor to_model_input_for_test(const std::vector<Image>& images) {
-  return to_model_input(images_to_uint8(images), 8, at::kFloat, 1);
-}
-
 // The files every suite starts from, and the helpers that use them.
 class AppFixture {
  protected:
@@ -162,12 +159,7 @@ class AppFixture {
   QString fourteenModel() {
     const QString file = path("fourteen.glow");
     if (QFileInfo::exists(file)) return file;
-    at::manual_seed(8);
-    ModelFile mf;
-    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
-    std::vector<Image> init;
-    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i));
-    mf.glow->initialize(to_model_input_for_test(init));
+    ModelFile mf = test::tiny_model_file(kSize, 8);
     for (const char* name : {"Smiling", "Male", "Young", "Eyeglasses", "Blond_Hair", "Black_Hair", "Bald", "Mustache",
                              "Wearing_Hat", "Heavy_Makeup", "Pale_Skin", "Mouth_Slightly_Open", "Narrow_Eyes", "Bushy_Eyebrows"}) {
       mf.attributes.push_back({name, 10, 10, std::string(name) == "Smiling" ? -1.5 : -1.0, std::string(name) == "Smiling" ? 1.5 : 1.0});
@@ -181,12 +173,7 @@ class AppFixture {
   QString otherModel() {
     const QString file = path("other.glow");
     if (QFileInfo::exists(file)) return file;
-    at::manual_seed(4);
-    ModelFile mf;
-    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
-    std::vector<Image> init;
-    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i + 20));
-    mf.glow->initialize(to_model_input_for_test(init));
+    ModelFile mf = test::tiny_model_file(kSize, 4, 20);
     mf.attributes = {{"Eyeglasses", 10, 10, -1, 1}, {"Smiling", 10, 10, -1.5, 1.5}};
     mf.directions = {at::randn({mf.glow->config().dimension()}) * 0.5, at::randn({mf.glow->config().dimension()}) * 0.5};
     save_model(file.toStdString(), mf);
@@ -197,12 +184,7 @@ class AppFixture {
   QString featuredModel() {
     const QString file = path("featured.glow");
     if (QFileInfo::exists(file)) return file;
-    at::manual_seed(9);
-    ModelFile mf;
-    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
-    std::vector<Image> init;
-    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i + 40));
-    mf.glow->initialize(to_model_input_for_test(init));
+    ModelFile mf = test::tiny_model_file(kSize, 9, 40);
     for (const char* name : {"Smiling", "Male", "Bald", "Pale_Skin", "Narrow_Eyes"}) {
       Attribute a{name, 10, 10, -1.0, 1.0};
       a.featured = mf.attributes.size() < 2;
@@ -256,12 +238,7 @@ class AppFixture {
     QStandardPaths::setTestModeEnabled(true);
     QSettings().clear();
     init_runtime();
-    at::manual_seed(1);
-    ModelFile mf;
-    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
-    std::vector<Image> init;
-    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i));
-    mf.glow->initialize(to_model_input_for_test(init));
+    ModelFile mf = test::tiny_model_file(kSize, 1);
     mf.attributes = {{"Smiling", 10, 10, -1.5, 1.5}, {"Blond_Hair", 10, 10, -1, 1}};
     const int64_t d = mf.glow->config().dimension();
     mf.directions = {at::randn({d}) * 0.5, at::randn({d}) * 0.5};

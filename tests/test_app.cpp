@@ -171,12 +171,7 @@ class TestApp : public QObject, AppFixture {
   // An edit that does not decode cleanly is shown at its largest clean strength, and the status
   // bar says so; never a black or non-finite frame.
   void anOverflowingEditIsLimitedAndSaid() {
-    at::manual_seed(3);
-    ModelFile mf;
-    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
-    std::vector<Image> init;
-    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i));
-    mf.glow->initialize(to_model_input_for_test(init));
+    ModelFile mf = test::tiny_model_file(kSize, 3);
     test::perturb(*mf.glow, 0.03);
     mf.attributes = {{"Smiling", 10, 10, -1, 1}};
     mf.directions = {at::ones({mf.glow->config().dimension()}) * 300.0};

@@ -298,12 +298,7 @@ class TestAppPanels : public QObject, AppFixture {
     const auto crop = align_face(plain, kSize, true, "plain", framing);
     QVERIFY(!crop.face_found);
     QVERIFY2(crop.note.find("centre square") != std::string::npos && crop.note.find("detector's box") == std::string::npos, crop.note.c_str());
-    at::manual_seed(1);
-    ModelFile mf;
-    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
-    std::vector<Image> init;
-    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i));
-    mf.glow->initialize(to_model_input_for_test(init));
+    ModelFile mf = test::tiny_model_file(kSize, 1);
     mf.framing = framing;
     const QString framed = path("framed.glow");
     save_model(framed.toStdString(), mf);

@@ -7,6 +7,7 @@
 #include "data/pixels.h"
 #include "glowlab.h"
 #include "testutil.h"
+#include "tiny_model.h"
 
 using namespace glowlab;
 
@@ -31,12 +32,7 @@ class TestEdit : public QObject {
   void initTestCase() {
     QVERIFY(dir_.isValid());
     init_runtime();
-    at::manual_seed(5);
-    ModelFile mf;
-    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
-    std::vector<Image> init;
-    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i));
-    mf.glow->initialize(to_model_input(images_to_uint8(init), 8, at::kFloat, 1));
+    ModelFile mf = test::tiny_model_file(kSize, 5);
     Attribute age{"Age", 3, 4, -20, 20};
     age.unit = "years";
     mf.attributes = {{"Smiling", 1, 1, -1, 1}, {"Boom", 1, 1, -1, 1}, age};

@@ -20,6 +20,7 @@
 #include "main_window.h"
 #include "qt_image.h"
 #include "testutil.h"
+#include "tiny_model.h"
 
 using namespace glowlab;
 
@@ -80,12 +81,7 @@ class TestRecipes : public QObject {
     photo_ = path("two.png");
     write_image(photo_.toStdString(), canvas);
     // A tiny model that frames faces as the generator does.
-    at::manual_seed(2);
-    ModelFile mf;
-    mf.glow = Glow(test::tiny_config(kSize, 2, 2, 16));
-    std::vector<Image> init;
-    for (int i = 0; i < 8; ++i) init.push_back(test::random_image(kSize, 3, i));
-    mf.glow->initialize(to_model_input(images_to_uint8(init), 8, at::kFloat, 1));
+    ModelFile mf = test::tiny_model_file(kSize, 2);
     mf.attributes = {{"Smiling", 10, 10, -1.5, 1.5}, {"Blond_Hair", 10, 10, -1, 1}};
     const int64_t d = mf.glow->config().dimension();
     mf.directions = {at::randn({d}) * 0.5, at::randn({d}) * 0.5};
