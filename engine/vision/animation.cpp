@@ -147,7 +147,7 @@ AnimationInfo read_animation_info(const std::string& path) {
       DGifCloseFile(gif, &err);
       throw Error(ErrorKind::Format, path + ": corrupt GIF");
     }
-    info = {gif->ImageCount, gif->SWidth, gif->SHeight};
+    info = {gif->ImageCount, gif->SWidth, gif->SHeight, {}};  // a GIF declares no codec
     DGifCloseFile(gif, &err);
     return info;
   }
