@@ -6,6 +6,7 @@
 #include <QtTest/QtTest>
 
 #include <c10/core/InferenceMode.h>
+#include <caffe2/serialize/inline_container.h>
 #include <nlohmann/json.hpp>
 
 #include "bundle/model_file.h"
@@ -202,6 +203,28 @@ class TestImport : public QObject {
     y.levels = 2;
     e = import_error(y);
     QVERIFY2(e.contains("--levels 2 was given but the checkpoint has 3"), qPrintable(e));
+  }
+
+  // Hand-made pickles (the fuzz corpus' regression inputs) wrapped in a valid torch.save zip: one
+  // whose object is shared at every one of 40 levels (2^41 paths: the reader never finished) is
+  // refused by name; one whose list holds itself reads (no tensors) and leaks nothing (ASan).
+  void handMadePicklesAreRefusedOrRead() {
+    const auto wrap = [&](const char* seed) {
+      const std::string bytes = test::read_bytes(std::string(GLOWLAB_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_torch_pickle/" + seed);
+      const std::string out = path(std::string(seed) + ".pt");
+      caffe2::serialize::PyTorchStreamWriter writer(out);
+      writer.writeRecord("data.pkl", bytes.data(), bytes.size());
+      writer.writeEndOfFile();
+      return out;
+    };
+    const auto shared = wrap("regression-shared-at-every-level.pkl");
+    try {
+      read_torch_tensors(shared);
+      QFAIL("an object with 2^41 paths was read");
+    } catch (const Error& e) {
+      QVERIFY2(QString(e.what()).contains(QString::fromStdString(shared)) && QString(e.what()).contains("paths to values"), e.what());
+    }
+    QVERIFY(read_torch_tensors(wrap("regression-list-holding-itself.pkl")).empty());
   }
 
   // Files without the new config fields read and write exactly as before.

@@ -30,16 +30,20 @@ struct Value {
   std::vector<std::pair<ValuePtr, ValuePtr>> dict;  // Dict, in order
 };
 
-ValuePtr make(Value::Kind k) {
-  auto v = std::make_shared<Value>();
-  v->kind = k;
-  return v;
-}
-
 class Unpickler {
  public:
   Unpickler(const std::string& path, const char* data, size_t size, caffe2::serialize::PyTorchStreamReader& reader)
       : path_(path), p_(data), end_(data + size), reader_(reader) {}
+  // A pickle can make a container hold itself (DUP or the memo, then APPEND or SETITEM): emptying
+  // every container it made breaks such cycles, which shared pointers alone would leak.
+  ~Unpickler() {
+    for (auto& v : made_) {
+      v->items.clear();
+      v->dict.clear();
+    }
+  }
+  Unpickler(const Unpickler&) = delete;
+  Unpickler& operator=(const Unpickler&) = delete;
 
   // Runs the pickle to its STOP: the saved object. One family of opcodes per function below.
   ValuePtr run() {
@@ -345,6 +349,13 @@ class Unpickler {
     return make(Value::Kind::Opaque);
   }
 
+  ValuePtr make(Value::Kind k) {
+    auto v = std::make_shared<Value>();
+    v->kind = k;
+    made_.push_back(v);
+    return v;
+  }
+
   std::string path_;
   const char* p_;
   const char* end_;
@@ -352,22 +363,32 @@ class Unpickler {
   std::vector<ValuePtr> stack_;
   std::map<size_t, ValuePtr> memo_;
   std::map<std::string, at::Tensor> storages_;
+  std::vector<ValuePtr> made_;  // every value, for the destructor
 };
 
-void collect(const ValuePtr& v, const std::string& prefix, std::map<std::string, at::Tensor>& out, int depth) {
+// At most this many values are visited: an object shared at every level (or holding itself) has
+// exponentially many paths, which a hand-made pickle could use to never finish.
+constexpr int64_t kMaxVisits = 1 << 20;
+
+void collect(const ValuePtr& v, const std::string& prefix, std::map<std::string, at::Tensor>& out, int depth,
+             int64_t& visits, const std::string& path) {
   if (depth > 64) return;
+  if (++visits > kMaxVisits) {
+    throw Error(ErrorKind::Format, path + ": its saved object has more than " + std::to_string(kMaxVisits) +
+                                       " paths to values (an object shared at every level, or holding itself)");
+  }
   const auto join = [&](const std::string& key) { return prefix.empty() ? key : prefix + "." + key; };
   switch (v->kind) {
     case Value::Kind::Tensor: out[prefix] = v->tensor; break;
     case Value::Kind::Dict:
       for (const auto& [k, x] : v->dict) {
-        if (k->kind == Value::Kind::String) collect(x, join(k->s), out, depth + 1);
-        else if (k->kind == Value::Kind::Int) collect(x, join(std::to_string(k->i)), out, depth + 1);
+        if (k->kind == Value::Kind::String) collect(x, join(k->s), out, depth + 1, visits, path);
+        else if (k->kind == Value::Kind::Int) collect(x, join(std::to_string(k->i)), out, depth + 1, visits, path);
       }
       break;
     case Value::Kind::List:
     case Value::Kind::Tuple:
-      for (size_t k = 0; k < v->items.size(); ++k) collect(v->items[k], join(std::to_string(k)), out, depth + 1);
+      for (size_t k = 0; k < v->items.size(); ++k) collect(v->items[k], join(std::to_string(k)), out, depth + 1, visits, path);
       break;
     default: break;
   }
@@ -398,7 +419,8 @@ std::map<std::string, at::Tensor> read_torch_tensors(const std::string& path) {
     auto [data, size] = reader.getRecord("data.pkl");
     Unpickler unpickler(path, static_cast<const char*>(data.get()), size, reader);
     std::map<std::string, at::Tensor> out;
-    collect(unpickler.run(), "", out, 0);
+    int64_t visits = 0;
+    collect(unpickler.run(), "", out, 0, visits, path);
     return out;
   } catch (const c10::Error& e) {
     throw Error(ErrorKind::Format, path + ": cannot read the torch.save archive: " + e.what_without_backtrace());
