@@ -87,6 +87,25 @@ cv::Mat warped_mask(int n, const std::vector<double>& framing, const PasteRegion
   return weight;
 }
 
+// Every photo pixel of the region whose mask weight a is above 0 becomes value(a, its value, row,
+// index in the row), rounded and clamped; outside the face the photo's own pixels stay untouched.
+template <class Value>
+void blend_region(Image& out, const PasteRegion& p, const cv::Mat& weight, Value value) {
+  const int ch = out.channels;
+  for (int y = 0; y < p.region.height; ++y) {
+    const auto* w = weight.ptr<float>(y);
+    std::uint8_t* o = out.bytes.data() + (static_cast<size_t>(p.region.y + y) * out.width + p.region.x) * ch;
+    for (int x = 0; x < p.region.width; ++x) {
+      const float a = w[x];
+      if (a <= 0.0f) continue;
+      for (int k = 0; k < ch; ++k) {
+        const float v = value(a, o[x * ch + k], y, x * ch + k);
+        o[x * ch + k] = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Image paste_change(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
@@ -107,21 +126,9 @@ Image paste_change(const Image& original, const Image& edited, const Image& reco
   cv::subtract(e, r, change);
   if (cv::countNonZero(change.reshape(1)) == 0) return out;  // nothing changed: the photo itself
   cv::warpAffine(change, warped, p.shifted, p.region.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
-  const cv::Mat weight = warped_mask(n, framing, p);
-  const int ch = original.channels;
-  for (int y = 0; y < p.region.height; ++y) {
-    const auto* w = weight.ptr<float>(y);
-    const auto* d = warped.ptr<float>(y);
-    std::uint8_t* o = out.bytes.data() + (static_cast<size_t>(p.region.y + y) * original.width + p.region.x) * ch;
-    for (int x = 0; x < p.region.width; ++x) {
-      const float a = w[x];
-      if (a <= 0.0f) continue;  // outside the face: the photo's own pixel, untouched
-      for (int k = 0; k < ch; ++k) {
-        const float v = o[x * ch + k] + a * d[x * ch + k];
-        o[x * ch + k] = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
-      }
-    }
-  }
+  // The photo plus the weighted change.
+  blend_region(out, p, warped_mask(n, framing, p),
+               [&](float a, std::uint8_t photo, int y, int i) { return photo + a * warped.ptr<float>(y)[i]; });
   return out;
 }
 
@@ -134,21 +141,10 @@ Image paste_back(const Image& original, const Image& edited, const FaceCrop& cro
   if (p.region.empty()) return out;
   cv::Mat warped;
   cv::warpAffine(face_detail::to_mat(edited), warped, p.shifted, p.region.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
-  const cv::Mat weight = warped_mask(n, framing, p);
-  const int ch = original.channels;
-  for (int y = 0; y < p.region.height; ++y) {
-    const auto* w = weight.ptr<float>(y);
-    const auto* e = warped.ptr<std::uint8_t>(y);
-    std::uint8_t* o = out.bytes.data() + (static_cast<size_t>(p.region.y + y) * original.width + p.region.x) * ch;
-    for (int x = 0; x < p.region.width; ++x) {
-      const float a = w[x];
-      if (a <= 0.0f) continue;  // outside the face: the photo's own pixel, untouched
-      for (int k = 0; k < ch; ++k) {
-        const float v = a * e[x * ch + k] + (1.0f - a) * o[x * ch + k];
-        o[x * ch + k] = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
-      }
-    }
-  }
+  // The crop and the photo, mixed by the weight.
+  blend_region(out, p, warped_mask(n, framing, p), [&](float a, std::uint8_t photo, int y, int i) {
+    return a * warped.ptr<std::uint8_t>(y)[i] + (1.0f - a) * photo;
+  });
   return out;
 }
 
