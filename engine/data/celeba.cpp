@@ -169,16 +169,20 @@ std::vector<double> celeba_framing(const std::string& folder) {
     ++n;
   }
   if (n == 0) return {};
-  // The square the datasets crop (data/decode.cpp): aligned CelebA (taller than wide) keeps its
-  // central 148/178 of the width; other images their centre square.
-  const int side = height > width ? std::max(1, width * 148 / 178) : std::min(width, height);
-  const double x0 = (width - side) / 2, y0 = (height - side) / 2;  // integer offsets, as crop_resize
+  const auto [x0, y0, side] = plain_square(width, height, true);  // the square the datasets crop
   std::vector<double> out(10);
   for (std::size_t k = 0; k < 10; ++k) {
     const double mean = sum[k] / static_cast<double>(n);
     out[k] = std::clamp(((k % 2 == 0) ? mean - x0 : mean - y0) / side, 0.0, 1.0);
   }
   return out;
+}
+
+std::array<double, 3> plain_square(int width, int height, bool celeba) {
+  // Aligned CelebA is 178x218; the usual crop is its central 148x148 square.
+  constexpr int kCelebaWidth = 178, kCelebaCrop = 148;
+  const int side = celeba && height > width ? std::max(1, width * kCelebaCrop / kCelebaWidth) : std::min(width, height);
+  return {static_cast<double>((width - side) / 2), static_cast<double>((height - side) / 2), static_cast<double>(side)};
 }
 
 }  // namespace glowlab

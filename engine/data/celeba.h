@@ -39,4 +39,9 @@ CelebaLandmarks parse_celeba_landmarks_text(const std::string& text, const std::
 // landmark file. Throws Error(Format) naming the file for a malformed one.
 std::vector<double> celeba_framing(const std::string& folder);
 
+// The square a photo of width x height is cropped to without alignment, {x0, y0, side} in its
+// pixels (integer offsets): with `celeba`, aligned CelebA's (taller than wide) central 148/178 of
+// the width; else the centre square. The datasets crop it; celeba_framing measures landmarks in it.
+std::array<double, 3> plain_square(int width, int height, bool celeba);
+
 }  // namespace glowlab

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "data/celeba.h"
 #include "data/pixels.h"
 #include "vision/image_io.h"
 #ifdef GLOWLAB_HAVE_OPENCV
@@ -20,14 +21,11 @@ namespace {
 // Aligned sets: dlib finds faces on a copy whose longer side is about this (small photos enlarged).
 constexpr int kDatasetDetectSide = 400;
 
-// Aligned CelebA is 178x218; the usual crop is its central 148x148 square.
-constexpr int kCelebaWidth = 178;
-constexpr int kCelebaCrop = 148;
-
 Image celeba_crop(const Image& im, int size) {
   if (im.height > im.width) {
-    const int side = std::max(1, im.width * kCelebaCrop / kCelebaWidth);
-    return crop_resize(im, (im.width - side) / 2, (im.height - side) / 2, side, side, size);
+    const auto [x0, y0, side] = plain_square(im.width, im.height, true);
+    const int s = static_cast<int>(side);
+    return crop_resize(im, static_cast<int>(x0), static_cast<int>(y0), s, s, size);
   }
   return fit_square(im, size);
 }
@@ -55,13 +53,6 @@ std::vector<Image> decode_plain(const std::vector<Entry>& entries, const Dataset
 }
 
 #ifdef GLOWLAB_HAVE_OPENCV
-// The square a source's photo is cropped to without alignment: aligned CelebA's central 148/178
-// of the width, any other photo's centre square. {x0, y0, side} in photo pixels.
-std::array<double, 3> plain_square(const Image& im, bool celeba) {
-  const int side = celeba && im.height > im.width ? std::max(1, im.width * kCelebaCrop / kCelebaWidth) : std::min(im.width, im.height);
-  return {static_cast<double>((im.width - side) / 2), static_cast<double>((im.height - side) / 2), static_cast<double>(side)};
-}
-
 // Pass 1's outcome, per photo.
 struct Landmarks {
   enum class Found : std::int8_t { Unread, Face, NoFace };
@@ -86,7 +77,7 @@ Landmarks find_all_landmarks(const std::vector<Entry>& entries, const DatasetOpt
     for (std::size_t i = next++; i < n; i = next++) {
       try {
         const Image im = read_image(entries[i].file, o.channels);
-        l.squares[i] = plain_square(im, entries[i].celeba);
+        l.squares[i] = plain_square(im.width, im.height, entries[i].celeba);
         l.state[i] = find_face_landmarks(im, l.points[i], l.errors[i], kDatasetDetectSide) ? Landmarks::Found::Face
                                                                                           : Landmarks::Found::NoFace;
       } catch (const Error& e) {
