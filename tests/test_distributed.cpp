@@ -178,7 +178,8 @@ class TestDistributed : public QObject {
     QVERIFY2(rank0.waitForFinished(60000), "rank 0 did not stop after rank 1 hung");
     const QString err = QString::fromUtf8(rank0.readAllStandardError());
     QCOMPARE(rank0.exitCode(), 1);
-    QVERIFY2(err.contains("rank 1 stopped at step") && err.contains("within 4 s"), qPrintable(err));
+    // (Stopped in the middle of announcing its step, rank 1 leaves the step unknown: rare, and said.)
+    QVERIFY2(err.contains("rank 1 stopped") && err.contains("within 4 s"), qPrintable(err));
     ::kill(static_cast<pid_t>(rank1.processId()), SIGKILL);
     ::kill(static_cast<pid_t>(rank1.processId()), SIGCONT);
     QVERIFY(rank1.waitForFinished(10000));

@@ -58,7 +58,16 @@ Communicator::Communicator(const DistributedOptions& o) : options_(o), impl_(std
   }
 }
 
-Communicator::~Communicator() = default;
+// After a failure, a rank stopped in the middle of a store request (SIGSTOP, a hung machine) can
+// leave rank 0's store server thread blocked reading the rest of it: c10d's server reads without a
+// timeout, so destroying the store (which joins that thread) would never return and rank 0 would
+// hang instead of reporting. The store and the group are then left to the process, which is about
+// to end with the failure's message.
+Communicator::~Communicator() {
+  if (!failed_) return;
+  (void)impl_->group.release();
+  (void)impl_->store.release();
+}
 
 void Communicator::announce(std::int64_t step) {
   step_ = step;
@@ -71,6 +80,7 @@ void Communicator::announce(std::int64_t step) {
 }
 
 void Communicator::fail(const std::string& what, const std::exception& e) {
+  failed_ = true;
   // Which rank fell behind: the one whose announced step is lowest (or that never announced).
   std::string culprit;
   try {
@@ -89,7 +99,9 @@ void Communicator::fail(const std::string& what, const std::exception& e) {
       }
     }
   } catch (const std::exception&) {
-    culprit = options_.rank == 0 ? "another rank" : "rank 0 (which hosts the rendezvous) stopped";
+    // The store did not answer either: a rank stopped mid-request. With two ranks it is the other.
+    if (options_.rank != 0) culprit = "rank 0 (which hosts the rendezvous) stopped";
+    else culprit = options_.world_size == 2 ? "rank 1 stopped (its last step unknown: the rendezvous did not answer)" : "another rank";
   }
   std::string detail = e.what();
   detail = detail.substr(0, detail.find('\n'));

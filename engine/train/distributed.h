@@ -43,6 +43,7 @@ class Communicator {
   [[noreturn]] void fail(const std::string& what, const std::exception& e);
   DistributedOptions options_;
   std::int64_t step_ = -1;
+  bool failed_ = false;  // a collective or the store failed: see the destructor
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
