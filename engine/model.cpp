@@ -138,7 +138,7 @@ std::vector<Image> Model::sample(int n, double temperature, uint64_t seed, std::
     for (const auto& e : eps) chunk.push_back(e.narrow(0, start, len));
     const auto x = glow->decode(chunk);
     auto images = impl_->images_of(x);
-    const auto clean = clean_decodes(x);
+    const auto clean = clean_decodes(x, config().n_bins());
     for (int64_t i = 0; i < len; ++i) {
       if (clean[i].item<bool>()) continue;
       // Draw this sample at the largest clean fraction of T: the zero latent (T = 0) is the base.
@@ -168,29 +168,44 @@ Image Model::decode(const std::vector<float>& latent) {
 
 bool Model::decodes_cleanly(const std::vector<float>& latent) {
   c10::InferenceMode guard;
-  return clean_decodes(impl_->decode_flat(latent))[0].item<bool>();
+  return clean_decodes(impl_->decode_flat(latent), config().n_bins())[0].item<bool>();
+}
+
+Model::DecodeCheck Model::check_decode(const std::vector<float>& latent) {
+  c10::InferenceMode guard;
+  const auto x = impl_->decode_flat(latent);
+  return {impl_->images_of(x).front(), share_beyond_range(x, config().n_bins())[0].item<double>(),
+          clean_decodes(x, config().n_bins())[0].item<bool>()};
 }
 
 GuardedImage Model::decode_guarded(const std::vector<float>& base, const std::vector<float>& target, int search_decodes) {
   if (base.size() != target.size()) throw Error(ErrorKind::InvalidArgument, "decode: base and target latents differ in size");
   c10::InferenceMode guard;
+  const int n_bins = config().n_bins();
   auto x = impl_->decode_flat(target);
-  if (clean_decodes(x)[0].item<bool>()) return {impl_->images_of(x).front(), 1.0};
+  if (clean_decodes(x, n_bins)[0].item<bool>()) return {impl_->images_of(x).front(), 1.0};
+  // An image that is itself a little beyond the rule (a sample, say) is not held to more than it
+  // gives: an edit of it may not push more values out of range than the unedited image has.
+  at::Tensor best = impl_->decode_flat(base);
+  if (!at::isfinite(best).all().item<bool>()) {
+    throw Error(ErrorKind::Numeric, "this image does not decode to finite pixels even unedited (the model is damaged?)");
+  }
+  const double allowed = std::max(kCleanShareBeyond, share_beyond_range(best, n_bins)[0].item<double>());
+  auto fits = [&](const at::Tensor& decoded) {
+    return at::isfinite(decoded).all().item<bool>() && share_beyond_range(decoded, n_bins)[0].item<double>() <= allowed;
+  };
+  if (fits(x)) return {impl_->images_of(x).front(), 1.0};
   std::vector<float> mix(target.size());
   auto at_strength = [&](double s) {
     for (size_t i = 0; i < mix.size(); ++i) mix[i] = static_cast<float>(base[i] + s * (target[i] - base[i]));
     return impl_->decode_flat(mix);
   };
-  // Bisection on the strength: `lo` always decodes cleanly, `hi` does not.
+  // Bisection on the strength: `lo` always fits, `hi` does not.
   double lo = 0.0, hi = 1.0;
-  at::Tensor best = impl_->decode_flat(base);
-  if (!clean_decodes(best)[0].item<bool>()) {
-    throw Error(ErrorKind::Numeric, "this image does not decode to finite pixels even unedited (the model is damaged?)");
-  }
   for (int i = 0; i < search_decodes; ++i) {
     const double mid = 0.5 * (lo + hi);
     auto xm = at_strength(mid);
-    if (clean_decodes(xm)[0].item<bool>()) {
+    if (fits(xm)) {
       lo = mid;
       best = xm;
     } else {
@@ -335,11 +350,15 @@ double Model::bits_per_dim(const std::vector<Image>& images, uint64_t seed, cons
   return total / static_cast<double>(images.size());
 }
 
-Image paste_edit(Model& model, const Image& photo, const FaceCrop& crop, const std::vector<float>& base, const Image& edited,
-                 bool whole_face) {
+PastedEdit paste_edit(Model& model, const Image& photo, const FaceCrop& crop, const std::vector<float>& base, const Image& edited,
+                      bool whole_face) {
 #ifdef GLOWLAB_HAVE_OPENCV
-  if (whole_face) return paste_back(photo, edited, crop, model.framing());
-  return paste_change(photo, edited, model.decode(base), crop, model.framing());
+  const Image reconstruction = model.decode(base);
+  const int n = model.config().image_size;
+  PastedEdit p;
+  p.image = whole_face ? paste_back(photo, edited, crop, model.framing()) : paste_change(photo, edited, reconstruction, crop);
+  p.left_out = change_left_out(photo, edited, reconstruction, crop, whole_face ? paste_mask(n, model.framing()) : change_mask(n));
+  return p;
 #else
   (void)model; (void)photo; (void)crop; (void)base; (void)edited; (void)whole_face;
   throw Error(ErrorKind::InvalidArgument, "pasting into the photo needs OpenCV, which this build lacks");

@@ -230,7 +230,8 @@ class AppFixture {
   // What the engine itself renders for the current crop and the given slider values.
   QImage direct_render(const QImage& crop, const std::vector<std::pair<std::string, double>>& alphas) {
     auto m = Model::load(model_.toStdString());
-    return toQImage(m.decode(m.edit(m.encode(fromQImage(crop)), alphas)));
+    const auto base = m.encode(fromQImage(crop));
+    return toQImage(m.decode_guarded(base, m.edit(base, alphas)).image);  // the window shows the guarded render
   }
 
   // The tiny model (Smiling, Blond_Hair) and a photo whose face the detector finds, with fresh settings.

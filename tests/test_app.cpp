@@ -150,8 +150,8 @@ class TestApp : public QObject, AppFixture {
     QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
     auto m = Model::load(model_.toStdString());
     const auto base = m.encode(fromQImage(w_->currentImage().crop));
-    const QImage held = toQImage(m.decode(m.edit(base, {{"Smiling", 1.2}}, 0, {"Blond_Hair"})));
-    const QImage free = toQImage(m.decode(m.edit(base, {{"Smiling", 1.2}})));
+    const QImage held = toQImage(m.decode_guarded(base, m.edit(base, {{"Smiling", 1.2}}, 0, {"Blond_Hair"})).image);
+    const QImage free = toQImage(m.decode_guarded(base, m.edit(base, {{"Smiling", 1.2}})).image);
     QVERIFY(!same_pixels(held, free));
     QVERIFY(same_pixels(w_->view()->edited(), held));
     QVERIFY(w_->saveRecipe(path("held.json")));
@@ -327,7 +327,7 @@ class TestApp : public QObject, AppFixture {
     QVERIFY(same_pixels(strip.front(), photoEdited));
     auto m = Model::load(model_.toStdString());
     const auto sampleLatent = m.sample_latents(3, 0.7, 9)[1];
-    const QImage sampleEdited = toQImage(m.decode(m.edit(sampleLatent, {{"Smiling", 0.0}, {"Blond_Hair", 0.4}})));
+    const QImage sampleEdited = toQImage(m.decode_guarded(sampleLatent, m.edit(sampleLatent, {{"Smiling", 0.0}, {"Blond_Hair", 0.4}})).image);
     QVERIFY(same_pixels(strip.back(), sampleEdited));
     QVERIFY(!same_pixels(strip[3], strip.front()) && !same_pixels(strip[3], strip.back()));
     // Making a sample current is one undo step; undo brings back the photo, its crop and sliders.

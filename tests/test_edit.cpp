@@ -37,7 +37,7 @@ class TestEdit : public QObject {
     age.unit = "years";
     mf.attributes = {{"Smiling", 1, 1, -1, 1}, {"Boom", 1, 1, -1, 1}, age};
     const int64_t d = mf.glow->config().dimension();
-    mf.directions = {at::randn({d}) * 0.3, at::ones({d}) * 300.0, at::randn({d}) * 0.01};
+    mf.directions = {at::randn({d}) * 0.02, at::ones({d}) * 300.0, at::randn({d}) * 0.01};  // Smiling: mild, never limited
     mf.provenance_json = R"({"seed": 3, "aligned": true, "dataset": "faces", "bits_per_dim": 1.402, "sizes": [1, 2]})";
     model_ = path("model.glow");
     save_model(model_, mf);

@@ -323,22 +323,23 @@ class TestFaces : public QObject {
   }
 
   // Pasting the change: a zero change is the photo byte for byte; a change adds itself (warped
-  // back) to the photo's own pixels inside the mask and leaves every pixel outside it alone, so the
-  // photo's fine detail survives under the edit (paste_back would replace it by the 64-px face).
+  // back) to the photo's own pixels over the whole crop square (feathered at its border) and leaves
+  // every pixel outside the crop alone, so the photo's fine detail survives under the edit
+  // (paste_back would replace it by the 64-px face), and an edit of the hair or the crop's corners
+  // reaches the photo too.
   void pasteChangeKeepsThePhotosDetail() {
     const Image photo = glowlab::test::random_image(300, 3, 9);  // noise: full-resolution detail
     const double scale = 64.0 / 150.0;
     const std::array<double, 6> transform{scale, 0, -scale * 80, 0, scale, -scale * 60};  // (80, 60) + 150 px -> 64 px
     const FaceCrop crop = crop_with_transform(photo, 64, transform);
-    const std::vector<double> framing{0.35, 0.42, 0.65, 0.42, 0.5, 0.58, 0.38, 0.72, 0.62, 0.72};
     const Image recon = crop.crop;
-    const Image same = paste_change(photo, recon, recon, crop, framing);
+    const Image same = paste_change(photo, recon, recon, crop);
     QVERIFY(same.bytes == photo.bytes);
     Image brighter = recon;
     for (auto& b : brighter.bytes) b = static_cast<std::uint8_t>(std::min(255, b + 20));
-    const Image out = paste_change(photo, brighter, recon, crop, framing);
-    const auto mask = paste_mask(64, framing);
-    int outside = 0, inside = 0, kept_detail = 0;
+    const Image out = paste_change(photo, brighter, recon, crop);
+    const auto mask = change_mask(64);
+    int outside = 0, inside = 0, kept_detail = 0, top_changed = 0, top = 0;
     for (int y = 0; y < photo.height; ++y) {
       for (int x = 0; x < photo.width; ++x) {
         const double u = transform[0] * x + transform[2], v = transform[4] * y + transform[5];
@@ -351,11 +352,65 @@ class TestFaces : public QObject {
           // The photo's own pixel plus the change (+20 where the crop was not clipped at 255).
           if (std::abs(o - (p + 20)) <= 3) ++kept_detail;
           ++inside;
+          // The crop's top fifth (the hair, in a framing that holds it) gets the change as well.
+          if (v < 0.2 * 64) {
+            ++top;
+            top_changed += o > p;
+          }
         }
       }
     }
-    QVERIFY2(outside > 300 * 300 / 2 && inside > 1000, qPrintable(QString("%1 outside, %2 inside").arg(outside).arg(inside)));
-    QVERIFY2(kept_detail > inside * 9 / 10, qPrintable(QString("%1 of %2 face pixels kept the photo's detail").arg(kept_detail).arg(inside)));
+    QVERIFY2(outside > 300 * 300 / 2 && inside > 4000, qPrintable(QString("%1 outside, %2 inside").arg(outside).arg(inside)));
+    QVERIFY2(kept_detail > inside * 9 / 10, qPrintable(QString("%1 of %2 crop pixels kept the photo's detail").arg(kept_detail).arg(inside)));
+    QVERIFY2(top > 300 && top_changed == top, qPrintable(QString("%1 of %2 pixels at the crop's top changed").arg(top_changed).arg(top)));
+    // The export framed again is the edited crop: the photo's own crop plus the change, wherever the
+    // mask is 1 (the crop's values clipped at 255 aside).
+    const Image again = crop_with_transform(out, 64, transform).crop;
+    double diff = 0;
+    int n = 0;
+    for (int y = 9; y < 55; ++y) {
+      for (int x = 9; x < 55; ++x) {
+        for (int c = 0; c < 3; ++c) {
+          if (recon.at(x, y, c) > 235) continue;
+          diff += std::abs(again.at(x, y, c) - brighter.at(x, y, c));
+          ++n;
+        }
+      }
+    }
+    QVERIFY2(n > 4000 && diff / n < 2.0, qPrintable(QString("framed again, the export is %1 levels off the edit").arg(diff / n)));
+    // The mask: 1 in the middle and a little in from every edge, 0 at the corners' very edge.
+    QCOMPARE(mask[32 * 64 + 32], 1.0f);
+    QCOMPARE(mask[9 * 64 + 9], 1.0f);
+    QVERIFY(mask[0] < 0.02f);
+  }
+
+  // What a paste leaves out is measured: a change in the middle of the crop reaches the photo
+  // whole; one on the crop's outer rows is mostly faded; one where the crop reaches beyond the photo
+  // has nowhere to go.
+  void changeLeftOutIsMeasured() {
+    const Image photo = glowlab::test::random_image(300, 3, 9);
+    const double scale = 64.0 / 150.0;
+    const std::array<double, 6> inside{scale, 0, -scale * 80, 0, scale, -scale * 60};
+    const FaceCrop crop = crop_with_transform(photo, 64, inside);
+    const Image recon = crop.crop;
+    auto changed = [&](int y0, int y1, int x0 = 0, int x1 = 64, const Image& from = Image{}) {
+      Image e = from.empty() ? recon : from;
+      for (int y = y0; y < y1; ++y) {
+        for (int i = x0 * 3; i < x1 * 3; ++i) e.bytes[static_cast<size_t>(y) * 64 * 3 + i] ^= 0x20;
+      }
+      return e;
+    };
+    const auto mask = change_mask(64);
+    QCOMPARE(change_left_out(photo, recon, recon, crop, mask), 0.0);
+    QCOMPARE(change_left_out(photo, changed(24, 40, 8, 56), recon, crop, mask), 0.0);  // clear of the feather
+    const double top_rows = change_left_out(photo, changed(0, 2), recon, crop, mask);
+    QVERIFY2(top_rows > 0.9, qPrintable(QString::number(top_rows)));
+    // The same crop shifted so that its left half lies beyond the photo's left edge.
+    std::array<double, 6> beyond = inside;
+    beyond[2] = 32.0;
+    const FaceCrop half = crop_with_transform(photo, 64, beyond);
+    const double cut = change_left_out(photo, changed(24, 40, 0, 64, half.crop), half.crop, half, mask);
+    QVERIFY2(cut > 0.5 && cut < 0.6, qPrintable(QString::number(cut)));  // half, and the right end's feather
   }
 
   void similarityTransformIsExact() {

@@ -189,6 +189,27 @@ class TestGlow : public QObject {
     }
   }
 
+  // The guard's test of a decode: values a bin or two past the range are fine (the 8-bit clamp
+  // hardly shows them), but more than a sliver of values well past it is what the clamp turns into
+  // saturated colour noise, and is not clean (the old rule let anything within a whole pixel range
+  // more through); a non-finite value never is.
+  void cleanDecodesBoundValuesBeyondTheRange() {
+    const int bins = 32;  // 5 bits: a bin is 1/32 of the range
+    auto x = at::zeros({4, 3, 20, 20});  // 1,200 values per image
+    x[1].fill_(0.5 + 1.5 / bins);        // everywhere past the top, but by less than two bins
+    x[2].view({-1}).narrow(0, 0, 12).fill_(0.6);  // 1% of the values 3.2 bins past it: a colour blotch
+    x[3].view({-1}).narrow(0, 0, 2).fill_(-0.6);  // 2 values (0.17%): a stray pixel
+    auto clean = clean_decodes(x, bins);
+    QVERIFY(clean[0].item<bool>() && clean[1].item<bool>() && clean[3].item<bool>());
+    QVERIFY(!clean[2].item<bool>());
+    const auto share = share_beyond_range(x, bins);
+    QCOMPARE(share[2].item<float>(), 0.01f);
+    QCOMPARE(share[1].item<float>(), 0.0f);
+    x[0][0][0][0] = std::nan("");
+    QVERIFY(!clean_decodes(x, bins)[0].item<bool>());
+    QVERIFY(share_beyond_range(x, bins)[0].item<float>() > 0.0f);
+  }
+
   void actNormStateSurvivesSaveAndLoad() {
     QTemporaryDir dir;
     const std::string path = (dir.path() + "/m.glow").toStdString();
@@ -271,7 +292,7 @@ class TestGlow : public QObject {
     QVERIFY(model.decodes_cleanly(shown));
     QVERIFY(g.image.bytes == model.decode(shown).bytes);
     // A clean edit is shown whole.
-    const auto small = model.edit(base, {{"Boom", 1e-4}});
+    const auto small = model.edit(base, {{"Boom", 1e-6}});
     const auto whole = model.decode_guarded(base, small);
     QCOMPARE(whole.strength, 1.0);
     QVERIFY(whole.image.bytes == model.decode(small).bytes);

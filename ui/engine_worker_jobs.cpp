@@ -83,8 +83,9 @@ void EngineWorker::exportPasted(const QString& path, const EditState& state) {
     if (photo_.empty()) throw Error(ErrorKind::InvalidArgument, "the current image is a sample: there is no photo to paste it into");
     const Image edited = renderState(state).image;
     // The one paste rule of the window and the CLI: the edit's change onto the photo's own pixels.
-    write_image(path.toStdString(), paste_edit(model(), photo_, crop_, latent_, edited));
-    Q_EMIT exported(path, {});
+    const auto pasted = paste_edit(model(), photo_, crop_, latent_, edited);
+    write_image(path.toStdString(), pasted.image);
+    Q_EMIT exported(path, {}, pasted.left_out);
   });
 }
 
@@ -115,7 +116,7 @@ void EngineWorker::exportAnimation(const QString& path, const EditState& state, 
       Q_EMIT progress(Task::Exporting, static_cast<double>(i + 1) / frames);
     }
     const std::string codec = write_animation(path.toStdString(), images, fps);
-    Q_EMIT exported(path, QString::fromStdString(codec));
+    Q_EMIT exported(path, QString::fromStdString(codec), 0.0);
   });
 }
 

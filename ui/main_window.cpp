@@ -1,5 +1,7 @@
 #include "main_window.h"
 
+#include <cmath>
+
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -111,10 +113,16 @@ void MainWindow::connectWorker() {
       cancel_->hide();
     }
   });
-  connect(worker_, &EngineWorker::exported, this, [this](const QString& path, const QString& detail) {
+  connect(worker_, &EngineWorker::exported, this, [this](const QString& path, const QString& detail, double leftOut) {
     progress_->hide();
     cancel_->hide();
-    notice(detail.isEmpty() ? tr("Wrote %1").arg(path) : tr("Wrote %1 (video codec: %2)").arg(path, detail));
+    if (leftOut >= glowlab::PastedEdit::partly_left_out_from) {
+      notice(tr("Wrote %1; %2% of the edit's change lies at the crop's border or beyond the photo and is faded out of it")
+                 .arg(path)
+                 .arg(std::lround(100 * leftOut)));
+    } else {
+      notice(detail.isEmpty() ? tr("Wrote %1").arg(path) : tr("Wrote %1 (video codec: %2)").arg(path, detail));
+    }
     const QString suffix = QFileInfo(path).suffix().toLower();
     if (suffix != "gif" && suffix != "mp4") markExported();  // the edit itself went out
     Q_EMIT exported(path);

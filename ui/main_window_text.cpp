@@ -66,8 +66,8 @@ QString MainWindow::limitNote(const RenderInfo& info) const {
   if (info.strength >= 1.0) return {};
   QStringList parts;
   for (const auto& [name, value] : info.limitedTo) parts << tr("%1 limited to %2").arg(displayName(name), plusMinus(value));
-  return parts.isEmpty() ? tr("This edit does not decode cleanly; shown at %1% of its strength").arg(qRound(100 * info.strength))
-                         : tr("%1 for this image (a stronger edit does not decode cleanly)").arg(parts.join(QStringLiteral(", ")));
+  return parts.isEmpty() ? tr("This edit leaves the colours the model can draw; shown at %1% of its strength").arg(qRound(100 * info.strength))
+                         : tr("%1 for this image (a stronger edit leaves the colours the model can draw)").arg(parts.join(QStringLiteral(", ")));
 }
 
 QString MainWindow::imageName(const ImageSummary& summary) const {

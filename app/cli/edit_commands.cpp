@@ -280,22 +280,36 @@ std::string limited_text(const RenderedEdit& r) {
   return what.str();
 }
 
+// What a paste left out of the photo, as the CLI says it.
+std::string left_out_text(double left_out, bool whole_face) {
+  return std::to_string(std::lround(100 * left_out)) + "% of the edit's change is not in the photo (" +
+         (whole_face ? "outside the face's ellipse that --paste-whole pastes" : "faded at the crop's border, or beyond the photo's edge") +
+         "): the export shows less of it than the edited crop";
+}
+
 // --sweep: one image's frames along one attribute, the other sliders held.
 void run_sweep(Model& model, const EditPlan& p, const EditOptions& o, const EncodedPhoto& e) {
   const Sweep& sweep = *p.sweep;
   std::vector<Image> frames;
-  double least = 1.0;
+  double least = 1.0, left_out = 0.0;
   for (int i = 0; i < sweep.frames; ++i) {
     SliderEdit edit = p.edit;
     set_alpha(edit.alphas, sweep.name, sweep.from + (sweep.to - sweep.from) * i / (sweep.frames - 1));
     const auto r = render_edit(model, e.latent, edit);
     least = std::min(least, r.strength);
-    frames.push_back(o.paste_back && !e.photo.empty() ? paste_edit(model, e.photo, e.crop, e.latent, r.image, o.paste_whole) : r.image);
+    if (o.paste_back && !e.photo.empty()) {
+      auto pasted = paste_edit(model, e.photo, e.crop, e.latent, r.image, o.paste_whole);
+      left_out = std::max(left_out, pasted.left_out);
+      frames.push_back(std::move(pasted.image));
+    } else {
+      frames.push_back(r.image);
+    }
   }
+  if (left_out >= PastedEdit::partly_left_out_from) std::cerr << "note: " << p.first << ": " << left_out_text(left_out, o.paste_whole) << "\n";
   if (least < 1.0) {
     if (o.strict) throw Error(ErrorKind::Numeric, p.first + ": some frames do not decode cleanly at full strength");
     std::cerr << "note: " << p.first << ": frames limited to " << std::lround(100 * least)
-              << "% of their strength at the ends (a stronger edit does not decode cleanly)\n";
+              << "% of their strength at the ends (a stronger edit leaves the colours the model can draw)\n";
   }
   write_frames(o.output, frames, o.fps);
   std::cout << o.output << "\n";
@@ -306,10 +320,16 @@ void edit_one(Model& model, const EditPlan& p, const EditOptions& o, const Encod
   const auto r = render_edit(model, e.latent, p.edit);
   if (r.limited()) {
     if (o.strict) throw Error(ErrorKind::Numeric, path + ": the edit does not decode cleanly at full strength (" + limited_text(r) + " would)");
-    std::cerr << "note: " << path << ": " << limited_text(r) << " (a stronger edit does not decode cleanly)\n";
+    std::cerr << "note: " << path << ": " << limited_text(r) << " (a stronger edit leaves the colours the model can draw)\n";
   }
   const std::string out = output_for(path, o.output, p.many);
-  write_image(out, o.paste_back ? paste_edit(model, e.photo, e.crop, e.latent, r.image, o.paste_whole) : r.image);
+  if (o.paste_back) {
+    const auto pasted = paste_edit(model, e.photo, e.crop, e.latent, r.image, o.paste_whole);
+    if (pasted.partly_left_out()) std::cerr << "note: " << path << ": " << left_out_text(pasted.left_out, o.paste_whole) << "\n";
+    write_image(out, pasted.image);
+  } else {
+    write_image(out, r.image);
+  }
   std::cout << out << "\n";
 }
 

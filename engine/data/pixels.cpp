@@ -8,12 +8,17 @@
 
 namespace glowlab {
 
-at::Tensor clean_decodes(const at::Tensor& x) {
-  constexpr double kRunawayValue = 1.5, kRunawayFraction = 0.01;
+at::Tensor share_beyond_range(const at::Tensor& x, int n_bins) {
+  const double limit = 0.5 + kCleanBinsBeyond / n_bins;
   const auto flat = x.flatten(1);
-  const auto finite = at::isfinite(flat).all(1);
-  const auto runaway = (flat.abs() > kRunawayValue).to(at::kFloat).mean(1);
-  return finite.logical_and(runaway <= kRunawayFraction).cpu();
+  // NaN compares false, so it is counted through isfinite.
+  return (flat.abs() > limit).logical_or(at::isfinite(flat).logical_not()).to(at::kFloat).mean(1).cpu();
+}
+
+at::Tensor clean_decodes(const at::Tensor& x, int n_bins) {
+  const auto flat = x.flatten(1);
+  const auto finite = at::isfinite(flat).all(1).cpu();
+  return finite.logical_and(share_beyond_range(x, n_bins) <= kCleanShareBeyond);
 }
 
 at::Tensor images_to_uint8(const std::vector<Image>& images) {

@@ -26,9 +26,16 @@ at::Tensor to_model_input(const at::Tensor& uint8_pixels, int n_bits, at::Scalar
 // quantize() of the result gives back the bin exactly.
 at::Tensor to_pixels(const at::Tensor& x, int n_bits);
 
-// Per image of a decoded batch x [B, ...] (model range [-0.5, 0.5]): true when every value is
-// finite and at most 1% of them lie beyond [-1.5, 1.5], a whole pixel range outside. A runaway
-// inverse (an edit pushed off the data) fails one or both. Bool [B] on the CPU.
-at::Tensor clean_decodes(const at::Tensor& x);
+// Per image of a decoded batch x [B, ...] (model range [-0.5, 0.5], `n_bins` levels): true when
+// every value is finite and almost none lie more than kCleanBinsBeyond bins outside the range (at
+// most kCleanShareBeyond of them). to_pixels clamps such values to 0 or 255 channel by channel,
+// which paints saturated cyan, magenta and yellow where an edit leaves the images the model knows;
+// a runaway inverse fails too. Bool [B] on the CPU.
+inline constexpr double kCleanBinsBeyond = 2.0;
+inline constexpr double kCleanShareBeyond = 0.002;
+at::Tensor clean_decodes(const at::Tensor& x, int n_bins);
+// The share of each image's values that lie more than kCleanBinsBeyond bins outside the range
+// (non-finite values count as outside): what clean_decodes bounds. Float [B] on the CPU.
+at::Tensor share_beyond_range(const at::Tensor& x, int n_bins);
 
 }  // namespace glowlab

@@ -47,8 +47,10 @@ bool cuda_available();
 using ProgressFn = std::function<bool(double fraction)>;
 
 // A decode that never presents garbage: the image of base + strength * (target - base) for the
-// largest strength in [0, 1] whose decode is clean (every value finite, and at most 1% of them
-// more than a whole pixel range outside the image's range: a runaway inverse).
+// largest strength in [0, 1] whose decode is clean: every value finite, and at most 0.2% of them
+// more than two quantisation bins outside the image's range (clamped to 8 bits, such values are the
+// saturated cyan, magenta and yellow an edit paints where it leaves the images the model knows; a
+// runaway inverse fails too). An image already beyond that unedited (a sample) may not get worse.
 struct GuardedImage {
   Image image;
   double strength = 1.0;  // 1: the target itself; below 1: the change was limited to this fraction
@@ -92,6 +94,13 @@ class Model {
   Image decode(const std::vector<float>& latent);
   // True when the latent decodes to a clean image (see GuardedImage).
   bool decodes_cleanly(const std::vector<float>& latent);
+  // The raw decode with what the guard sees in it, for calibrating and reporting the guard.
+  struct DecodeCheck {
+    Image image;
+    double share_beyond = 0.0;  // share of values more than two bins outside the range (or non-finite)
+    bool clean = false;         // what decodes_cleanly says
+  };
+  DecodeCheck check_decode(const std::vector<float>& latent);
   // The guarded render: `target` when it decodes cleanly, else base + s * (target - base) for the
   // largest clean s found by bisection (at most `search_decodes` more decodes; base must decode
   // cleanly, as an encoded photo or a sample at T <= 1 does, else Error(Numeric)).
@@ -122,11 +131,21 @@ class Model {
 };
 
 // The edit `edited` (a decode of an edit of `base`, the photo's latent, cropped by `crop`) put back
-// into the photo. By default only the edit's change is pasted (paste_change against decode(base)):
-// what the edit leaves alone keeps the photo's full resolution, and a zero edit returns the photo
-// byte for byte. whole_face pastes the decoded face itself (paste_back), 64-px soft at large sizes.
-Image paste_edit(Model& model, const Image& photo, const FaceCrop& crop, const std::vector<float>& base, const Image& edited,
-                 bool whole_face = false);
+// into the photo. By default only the edit's change is pasted (paste_change against decode(base),
+// over the whole crop square): what the edit leaves alone keeps the photo's full resolution, and a
+// zero edit returns the photo byte for byte. whole_face pastes the decoded face itself (paste_back,
+// inside the face's ellipse), 64-px soft at large sizes.
+struct PastedEdit {
+  Image image;
+  // The share of the edit's change (change_left_out) the photo did not receive: faded at the crop's
+  // border or outside the photo (or outside the face's ellipse with whole_face).
+  double left_out = 0.0;
+  // Worth telling the user: the export shows visibly less of the edit than the preview.
+  static constexpr double partly_left_out_from = 0.15;
+  bool partly_left_out() const { return left_out >= partly_left_out_from; }
+};
+PastedEdit paste_edit(Model& model, const Image& photo, const FaceCrop& crop, const std::vector<float>& base, const Image& edited,
+                      bool whole_face = false);
 
 // Trains a model (train/train_options.h); see train/trainer.h for the contract.
 TrainResult train(const TrainOptions& options);

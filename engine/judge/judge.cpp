@@ -107,9 +107,9 @@ double frechet_distance(const at::Tensor& a, const at::Tensor& b) {
 }
 
 // Decoded images that are not fit to show: a raw decode that is not clean, or all but black.
-at::Tensor unfit(const at::Tensor& x, const at::Tensor& pixels) {
+at::Tensor unfit(const at::Tensor& x, const at::Tensor& pixels, int n_bits) {
   const auto black = pixels.flatten(1).amax(1).cpu() < 8;
-  return clean_decodes(x).logical_not().logical_or(black);
+  return clean_decodes(x, 1 << n_bits).logical_not().logical_or(black);
 }
 
 void set_alignment(DatasetOptions& dopt, const std::vector<double>& framing, const std::string& model) {
@@ -204,7 +204,7 @@ struct FlowCodec {
     for (int64_t i = 0; i < latents.size(0); i += kChunk) {
       const auto x = glow->decode(glow->unflatten(latents.narrow(0, i, std::min(kChunk, latents.size(0) - i))));
       const auto px = to_pixels(x, n_bits);
-      if (unfit_count) *unfit_count += unfit(x, px).sum().item<int64_t>();
+      if (unfit_count) *unfit_count += unfit(x, px, n_bits).sum().item<int64_t>();
       out.push_back(px.cpu());
     }
     return at::cat(out);

@@ -29,7 +29,7 @@ at::Tensor encode_batch(Glow& glow, const at::Tensor& x) {
 at::Tensor pixel_position(Glow& glow, const at::Tensor& eps, const at::Tensor& axis) {
   const auto x = glow->decode(glow->unflatten(eps.to(glow->device(), at::kFloat))).flatten(1).to(at::kCPU, at::kDouble);
   auto q = x.matmul(axis) / axis.dot(axis);
-  return at::where(clean_decodes(x), q, at::full_like(q, std::nan("")));
+  return at::where(clean_decodes(x, glow->config().n_bins()), q, at::full_like(q, std::nan("")));
 }
 
 // Per face, the smallest alpha in [0, kMaxRange] at which decode(eps + sign * alpha * d) sits at or

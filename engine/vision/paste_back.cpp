@@ -1,5 +1,6 @@
-// Pasting an edited crop back into its photo (face_align.h): the face's mask, the photo region a
-// crop covers, and the two blends (the whole crop, or only the change an edit made).
+// Pasting an edited crop back into its photo (face_align.h): the masks (the face's ellipse for the
+// decoded face, the feathered crop square for the change), the photo region a crop covers, the two
+// blends (the decoded face, or only the change an edit made) and what a paste leaves out.
 #include <algorithm>
 #include <cmath>
 #include <utility>
@@ -47,6 +48,21 @@ std::vector<float> paste_mask(int size, const std::vector<double>& framing) {
   return mask;
 }
 
+std::vector<float> change_mask(int size) {
+  if (size < 4) throw Error(ErrorKind::InvalidArgument, "change_mask: the crop is too small");
+  // 1 at least kFeather of the side in from every edge, smoothly (smoothstep) to 0 at the edge.
+  constexpr double kFeather = 0.125;
+  std::vector<float> mask(static_cast<size_t>(size) * size);
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      const double d = std::min({x + 0.5, size - x - 0.5, y + 0.5, size - y - 0.5}) / size;
+      const double t = std::clamp(d / kFeather, 0.0, 1.0);
+      mask[static_cast<size_t>(y) * size + x] = static_cast<float>(t * t * (3 - 2 * t));
+    }
+  }
+  return mask;
+}
+
 namespace {
 
 // The photo region that a crop of side n made by `m` (photo -> crop) covers, and the transform that
@@ -79,8 +95,7 @@ PasteRegion paste_region(const Image& original, const FaceCrop& crop, int n) {
   return p;
 }
 
-cv::Mat warped_mask(int n, const std::vector<double>& framing, const PasteRegion& p) {
-  auto mask = paste_mask(n, framing);
+cv::Mat warped_mask(int n, std::vector<float> mask, const PasteRegion& p) {
   cv::Mat weight;
   cv::warpAffine(cv::Mat(n, n, CV_32F, mask.data()), weight, p.shifted, p.region.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
                  cv::BORDER_CONSTANT, cv::Scalar(0));
@@ -106,30 +121,61 @@ void blend_region(Image& out, const PasteRegion& p, const cv::Mat& weight, Value
   }
 }
 
-}  // namespace
-
-Image paste_change(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
-                   const std::vector<double>& framing) {
-  if (edited.channels != original.channels || reconstruction.channels != original.channels) {
-    throw Error(ErrorKind::InvalidArgument, "paste_change: channel mismatch");
+// The change an edit made, edited - reconstruction, as float crops (size checked).
+cv::Mat change_of(const Image& edited, const Image& reconstruction, int channels, const char* who) {
+  if (edited.channels != channels || reconstruction.channels != channels) {
+    throw Error(ErrorKind::InvalidArgument, std::string(who) + ": channel mismatch");
   }
   if (edited.width != edited.height || edited.width < 4 || reconstruction.width != edited.width || reconstruction.height != edited.height) {
-    throw Error(ErrorKind::InvalidArgument, "paste_change: the edit and the reconstruction must be square crops of one size");
+    throw Error(ErrorKind::InvalidArgument, std::string(who) + ": the edit and the reconstruction must be square crops of one size");
   }
+  cv::Mat e, r, change;
+  face_detail::to_mat(edited).convertTo(e, CV_32F);
+  face_detail::to_mat(reconstruction).convertTo(r, CV_32F);
+  cv::subtract(e, r, change);
+  return change;
+}
+
+}  // namespace
+
+Image paste_change(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop) {
+  const cv::Mat change = change_of(edited, reconstruction, original.channels, "paste_change");
   const int n = edited.width;
   Image out = original;
   const auto p = paste_region(original, crop, n);
   if (p.region.empty()) return out;
-  cv::Mat e, r, change, warped;
-  face_detail::to_mat(edited).convertTo(e, CV_32F);
-  face_detail::to_mat(reconstruction).convertTo(r, CV_32F);
-  cv::subtract(e, r, change);
   if (cv::countNonZero(change.reshape(1)) == 0) return out;  // nothing changed: the photo itself
+  cv::Mat warped;
   cv::warpAffine(change, warped, p.shifted, p.region.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
   // The photo plus the weighted change.
-  blend_region(out, p, warped_mask(n, framing, p),
+  blend_region(out, p, warped_mask(n, change_mask(n), p),
                [&](float a, std::uint8_t photo, int y, int i) { return photo + a * warped.ptr<float>(y)[i]; });
   return out;
+}
+
+double change_left_out(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
+                       const std::vector<float>& mask) {
+  const cv::Mat change = change_of(edited, reconstruction, original.channels, "change_left_out");
+  const int n = edited.width, ch = original.channels;
+  if (mask.size() != static_cast<size_t>(n) * n) throw Error(ErrorKind::InvalidArgument, "change_left_out: the mask is not the crop's size");
+  cv::Mat inv;
+  cv::invertAffineTransform(face_detail::transform_mat(crop.transform), inv);
+  double total = 0.0, left_out = 0.0;
+  for (int v = 0; v < n; ++v) {
+    const float* c = change.ptr<float>(v);
+    for (int u = 0; u < n; ++u) {
+      double size = 0.0;
+      for (int k = 0; k < ch; ++k) size += std::abs(c[u * ch + k]);
+      if (size == 0.0) continue;
+      // Where this crop pixel lies in the photo: outside it, the change has nowhere to go.
+      const double x = inv.at<double>(0, 0) * u + inv.at<double>(0, 1) * v + inv.at<double>(0, 2);
+      const double y = inv.at<double>(1, 0) * u + inv.at<double>(1, 1) * v + inv.at<double>(1, 2);
+      const bool in_photo = x >= -0.5 && y >= -0.5 && x <= original.width - 0.5 && y <= original.height - 0.5;
+      total += size;
+      left_out += size * (in_photo ? 1.0 - mask[static_cast<size_t>(v) * n + u] : 1.0);
+    }
+  }
+  return total > 0.0 ? left_out / total : 0.0;
 }
 
 Image paste_back(const Image& original, const Image& edited, const FaceCrop& crop, const std::vector<double>& framing) {
@@ -142,7 +188,7 @@ Image paste_back(const Image& original, const Image& edited, const FaceCrop& cro
   cv::Mat warped;
   cv::warpAffine(face_detail::to_mat(edited), warped, p.shifted, p.region.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
   // The crop and the photo, mixed by the weight.
-  blend_region(out, p, warped_mask(n, framing, p), [&](float a, std::uint8_t photo, int y, int i) {
+  blend_region(out, p, warped_mask(n, paste_mask(n, framing), p), [&](float a, std::uint8_t photo, int y, int i) {
     return a * warped.ptr<std::uint8_t>(y)[i] + (1.0f - a) * photo;
   });
   return out;

@@ -50,6 +50,13 @@ bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std
 // pairs) onto `to` in the least-squares sense, as a row-major 2x3 matrix.
 std::array<double, 6> similarity_transform(const std::vector<double>& from, const std::vector<double>& to);
 
+// The framing that holds the whole head, hair and crown (FFHQ's alignment: eyes a quarter of the
+// side apart, 0.475 of the way down): what train --framing head maps the photos onto.
+const std::vector<double>& head_framing();
+// A framing from its name ("head") or from ten numbers in [0, 1] separated by commas (the five
+// landmarks' x and y as fractions of the side). Throws Error(InvalidArgument) naming `where`.
+std::vector<double> parse_framing(const std::string& text, const std::string& where);
+
 // Where dlib's 68-point landmark model is looked for ($GLOWLAB_DLIB_LANDMARKS or libdlib-data's file),
 // and whether this build can use it.
 std::string landmark_model_path();
@@ -70,13 +77,26 @@ std::vector<float> paste_mask(int size, const std::vector<double>& framing = {})
 // blended in by paste_mask: photo pixels where the mask is 0 are the photo's own, byte for byte.
 Image paste_back(const Image& original, const Image& edited, const FaceCrop& crop, const std::vector<double>& framing = {});
 
+// The weight of each crop pixel when an edit's *change* is pasted (size x size, row-major): 1 over
+// the whole crop square, falling smoothly (smoothstep) to 0 over its outer eighth, so whatever the
+// edit changes inside the crop (hair, a hat, the outline, not only the inner face) reaches the photo,
+// with no seam at the square's border, and the photo outside the crop is never touched.
+std::vector<float> change_mask(int size);
+
 // Pastes the *change* an edit made, not the 64-px face: (edited - reconstruction), two crops of the
 // same face at the model's resolution (the edit's decode and the unedited latent's), is warped back
-// through the crop's transform (bicubic), weighted by paste_mask and added to the photo's own pixels,
-// so whatever the edit leaves alone keeps the photo's full resolution. A zero change returns the
-// photo byte for byte; photo pixels where the mask is 0 never change.
-Image paste_change(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
-                   const std::vector<double>& framing = {});
+// through the crop's transform (bicubic), weighted by change_mask and added to the photo's own
+// pixels, so whatever the edit leaves alone keeps the photo's full resolution. A zero change returns
+// the photo byte for byte; photo pixels outside the crop never change.
+Image paste_change(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop);
+
+// The share (0..1) of an edit's change, sum |edited - reconstruction| over the crop, that a paste
+// weighted by `mask` (change_mask, or paste_mask for the whole face) leaves out of `original`: faded
+// by the mask, or fallen outside the photo where the crop reaches beyond it. Where it is large the
+// export shows less of the edit than the preview (a hair edit cut by the crop's top edge, say): the
+// front ends say so. 0 for no change.
+double change_left_out(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
+                       const std::vector<float>& mask);
 
 // Where the Haar cascades are looked for ($GLOWLAB_HAARCASCADES or opencv-data's folder).
 std::string haarcascade_dir();
