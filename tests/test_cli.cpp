@@ -335,6 +335,22 @@ class TestCli : public QObject {
     QCOMPARE(read_image(path("framed-crop.png").toStdString(), 3).width, 16);
   }
 
+  // train --framing: "head" or ten fractions, for aligned photos only; a bad value is named and
+  // nothing is trained.
+  void trainFramingIsChecked() {
+    auto r = run({"train", images_, "-o", path("framed-run"), "--framing", "head", "--steps", "1"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("--framing needs --align"), qPrintable(r.err));
+    r = run({"train", images_, "-o", path("framed-run"), "--align", "--framing", "0.3,0.4,0.7", "--steps", "1"});
+    QVERIFY(r.code != 0);
+    QVERIFY2(r.err.contains("--framing") && r.err.contains("ten numbers") && r.err.contains("0.3,0.4,0.7"), qPrintable(r.err));
+    QVERIFY(!QFileInfo::exists(path("framed-run/model.glow")));
+    const auto head = parse_framing("head", "test");
+    QCOMPARE(head.size(), size_t{10});
+    QCOMPARE(head[2] - head[0], 0.25);  // the eyes a quarter of the side apart
+    QCOMPARE(parse_framing("0.3,0.4,0.7,0.4,0.5,0.6,0.35,0.75,0.65,0.75", "test")[9], 0.75);
+  }
+
   // A phone's JPEG stores the sensor's pixels and an EXIF orientation: 6 (turn 90 degrees clockwise
   // to view) and 8 (anticlockwise) come out upright, whichever way they were stored.
   void exifOrientationComesOutUpright() {

@@ -55,6 +55,12 @@ void add_data_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_flag("--align", t.align,
                 "Frame every photo as the window does: its face's five landmarks mapped onto the model's framing (a new "
                 "model's is the photos' mean, stored in it); photos without a face are skipped and counted");
+  cmd->add_option_function<std::string>(
+         "--framing", [&t](const std::string& v) { t.framing = parse_framing(v, "--framing"); },
+         "With --align: the framing to map the photos onto, \"head\" (the whole head, hair and crown: eyes a quarter of the "
+         "side apart, as FFHQ) or ten fractions of the side (x,y of the eyes, nose and mouth corners); default: the init "
+         "model's, else the photos' mean")
+      ->type_name("head|X,Y,...");
   cmd->add_flag("--flip", t.flip, "Also train on mirrored photos (each image flipped left-right at random)");
   cmd->add_flag("--resume", t.resume, "Continue the checkpoint in --out (starts fresh if there is none)");
   cmd->add_flag("--no-cache", f.no_cache, "Do not read or write the packed dataset cache");

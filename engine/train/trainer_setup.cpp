@@ -65,13 +65,20 @@ void Trainer::open_run_folder() {
 
 // Three ways to a model: the run's checkpoint, an init model, or a new one (rank 0).
 void Trainer::build_model() {
+  if (!o_.framing.empty() && !o_.align) {
+    throw Error(ErrorKind::InvalidArgument, "a framing is for aligned photos: --framing needs --align");
+  }
   if (resuming_) {
     load_checkpoint(ckpt_path_, s_, o_, config_, device_);
     init_framing_ = s_.framing;
+    if (!o_.framing.empty() && o_.framing != s_.framing) {
+      throw Error(ErrorKind::InvalidArgument, ckpt_path_ + " was trained on another framing than --framing asks for: "
+                                                           "resume it without --framing, or start a new run folder");
+    }
     log("resuming " + ckpt_path_ + " at step " + std::to_string(s_.step));
   } else if (!o_.init_model.empty()) {
     auto mf = load_model(o_.init_model);
-    init_framing_ = mf.framing;
+    init_framing_ = o_.framing.empty() ? mf.framing : o_.framing;
     config_ = mf.glow->config();
     if (o_.init_scale_min >= 0 && o_.init_scale_min != config_.scale_min) {
       log("coupling scale floor of " + o_.init_model + ": " + std::to_string(config_.scale_min) + " -> " +
@@ -82,6 +89,7 @@ void Trainer::build_model() {
     s_.glow = with_config(mf.glow, config_);
     s_.ema = with_config(mf.glow, config_);
   } else if (lead_) {
+    init_framing_ = o_.framing;
     config_.validate();
     at::manual_seed(o_.seed);
     s_.glow = Glow(config_);

@@ -49,6 +49,8 @@ struct TrainOptions {
   std::string dataset_kind = "auto";
   bool align = false;               // frame every photo by its landmarks, as the window does (data/dataset.h);
                                     // onto the init model's framing, or for a new model the photos' mean
+  std::vector<double> framing;      // with align: map the photos onto this framing (parse_framing) instead of the
+                                    // init model's or the photos' mean; a resumed run must match its checkpoint's
   bool flip = false;                // also train on horizontally mirrored photos (each image at random)
   std::string run_dir;              // model.glow, checkpoint.ckpt, train.jsonl, samples.png
   std::string init_model;           // start from this .glow instead of a new model (optional)
