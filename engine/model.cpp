@@ -357,7 +357,7 @@ PastedEdit paste_edit(Model& model, const Image& photo, const FaceCrop& crop, co
   const int n = model.config().image_size;
   PastedEdit p;
   p.image = whole_face ? paste_back(photo, edited, crop, model.framing()) : paste_change(photo, edited, reconstruction, crop);
-  p.left_out = change_left_out(photo, edited, reconstruction, crop, whole_face ? paste_mask(n, model.framing()) : change_mask(n));
+  p.coverage = paste_coverage(photo, edited, reconstruction, crop, whole_face ? paste_mask(n, model.framing()) : change_mask(n));
   return p;
 #else
   (void)model; (void)photo; (void)crop; (void)base; (void)edited; (void)whole_face;

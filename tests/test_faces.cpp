@@ -385,9 +385,10 @@ class TestFaces : public QObject {
   }
 
   // What a paste leaves out is measured: a change in the middle of the crop reaches the photo
-  // whole; one on the crop's outer rows is mostly faded; one where the crop reaches beyond the photo
-  // has nowhere to go.
-  void changeLeftOutIsMeasured() {
+  // whole; one on the crop's outer rows is mostly faded, and strongest there; one over the whole
+  // crop alike (a direction's drift) is partly faded but no stronger at the border; one where the
+  // crop reaches beyond the photo has nowhere to go.
+  void pasteCoverageIsMeasured() {
     const Image photo = glowlab::test::random_image(300, 3, 9);
     const double scale = 64.0 / 150.0;
     const std::array<double, 6> inside{scale, 0, -scale * 80, 0, scale, -scale * 60};
@@ -401,15 +402,20 @@ class TestFaces : public QObject {
       return e;
     };
     const auto mask = change_mask(64);
-    QCOMPARE(change_left_out(photo, recon, recon, crop, mask), 0.0);
-    QCOMPARE(change_left_out(photo, changed(24, 40, 8, 56), recon, crop, mask), 0.0);  // clear of the feather
-    const double top_rows = change_left_out(photo, changed(0, 2), recon, crop, mask);
-    QVERIFY2(top_rows > 0.9, qPrintable(QString::number(top_rows)));
+    QCOMPARE(paste_coverage(photo, recon, recon, crop, mask).left_out, 0.0);
+    const auto middle = paste_coverage(photo, changed(24, 40, 8, 56), recon, crop, mask);  // clear of the feather
+    QCOMPARE(middle.left_out, 0.0);
+    QCOMPARE(middle.edge_strength, 0.0);
+    const auto top_rows = paste_coverage(photo, changed(0, 2), recon, crop, mask);
+    QVERIFY2(top_rows.left_out > 0.9 && top_rows.edge_strength > 5, qPrintable(QString::number(top_rows.left_out)));
+    const auto everywhere = paste_coverage(photo, changed(0, 64), recon, crop, mask);
+    QVERIFY2(everywhere.left_out > 0.15 && everywhere.left_out < 0.35, qPrintable(QString::number(everywhere.left_out)));
+    QVERIFY2(std::abs(everywhere.edge_strength - 1.0) < 1e-6, qPrintable(QString::number(everywhere.edge_strength)));
     // The same crop shifted so that its left half lies beyond the photo's left edge.
     std::array<double, 6> beyond = inside;
     beyond[2] = 32.0;
     const FaceCrop half = crop_with_transform(photo, 64, beyond);
-    const double cut = change_left_out(photo, changed(24, 40, 0, 64, half.crop), half.crop, half, mask);
+    const double cut = paste_coverage(photo, changed(24, 40, 0, 64, half.crop), half.crop, half, mask).left_out;
     QVERIFY2(cut > 0.5 && cut < 0.6, qPrintable(QString::number(cut)));  // half, and the right end's feather
   }
 

@@ -146,8 +146,8 @@ class EngineWorker : public QThread {
   void stripReady(const QList<QImage>& frames);
   void progress(Task task, double fraction);
   // detail: how it was written, when that varies (an MP4's codec, e.g. "H.264 (avc1)"); else empty.
-  // leftOut: for a paste into the photo, the share of the edit's change the photo did not receive
-  // (glowlab::PastedEdit::left_out); else 0.
+  // leftOut: for a paste into the photo that left out a part of the edit worth saying
+  // (glowlab::PastedEdit::partly_left_out), the share of the change the photo did not receive; else 0.
   void exported(const QString& path, const QString& detail, double leftOut);
   void failed(const QString& message);
   // importCheckpoint is done (or was cancelled).

@@ -85,7 +85,7 @@ void EngineWorker::exportPasted(const QString& path, const EditState& state) {
     // The one paste rule of the window and the CLI: the edit's change onto the photo's own pixels.
     const auto pasted = paste_edit(model(), photo_, crop_, latent_, edited);
     write_image(path.toStdString(), pasted.image);
-    Q_EMIT exported(path, {}, pasted.left_out);
+    Q_EMIT exported(path, {}, pasted.partly_left_out() ? pasted.coverage.left_out : 0.0);
   });
 }
 

@@ -116,7 +116,7 @@ void MainWindow::connectWorker() {
   connect(worker_, &EngineWorker::exported, this, [this](const QString& path, const QString& detail, double leftOut) {
     progress_->hide();
     cancel_->hide();
-    if (leftOut >= glowlab::PastedEdit::partly_left_out_from) {
+    if (leftOut > 0.0) {
       notice(tr("Wrote %1; %2% of the edit's change lies at the crop's border or beyond the photo and is faded out of it")
                  .arg(path)
                  .arg(std::lround(100 * leftOut)));

@@ -282,8 +282,8 @@ std::string limited_text(const RenderedEdit& r) {
 
 // What a paste left out of the photo, as the CLI says it.
 std::string left_out_text(double left_out, bool whole_face) {
-  return std::to_string(std::lround(100 * left_out)) + "% of the edit's change is not in the photo (" +
-         (whole_face ? "outside the face's ellipse that --paste-whole pastes" : "faded at the crop's border, or beyond the photo's edge") +
+  return std::to_string(std::lround(100 * left_out)) + "% of the edit's change is not in the photo, and it is strongest there (" +
+         (whole_face ? "outside the face's ellipse that --paste-whole pastes" : "at the crop's border, or beyond the photo's edge") +
          "): the export shows less of it than the edited crop";
 }
 
@@ -291,7 +291,8 @@ std::string left_out_text(double left_out, bool whole_face) {
 void run_sweep(Model& model, const EditPlan& p, const EditOptions& o, const EncodedPhoto& e) {
   const Sweep& sweep = *p.sweep;
   std::vector<Image> frames;
-  double least = 1.0, left_out = 0.0;
+  double least = 1.0;
+  PastedEdit most_left_out;  // the frame whose paste left the most out (its image unused)
   for (int i = 0; i < sweep.frames; ++i) {
     SliderEdit edit = p.edit;
     set_alpha(edit.alphas, sweep.name, sweep.from + (sweep.to - sweep.from) * i / (sweep.frames - 1));
@@ -299,13 +300,13 @@ void run_sweep(Model& model, const EditPlan& p, const EditOptions& o, const Enco
     least = std::min(least, r.strength);
     if (o.paste_back && !e.photo.empty()) {
       auto pasted = paste_edit(model, e.photo, e.crop, e.latent, r.image, o.paste_whole);
-      left_out = std::max(left_out, pasted.left_out);
+      if (pasted.partly_left_out() && pasted.coverage.left_out > most_left_out.coverage.left_out) most_left_out.coverage = pasted.coverage;
       frames.push_back(std::move(pasted.image));
     } else {
       frames.push_back(r.image);
     }
   }
-  if (left_out >= PastedEdit::partly_left_out_from) std::cerr << "note: " << p.first << ": " << left_out_text(left_out, o.paste_whole) << "\n";
+  if (most_left_out.partly_left_out()) std::cerr << "note: " << p.first << ": " << left_out_text(most_left_out.coverage.left_out, o.paste_whole) << "\n";
   if (least < 1.0) {
     if (o.strict) throw Error(ErrorKind::Numeric, p.first + ": some frames do not decode cleanly at full strength");
     std::cerr << "note: " << p.first << ": frames limited to " << std::lround(100 * least)
@@ -325,7 +326,7 @@ void edit_one(Model& model, const EditPlan& p, const EditOptions& o, const Encod
   const std::string out = output_for(path, o.output, p.many);
   if (o.paste_back) {
     const auto pasted = paste_edit(model, e.photo, e.crop, e.latent, r.image, o.paste_whole);
-    if (pasted.partly_left_out()) std::cerr << "note: " << path << ": " << left_out_text(pasted.left_out, o.paste_whole) << "\n";
+    if (pasted.partly_left_out()) std::cerr << "note: " << path << ": " << left_out_text(pasted.coverage.left_out, o.paste_whole) << "\n";
     write_image(out, pasted.image);
   } else {
     write_image(out, r.image);

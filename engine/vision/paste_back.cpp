@@ -153,29 +153,38 @@ Image paste_change(const Image& original, const Image& edited, const Image& reco
   return out;
 }
 
-double change_left_out(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
-                       const std::vector<float>& mask) {
-  const cv::Mat change = change_of(edited, reconstruction, original.channels, "change_left_out");
+PasteCoverage paste_coverage(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
+                             const std::vector<float>& mask) {
+  const cv::Mat change = change_of(edited, reconstruction, original.channels, "paste_coverage");
   const int n = edited.width, ch = original.channels;
-  if (mask.size() != static_cast<size_t>(n) * n) throw Error(ErrorKind::InvalidArgument, "change_left_out: the mask is not the crop's size");
+  if (mask.size() != static_cast<size_t>(n) * n) throw Error(ErrorKind::InvalidArgument, "paste_coverage: the mask is not the crop's size");
   cv::Mat inv;
   cv::invertAffineTransform(face_detail::transform_mat(crop.transform), inv);
-  double total = 0.0, left_out = 0.0;
+  // Sums of the change and of the weights, pasted (w) and left out (1 - w).
+  double total = 0.0, left_out = 0.0, pasted_weight = 0.0, left_weight = 0.0;
   for (int v = 0; v < n; ++v) {
     const float* c = change.ptr<float>(v);
     for (int u = 0; u < n; ++u) {
       double size = 0.0;
       for (int k = 0; k < ch; ++k) size += std::abs(c[u * ch + k]);
-      if (size == 0.0) continue;
       // Where this crop pixel lies in the photo: outside it, the change has nowhere to go.
       const double x = inv.at<double>(0, 0) * u + inv.at<double>(0, 1) * v + inv.at<double>(0, 2);
       const double y = inv.at<double>(1, 0) * u + inv.at<double>(1, 1) * v + inv.at<double>(1, 2);
       const bool in_photo = x >= -0.5 && y >= -0.5 && x <= original.width - 0.5 && y <= original.height - 0.5;
+      const double w = in_photo ? mask[static_cast<size_t>(v) * n + u] : 0.0;
       total += size;
-      left_out += size * (in_photo ? 1.0 - mask[static_cast<size_t>(v) * n + u] : 1.0);
+      left_out += size * (1.0 - w);
+      pasted_weight += w;
+      left_weight += 1.0 - w;
     }
   }
-  return total > 0.0 ? left_out / total : 0.0;
+  PasteCoverage p;
+  if (total <= 0.0) return p;
+  p.left_out = left_out / total;
+  const double pasted_per_pixel = (total - left_out) / std::max(pasted_weight, 1e-9);
+  const double left_per_pixel = left_out / std::max(left_weight, 1e-9);
+  p.edge_strength = pasted_per_pixel > 0.0 ? left_per_pixel / pasted_per_pixel : (left_out > 0.0 ? 1e9 : 0.0);
+  return p;
 }
 
 Image paste_back(const Image& original, const Image& edited, const FaceCrop& crop, const std::vector<double>& framing) {

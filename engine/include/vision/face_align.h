@@ -90,13 +90,18 @@ std::vector<float> change_mask(int size);
 // the photo byte for byte; photo pixels outside the crop never change.
 Image paste_change(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop);
 
-// The share (0..1) of an edit's change, sum |edited - reconstruction| over the crop, that a paste
-// weighted by `mask` (change_mask, or paste_mask for the whole face) leaves out of `original`: faded
-// by the mask, or fallen outside the photo where the crop reaches beyond it. Where it is large the
-// export shows less of the edit than the preview (a hair edit cut by the crop's top edge, say): the
-// front ends say so. 0 for no change.
-double change_left_out(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
-                       const std::vector<float>& mask);
+// How much of an edit's change, |edited - reconstruction| over the crop, a paste weighted by `mask`
+// (change_mask, or paste_mask for the whole face) leaves out of `original`: faded by the mask, or
+// fallen outside the photo where the crop reaches beyond it.
+struct PasteCoverage {
+  double left_out = 0.0;  // its share of the whole change (0..1; 0 for no change)
+  // The change per pixel where it is left out over the change per pixel where it is pasted: about 1
+  // when the edit moves the whole crop alike (the directions' drift of the background), well above
+  // 1 when the edit is strongest at the crop's border (hair cut by the crop's top edge, say).
+  double edge_strength = 0.0;
+};
+PasteCoverage paste_coverage(const Image& original, const Image& edited, const Image& reconstruction, const FaceCrop& crop,
+                             const std::vector<float>& mask);
 
 // Where the Haar cascades are looked for ($GLOWLAB_HAARCASCADES or opencv-data's folder).
 std::string haarcascade_dir();
