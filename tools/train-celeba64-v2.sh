@@ -13,7 +13,9 @@
 # warm-up to 5e-4, constant, then a linear decay to 5e-5 from step 12,000 to 17,000 (272,000
 # images, twice v1's; about 31 epochs of CelebA's 8,741 training photos, mirrored at random).
 # At about 23 img/s on the 2-core machine this is about 3.3 hours: several sessions, each ending
-# with its weights committed.
+# with its weights committed. A run folder lost with its session continues from the weights it
+# committed: INIT_MODEL=those.glow STEPS=<steps left> DECAY_FROM=<12000 - steps done> (the new run
+# counts from 0; Adam starts afresh after the 50-step warm-up).
 set -euo pipefail
 celeba=${1:?CelebA folder}
 run=${2:?run folder}
@@ -22,6 +24,7 @@ here=$(dirname "$0")
 cli=${GLOWLAB_CLI:-$here/../build/app/cli/glowlab-cli}
 init=${INIT_MODEL:-$here/../resources/models/celeba64.glow}
 steps=${STEPS:-17000}
+decay_from=${DECAY_FROM:-12000}
 nice -n 5 "$cli" train "$celeba" -o "$run" --resume --align --framing head --flip --init-model "$init" \
-  --batch 16 --lr 5e-4 --warmup 50 --steps "$steps" --decay-from 12000 --lr-final 0.1 --test-images 500 \
+  --batch 16 --lr 5e-4 --warmup 50 --steps "$steps" --decay-from "$decay_from" --lr-final 0.1 --test-images 500 \
   --seed 1 --minutes "$minutes"
