@@ -7,6 +7,7 @@
 #include <torch/nn/module.h>
 
 #include "bundle/model_file.h"
+#include "bundle/safetensors.h"
 #include "data/pixels.h"
 #include "glowlab.h"
 
@@ -59,10 +60,7 @@ struct Model::Impl {
   }
   // [D] double on the CPU of one attribute's direction, zero on levels finer than finest_level.
   at::Tensor direction_of(const std::string& name, int64_t from) const {
-    const auto& attrs = file.attributes;
-    auto it = std::find_if(attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == name; });
-    if (it == attrs.end()) throw Error(ErrorKind::InvalidArgument, "edit: the model has no attribute '" + name + "'");
-    auto d = file.directions[static_cast<size_t>(it - attrs.begin())].to(at::kCPU, at::kDouble).clone();
+    auto d = file.directions[find_attribute(file.attributes, name)].to(at::kCPU, at::kDouble).clone();
     d.narrow(0, 0, from).zero_();
     return d;
   }
@@ -95,6 +93,12 @@ Model Model::create(const GlowConfig& config, const std::vector<Image>& init_ima
   impl->file.provenance_json = "{\"created_by\":\"glowlab init\",\"seed\":" + std::to_string(seed) +
                                ",\"init_images\":" + std::to_string(init_images.size()) + "}";
   return Model(impl);
+}
+
+std::vector<Attribute> read_model_attributes(const std::string& path) {
+  const auto contents = read_safetensors(path);
+  const auto it = contents.metadata.find("attributes");
+  return attributes_from_json(it == contents.metadata.end() ? "[]" : it->second, path);
 }
 
 Model Model::load(const std::string& path, const std::string& device) {

@@ -202,8 +202,8 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains("does not decode cleanly"), qPrintable(r.err));
     QVERIFY(!QFileInfo::exists(path("strict.png")));
     r = run({"edit", "-m", model, good, "--set", "Nope=1", "-o", path("nope.png")});
-    QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains("no attribute 'Nope'"), qPrintable(r.err));
+    QCOMPARE(r.code, 2);  // a name the model lacks is a bad command line
+    QVERIFY2(r.err.contains("no attribute 'Nope'; its attributes are Smiling, Boom"), qPrintable(r.err));
     r = run({"edit", "-m", model, good, "--set", "Smiling", "-o", path("nope.png")});
     QCOMPARE(r.code, 2);
     // A folder: every image in it, the corrupt one named, the others written, exit 1.
@@ -377,6 +377,73 @@ class TestCli : public QObject {
       QCOMPARE(red(10, 5), orientation == 6);
       QCOMPARE(red(10, 34), orientation == 8);
     }
+  }
+
+  // Issue 29 (16, 17, 18): names as a person types them (any case, the window's display name), a
+  // slip answered with the nearest name and the list (exit 2); values beyond a slider's range held
+  // to it with the window's words; an output format that cannot be written refused before any work.
+  void editTakesNamesAsTypedAndHoldsValuesToTheRange() {
+    auto loaded = load_model(model_.toStdString());
+    const int64_t d = loaded.glow->config().dimension();
+    at::manual_seed(5);
+    loaded.attributes = {{"Smiling", 1, 1, -1.5, 1.5}, {"Blond_Hair", 1, 1, -2, 2}};
+    loaded.directions = {at::randn({d}) * 0.05, at::randn({d}) * 0.05};
+    const QString model = path("names.glow");
+    save_model(model.toStdString(), loaded);
+    const QString photo = images_ + "/face0.png";
+    auto r = run({"edit", "-m", model, photo, "--set", "Blond_Hair=0.5", "--set", "Smiling=1.5", "-o", path("exact.png")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(!r.err.contains("goes from"), qPrintable(r.err));
+    r = run({"edit", "-m", model, photo, "--set", "blond hair=0.5", "--set", "SMILING=10", "-o", path("typed.png")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("note: Smiling goes from -1.50 to +1.50: 10 was set to +1.50"), qPrintable(r.err));
+    QVERIFY(read_image(path("typed.png").toStdString(), 3).bytes == read_image(path("exact.png").toStdString(), 3).bytes);
+    r = run({"edit", "-m", model, photo, "--set", "Smilng=1", "-o", path("slip.png")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("no attribute 'Smilng' (did you mean Smiling?); its attributes are Smiling, Blond_Hair"), qPrintable(r.err));
+    QVERIFY(!QFileInfo::exists(path("slip.png")));
+    r = run({"edit", "-m", model, photo, "--set", "Smiling=1", "--keep", "blond", "-o", path("slip.png")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("no attribute 'blond' (did you mean Blond_Hair?)"), qPrintable(r.err));
+    r = run({"edit", "-m", model, photo, "--set", "Smiling=abc", "-o", path("slip.png")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("'Smiling=abc': the value is not a number"), qPrintable(r.err));
+    r = run({"edit", "-m", model, photo, "--sweep", "smiling=-5:1:3", "-o", path("sweep.png")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("Smiling goes from -1.50 to +1.50: -5 was set to -1.50"), qPrintable(r.err));
+    // The format is checked first: a missing photo is not even looked for.
+    r = run({"edit", "-m", model, path("missing.png"), "--set", "Smiling=1", "-o", path("out.xyz")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("out.xyz: GlowLab cannot write '.xyz' files; it writes .png, .jpg"), qPrintable(r.err));
+    QVERIFY2(!r.err.contains("missing.png") && !r.err.contains("OpenCV"), qPrintable(r.err));
+    r = run({"sample", "-m", model, "-n", "2", "-o", path("grid.tiff")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("cannot write '.tiff' files"), qPrintable(r.err));
+    r = run({"interpolate", "-m", model, photo, path("missing.png"), "-o", path("between.avi")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(".gif, .mp4"), qPrintable(r.err));
+    r = run({"align", "-m", model, path("missing.png"), "-o", path("noext")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("noext: no file extension"), qPrintable(r.err));
+  }
+
+  // Issue 29 (18): a PNG whose colour chunks libpng complains about (skimage's astronaut carries an
+  // iCCP profile it calls "known incorrect") decodes to the same pixels with nothing on the terminal.
+  void libraryWarningsStayOffTheTerminal() {
+    const auto im = test::random_image(16, 3, 7);
+    const std::string plain = encode_image(im, ".png", "x");
+    // After IHDR (8 + 25 bytes): an iCCP chunk whose CRC does not match, which libpng warns about.
+    std::string chunk("\0\0\0\x08iCCPbad\0\x01\x02\x03\x04\xde\xad\xbe\xef", 20);
+    std::string noisy = plain;
+    noisy.insert(33, chunk);
+    QCOMPARE(without_png_colour_chunks(noisy), plain);
+    QCOMPARE(without_png_colour_chunks("not a png"), std::string("not a png"));
+    QCOMPARE(without_png_colour_chunks(noisy.substr(0, 40)), noisy.substr(0, 40));  // cut short: left to the decoder
+    write_file_atomic(path("noisy.png").toStdString(), noisy);
+    QVERIFY(read_image(path("noisy.png").toStdString(), 3).bytes == im.bytes);
+    auto r = run({"reconstruct", "-m", model_, path("noisy.png")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(!r.err.contains("libpng"), qPrintable(r.err));
   }
 
   // The header is read before any pixel: each format's parser gives the encoder's true size, and a

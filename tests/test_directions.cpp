@@ -156,6 +156,7 @@ class TestDirections : public QObject {
     const auto acc = train_judge(jt);
     QCOMPARE(acc.size(), size_t{2});
     QVERIFY(acc[0].accuracy >= 0 && acc[0].accuracy <= 1);
+    QVERIFY(acc[0].balanced_accuracy >= 0 && acc[0].balanced_accuracy <= 1);
     auto o = tiny_options(data_, run.path() + "/glow");
     o.steps = 2;
     train(o);
@@ -178,6 +179,19 @@ class TestDirections : public QObject {
     const auto grid = read_image(e.grid, 3);
     QCOMPARE(grid.width, 6 * 16 + 5);   // 2 attributes x 3 values, 1 px gaps
     QCOMPARE(grid.height, 8 * 16 + 7);  // 8 held-out faces
+    // Through the export (issue 28, 6): the photos' files, framed, edited under the guard, pasted
+    // back and framed again; the same attributes, each edit counted with the strength it was allowed.
+    EditEvalOptions x = e;
+    x.grid.clear();
+    x.through_export = true;
+    x.faces = 3;
+    const auto exported = evaluate_edits(x);
+    QCOMPARE(exported.size(), size_t{2});
+    QCOMPARE(QString::fromStdString(exported[0].attribute), QString("Red"));
+    QVERIFY(exported[0].eligible_add > 0 && exported[0].eligible_add <= 3);
+    QCOMPARE(exported[0].edits, exported[0].eligible_add + exported[0].eligible_remove);
+    QVERIFY(exported[0].mean_strength > 0 && exported[0].mean_strength <= 1);
+    QVERIFY(exported[0].add_flip >= 0 && exported[0].add_flip <= 1 && exported[0].others_change >= 0);
     if (!cuda_available()) {  // the device asked for is used: without CUDA, "cuda" is refused, not run on the CPU
       e.device = "cuda";
       e.grid.clear();

@@ -189,6 +189,27 @@ class TestFaces : public QObject {
     const auto none = align_face(plain, 64, true, "plain", framing);
     QVERIFY(!none.face_found && !none.landmarks_used);
     QVERIFY2(QString::fromStdString(none.note).contains("found no face"), none.note.c_str());
+    QVERIFY2(!QString::fromStdString(none.note).contains("invented"), none.note.c_str());  // 320 px: shrunk, not enlarged
+  }
+
+  // Issue 29 (13): a face smaller than the model's resolution (a thumbnail, a distant face) is
+  // enlarged to it, and the crop's note says that its detail is the model's invention.
+  void anEnlargedFaceIsSaid() {
+    Image tiny;
+    tiny.width = tiny.height = 10;
+    tiny.channels = 3;
+    tiny.bytes.assign(10 * 10 * 3, 90);
+    const auto fc = align_face(tiny, 64, true, "tiny");
+    QVERIFY(std::abs(fc.enlargement - 6.4) < 1e-6);
+    QVERIFY2(QString::fromStdString(fc.note).contains("the square used is only about 10 px across in the photo, smaller than the model's 64: "
+                                                      "enlarged 6.4x, its detail is the model's invention"),
+             fc.note.c_str());
+    QVERIFY2(QString::fromStdString(fc.note).startsWith("no face found"), fc.note.c_str());  // the other note stays first
+    Image fair = tiny;
+    fair.width = fair.height = 56;  // 64 / 56 = 1.14: soft, not invented
+    fair.bytes.assign(56 * 56 * 3, 90);
+    const auto ok = align_face(fair, 64, true, "fair");
+    QVERIFY2(!QString::fromStdString(ok.note).contains("invented"), ok.note.c_str());
   }
 
   // Training photos framed as the window frames them: every face's landmarks found by dlib, their

@@ -3,8 +3,10 @@
 // instead of waiting forever, and leaves no file behind.
 #include <QtTest/QtTest>
 
+#include "bundle/model_file.h"
 #include "core/atomic_file.h"
 #include "testutil.h"
+#include "tiny_model.h"
 #include "vision/image_io.h"
 
 using namespace glowlab;
@@ -65,6 +67,33 @@ class TestGuiProgram : public QObject {
     QVERIFY(!QFileInfo::exists(path("shot2.png")));
     QCOMPARE(run(GLOWLAB_GUI_BIN, {"--model", model, "--screenshot", path("shot3.png"), photo}, true, path("config"), &out), 0);
     QCOMPARE(read_image(path("shot3.png").toStdString(), 3).channels, 3);
+  }
+
+  // Issue 29 (4, 5): the window's --set is checked as glowlab-cli edit checks it, before the window
+  // opens: a name the model lacks or a value that is no number is a bad command line (status 2,
+  // the nearest name and the list said); a value beyond the slider's range is held to it, and said.
+  void theWindowsSetIsCheckedAsTheClisIs() {
+    ModelFile mf = test::tiny_model_file(16, 3);
+    const int64_t d = mf.glow->config().dimension();
+    mf.attributes = {{"Smiling", 1, 1, -1, 1}, {"Blond_Hair", 1, 1, -2, 2}};
+    mf.directions = {at::zeros({d}), at::zeros({d})};
+    const QString model = path("set.glow");
+    save_model(model.toStdString(), mf);
+    const QString photo = path("set-photo.png");
+    write_image(photo.toStdString(), test::random_image(48, 3, 8));
+    QString out;
+    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--model", model, "--set", "Smilng=1", "--screenshot", path("never.png"), photo}, true,
+                 path("config-set"), &out), 2);
+    QVERIFY2(out.contains("--set: the model has no attribute 'Smilng' (did you mean Smiling?); its attributes are Smiling, Blond_Hair"),
+             qPrintable(out));
+    QVERIFY(!QFileInfo::exists(path("never.png")));
+    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--model", model, "--set", "Smiling=abc", "--screenshot", path("never.png"), photo}, true,
+                 path("config-set"), &out), 2);
+    QVERIFY2(out.contains("'Smiling=abc': the value is not a number"), qPrintable(out));
+    QCOMPARE(run(GLOWLAB_GUI_BIN, {"--model", model, "--set", "smiling=10", "--set", "blond hair=-1", "--screenshot", path("held.png"), photo},
+                 true, path("config-set"), &out), 0);
+    QVERIFY2(out.contains("note: Smiling goes from -1.00 to +1.00: 10 was set to +1.00"), qPrintable(out));
+    QVERIFY(QFileInfo::exists(path("held.png")));
   }
 
   // Issue 24 (7): a photo named on the command line by a relative path joins Open Recent by its

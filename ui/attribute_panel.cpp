@@ -6,20 +6,25 @@
 #include <QDoubleSpinBox>
 #include <QEvent>
 #include <QGridLayout>
+#include <QKeyEvent>
+#include <QKeySequence>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPainter>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSlider>
 #include <QStyle>
+#include <QStyleOptionSlider>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <optional>
 
 namespace {
 
@@ -60,6 +65,22 @@ class RangeSpinBox : public QDoubleSpinBox {
     return ok ? QValidator::Intermediate : state;  // a number, out of range: fixed up on Enter
   }
 
+  // Ctrl+Z (and the Redo keys) reach the window's undo stack from here too (issue 29, 6): typing
+  // a value is the natural way to set a slider, and its undo is the edit's. Only while a value is
+  // being typed, not yet entered, do the keys undo the typing, as in any text field.
+  bool event(QEvent* event) override {
+    if (event->type() == QEvent::ShortcutOverride) {
+      auto* key = static_cast<QKeyEvent*>(event);
+      const bool undoKey = key->matches(QKeySequence::Undo) || key->matches(QKeySequence::Redo) ||
+                           key->keyCombination() == QKeyCombination(Qt::ControlModifier, Qt::Key_Y);
+      if (undoKey && cleanText() == textFromValue(value())) {
+        event->ignore();  // not ours: the shortcut goes to the window's Undo/Redo
+        return true;
+      }
+    }
+    return QDoubleSpinBox::event(event);
+  }
+
   void fixup(QString& text) const override {
     bool ok = false;
     const double v = parse(text, &ok);
@@ -85,6 +106,45 @@ class RangeSpinBox : public QDoubleSpinBox {
 
 QString signedValue(double v) { return QString::asprintf("%+.2f", v).replace('-', QChar(0x2212)); }
 
+// A slider that can mark a point on its track: where the guard limited the edit on screen, so that
+// what is drawn is never a surprise (the handle says what was asked, the mark what was rendered).
+class MarkedSlider : public QSlider {
+ public:
+  using QSlider::QSlider;
+  void setMark(std::optional<int> ticks) {
+    if (mark_ == ticks) return;
+    mark_ = ticks;
+    update();
+  }
+
+ protected:
+  void paintEvent(QPaintEvent* event) override {
+    QSlider::paintEvent(event);
+    if (!mark_) return;
+    QStyleOptionSlider opt;
+    initStyleOption(&opt);
+    const QRect groove = style()->subControlRect(QStyle::CC_Slider, &opt, QStyle::SC_SliderGroove, this);
+    const QRect handle = style()->subControlRect(QStyle::CC_Slider, &opt, QStyle::SC_SliderHandle, this);
+    const int x = groove.x() + handle.width() / 2 +
+                  QStyle::sliderPositionFromValue(minimum(), maximum(), *mark_, groove.width() - handle.width(), opt.upsideDown);
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    // A notch across the track and a small triangle under it, in the palette's link colour (it
+    // stands out from the handle in light and dark themes alike).
+    const QColor colour = palette().color(QPalette::Link);
+    p.setPen(QPen(colour, 2));
+    const int top = std::max(0, groove.center().y() - handle.height() / 2), bottom = std::min(height() - 1, groove.center().y() + handle.height() / 2);
+    p.drawLine(x, top, x, bottom);
+    p.setPen(Qt::NoPen);
+    p.setBrush(colour);
+    const int y = bottom;
+    p.drawPolygon(QPolygon({QPoint(x, y - 4), QPoint(x - 4, y + 1), QPoint(x + 4, y + 1)}));
+  }
+
+ private:
+  std::optional<int> mark_;
+};
+
 }  // namespace
 
 AttributePanel::AttributePanel(QWidget* parent) : QWidget(parent) {
@@ -92,10 +152,13 @@ AttributePanel::AttributePanel(QWidget* parent) : QWidget(parent) {
   auto* top = new QHBoxLayout;
   auto* detailLabel = new QLabel(tr("&Detail:"));
   detail_ = new QComboBox;
+  detail_->setObjectName("detail");
   detail_->setToolTip(tr("Which latent levels an edit touches: coarse levels change shape and colour,\n"
                          "fine levels texture; leaving fine levels alone keeps identity details."));
   detailLabel->setBuddy(detail_);
   auto* reset = new QPushButton(tr("Reset &all"));
+  reset->setObjectName("resetAll");
+  reset_ = reset;
   top->addWidget(detailLabel);
   top->addWidget(detail_, 1);
   top->addWidget(reset);
@@ -141,7 +204,8 @@ int AttributePanel::toTicks(const Row& row, double v) const {
 
 double AttributePanel::fromTicks(const Row& row, int ticks) const {
   const double span = ticks >= 0 ? row.attribute.range_max : -row.attribute.range_min;
-  return ticks * span / kSteps;
+  const double v = ticks * span / kSteps;
+  return row.attribute.unit == "years" ? std::round(v) : v;  // Age moves in whole years
 }
 
 void AttributePanel::fillDetailLevels() {
@@ -166,7 +230,7 @@ AttributePanel::Row AttributePanel::makeRow(const glowlab::Attribute& attribute,
   const QString id = QString::fromStdString(attribute.name);
   row.label = new QLabel(name);
   row.label->setObjectName(QStringLiteral("label-") + id);
-  row.slider = new QSlider(Qt::Horizontal);
+  row.slider = new MarkedSlider(Qt::Horizontal);
   row.slider->setObjectName(QStringLiteral("slider-") + id);
   row.slider->setRange(-kSteps, kSteps);
   row.slider->setPageStep(10);
@@ -180,8 +244,9 @@ AttributePanel::Row AttributePanel::makeRow(const glowlab::Attribute& attribute,
   row.box->setObjectName(QStringLiteral("value-") + id);
   // One range for the slider and the box.
   row.box->setRange(attribute.range_min, attribute.range_max);
-  row.box->setSingleStep(0.05);
-  row.box->setDecimals(2);
+  const bool years = attribute.unit == "years";
+  row.box->setSingleStep(years ? 1.0 : 0.05);
+  row.box->setDecimals(years ? 0 : 2);
   row.box->setKeyboardTracking(false);
   if (!unit.isEmpty()) row.box->setSuffix(QStringLiteral(" ") + unit);
   row.box->setAccessibleName(name + tr(" value"));
@@ -189,11 +254,8 @@ AttributePanel::Row AttributePanel::makeRow(const glowlab::Attribute& attribute,
                       (unit.isEmpty() ? QString() : QStringLiteral(" ") + unit));
   row.box->setFocusPolicy(Qt::StrongFocus);
   row.box->installEventFilter(guard);
-  box->outOfRange = [this, name, unit, min = attribute.range_min, max = attribute.range_max](double typed) {
-    const QString u = unit.isEmpty() ? QString() : QStringLiteral(" ") + unit;
-    Q_EMIT hint(tr("%1 goes from %2 to %3%4: %5 was set to %6%4")
-                    .arg(name, signedValue(min), signedValue(max), u, QString::number(typed), signedValue(std::clamp(typed, min, max))));
-  };
+  // The same words as the command lines' --set (glowlab::range_note).
+  box->outOfRange = [this, attribute](double typed) { Q_EMIT hint(QString::fromStdString(glowlab::range_note(attribute, typed))); };
   auto* zero = new QToolButton;
   zero->setIcon(style()->standardIcon(QStyle::SP_DialogResetButton));
   zero->setAutoRaise(true);
@@ -271,6 +333,19 @@ void AttributePanel::setAttributes(const std::vector<glowlab::Attribute>& attrib
   }
   grid->setRowStretch(static_cast<int>(std::max<size_t>(attributes.size(), 1)), 1);
   scroll_->setWidget(inner);  // deletes the previous rows
+  // Tab goes down the panel as it reads: Detail, Reset all, each row (slider, number, reset,
+  // hold), then More attributes; the rows are made after the rest of the window, so their place
+  // in the chain is set here.
+  QWidget::setTabOrder(detail_, reset_);
+  QWidget* previous = reset_;
+  for (const auto& r : rows_) {
+    for (QWidget* w : r.widgets) {
+      if (w->focusPolicy() == Qt::NoFocus) continue;
+      QWidget::setTabOrder(previous, w);
+      previous = w;
+    }
+  }
+  QWidget::setTabOrder(previous, more_);
   updateRows();
   const int bar = scroll_->style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, scroll_);
   scroll_->setMinimumWidth(inner->minimumSizeHint().width() + bar + 2 * scroll_->frameWidth() + 2);
@@ -308,6 +383,12 @@ double AttributePanel::value(int index) const { return rows_[static_cast<size_t>
 
 void AttributePanel::setValue(int index, double v) {
   auto& row = rows_[static_cast<size_t>(index)];
+  if (v < row.attribute.range_min || v > row.attribute.range_max) {
+    // From a command line or a recipe written by hand: held to the slider's range, and said, so the
+    // slider always shows the value that is rendered.
+    Q_EMIT hint(QString::fromStdString(glowlab::range_note(row.attribute, v)));
+    v = std::clamp(v, row.attribute.range_min, row.attribute.range_max);
+  }
   row.value = v;
   if (v != 0.0 && !row.attribute.featured && !row.revealed) {
     row.revealed = true;  // a value set from elsewhere (recipe, --set, undo) is never out of sight
@@ -318,6 +399,23 @@ void AttributePanel::setValue(int index, double v) {
   row.box->setValue(v);
   quiet_ = false;
   Q_EMIT changed();
+}
+
+void AttributePanel::showLimits(const glowlab::Alphas& limitedTo) {
+  for (auto& row : rows_) {
+    auto it = std::find_if(limitedTo.begin(), limitedTo.end(), [&](const auto& a) { return a.first == row.attribute.name; });
+    auto* slider = static_cast<MarkedSlider*>(row.slider);
+    if (it == limitedTo.end()) {
+      slider->setMark(std::nullopt);
+      slider->setProperty("limitedTo", QVariant());
+      slider->setToolTip(QString());
+      continue;
+    }
+    slider->setMark(toTicks(row, it->second));
+    slider->setProperty("limitedTo", it->second);
+    slider->setToolTip(tr("Shown at %1: a stronger edit leaves the colours the model can draw for this image")
+                           .arg(QString::fromStdString(glowlab::slider_text(row.attribute, it->second))));
+  }
 }
 
 std::vector<double> AttributePanel::values() const {

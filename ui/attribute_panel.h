@@ -36,9 +36,13 @@ class AttributePanel : public QWidget {
   void setAttributes(const std::vector<glowlab::Attribute>& attributes, int levels);
   int count() const { return static_cast<int>(rows_.size()); }
   double value(int index) const;
-  // Sets a value without recording an undo step (undo/redo and recipes use this).
+  // Sets a value without recording an undo step (undo/redo, recipes and --set use this); a value
+  // beyond the slider's range is held to it and said (hint, in range_note's words).
   void setValue(int index, double value);
   std::vector<double> values() const;
+  // Marks on the tracks of the sliders the guard limited, at the value rendered (the render's
+  // limited_to; empty clears them). A marked slider's "limitedTo" property holds that value.
+  void showLimits(const glowlab::Alphas& limitedTo);
   std::vector<std::pair<std::string, double>> alphas() const;
   // Attributes held fixed (their row's lock is on): the other sliders move along directions that
   // leave them unchanged.
@@ -97,6 +101,7 @@ class AttributePanel : public QWidget {
   std::vector<Row> rows_;
   QScrollArea* scroll_ = nullptr;
   QComboBox* detail_ = nullptr;
+  QWidget* reset_ = nullptr;
   QToolButton* more_ = nullptr;
   QPointer<QLabel> noDirections_;
   int levels_ = 1;

@@ -1,6 +1,7 @@
 #include "image_view.h"
 
 #include <QMouseEvent>
+#include <algorithm>
 #include <QPainter>
 
 ImageView::ImageView(QWidget* parent) : QWidget(parent) {
@@ -37,6 +38,33 @@ QRect ImageView::targetRect(const QRect& area) const {
   return QRect(area.center().x() - side / 2, area.center().y() - side / 2, side, side);
 }
 
+ImageView::Layout ImageView::layout() const {
+  Layout l;
+  if (mode_ == Mode::Split) {
+    l.original = l.edited = targetRect(rect());
+    return l;
+  }
+  constexpr int kMargin = 16, kGap = 4;
+  const int caption = fontMetrics().height() + kGap;
+  // The larger of the two arrangements: across (two columns) or down (two rows).
+  const int across = std::min(width() / 2, height() - caption) - kMargin;
+  const int down = std::min(width(), height() / 2 - caption) - kMargin;
+  l.stacked = down > across;
+  const int side = std::max(1, std::max(across, down));
+  const QRect first = l.stacked ? QRect(0, 0, width(), height() / 2) : QRect(0, 0, width() / 2, height());
+  const QRect second = l.stacked ? QRect(0, height() / 2, width(), height() - height() / 2)
+                                 : QRect(width() / 2, 0, width() - width() / 2, height());
+  // In each cell, the image and its caption as one block, centred.
+  auto place = [&](const QRect& cell, QRect& image, QRect& text) {
+    const int top = cell.top() + (cell.height() - side - caption) / 2;
+    image = QRect(cell.center().x() - side / 2, top, side, side);
+    text = QRect(cell.left(), image.bottom() + kGap, cell.width(), caption);
+  };
+  place(first, l.original, l.originalCaption);
+  place(second, l.edited, l.editedCaption);
+  return l;
+}
+
 void ImageView::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.fillRect(rect(), palette().window());
@@ -48,16 +76,16 @@ void ImageView::paintEvent(QPaintEvent*) {
     return;
   }
   const QImage& edited = edited_.isNull() ? original_ : edited_;
+  const Layout l = layout();
   if (mode_ == Mode::SideBySide) {
-    const QRect left(0, 0, width() / 2, height()), right(width() / 2, 0, width() - width() / 2, height());
-    p.drawImage(targetRect(left), original_);
-    p.drawImage(targetRect(right), edited);
+    p.drawImage(l.original, original_);
+    p.drawImage(l.edited, edited);
     p.setPen(palette().color(QPalette::Text));
-    p.drawText(left.adjusted(0, 0, 0, -2), Qt::AlignHCenter | Qt::AlignBottom, tr("Original"));
-    p.drawText(right.adjusted(0, 0, 0, -2), Qt::AlignHCenter | Qt::AlignBottom, caption_);
+    p.drawText(l.originalCaption, Qt::AlignHCenter | Qt::AlignTop, tr("Original"));
+    p.drawText(l.editedCaption, Qt::AlignHCenter | Qt::AlignTop, fontMetrics().elidedText(caption_, Qt::ElideRight, l.editedCaption.width()));
     return;
   }
-  const QRect target = targetRect(rect());
+  const QRect target = l.edited;
   p.drawImage(target, edited);
   const int cut = target.left() + static_cast<int>(split_ * target.width());
   p.save();
@@ -69,7 +97,7 @@ void ImageView::paintEvent(QPaintEvent*) {
 }
 
 void ImageView::moveSplit(int x) {
-  const QRect target = targetRect(rect());
+  const QRect target = layout().edited;
   split_ = std::clamp((x - target.left()) / static_cast<double>(std::max(1, target.width())), 0.0, 1.0);
   update();
 }

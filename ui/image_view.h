@@ -25,6 +25,16 @@ class ImageView : public QWidget {
 
   QSize sizeHint() const override { return {640, 360}; }
 
+  // Where the images and their captions are drawn. Side by side: the two images across the view or
+  // one above the other, whichever lets them be larger, each caption just under its image. Split:
+  // one square (both image rects), no captions.
+  struct Layout {
+    QRect original, edited;
+    QRect originalCaption, editedCaption;  // empty in the split view
+    bool stacked = false;                  // side by side, one above the other
+  };
+  Layout layout() const;
+
  protected:
   void paintEvent(QPaintEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;

@@ -17,14 +17,39 @@ constexpr int kThumb = 64;
 QPixmap thumbnail(const QImage& image) {
   return QPixmap::fromImage(image).scaled(kThumb, kThumb, Qt::KeepAspectRatio, Qt::SmoothTransformation);
 }
+
+// The strip of frames from A to B: drawn whole when there is room, else scaled down to the width
+// the dock gives it, so that it never makes the window wider than the screen (issue 29, 3). Its
+// pixmap stays the frames at full size.
+class StripLabel : public QLabel {
+ public:
+  using QLabel::QLabel;
+  QSize minimumSizeHint() const override { return {kThumb, kThumb + 8}; }
+  QSize sizeHint() const override { return minimumSizeHint(); }
+
+ protected:
+  void paintEvent(QPaintEvent* event) override {
+    const QPixmap frames = pixmap();
+    if (frames.isNull()) {
+      QLabel::paintEvent(event);
+      return;
+    }
+    QSize shown = frames.size();
+    if (shown.width() > width() || shown.height() > height()) shown = shown.scaled(size(), Qt::KeepAspectRatio);
+    QPainter p(this);
+    p.setRenderHint(QPainter::SmoothPixmapTransform);
+    p.drawPixmap(QRect(QPoint(0, (height() - shown.height()) / 2), shown), frames);
+  }
+};
 }  // namespace
 
 InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(buildEnds());
   layout->addLayout(buildBlendRow());
-  strip_ = new QLabel;
+  strip_ = new StripLabel;
   strip_->setObjectName("strip");
+  strip_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
   strip_->setMinimumHeight(72);
   strip_->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
   strip_->setAccessibleName(tr("Interpolation frames"));

@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QDockWidget>
@@ -116,15 +117,21 @@ void MainWindow::connectWorker() {
   connect(worker_, &EngineWorker::exported, this, [this](const QString& path, const QString& detail, double leftOut) {
     progress_->hide();
     cancel_->hide();
-    if (leftOut > 0.0) {
-      notice(tr("Wrote %1; %2% of the edit's change lies at the crop's border or beyond the photo and is faded out of it")
-                 .arg(path)
-                 .arg(std::lround(100 * leftOut)));
-    } else {
-      notice(detail.isEmpty() ? tr("Wrote %1").arg(path) : tr("Wrote %1 (video codec: %2)").arg(path, detail));
-    }
     const QString suffix = QFileInfo(path).suffix().toLower();
-    if (suffix != "gif" && suffix != "mp4") markExported();  // the edit itself went out
+    const bool animation = suffix == "gif" || suffix == "mp4";
+    // An image exported while a blend is shown holds the blend: said, as its name says it.
+    const QString blend = !animation && haveSecond_ && interpPanel_->blend() > 0
+                              ? tr(" (the edit blended %1% towards B, as shown)").arg(interpPanel_->blend())
+                              : QString();
+    if (leftOut > 0.0) {
+      notice(tr("Wrote %1%3; %2% of the edit's change lies at the crop's border or beyond the photo and is faded out of it")
+                 .arg(path)
+                 .arg(std::lround(100 * leftOut))
+                 .arg(blend));
+    } else {
+      notice(detail.isEmpty() ? tr("Wrote %1%2").arg(path, blend) : tr("Wrote %1 (video codec: %2)").arg(path, detail));
+    }
+    if (!animation) markExported();  // the edit itself went out
     Q_EMIT exported(path);
   });
   connect(cancel_, &QToolButton::clicked, worker_, &EngineWorker::cancel);
@@ -141,6 +148,7 @@ void MainWindow::connectPanels() {
     if (haveSecond_) stripTimer_->start();
   });
   connect(attributes_, &AttributePanel::edited, this, [this](int index, double before, double after, int dragId) {
+    lastEditedAttribute_ = QString::fromStdString(attributes_->attribute(index).name);
     undo_->push(new SliderCommand(attributes_, index, before, after, dragId));
   });
   connect(attributes_, &AttributePanel::detailEdited, this,
@@ -258,6 +266,7 @@ void MainWindow::onRendered(const QImage& image, const RenderInfo& info) {
   if (!haveSecond_) interpPanel_->setFirstThumbnail(image);
   renderLabel_->setText(tr("render %1 ms").arg(info.milliseconds, 0, 'f', 1));
   const QString note = limitNote(info);
+  attributes_->showLimits(info.strength < 1.0 ? info.limitedTo : glowlab::Alphas{});
   // Say when an edit was limited; clear the word once an edit renders in full again.
   if (!note.isEmpty()) {
     statusBar()->showMessage(note);
@@ -322,7 +331,29 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
                                               : tr("Model loaded: %1 attributes").arg(summary.attributes.size());
   if (summary.keptImage) loaded += tr("; the image is kept, re-encoded by this model");
   if (!summary.checksummed) loaded += tr(" (no checksum in this older file: damage to it cannot be detected)");
-  statusBar()->showMessage(loaded, 8000);
+  // The sliders the new model lacks are said, never dropped in silence (issue 29, 9).
+  QStringList dropped;
+  if (!first && !replay) {
+    for (const auto& v : beforeEdit.values) {
+      if (v.second == 0.0) continue;
+      const auto has = [&v](const std::vector<glowlab::Attribute>& list) {
+        return std::find_if(list.begin(), list.end(), [&v](const glowlab::Attribute& a) { return a.name == v.first; }) != list.end();
+      };
+      if (has(summary.attributes)) continue;
+      const auto old = std::find_if(before.attributes.begin(), before.attributes.end(),
+                                    [&v](const glowlab::Attribute& a) { return a.name == v.first; });
+      const QString value = old == before.attributes.end() ? QString::number(v.second)
+                                                           : QString::fromStdString(glowlab::slider_text(*old, v.second));
+      dropped << tr("%1 (%2)").arg(QString::fromStdString(glowlab::display_name(v.first)), value);
+    }
+  }
+  if (!dropped.isEmpty()) {
+    loaded += tr("; it has no slider for %1, which the edit leaves out (Edit > Undo brings the previous model back with it)")
+                  .arg(dropped.join(QStringLiteral(", ")));
+    notice(loaded, 12000);
+  } else {
+    statusBar()->showMessage(loaded, 8000);
+  }
   updateActions();
   updateTitle();
   Q_EMIT modelReady();
@@ -407,6 +438,7 @@ void MainWindow::onImageReady(const ImageSummary& summary) {
     addRecent(summary.source);
   }
   showFraming(summary);
+  if (haveSecond_) refreshStrip();  // the strip runs from this image now (issue 29, 2)
   bpdLabel_->setText(tr("%1 bits/dim").arg(summary.bitsPerDim, 0, 'f', 3));
   bpdLabel_->setToolTip(tr("How typical the image looks to the model: lower is more typical"));
   requestRender();

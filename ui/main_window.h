@@ -134,7 +134,10 @@ class MainWindow : public QMainWindow {
   EditState editState() const;
   void refreshStrip();
   // Menu handlers with dialogs.
-  bool confirmDiscard(const QString& what);
+  // Asks before unsaved edits are lost: `question` ("Quit"), `discard` the button that goes on
+  // without saving ("&Quit Without Saving"); offers what a person would keep (the export into the
+  // photo, the recipe, the image). True: go on.
+  bool confirmDiscard(const QString& question, const QString& discard);
   void chooseAndOpenPhoto();
   void chooseAndOpenModel();
   // Model > Import Checkpoint: the checkpoint, then its format and what the file cannot say, then
@@ -142,8 +145,11 @@ class MainWindow : public QMainWindow {
   void chooseAndImportCheckpoint();
   bool chooseAndSaveImage();
   void chooseAndExportPasted();
+  // The same, waiting for the export to be written (the quit prompt's choice): true once it is.
+  bool chooseAndExportPastedNow();
+  QString choosePastedPath();
   void chooseAndExportAnimation();
-  void chooseAndSaveRecipe();
+  bool chooseAndSaveRecipe();
   void chooseAndOpenRecipe();
   void pasteImage();
   void showModelInfo();
@@ -189,6 +195,7 @@ class MainWindow : public QMainWindow {
   bool haveSecond_ = false;
   quint64 requested_ = 0, shown_ = 0;
   bool limitShown_ = false;  // the status bar shows a "limited to" note
+  QString lastEditedAttribute_;  // the slider edited last since the last Export Animation (its default)
   QString lastNote_;
   int currentSample_ = -1;  // index of the sample being edited, -1 for a photo
   quint64 currentState_ = 0;  // the worker's id of the image on screen (0: none)

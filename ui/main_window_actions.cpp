@@ -34,6 +34,7 @@
 
 #include "attribute_panel.h"
 #include "image_view.h"
+#include "interpolation_panel.h"
 #include "main_window.h"
 #include "qt_image.h"
 #include "sample_panel.h"
@@ -383,9 +384,11 @@ QString MainWindow::suggestedFileName(const QString& extension) const {
   std::stable_sort(alphas.begin(), alphas.end(), [](const auto& a, const auto& b) { return std::abs(a.second) > std::abs(b.second); });
   QStringList words{base};
   for (size_t i = 0; i < alphas.size() && i < 2 && alphas[i].second != 0.0; ++i) {
-    QString name = QString::fromStdString(glowlab::display_name(alphas[i].first)).toLower().replace(' ', '-');
+    QString name = QString::fromStdString(glowlab::display_name(alphas[i].first)).toLower().replace(' ', '-').remove('\'');
     words << (alphas[i].second < 0 ? tr("less-%1").arg(name) : name);
   }
+  // A blend on show is part of what is saved or exported, and of its name (issue 29, 8).
+  if (haveSecond_ && interpPanel_->blend() > 0) words << tr("blend-%1").arg(interpPanel_->blend());
   return words.join('-') + '.' + extension;
 }
 

@@ -8,11 +8,13 @@
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QEventLoop>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QInputDialog>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QMimeData>
@@ -74,12 +76,19 @@ class ImportForm {
     hparams_ = new QLineEdit;
     hparams_->setObjectName("hparams");
     hparams_->setPlaceholderText(tr("optional: the run's hparams JSON"));
+    // Wide enough for its placeholder, which is never cut.
+    const QMargins margins = hparams_->textMargins() + hparams_->contentsMargins();
+    hparams_->setMinimumWidth(hparams_->fontMetrics().horizontalAdvance(hparams_->placeholderText()) + margins.left() + margins.right() + 16);
     hparams_->setToolTip(tr("y0ast, chaiyujin: checked against the tensors; needed for a model without 1×1 convolutions"));
     browse_ = new QPushButton(tr("Bro&wse…"));
     auto* hparamsRow = new QHBoxLayout;
     hparamsRow->addWidget(hparams_, 1);
     hparamsRow->addWidget(browse_);
-    form->addRow(tr("&Hparams:"), hparamsRow);
+    // A row that is a layout gets no buddy from addRow (its "&" would show): its label is made here.
+    auto* hparamsLabel = new QLabel(tr("&Hparams:"));
+    hparamsLabel->setObjectName("hparamsLabel");
+    hparamsLabel->setBuddy(hparams_);
+    form->addRow(hparamsLabel, hparamsRow);
     yClass_ = spin("class", -1, 9999, -1, tr("y0ast, chaiyujin class-conditional models: the class whose prior the model samples"));
     yClass_->setSpecialValueText(tr("none (not class-conditional)"));
     form->addRow(tr("&Class:"), yClass_);
@@ -150,6 +159,13 @@ void MainWindow::chooseAndImportCheckpoint() {
                                                           tr("PyTorch checkpoints (*.pt *.pth *.pkg *.ckpt *.tar);;All files (*)"));
   if (checkpoint.isEmpty()) return;
   settings.setValue("paths/checkpoints", QFileInfo(checkpoint).absolutePath());
+  // The file first: nothing more is asked about a file that cannot be imported (issue 29, 10).
+  try {
+    glowlab::check_checkpoint(checkpoint.toStdString());
+  } catch (const std::exception& e) {
+    showError(QString::fromUtf8(e.what()));
+    return;
+  }
   QDialog dialog(this);
   const ImportForm form(dialog, checkpoint);
   if (dialog.exec() != QDialog::Accepted) return;
@@ -181,13 +197,35 @@ bool MainWindow::chooseAndSaveImage() {
   return saveImage(path, scale);
 }
 
-void MainWindow::chooseAndExportPasted() {
-  if (!exportPastedAction_->isEnabled()) return;
+QString MainWindow::choosePastedPath() {
+  if (!exportPastedAction_->isEnabled()) return {};
   const QString path = QFileDialog::getSaveFileName(this, tr("Export Edit Into Photo"), exportPath(suggestedFileName("png")),
                                                     tr("PNG (*.png);;JPEG (*.jpg)"));
-  if (path.isEmpty()) return;
-  QSettings().setValue("paths/exports", QFileInfo(path).absolutePath());
+  if (!path.isEmpty()) QSettings().setValue("paths/exports", QFileInfo(path).absolutePath());
+  return path;
+}
+
+void MainWindow::chooseAndExportPasted() {
+  const QString path = choosePastedPath();
+  if (!path.isEmpty()) exportPasted(path);
+}
+
+bool MainWindow::chooseAndExportPastedNow() {
+  const QString path = choosePastedPath();
+  if (path.isEmpty()) return false;
+  // The export runs on the engine thread; the prompt waits for its answer (as a dialog would).
+  QEventLoop loop;
+  bool written = false;
+  const auto done = connect(this, &MainWindow::exported, &loop, [&](const QString& p) {
+    written = p == path;
+    loop.quit();
+  });
+  const auto failed = connect(this, &MainWindow::errorShown, &loop, [&] { loop.quit(); });
   exportPasted(path);
+  loop.exec();
+  disconnect(done);
+  disconnect(failed);
+  return written;
 }
 
 void MainWindow::chooseAndExportAnimation() {
@@ -205,14 +243,36 @@ void MainWindow::chooseAndExportAnimation() {
     names << QString::fromStdString(attributes_->attribute(i).name);
   }
   if (choices.isEmpty()) return;
-  // What to animate, how many frames, how fast and how large.
+  // What to animate, how many frames, how fast and how large. It starts at the slider edited last
+  // (since the last animation), else at the last choice, remembered (issue 29, 11).
   QDialog dialog(this);
   dialog.setWindowTitle(tr("Export Animation"));
   auto* form = new QFormLayout(&dialog);
   auto* animate = new QComboBox;
   animate->setObjectName("animate");
   animate->addItems(choices);
+  const QString remembered = QSettings().value("export/animate").toString();
+  const QString preferred = !lastEditedAttribute_.isEmpty() && names.contains(lastEditedAttribute_) ? lastEditedAttribute_ : remembered;
+  if (names.contains(preferred) && (!preferred.isEmpty() || haveSecond_)) animate->setCurrentIndex(static_cast<int>(names.indexOf(preferred)));
   form->addRow(tr("&Animate:"), animate);
+  // What the frames run through: the slider's whole range, or from this image to the second.
+  auto* range = new QLabel;
+  range->setObjectName("sweepRange");
+  auto showRange = [this, range, names](int index) {
+    const QString name = names.value(index);
+    const int row = attributes_->indexOf(name.toStdString());
+    if (name.isEmpty() || row < 0) {
+      range->setText(tr("From this image to the second"));
+      return;
+    }
+    const auto& a = attributes_->attribute(row);
+    range->setText(tr("From %1 to %2 (the slider's whole range), the other sliders as they are")
+                       .arg(QString::fromStdString(glowlab::slider_text(a, a.range_min)),
+                            QString::fromStdString(glowlab::slider_text(a, a.range_max))));
+  };
+  showRange(animate->currentIndex());
+  connect(animate, &QComboBox::currentIndexChanged, range, showRange);
+  form->addRow(tr("Range:"), range);
   auto* frames = new QSpinBox;
   frames->setObjectName("frames");
   frames->setRange(2, 240);
@@ -235,6 +295,8 @@ void MainWindow::chooseAndExportAnimation() {
   connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
   if (dialog.exec() != QDialog::Accepted) return;
+  QSettings().setValue("export/animate", names.value(animate->currentIndex()));
+  lastEditedAttribute_.clear();
   QSettings().setValue("export/frames", frames->value());
   QSettings().setValue("export/fps", fps->value());
   QSettings().setValue("export/scale", size->currentData().toInt());
@@ -244,7 +306,7 @@ void MainWindow::chooseAndExportAnimation() {
     suggestion = suggestedFileName("gif").replace(".gif", tr("-blend.gif"));
   } else {
     suggestion = suggestedFileName("gif").section('-', 0, 0) + '-' +
-                 QString::fromStdString(glowlab::display_name(attribute.toStdString())).toLower().replace(' ', '-') + tr("-sweep.gif");
+                 QString::fromStdString(glowlab::display_name(attribute.toStdString())).toLower().replace(' ', '-').remove('\'') + tr("-sweep.gif");
   }
   const QString path = QFileDialog::getSaveFileName(this, tr("Export Animation"), exportPath(suggestion),
                                                     tr("GIF (*.gif);;MP4 video (*.mp4)"));
@@ -253,28 +315,37 @@ void MainWindow::chooseAndExportAnimation() {
   exportAnimation(path, attribute, frames->value(), fps->value(), size->currentData().toInt());
 }
 
-void MainWindow::chooseAndSaveRecipe() {
-  if (!saveRecipeAction_->isEnabled()) return;
+bool MainWindow::chooseAndSaveRecipe() {
+  if (!saveRecipeAction_->isEnabled()) return false;
   const QString path = QFileDialog::getSaveFileName(this, tr("Save Recipe"), exportPath(suggestedFileName("json")),
                                                     tr("GlowLab recipes (*.json)"));
-  if (!path.isEmpty()) saveRecipe(path);
+  return !path.isEmpty() && saveRecipe(path);
 }
 
-bool MainWindow::confirmDiscard(const QString& what) {
+bool MainWindow::confirmDiscard(const QString& question, const QString& discardText) {
   QSettings settings;
   if (!settings.value("confirm/unexportedEdits", true).toBool()) return true;
   QMessageBox box(QMessageBox::Warning, tr("GlowLab"),
-                  tr("%1 without saving the edit of %2?").arg(what, windowTitle().section(QStringLiteral(" — "), 0, 0).remove(QStringLiteral("[*]"))),
+                  tr("%1 without saving the edit of %2?").arg(question, windowTitle().section(QStringLiteral(" — "), 0, 0).remove(QStringLiteral("[*]"))),
                   QMessageBox::Cancel, this);
   box.setInformativeText(tr("Its sliders have changed since it was last saved or exported."));
+  // What a person would keep (issue 29, 7): the edit in the photo, the recipe, the edited face.
+  QPushButton* pasted = exportPastedAction_->isEnabled() ? box.addButton(tr("&Export Edit Into Photo…"), QMessageBox::AcceptRole) : nullptr;
+  if (pasted) pasted->setObjectName("keepPasted");
+  QPushButton* recipe = saveRecipeAction_->isEnabled() ? box.addButton(tr("Save &Recipe…"), QMessageBox::AcceptRole) : nullptr;
+  if (recipe) recipe->setObjectName("keepRecipe");
   QPushButton* save = box.addButton(tr("&Save Image…"), QMessageBox::AcceptRole);
-  QPushButton* discard = box.addButton(tr("%1 &Without Saving").arg(what), QMessageBox::DestructiveRole);
+  save->setObjectName("keepImage");
+  QPushButton* discard = box.addButton(discardText, QMessageBox::DestructiveRole);
+  discard->setObjectName("discard");
   box.setDefaultButton(QMessageBox::Cancel);
-  auto* dontAsk = new QCheckBox(tr("Don't ask again"));
+  auto* dontAsk = new QCheckBox(tr("Don't ask again (Preferences can ask again)"));
   box.setCheckBox(dontAsk);
   box.exec();
   bool go = false;
   if (box.clickedButton() == discard) go = true;
+  else if (pasted && box.clickedButton() == pasted) go = chooseAndExportPastedNow();
+  else if (recipe && box.clickedButton() == recipe) go = chooseAndSaveRecipe();
   else if (box.clickedButton() == save) go = chooseAndSaveImage();
   if (go && dontAsk->isChecked()) settings.setValue("confirm/unexportedEdits", false);
   return go;
@@ -282,7 +353,7 @@ bool MainWindow::confirmDiscard(const QString& what) {
 
 void MainWindow::chooseAndOpenRecipe() {
   // A recipe replaces the image, the sliders and the undo history.
-  if (hasUnexportedEdits() && !confirmDiscard(tr("Open a recipe"))) return;
+  if (hasUnexportedEdits() && !confirmDiscard(tr("Open a recipe"), tr("&Open Without Saving"))) return;
   const QString path = QFileDialog::getOpenFileName(this, tr("Open Recipe"), QSettings().value("paths/exports").toString(),
                                                     tr("GlowLab recipes (*.json)"));
   if (!path.isEmpty()) openRecipe(path);
@@ -317,12 +388,18 @@ void MainWindow::showPreferences() {
   device->setCurrentIndex(std::max(0, device->findData(QSettings().value("engine/device", "auto"))));
   device->setObjectName("device");
   form->addRow(tr("&Device:"), device);
+  // The questions a person can silence ("Don't ask again") come back from here.
+  auto* ask = new QCheckBox(tr("&Ask before edits that were not saved are lost (quitting, opening a recipe)"));
+  ask->setObjectName("askBeforeDiscarding");
+  ask->setChecked(QSettings().value("confirm/unexportedEdits", true).toBool());
+  form->addRow(ask);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
   form->addRow(buttons);
   connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
   const QString before = QSettings().value("engine/device", "auto").toString();
   if (dialog.exec() != QDialog::Accepted) return;
+  QSettings().setValue("confirm/unexportedEdits", ask->isChecked());
   const QString chosen = device->currentData().toString();
   if (chosen == before) return;  // nothing changed: nothing happens
   QSettings().setValue("engine/device", chosen);
@@ -338,7 +415,7 @@ void MainWindow::showPreferences() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (hasUnexportedEdits() && !confirmDiscard(tr("Quit"))) {
+  if (hasUnexportedEdits() && !confirmDiscard(tr("Quit"), tr("&Quit Without Saving"))) {
     event->ignore();
     return;
   }

@@ -103,6 +103,7 @@ void MainWindow::showFraming(const ImageSummary& s) {
       word = tr("Framed by landmarks");
       sentence = tr("Framed by the five landmarks of face %1 (eyes, nose tip, mouth corners), mapped onto the model's framing.")
                      .arg(s.faceIndex + 1);
+      if (!why.isEmpty()) sentence += QStringLiteral(" ") + why;  // e.g. a face enlarged beyond its detail
       break;
     case Framing::FaceBox:
       word = tr("Framed by face box");

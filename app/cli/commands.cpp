@@ -99,6 +99,17 @@ void print_progress(const std::string& what, double fraction) {
 
 }  // namespace
 
+std::function<std::string(const std::string&)> image_output(std::vector<std::string> also) {
+  return [also = std::move(also)](const std::string& path) -> std::string {
+    try {
+      check_image_extension(path, also);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return {};
+  };
+}
+
 std::string default_cache_dir() {
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/glowlab";
   if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/glowlab";
@@ -177,7 +188,7 @@ void add_sample(CLI::App& app) {
       ->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--seed", o->seed, "Random seed")->capture_default_str();
   cmd->add_option("--cols", o->cols, "Grid columns (default: square-ish)");
-  cmd->add_option("-o,--output", o->output, "Grid image to write (.png, .jpg, ...)")->required();
+  cmd->add_option("-o,--output", o->output, "Grid image to write (.png, .jpg, ...)")->required()->check(image_output());
   cmd->callback([o] {
     auto m = open_model(*o);
     std::vector<double> limits;
@@ -209,7 +220,7 @@ void add_reconstruct(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   add_model_options(cmd, *o);
   cmd->add_option("input", o->input, "Image file")->required();
-  cmd->add_option("-o,--output", o->output, "Where to write the reconstruction");
+  cmd->add_option("-o,--output", o->output, "Where to write the reconstruction")->check(image_output());
   cmd->callback([o] {
     auto m = open_model(*o);
     const auto& c = m.config();

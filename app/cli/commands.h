@@ -1,7 +1,9 @@
 // glowlab-cli sub-commands: each registers its options on the app and runs when chosen.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -17,6 +19,11 @@ inline constexpr int kExitCancelled = 3;
 
 // --threads, read by every command before it starts the runtime.
 extern int g_threads;
+
+// For -o: empty when write_image (or the command itself, for the extensions in `also`) writes the
+// file's format, else why not, naming the formats it writes: CLI11 then refuses the command line
+// (exit 2) before any work is done.
+std::function<std::string(const std::string&)> image_output(std::vector<std::string> also = {});
 
 // The packed dataset cache: $XDG_CACHE_HOME/glowlab, else ~/.cache/glowlab (empty: neither is set).
 std::string default_cache_dir();

@@ -159,16 +159,13 @@ Sweep parse_sweep(const std::string& text) {
   return w;
 }
 
-std::pair<std::string, double> parse_set(const std::string& text) {
-  const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0) throw CLI::ValidationError("--set", "'" + text + "' is not NAME=VALUE");
+// The engine's refusal of a name or value typed on the command line, as a bad command line (exit 2).
+template <class F>
+auto as_usage_error(const std::string& option, F&& f) {
   try {
-    size_t used = 0;
-    const double v = std::stod(text.substr(eq + 1), &used);
-    if (used != text.size() - eq - 1) throw std::invalid_argument("trailing text");
-    return {text.substr(0, eq), v};
-  } catch (const std::exception&) {
-    throw CLI::ValidationError("--set", "'" + text + "': the value is not a number");
+    return f();
+  } catch (const Error& e) {
+    throw CLI::ValidationError(option, e.what());
   }
 }
 
@@ -190,7 +187,10 @@ void add_edit_options(CLI::App* cmd, EditOptions& o) {
                   "Apply a recipe saved by the window (File > Save Recipe): its sliders, held attributes and detail level "
                   "(--set, --keep and --detail add to or override them), and, with no photos given, its photo framed as "
                   "saved, or its sample: the window's export, pixel for pixel");
-  cmd->add_option("--set", o.sets, "Slider value, NAME=VALUE (repeatable), e.g. --set Smiling=1.2");
+  cmd->add_option("--set", o.sets,
+                  "Slider value, NAME=VALUE (repeatable), e.g. --set Smiling=1.2 or --set \"Blond hair=-1\": the name in any "
+                  "case, as the window shows it or as `info` lists it; a value beyond the slider's range is held to it, "
+                  "with a note");
   cmd->add_option("--sweep", o.sweep,
                   "One photo as an animation: NAME=FROM:TO:FRAMES (e.g. Smiling=-1:1:9), other --set values held; "
                   "-o .gif, .mp4, or an image for one row of frames");
@@ -219,6 +219,7 @@ struct EditPlan {
   std::optional<Recipe> recipe;
   AppliedRecipe applied;  // the recipe's model and edit, its checksums compared
   SliderEdit edit;        // the recipe's sliders, then --set; its held attributes, then --keep; the detail level
+  Alphas sets;            // --set as typed: named and held to the sliders' ranges once the model is loaded
   std::optional<Sweep> sweep;
   std::vector<std::string> photos;
   bool many = false;         // a batch: OUTPUT is a folder
@@ -248,12 +249,9 @@ EditPlan plan_edit(EditOptions& o, const CLI::App& cmd) {
     if (cmd.count("--face") == 0 && p.recipe->face > 0) o.face = p.recipe->face;
   }
   p.edit.finest_level = o.detail;
-  for (const auto& s : o.sets) {
-    const auto [name, value] = parse_set(s);
-    set_alpha(p.edit.alphas, name, value);
-  }
+  for (const auto& s : o.sets) p.sets.push_back(as_usage_error("--set", [&] { return split_slider_value(s); }));
   if (!o.sweep.empty()) p.sweep = parse_sweep(o.sweep);
-  if (p.edit.alphas.empty() && !p.sweep && !p.recipe) throw CLI::ValidationError("edit", "say what to change: --set NAME=VALUE, --sweep NAME=FROM:TO:FRAMES or --recipe R.json");
+  if (p.sets.empty() && !p.sweep && !p.recipe) throw CLI::ValidationError("edit", "say what to change: --set NAME=VALUE, --sweep NAME=FROM:TO:FRAMES or --recipe R.json");
   if (o.photos.empty() && !p.recipe) throw CLI::ValidationError("edit", "name the photos to edit (or a --recipe whose photo to use)");
   p.photos = expand_photos(o.photos, p.many);
   if (p.sweep && (p.from_recipe ? 1 : p.photos.size()) != 1) {
@@ -267,6 +265,51 @@ EditPlan plan_edit(EditOptions& o, const CLI::App& cmd) {
     report_recipe(p.applied, o.recipe);
   }
   return p;
+}
+
+// The command line's names checked against the loaded model, as the window checks its own --set:
+// any case, or the window's display name, means the attribute ("smiling", "Blond hair"); a name
+// the model lacks is a bad command line (exit 2), with the nearest name and the list; a value
+// beyond a slider's range is held to it, with the window's note.
+void resolve_names(const Model& model, EditPlan& p) {
+  const auto& attrs = model.attributes();
+  // A recipe's values are held to the sliders' ranges as the window holds them (one written by hand
+  // may go beyond), so both render the same.
+  for (auto& alpha : p.edit.alphas) {
+    const auto it = std::find_if(attrs.begin(), attrs.end(), [&alpha](const Attribute& a) { return a.name == alpha.first; });
+    if (it == attrs.end() || (alpha.second >= it->range_min && alpha.second <= it->range_max)) continue;
+    std::cerr << "note: " << range_note(*it, alpha.second) << "\n";
+    alpha.second = std::clamp(alpha.second, it->range_min, it->range_max);
+  }
+  for (const auto& set : p.sets) {
+    const auto v = as_usage_error("--set", [&] { return slider_value(attrs, set.first, set.second); });
+    if (v.clamped()) std::cerr << "note: " << range_note(attrs[v.index], set.second) << "\n";
+    set_alpha(p.edit.alphas, v.name, v.value);
+  }
+  for (auto& name : p.edit.locked) name = attrs[as_usage_error("--keep", [&] { return find_attribute(attrs, name); })].name;
+  if (p.sweep) {
+    const auto& a = attrs[as_usage_error("--sweep", [&] { return find_attribute(attrs, p.sweep->name); })];
+    p.sweep->name = a.name;
+    for (double* end : {&p.sweep->from, &p.sweep->to}) {
+      if (*end < a.range_min || *end > a.range_max) {
+        std::cerr << "note: " << range_note(a, *end) << "\n";
+        *end = std::clamp(*end, a.range_min, a.range_max);
+      }
+    }
+  }
+}
+
+// The output's format, checked before any photo is read or edited (a folder for a batch).
+void check_output(const EditPlan& p, const EditOptions& o) {
+  if (p.many) return;
+  as_usage_error("-o", [&] {
+    if (p.sweep) {
+      if (!is_animation_path(o.output)) check_image_extension(o.output, {".gif", ".mp4"});
+    } else {
+      check_image_extension(o.output);
+    }
+    return 0;
+  });
 }
 
 // The "limited to" values of a render, as the CLI says them: "Smiling limited to +0.21, ...".
@@ -363,10 +406,12 @@ void add_edit(CLI::App& app) {
   auto o = std::make_shared<EditOptions>();
   add_edit_options(cmd, *o);
   cmd->callback([o, cmd] {
-    const EditPlan p = plan_edit(*o, *cmd);
+    EditPlan p = plan_edit(*o, *cmd);
+    check_output(p, *o);
     init_runtime(g_threads);
     auto model = Model::load(model_path_or_default(p.recipe ? p.applied.model : o->model), o->device);
     // Unknown names and levels are refused before any photo is read.
+    resolve_names(model, p);
     auto probe = p.edit.alphas;
     if (p.sweep) probe.emplace_back(p.sweep->name, 1.0);
     model.edit(std::vector<float>(static_cast<size_t>(model.config().dimension())), probe, p.edit.finest_level, p.edit.locked);
@@ -390,12 +435,13 @@ void add_align(CLI::App& app) {
   cmd->add_option("-o,--output", *output, "Output image for one photo, or a folder for several")->required();
   cmd->add_option("-m,--model", *model_path, "Model file (.glow) whose framing and size are used; default: the bundled model");
   cmd->callback([=] {
-    init_runtime(g_threads);
-    const auto model = Model::load(model_path_or_default(*model_path), "cpu");
-    const auto& c = model.config();
     bool many = false;
     const auto paths = expand_photos(*photos, many);
     if (paths.empty()) throw Error(ErrorKind::Io, "no photos to align");
+    if (!many) as_usage_error("-o", [&] { check_image_extension(*output); return 0; });
+    init_runtime(g_threads);
+    const auto model = Model::load(model_path_or_default(*model_path), "cpu");
+    const auto& c = model.config();
     if (many) std::filesystem::create_directories(*output);
     const bool tty = ::isatty(STDERR_FILENO);
     int failures = 0;
@@ -428,7 +474,8 @@ void add_interpolate(CLI::App& app) {
   auto o = std::make_shared<Options>();
   cmd->add_option("a", o->a, "First photo")->required();
   cmd->add_option("b", o->b, "Second photo")->required();
-  cmd->add_option("-o,--output", o->output, "out.gif, out.mp4, or an image (one row of frames)")->required();
+  cmd->add_option("-o,--output", o->output, "out.gif, out.mp4, or an image (one row of frames)")->required()
+      ->check(image_output({".gif", ".mp4"}));
   cmd->add_option("--frames", o->frames, "Frames, both ends included")->capture_default_str()->check(CLI::Range(2, 1000));
   cmd->add_option("--method", o->method, "slerp (keeps the latent's norm typical) or linear")
       ->capture_default_str()->check(CLI::IsMember({"slerp", "linear"}));

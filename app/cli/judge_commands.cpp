@@ -27,12 +27,18 @@ void add_judge_train(CLI::App& app) {
       ->check(CLI::ExistingFile);
   tr->add_option("--image-size", t->image_size, "Image side")->capture_default_str();
   tr->add_option("--seed", t->seed, "Seed")->capture_default_str();
-  tr->callback([t] {
+  auto unbalanced = std::make_shared<bool>(false);
+  tr->add_flag("--unbalanced", *unbalanced,
+               "Plain loss instead of the class-balanced one (positives weighted by negatives / positives, at most 50)");
+  tr->callback([t, unbalanced] {
     init_runtime(g_threads);
+    t->balanced = !*unbalanced;
     t->log = [](const std::string& s) { std::cerr << s << "\n"; };
     const auto acc = train_judge(*t);
     nlohmann::json j = nlohmann::json::object();
-    for (const auto& a : acc) j[a.attribute] = {{"accuracy", a.accuracy}, {"positive_rate", a.positive_rate}};
+    for (const auto& a : acc) {
+      j[a.attribute] = {{"accuracy", a.accuracy}, {"balanced_accuracy", a.balanced_accuracy}, {"positive_rate", a.positive_rate}};
+    }
     std::cout << j.dump(2) << "\n";
   });
 }
@@ -49,6 +55,9 @@ void add_judge_edits(CLI::App& app) {
   ev->add_option("--strength", e->strength, "Edit to this multiple of each recommended range's ends (a strength curve)")
       ->capture_default_str()->check(CLI::Range(0.0, 10.0));
   ev->add_option("--grid", e->grid, "Also write the edit grid (8 faces x each attribute at -1, 0, +1 of its range)");
+  ev->add_flag("--through-export", e->through_export,
+               "Score what a person exports: each held-out photo framed by the window's aligner, edited under the guard, "
+               "pasted back into the photo, framed again and judged (slower: two landmark passes per edit)");
   ev->add_option("--json", *json_out, "Also write the scores to this file");
   auto mark = std::make_shared<bool>(false);
   ev->add_flag("--mark-featured", *mark,
@@ -68,6 +77,10 @@ void add_judge_edits(CLI::App& app) {
                    {"others_change", s.others_change}, {"eligible_add", s.eligible_add},
                    {"eligible_remove", s.eligible_remove}, {"range", {s.range_min, s.range_max}},
                    {"unfit_decodes", s.unclean}});
+      if (e->through_export) {
+        j.back()["mean_strength_allowed"] = s.mean_strength;
+        j.back()["photos_set_aside"] = s.skipped_photos;
+      }
       good += s.meets_target();
       edits += s.edits;
       unclean += s.unclean;
@@ -75,6 +88,7 @@ void add_judge_edits(CLI::App& app) {
     // unfit: edits at the ends of the ranges whose raw (unguarded) decode is non-finite, runaway
     // or all black; the app's guarded render never shows those.
     const std::string text = nlohmann::json{{"scores", j}, {"attributes_meeting_target", good},
+                                            {"through_export", e->through_export},
                                             {"edits_decoded", edits}, {"unfit_decodes", unclean},
                                             {"unfit_fraction", edits ? static_cast<double>(unclean) / edits : 0.0}}
                                  .dump(2);

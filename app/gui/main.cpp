@@ -33,20 +33,49 @@ void addOptions(QCommandLineParser& parser) {
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addOption({{"m", "model"}, "Model file (.glow); default: the bundled model.", "file"});
-  parser.addOption({"set", "Set an attribute slider once the photo is open, e.g. --set Smiling=1.2 (repeatable).", "name=value"});
+  parser.addOption({"set",
+                    "Set an attribute slider once the photo is open, e.g. --set Smiling=1.2 or --set \"Blond hair=-1\" "
+                    "(repeatable; the name in any case; a value beyond the slider's range is held to it).",
+                    "name=value"});
   parser.addOption({"sample", "Start with a grid of samples (seed, at T = 0.7).", "seed"});
   parser.addOption({"screenshot", "Save a screenshot of the window once everything is rendered, then quit.", "file.png"});
   parser.addPositionalArgument("photo", "A photo to open.", "[photo]");
 }
 
+// --set, checked as glowlab-cli edit checks it, before the window opens: NAME=VALUE with a number,
+// a name the model has (any case, or as the window shows it), a value within the slider's range
+// (else held to it, with the CLI's note; the status bar says it too). Fills `out` by the
+// attributes' own names. A bad one is printed and false returned: a bad command line (status 2).
+bool checkSets(const QStringList& sets, const QString& model, glowlab::Alphas& out) {
+  try {
+    for (const QString& s : sets) out.push_back(glowlab::split_slider_value(s.toStdString()));
+    if (out.empty()) return true;
+    std::vector<glowlab::Attribute> attributes;
+    try {
+      attributes = glowlab::read_model_attributes(glowlab::model_path_or_default(model.toStdString()));
+    } catch (const glowlab::Error&) {
+      return true;  // the window says what is wrong with the model when it loads it
+    }
+    for (auto& [name, value] : out) {
+      const auto v = glowlab::slider_value(attributes, name, value);
+      if (v.clamped()) std::fprintf(stderr, "glowlab: note: %s\n", glowlab::range_note(attributes[v.index], value).c_str());
+      name = v.name;
+    }
+  } catch (const glowlab::Error& e) {
+    std::fprintf(stderr, "glowlab: --set: %s\n", e.what());
+    return false;
+  }
+  return true;
+}
+
 // --set applies once, to the first image (not again after each photo, undo or model switch).
-void applySetsOnce(MainWindow& window, const QStringList& sets) {
+void applySetsOnce(MainWindow& window, const glowlab::Alphas& sets) {
   auto setsApplied = std::make_shared<bool>(false);
   QObject::connect(&window, &MainWindow::imageReady, &window, [&window, sets, setsApplied] {
     if (std::exchange(*setsApplied, true)) return;
-    for (const QString& s : sets) {
-      const int i = window.attributes()->indexOf(s.section('=', 0, 0).toStdString());
-      if (i >= 0) window.attributes()->setValue(i, s.section('=', 1).toDouble());
+    for (const auto& [name, value] : sets) {
+      const int i = window.attributes()->indexOf(name);
+      if (i >= 0) window.attributes()->setValue(i, value);  // held to the slider's range, and said
     }
   });
 }
@@ -109,12 +138,14 @@ int main(int argc, char** argv) {
   QCommandLineParser parser;
   addOptions(parser);
   parser.process(app);
+  glowlab::Alphas sets;
+  if (!checkSets(parser.values("set"), parser.value("model"), sets)) return 2;
   glowlab::init_runtime();
 
   MainWindow window;
   window.resize(1200, 760);
   window.show();
-  applySetsOnce(window, parser.values("set"));
+  applySetsOnce(window, sets);
   const QString screenshot = parser.value("screenshot");
   if (!screenshot.isEmpty()) screenshotWhenRendered(window, screenshot);
   // Model > Bundled Models: the installed ones, the real-photo model first.

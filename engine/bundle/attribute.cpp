@@ -1,5 +1,6 @@
 #include "bundle/attribute.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include <nlohmann/json.hpp>
@@ -12,7 +13,81 @@ std::string display_name(const std::string& attribute_name) {
   std::string out;
   for (char c : attribute_name) out += (c == '_') ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  // CelebA's 5_o_Clock_Shadow: the apostrophe its name could not hold.
+  const auto clock = out.find(" o clock");
+  if (clock != std::string::npos) out.replace(clock, 8, " o'clock");
   return out;
+}
+
+namespace {
+
+// "Blond hair", "blond-hair" and "BLOND_HAIR" all -> "blond_hair"; "5 o'clock shadow" (the display
+// name) and "5_o_Clock_Shadow" -> "5_o_clock_shadow".
+std::string loose_key(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (c == ' ' || c == '-' || c == '_' || c == '\'') {
+      if (!out.empty() && out.back() != '_') out += '_';
+    } else {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out;
+}
+
+// Levenshtein distance (names are short: two rows suffice).
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string joined_names(const std::vector<Attribute>& attributes, const std::vector<std::size_t>& which) {
+  std::string out;
+  for (auto i : which) out += (out.empty() ? "" : ", ") + attributes[i].name;
+  return out;
+}
+
+}  // namespace
+
+std::size_t find_attribute(const std::vector<Attribute>& attributes, const std::string& name) {
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    if (attributes[i].name == name) return i;
+  }
+  const std::string key = loose_key(name);
+  std::vector<std::size_t> loose, all;
+  std::size_t closest = attributes.size(), best = 0;
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    all.push_back(i);
+    const std::string k = loose_key(attributes[i].name);
+    if (!key.empty() && k == key) loose.push_back(i);
+    // The nearest name, offered when it is a slip of a letter or two ("Smilng"), or when the name
+    // given begins it ("blond" -> Blond_Hair).
+    const std::size_t d = edit_distance(key, k);
+    const bool near = d <= std::max<std::size_t>(2, key.size() / 4) || (key.size() >= 3 && k.rfind(key + "_", 0) == 0);
+    if (near && (closest == attributes.size() || d < best)) {
+      closest = i;
+      best = d;
+    }
+  }
+  if (loose.size() == 1) return loose.front();
+  const std::string asked = "'" + name + "'";
+  if (loose.size() > 1) {
+    throw Error(ErrorKind::InvalidArgument, asked + " could be any of the model's attributes " + joined_names(attributes, loose) +
+                                                ": give the name exactly");
+  }
+  std::string message = "the model has no attribute " + asked;
+  if (closest < attributes.size()) message += " (did you mean " + attributes[closest].name + "?)";
+  message += attributes.empty() ? "; it has no attribute directions" : "; its attributes are " + joined_names(attributes, all);
+  throw Error(ErrorKind::InvalidArgument, message);
 }
 
 std::string attributes_to_json(const std::vector<Attribute>& attributes) {

@@ -1,6 +1,10 @@
 #include "edit/edit.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <charconv>
+#include <system_error>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +23,50 @@ void set_alpha(Alphas& alphas, const std::string& name, double value) {
     }
   }
   if (!found) alphas.emplace_back(name, value);
+}
+
+std::pair<std::string, double> split_slider_value(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw Error(ErrorKind::InvalidArgument, "'" + text + "' is not NAME=VALUE");
+  // from_chars: the same in every locale (the window runs under the user's, where 1,5 may be a number).
+  const std::string number = text.substr(eq + 1);
+  const char* first = number.c_str();
+  const char* last = first + number.size();
+  if (first != last && *first == '+' && first + 1 != last && first[1] != '-') ++first;
+  double v = 0;
+  const auto [end, error] = std::from_chars(first, last, v);
+  if (first == last || error != std::errc() || end != last || !std::isfinite(v)) {
+    throw Error(ErrorKind::InvalidArgument, "'" + text + "': the value is not a number");
+  }
+  return {text.substr(0, eq), v};
+}
+
+SliderValue slider_value(const std::vector<Attribute>& attributes, const std::string& name, double asked) {
+  SliderValue s;
+  s.index = find_attribute(attributes, name);
+  const Attribute& a = attributes[s.index];
+  s.name = a.name;
+  s.asked = asked;
+  s.value = std::clamp(asked, a.range_min, a.range_max);
+  return s;
+}
+
+std::string slider_text(const Attribute& attribute, double value) {
+  char buf[64];
+  if (attribute.unit == "years") {
+    std::snprintf(buf, sizeof buf, "%+.0f years", value);
+  } else {
+    std::snprintf(buf, sizeof buf, "%+.2f%s%s", value, attribute.unit.empty() ? "" : " ", attribute.unit.c_str());
+  }
+  return buf;
+}
+
+std::string range_note(const Attribute& attribute, double asked) {
+  char typed[32];
+  std::snprintf(typed, sizeof typed, "%g", asked);
+  return display_name(attribute.name) + " goes from " + slider_text(attribute, attribute.range_min) + " to " +
+         slider_text(attribute, attribute.range_max) + ": " + typed + " was set to " +
+         slider_text(attribute, std::clamp(asked, attribute.range_min, attribute.range_max));
 }
 
 RenderedEdit render_edit(Model& model, const std::vector<float>& base, const SliderEdit& edit) {

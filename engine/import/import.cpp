@@ -13,8 +13,11 @@
 #include "data/pixels.h"
 #include "glowlab.h"
 #include "import/mapping.h"
+#include "import/torch_pickle.h"
 
 namespace glowlab {
+
+void check_checkpoint(const std::string& path) { check_torch_file(path); }
 
 ImportResult import_checkpoint(const ImportOptions& o, const std::string& output) {
   Glow glow{nullptr};

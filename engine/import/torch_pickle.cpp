@@ -396,7 +396,7 @@ void collect(const ValuePtr& v, const std::string& prefix, std::map<std::string,
 
 }  // namespace
 
-std::map<std::string, at::Tensor> read_torch_tensors(const std::string& path) {
+void check_torch_file(const std::string& path) {
   {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(ErrorKind::Io, path + ": cannot open the file");
@@ -416,6 +416,15 @@ std::map<std::string, at::Tensor> read_torch_tensors(const std::string& path) {
     if (!reader.hasRecord("data.pkl")) {
       throw Error(ErrorKind::Format, path + ": is a zip without data.pkl (a TorchScript module or another archive, not torch.save)");
     }
+  } catch (const c10::Error& e) {
+    throw Error(ErrorKind::Format, path + ": cannot read the torch.save archive: " + e.what_without_backtrace());
+  }
+}
+
+std::map<std::string, at::Tensor> read_torch_tensors(const std::string& path) {
+  check_torch_file(path);
+  try {
+    caffe2::serialize::PyTorchStreamReader reader(path);
     auto [data, size] = reader.getRecord("data.pkl");
     Unpickler unpickler(path, static_cast<const char*>(data.get()), size, reader);
     std::map<std::string, at::Tensor> out;

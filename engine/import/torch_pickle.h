@@ -21,4 +21,8 @@ namespace glowlab {
 // by name), no data.pkl, a truncated or unsupported pickle, a tensor outside its storage.
 std::map<std::string, at::Tensor> read_torch_tensors(const std::string& path);
 
+// The container only (its magic and the zip's data.pkl, no pickle read): what read_torch_tensors
+// checks first, with the same messages. Cheap for a checkpoint of any size.
+void check_torch_file(const std::string& path);
+
 }  // namespace glowlab

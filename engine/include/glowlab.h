@@ -130,6 +130,10 @@ class Model {
   std::shared_ptr<Impl> impl_;
 };
 
+// A model file's attributes without building its network (its container read and checked as
+// Model::load checks it): the window checks the names on its command line with them before it opens.
+std::vector<Attribute> read_model_attributes(const std::string& path);
+
 // The edit `edited` (a decode of an edit of `base`, the photo's latent, cropped by `crop`) put back
 // into the photo. By default only the edit's change is pasted (paste_change against decode(base),
 // over the whole crop square): what the edit leaves alone keeps the photo's full resolution, and a

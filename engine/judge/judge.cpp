@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <map>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
@@ -12,6 +14,7 @@
 #include "bundle/safetensors.h"
 #include "core/error.h"
 #include "core/named_tensors.h"
+#include "data/celeba.h"
 #include "data/dataset.h"
 #include "data/pixels.h"
 #include "glowlab.h"
@@ -23,6 +26,7 @@ namespace {
 
 constexpr const char* kJudgeFormat = "glowlab.judge/1";
 constexpr int64_t kChunk = 32;
+constexpr double kMaxPositiveWeight = 50.0;
 
 // Four stride-2 3x3 convolutions with ReLU, global average pooling, one linear layer.
 class JudgeNet : public torch::nn::Module {
@@ -143,6 +147,14 @@ std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
   JudgeNet net(a);
   FlowOptimizer opt(net.parameters(), "adam");
   const auto targets = (train.labels > 0).to(at::kFloat);
+  // Class balance (issue 28, 6): a rare attribute's positives weigh as much in the loss as its
+  // negatives (pos_weight = negatives / positives, at most kMaxPositiveWeight), so that the judge
+  // does not learn to say "no" to Bald or Mustache.
+  at::Tensor pos_weight;
+  if (o.balanced) {
+    const auto pos = targets.sum(0), neg = static_cast<double>(train.size()) - pos;
+    pos_weight = (neg / pos.clamp_min(1.0)).clamp(1.0 / kMaxPositiveWeight, kMaxPositiveWeight);
+  }
   const int64_t n = train.size();
   int64_t step = 0;
   for (int e = 0; e < o.epochs; ++e) {
@@ -156,7 +168,7 @@ std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
       // Mirror half the batch: the attributes are symmetric, and it doubles the data.
       if (step % 2) x = x.flip(3);
       opt.zero_grad();
-      auto loss = at::binary_cross_entropy_with_logits(net.forward(x), targets.index_select(0, idx));
+      auto loss = at::binary_cross_entropy_with_logits(net.forward(x), targets.index_select(0, idx), /*weight=*/{}, pos_weight);
       loss.backward();
       opt.step(o.lr);
       total += loss.item<double>();
@@ -166,11 +178,24 @@ std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
     log("judge epoch " + std::to_string(e + 1) + "/" + std::to_string(o.epochs) + ": loss " + std::to_string(total / std::max<int64_t>(1, batches)));
   }
   const auto p = probabilities(net, test.images);
-  const auto correct = ((p > 0.5) == (test.labels > 0)).to(at::kDouble).mean(0);
-  const auto rate = (test.labels > 0).to(at::kDouble).mean(0);
+  const auto said = p > 0.5, truth = test.labels > 0;
+  const auto correct = (said == truth).to(at::kDouble).mean(0);
+  const auto positives = truth.to(at::kDouble).sum(0), negatives = truth.logical_not().to(at::kDouble).sum(0);
+  const auto rate = positives / static_cast<double>(std::max<int64_t>(1, test.size()));
+  // Balanced accuracy: the mean of the rates at which positives and negatives are recognised (0.5
+  // for a judge that always says the same; a class the held-out photos lack counts as 0.5).
+  const auto tpr = at::where(positives > 0, (said & truth).to(at::kDouble).sum(0) / positives.clamp_min(1), at::full_like(positives, 0.5));
+  const auto tnr = at::where(negatives > 0, (said.logical_not() & truth.logical_not()).to(at::kDouble).sum(0) / negatives.clamp_min(1),
+                             at::full_like(negatives, 0.5));
+  const auto balanced = (tpr + tnr) * 0.5;
   std::vector<JudgeAccuracy> out;
   for (int64_t k = 0; k < a; ++k) {
-    out.push_back({all.attribute_names[static_cast<size_t>(k)], correct[k].item<double>(), rate[k].item<double>()});
+    JudgeAccuracy acc;
+    acc.attribute = all.attribute_names[static_cast<size_t>(k)];
+    acc.accuracy = correct[k].item<double>();
+    acc.positive_rate = rate[k].item<double>();
+    acc.balanced_accuracy = balanced[k].item<double>();
+    out.push_back(acc);
   }
   NamedTensors tensors;
   for (const auto& t : net.named_parameters()) tensors.emplace_back(t.key(), t.value());
@@ -275,7 +300,139 @@ int64_t column_of(const std::vector<std::string>& names, const std::string& name
 
 }  // namespace
 
+namespace {
+
+// A held-out CelebA photo as a person would open it: its file and its labels (+1 / -1 per column).
+struct HeldOutPhoto {
+  std::string path;
+  std::vector<std::int8_t> labels;
+};
+
+// The held-out photos of a CelebA-layout folder, by load_dataset's rule: list_eval_partition.txt's
+// test partition (its validation one when it has no test), else one name in ten by its hash.
+std::vector<HeldOutPhoto> held_out_photos(const std::string& folder, std::vector<std::string>& names) {
+  const auto attrs = parse_celeba_attributes(folder + "/list_attr_celeba.txt");
+  names = attrs.names;
+  std::map<std::string, int> part;
+  const std::string partition_file = folder + "/list_eval_partition.txt";
+  if (std::filesystem::exists(partition_file)) part = parse_celeba_partition(partition_file);
+  const bool has_test = std::any_of(part.begin(), part.end(), [](const auto& e) { return e.second == 2; });
+  std::vector<HeldOutPhoto> out;
+  for (size_t i = 0; i < attrs.files.size(); ++i) {
+    const auto& f = attrs.files[i];
+    const auto it = part.find(f);
+    const bool held = part.empty() ? held_out_by_name(f) : it != part.end() && it->second == (has_test ? 2 : 1);
+    if (held) out.push_back({folder + "/img_align_celeba/" + f, attrs.values[i]});
+  }
+  return out;
+}
+
+// A held-out photo framed and encoded once, with the judge's view of it unedited.
+struct FramedPhoto {
+  bool tried = false, usable = false;
+  Image photo;
+  FaceCrop crop;
+  std::vector<float> latent;
+  at::Tensor before;  // judge probabilities [A]
+};
+
+// evaluate_edits through the export: what a person who exports an edit gets, as the judge sees it.
+std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
+  auto log = [&](const std::string& s) { if (o.log) o.log(s); };
+  auto model = Model::load(o.model, resolve_device(o.device));
+  auto judge = load_judge(o.judge);
+  const int size = model.config().image_size;
+  if (model.config().channels != 3) throw Error(ErrorKind::InvalidArgument, o.model + ": the judge takes RGB images, this model is grey");
+  std::vector<std::string> names;
+  const auto photos = held_out_photos(o.data, names);
+  if (photos.empty()) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out photos");
+  const bool landmarks = !model.framing().empty();
+  auto judged = [&](const Image& crop) { return probabilities(*judge.net, images_to_uint8({crop}))[0]; };
+  // As the window frames a photo: by its landmarks onto the model's framing; a photo where no face
+  // is found is set aside (for a model without a framing, the centre square is what the window uses).
+  auto frame = [&](const Image& photo, const std::string& path) {
+    return align_face(photo, size, /*centre_fallback=*/true, path, model.framing());
+  };
+  std::vector<FramedPhoto> cache(photos.size());
+  int skipped = 0;
+  auto prepare = [&](size_t i) -> FramedPhoto& {
+    auto& p = cache[i];
+    if (p.tried) return p;
+    p.tried = true;
+    try {
+      p.photo = read_image(photos[i].path, 3);
+      p.crop = frame(p.photo, photos[i].path);
+      if (landmarks && !p.crop.landmarks_used) throw Error(ErrorKind::NoFace, photos[i].path + ": no face found by its landmarks");
+      p.latent = model.encode(p.crop.crop);
+      p.before = judged(p.crop.crop);
+      p.usable = true;
+    } catch (const Error& e) {
+      ++skipped;
+      log("set aside: " + std::string(e.what()));
+    }
+    return p;
+  };
+  std::vector<EditScore> scores;
+  for (const auto& attr : model.attributes()) {
+    const int64_t jk = column_of(judge.attributes, attr.name), dk = column_of(names, attr.name);
+    if (jk < 0 || dk < 0) {
+      log("skipped " + attr.name + ": not known to the judge or the data");
+      continue;
+    }
+    EditScore s;
+    s.attribute = attr.name;
+    s.range_min = attr.range_min;
+    s.range_max = attr.range_max;
+    double others = 0, strength = 0;
+    int others_n = 0;
+    for (int sign : {+1, -1}) {
+      int eligible = 0, flipped = 0;
+      for (size_t i = 0; i < photos.size() && eligible < o.faces; ++i) {
+        const int v = photos[i].labels[static_cast<size_t>(dk)];
+        if (sign > 0 ? v >= 0 : v <= 0) continue;  // add to those lacking it, remove from those having it
+        auto& p = prepare(i);
+        if (!p.usable) continue;
+        ++eligible;
+        SliderEdit edit;
+        edit.alphas = {{attr.name, o.strength * (sign > 0 ? attr.range_max : attr.range_min)}};
+        const auto r = render_edit(model, p.latent, edit);  // the guarded render: the strength it allows
+        if (!model.decodes_cleanly(model.edit(p.latent, edit.alphas))) ++s.unclean;
+        ++s.edits;
+        strength += r.strength;
+        const auto pasted = paste_edit(model, p.photo, p.crop, p.latent, r.image);
+        FaceCrop again = frame(pasted.image, photos[i].path);
+        // An edit that loses the face for the aligner is judged where the face was.
+        if (landmarks && !again.landmarks_used) again = crop_with_transform(pasted.image, size, p.crop.transform);
+        const auto after = judged(again.crop);
+        flipped += sign > 0 ? (after[jk].item<double>() > 0.5) : (after[jk].item<double>() < 0.5);
+        auto other_mask = at::ones({after.size(0)}, at::kBool);
+        other_mask[jk] = false;
+        others += (after - p.before).abs().index({other_mask}).mean().item<double>();
+        ++others_n;
+      }
+      const double rate = eligible ? static_cast<double>(flipped) / eligible : 0.0;
+      if (sign > 0) {
+        s.add_flip = rate;
+        s.eligible_add = eligible;
+      } else {
+        s.remove_flip = rate;
+        s.eligible_remove = eligible;
+      }
+    }
+    s.others_change = others_n ? others / others_n : 0;
+    s.mean_strength = s.edits ? strength / s.edits : 1.0;
+    s.skipped_photos = skipped;
+    log(attr.name + " (through the export): add " + std::to_string(s.add_flip) + ", remove " + std::to_string(s.remove_flip) +
+        ", others " + std::to_string(s.others_change) + ", mean strength allowed " + std::to_string(s.mean_strength));
+    scores.push_back(s);
+  }
+  return scores;
+}
+
+}  // namespace
+
 std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
+  if (o.through_export) return evaluate_exported_edits(o);
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
   auto mf = load_model(o.model);
   auto judge = load_judge(o.judge);

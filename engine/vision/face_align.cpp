@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <string>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
@@ -97,8 +99,27 @@ std::string haarcascade_dir() {
   return "/usr/share/opencv4/haarcascades";
 }
 
-FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const std::string& source,
-                    const std::vector<double>& framing, int face_index) {
+namespace {
+
+// A crop enlarged beyond this (crop pixels per photo pixel) is said: the model then draws detail
+// the photo does not hold (a distant face, a thumbnail). Up to it, the softness hardly shows.
+constexpr double kInventedDetail = 1.25;
+
+// Says, in the crop's note, when the face was enlarged to the model's size beyond kInventedDetail.
+void note_enlargement(FaceCrop& fc, int size) {
+  const auto& t = fc.transform;
+  fc.enlargement = std::sqrt(std::abs(t[0] * t[4] - t[1] * t[3]));
+  if (!(fc.enlargement > kInventedDetail)) return;
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "%s is only about %.0f px across in the photo, smaller than the model's %d: enlarged %.1fx, its detail "
+                "is the model's invention",
+                fc.face_found ? "the face" : "the square used", size / fc.enlargement, size, fc.enlargement);
+  fc.note += (fc.note.empty() ? "" : "; ") + std::string(text);
+}
+
+FaceCrop find_and_align(const Image& photo, int size, bool centre_fallback, const std::string& source,
+                        const std::vector<double>& framing, int face_index) {
   if (photo.empty()) throw Error(ErrorKind::Image, source + ": empty photo");
   if (face_index < 0) throw Error(ErrorKind::InvalidArgument, "align_face: face index must be 0 or more");
   if (!framing.empty() && framing.size() != 10) throw Error(ErrorKind::InvalidArgument, "align_face: framing needs 10 values");
@@ -145,6 +166,15 @@ FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const st
   std::stable_sort(faces.begin(), faces.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); });
   FaceCrop fc = crop_detected(photo, size, c, small, scale, faces, face_index);
   if (!note.empty()) fc.note = note + ": framed from the face detector's box instead";
+  return fc;
+}
+
+}  // namespace
+
+FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const std::string& source,
+                    const std::vector<double>& framing, int face_index) {
+  FaceCrop fc = find_and_align(photo, size, centre_fallback, source, framing, face_index);
+  note_enlargement(fc, size);
   return fc;
 }
 

@@ -142,6 +142,40 @@ Image make_grid(const std::vector<Image>& images, int cols, int pad) {
   return g;
 }
 
+void check_image_extension(const std::string& path, const std::vector<std::string>& also) {
+  const std::string name = std::filesystem::path(path).filename().string();
+  const auto dot = name.find_last_of('.');
+  std::string ext = dot == std::string::npos ? std::string() : name.substr(dot);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  auto known = writable_image_extensions();
+  known.insert(known.end(), also.begin(), also.end());
+  if (!ext.empty() && std::find(known.begin(), known.end(), ext) != known.end()) return;
+  std::string list;
+  for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+  throw Error(ErrorKind::InvalidArgument, path + ": " + (ext.empty() ? "no file extension to choose a format by"
+                                                                     : "GlowLab cannot write '" + ext + "' files") +
+                                              "; it writes " + list);
+}
+
+std::string without_png_colour_chunks(const std::string& bytes) {
+  static const std::string kSignature("\x89PNG\r\n\x1a\n", 8);
+  if (bytes.compare(0, kSignature.size(), kSignature) != 0) return bytes;
+  std::string out = kSignature;
+  std::size_t i = kSignature.size();
+  // Each chunk: 4-byte length, 4-byte type, data, 4-byte CRC. Anything that does not parse is left
+  // for the decoder to judge, byte for byte.
+  while (i + 12 <= bytes.size()) {
+    const unsigned long len = be32(bytes, i);
+    if (len > bytes.size() - i - 12) return bytes;
+    const std::string type = bytes.substr(i + 4, 4);
+    if (type != "iCCP" && type != "sRGB" && type != "cHRM") out.append(bytes, i, len + 12);
+    i += len + 12;
+    if (type == "IEND") break;
+  }
+  out.append(bytes, i, std::string::npos);
+  return out;
+}
+
 std::vector<std::string> list_images(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;

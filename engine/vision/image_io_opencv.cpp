@@ -41,6 +41,8 @@ Image from_mat(const cv::Mat& m) {
 
 bool have_opencv() { return true; }
 
+std::vector<std::string> writable_image_extensions() { return {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".ppm", ".pgm"}; }
+
 Image read_image(const std::string& path, int channels) {
   return decode_image(read_file(path, kMaxImageFileBytes), channels, path);
 }
@@ -52,7 +54,10 @@ Image decode_image(const std::string& bytes, int channels, const std::string& pa
   check_image_header(bytes, path);
   cv::Mat decoded;
   try {
-    const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+    // Colour chunks out first: OpenCV does not apply them, and libpng's warnings about them would
+    // reach the user's terminal (skimage's astronaut: "iCCP: known incorrect sRGB profile").
+    const std::string plain = without_png_colour_chunks(bytes);
+    const cv::Mat buf(1, static_cast<int>(plain.size()), CV_8UC1, const_cast<char*>(plain.data()));
     decoded = cv::imdecode(buf, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
   } catch (const cv::Exception& e) {
     throw Error(ErrorKind::Image, path + ": cannot decode image (" + e.msg + ")");

@@ -67,6 +67,8 @@ std::string encode_image(const Image& image, const std::string& extension, const
   return out;
 }
 
+std::vector<std::string> writable_image_extensions() { return {".ppm", ".pgm"}; }
+
 void write_image(const std::string& path, const Image& image) {
   const std::string ext = ends_with(path, ".pgm") ? ".pgm" : ends_with(path, ".ppm") ? ".ppm" : "";
   write_file_atomic(path, encode_image(image, ext, path));  // anything else is refused with a message

@@ -1,6 +1,7 @@
 // Attribute: one editable direction stored in a model file (plain C++, shared with the UI).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,6 +21,13 @@ struct Attribute {
 
 // "Blond_Hair" -> "Blond hair": the label a person reads.
 std::string display_name(const std::string& attribute_name);
+
+// The attribute a person means by `name` where they type one (--set, --keep and --sweep of the
+// window and the CLI alike): its own name ("Blond_Hair") exactly, else in any case with spaces or
+// hyphens for the underscores, which takes in its display name ("Blond hair"). Returns its index.
+// Throws Error(InvalidArgument) when none matches, or several do only loosely: "the model has no
+// attribute 'Smilng' (did you mean Smiling?); its attributes are ...".
+std::size_t find_attribute(const std::vector<Attribute>& attributes, const std::string& name);
 
 std::string attributes_to_json(const std::vector<Attribute>& attributes);
 // Throws Error(Format) naming `where` and the bad entry.

@@ -29,6 +29,29 @@ struct SliderEdit {
 // appends it when it is not there.
 void set_alpha(Alphas& alphas, const std::string& name, double value);
 
+// NAME=VALUE as a command line gives a slider (--set in the window and the CLI), split and its value
+// read before any model is at hand. Throws Error(InvalidArgument) naming `text` when it is not that
+// shape or VALUE is not a finite number.
+std::pair<std::string, double> split_slider_value(const std::string& text);
+
+// A slider value asked for by name: the model's attribute (find_attribute: any case, or the
+// display name) and the value held to its slider's range, as the window's number box holds a
+// typed one. Throws find_attribute's Error for a name the model lacks.
+struct SliderValue {
+  std::size_t index = 0;  // in the attributes
+  std::string name;       // the attribute's own name
+  double value = 0;       // within [range_min, range_max]
+  double asked = 0;       // as given
+  bool clamped() const { return value != asked; }
+};
+SliderValue slider_value(const std::vector<Attribute>& attributes, const std::string& name, double asked);
+
+// A slider's value as both front ends write it: "+1.20", or in whole years for Age ("+25 years").
+std::string slider_text(const Attribute& attribute, double value);
+// What both front ends say when a value beyond a slider's range is held to it:
+// "Smiling goes from -3.00 to +3.00: 10 was set to +3.00".
+std::string range_note(const Attribute& attribute, double asked);
+
 struct RenderedEdit {
   Image image;
   double strength = 1.0;  // 1: the edit in full; below 1: the largest fraction of it that decodes cleanly

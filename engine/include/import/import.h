@@ -42,6 +42,11 @@ struct ImportResult {
 // represent exactly.
 ImportResult import_checkpoint(const ImportOptions& options, const std::string& output);
 
+// Whether `path` is a file import_checkpoint can open at all (a torch.save archive of PyTorch 1.6
+// or newer), checked cheaply before anything is asked of the user: throws import_checkpoint's
+// Error for a missing file, a legacy or other format.
+void check_checkpoint(const std::string& path);
+
 // Mean bits/dim of model-sized images with every value at its bin's centre (x/n_bins - 0.5 +
 // 0.5/n_bins, no dequantisation noise): deterministic, so it compares exactly with other code
 // fed the same values.

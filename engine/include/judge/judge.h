@@ -20,14 +20,18 @@ struct JudgeTrainOptions {
   int batch = 64;
   double lr = 1e-3;
   std::uint64_t seed = 0;
+  // Class-balanced loss: each attribute's positives weighted by negatives / positives (at most 50),
+  // so a rare attribute is learnt rather than always denied.
+  bool balanced = true;
   std::string cache_dir;
   std::function<void(const std::string&)> log;
 };
 
 struct JudgeAccuracy {
   std::string attribute;
-  double accuracy = 0;   // on the held-out split
+  double accuracy = 0;           // on the held-out split
   double positive_rate = 0;
+  double balanced_accuracy = 0;  // (true-positive rate + true-negative rate) / 2: 0.5 is chance
 };
 
 // Trains the judge, writes it atomically and returns its held-out accuracy per attribute.
@@ -41,6 +45,10 @@ struct EditEvalOptions {
   int faces = 200;             // per attribute and direction, at most
   double strength = 1.0;       // edits go to this multiple of the recommended range's ends
   std::string grid;            // optional: edit grid PNG (8 faces x attributes at -1, 0, +1 of the range)
+  // The user's path (issue 28, 6): each held-out photo read from its file, framed by the window's
+  // aligner, edited under the guard (the strength it allows), pasted back into the photo
+  // (paste_edit), then framed again by the aligner and judged; not the 64-px crop's raw decode.
+  bool through_export = false;
   std::string device = "cpu";
   std::string cache_dir;
   std::function<void(const std::string&)> log;
@@ -55,6 +63,8 @@ struct EditScore {
   double range_min = 0, range_max = 0;
   int edits = 0;            // edited faces decoded (both directions)
   int unclean = 0;          // ... whose raw decode was not clean (non-finite, runaway) or all black
+  double mean_strength = 1; // through the export: the mean fraction of the edit the guard allowed
+  int skipped_photos = 0;   // through the export: held-out photos set aside (no face found, unreadable)
   // The target an attribute must meet to be shown by default: add and remove flip at least 80% of
   // the faces, the other attributes move at most 0.10 on average.
   bool meets_target() const { return add_flip >= 0.8 && remove_flip >= 0.8 && others_change <= 0.10; }

@@ -19,7 +19,9 @@ struct FaceCrop {
   bool eyes_levelled = false;      // both eyes found and the crop rotated to level them
   bool landmarks_used = false;     // framed by five landmarks onto the model's framing
   std::array<double, 10> landmarks{};  // when landmarks_used: the five points found, photo pixels
-  std::string note;                // why a weaker framing than asked for was used (empty: none)
+  std::string note;                // why a weaker framing than asked for was used, or that the face
+                                   // was enlarged so far that its detail is invented (empty: none)
+  double enlargement = 1.0;        // crop pixels per photo pixel (align_face); above 1 the face is enlarged
   int faces = 0;                   // faces the detector found (the crop is of face_index among them)
   int face_index = 0;              // which of them, by size (0: the largest)
   std::vector<std::array<int, 4>> boxes;  // every face found (x, y, w, h in photo pixels), largest first

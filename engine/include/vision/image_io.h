@@ -20,6 +20,16 @@ Image read_image(const std::string& path, int channels);
 Image decode_image(const std::string& bytes, int channels, const std::string& path);
 // Encodes by the extension (.png, .jpg/.jpeg, .webp, .bmp, .ppm/.pgm) and writes atomically.
 void write_image(const std::string& path, const Image& image);
+// The extensions write_image writes (".png", ".jpg", ...; a build without OpenCV ".ppm", ".pgm").
+std::vector<std::string> writable_image_extensions();
+// Checked before any work is done: throws Error(InvalidArgument) naming `path` when write_image
+// cannot write its extension, listing those it can, and `also` (extensions the caller writes by
+// other means, e.g. ".gif" for an animation).
+void check_image_extension(const std::string& path, const std::vector<std::string>& also = {});
+// A PNG's bytes without its colour-profile chunks (iCCP, sRGB, cHRM), which the decoder does not
+// apply to colour images but libpng warns about on the terminal ("iCCP: known incorrect sRGB
+// profile"); anything else (another format, a chunk that does not parse) is returned as it is.
+std::string without_png_colour_chunks(const std::string& bytes);
 // Encodes to bytes in the given format extension (".png", ...).
 std::string encode_image(const Image& image, const std::string& extension, const std::string& path_for_errors);
 
