@@ -227,6 +227,14 @@ class AppFixture {
     QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration() && w.shownGeneration() > 0, 30000);
   }
 
+  // The window on screen with the model and photo open, and active (it takes the keys sent to it).
+  void openActiveWindow(MainWindow& w) {
+    w.show();
+    openModelAndPhoto(w);
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+  }
+
   // What the engine itself renders for the current crop and the given slider values.
   QImage direct_render(const QImage& crop, const std::vector<std::pair<std::string, double>>& alphas) {
     auto m = Model::load(model_.toStdString());

@@ -395,8 +395,10 @@ std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
         ++eligible;
         SliderEdit edit;
         edit.alphas = {{attr.name, o.strength * (sign > 0 ? attr.range_max : attr.range_min)}};
-        const auto r = render_edit(model, p.latent, edit);  // the guarded render: the strength it allows
-        if (!model.decodes_cleanly(model.edit(p.latent, edit.alphas))) ++s.unclean;
+        // The guarded render: the strength it allows. It decodes the full edit first and limits it
+        // exactly when that decode is not clean (the photo's own latent is), so no second decode.
+        const auto r = render_edit(model, p.latent, edit);
+        if (r.limited()) ++s.unclean;
         ++s.edits;
         strength += r.strength;
         const auto pasted = paste_edit(model, p.photo, p.crop, p.latent, r.image);
