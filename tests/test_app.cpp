@@ -90,7 +90,7 @@ class TestApp : public QObject, AppFixture {
   }
 
   void recipeReproducesThePixels() {
-    w_->attributes()->setValue(1, -0.5);
+    w_->setSlider(w_->attributes()->attribute(1).name, -0.5);
     QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
     const QImage shown = w_->view()->edited();
     QVERIFY(w_->saveRecipe(path("edit.json")));
@@ -141,12 +141,12 @@ class TestApp : public QObject, AppFixture {
   // A held attribute: the other sliders move along directions projected off it (the engine's
   // conditional edit), and the hold is saved in the recipe.
   void heldAttributeRendersTheConditionalEditAndIsSaved() {
-    w_->attributes()->setValue(1, 0.0);
+    w_->setSlider(w_->attributes()->attribute(1).name, 0.0);
     QVERIFY(!w_->attributes()->isLocked(1));
     holdOf(w_->attributes(), 1)->click();
     QVERIFY(w_->attributes()->isLocked(1));
     QVERIFY(!sliderOf(w_->attributes(), 1)->isEnabled());
-    w_->attributes()->setValue(0, 1.2);
+    w_->setSlider(w_->attributes()->attribute(0).name, 1.2);
     QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
     auto m = Model::load(model_.toStdString());
     const auto base = m.encode(fromQImage(w_->currentImage().crop));
@@ -164,7 +164,7 @@ class TestApp : public QObject, AppFixture {
     QVERIFY(!other.attributes()->isLocked(0));
     QVERIFY(same_pixels(other.view()->edited(), held));
     holdOf(w_->attributes(), 1)->click();
-    w_->attributes()->setValue(0, 0.0);
+    w_->setSlider(w_->attributes()->attribute(0).name, 0.0);
     QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
   }
 
@@ -183,7 +183,7 @@ class TestApp : public QObject, AppFixture {
     QVERIFY(model.wait(30000));
     w.openPhoto(photo_);
     QVERIFY(image.wait(30000));
-    w.attributes()->setValue(0, 1.0);
+    w.setSlider(w.attributes()->attribute(0).name, 1.0);
     QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration() && w.shownGeneration() > 0, 30000);
     QVERIFY2(w.lastRenderNote().startsWith("Smiling limited to +"), qPrintable(w.lastRenderNote()));
     QVERIFY(w.statusBar()->currentMessage().contains("limited"));
@@ -197,17 +197,17 @@ class TestApp : public QObject, AppFixture {
     const auto target = m.edit(base, {{"Smiling", 1.0}});
     QVERIFY(!m.decodes_cleanly(target));
     QVERIFY(same_pixels(w.view()->edited(), toQImage(m.decode_guarded(base, target).image)));
-    w.attributes()->setValue(0, 0.0);
+    w.setSlider(w.attributes()->attribute(0).name, 0.0);
     QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration(), 30000);
     QVERIFY(w.lastRenderNote().isEmpty());
     QVERIFY(!w.statusBar()->currentMessage().contains("limited"));
     QVERIFY(!slider->property("limitedTo").isValid());
     // A value beyond the slider's range (a command line's, a recipe's written by hand) is held to
     // the range and said, so the slider shows what is rendered.
-    w.attributes()->setValue(0, 10.0);
+    w.setSlider(w.attributes()->attribute(0).name, 10.0);
     QCOMPARE(w.attributes()->value(0), 1.0);
     QVERIFY2(w.lastNotice().contains("Smiling goes from -1.00 to +1.00: 10 was set to +1.00"), qPrintable(w.lastNotice()));
-    w.attributes()->setValue(0, 0.0);
+    w.setSlider(w.attributes()->attribute(0).name, 0.0);
     QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration(), 30000);
   }
 
@@ -233,7 +233,7 @@ class TestApp : public QObject, AppFixture {
     QSignalSpy samples(w_.get(), &MainWindow::samplesShown);
     w_->sample();
     QVERIFY(samples.wait(30000));
-    w_->worker()->useSample(1, /*asSecond=*/true);
+    w_->interpolateTowardsSample(1);
     QVERIFY(strip.wait(30000));
     QCOMPARE(w_->findChild<QLabel*>("strip")->pixmap().width(), 8 * 64 + 7 * 4);  // 8 frames
     QTRY_VERIFY_WITH_TIMEOUT(w_->shownGeneration() == w_->requestedGeneration(), 30000);
@@ -321,7 +321,7 @@ class TestApp : public QObject, AppFixture {
     openModelAndPhoto(w);
     const QImage photoCrop = w.currentImage().crop;
     const QString photoSource = w.currentImage().source;
-    w.attributes()->setValue(1, 0.4);
+    w.setSlider(w.attributes()->attribute(1).name, 0.4);
     QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration(), 30000);
     const QImage photoEdited = w.view()->edited();
     QSignalSpy samples(&w, &MainWindow::samplesShown);
@@ -350,8 +350,11 @@ class TestApp : public QObject, AppFixture {
     QVERIFY(image.wait(30000));
     QVERIFY(w.currentImage().origin == ImageOrigin::Sample);
     QCOMPARE(w.undoStack()->count(), steps + 1);
-    w.attributes()->setValue(1, -0.3);
-    w.undoStack()->undo();
+    QCOMPARE(w.attributes()->value(1), 0.0);  // a new image starts from its own unedited state (issue 29, 1)
+    w.setSlider(w.attributes()->attribute(1).name, -0.3);
+    w.undoStack()->undo();  // the sample's own edit
+    QCOMPARE(w.attributes()->value(1), 0.0);
+    w.undoStack()->undo();  // the photo, with its sliders
     QVERIFY(image.wait(30000));
     QCOMPARE(w.currentImage().source, photoSource);
     QVERIFY(same_pixels(w.currentImage().crop, photoCrop));

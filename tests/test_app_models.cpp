@@ -56,13 +56,13 @@ class TestAppModels : public QObject, AppFixture {
     const QString other = otherModel();
     MainWindow w;
     openModelAndPhoto(w);
-    w.attributes()->setValue(1, 0.5);
+    w.setSlider(w.attributes()->attribute(1).name, 0.5);
     waitShown(w);
     const QImage crop = w.currentImage().crop;
     const QString source = w.currentImage().source;
-    const int steps = w.undoStack()->count();
     QSignalSpy model(&w, &MainWindow::modelReady), image(&w, &MainWindow::imageReady), errors(&w, &MainWindow::errorShown);
-    w.attributes()->setValue(0, 1.0);  // a render for the first model is requested ...
+    w.setSlider(w.attributes()->attribute(0).name, 1.0);  // a render for the first model is requested ...
+    const int steps = w.undoStack()->count();
     w.openModel(other);                // ... and the model switches before or after it runs
     QVERIFY(model.wait(30000));
     QTRY_VERIFY_WITH_TIMEOUT(image.count() == 1, 30000);
@@ -114,7 +114,7 @@ class TestAppModels : public QObject, AppFixture {
     QVERIFY(w.openRecipe(path("broken-model.json")));
     QVERIFY(errors.wait(30000));
     QVERIFY(w.lastError().contains("truncated-for-recipe.glow"));
-    for (int i = 0; i < w.attributes()->count(); ++i) w.attributes()->setValue(i, 0.0);
+    for (int i = 0; i < w.attributes()->count(); ++i) w.setSlider(w.attributes()->attribute(i).name, 0.0);
     w.openModel(model_);
     QVERIFY(model.wait(30000));
     // A still-armed recipe would have set its slider in the same modelReady emission.
@@ -188,7 +188,7 @@ class TestAppModels : public QObject, AppFixture {
     QCOMPARE(actions[0]->text(), QString("Real photographs (celeba64)"));
     QCOMPARE(actions[1]->text(), QString("Synthetic faces (faces64)"));
     QVERIFY(actions[0]->isCheckable() && !actions[0]->isChecked() && actions[1]->isChecked());
-    w.attributes()->setValue(1, 1.0);  // Smiling, kept by name
+    w.setSlider(w.attributes()->attribute(1).name, 1.0);  // Smiling, kept by name
     waitShown(w);
     const int steps = w.undoStack()->count();
     const QString source = w.currentImage().source;

@@ -175,7 +175,7 @@ class TestAppPanels : public QObject, AppFixture {
     for (const QString& o : offered) QVERIFY2(!o.contains("Interpolation"), qPrintable(o));
     QVERIFY2(offered.contains("Sweep Blond hair"), qPrintable(offered.join(", ")));
     // The suggested file name: the photo and its edit.
-    w.attributes()->setValue(0, 1.0);
+    w.setSlider(w.attributes()->attribute(0).name, 1.0);
     QCOMPARE(w.suggestedFileName("png"), QString("photo-smiling.png"));
     QString suggested;
     onNextDialog("QFileDialog", [&](QWidget* d) {

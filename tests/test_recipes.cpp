@@ -136,9 +136,9 @@ class TestRecipes : public QObject {
   }
 
   void theCliReproducesTheWindowsExports() {
-    w_->attributes()->setValue(0, 0.9);
-    w_->attributes()->setValue(1, -0.6);
-    w_->attributes()->setFinestLevel(1);
+    w_->setSlider(w_->attributes()->attribute(0).name, 0.9);
+    w_->setSlider(w_->attributes()->attribute(1).name, -0.6);
+    w_->document()->setDetail(1);
     waitShown(*w_);
     QVERIFY(w_->saveRecipe(path("face2.json")));
     const auto recipe = nlohmann::json::parse(read_file(path("face2.json").toStdString(), 1 << 20));
@@ -180,7 +180,7 @@ class TestRecipes : public QObject {
     QCOMPARE(w_->findChild<FacePicker*>()->count(), 0);
     QVERIFY2(w_->findChild<FacePicker*>()->placeholder().contains("No photo for a sample"), qPrintable(w_->findChild<FacePicker*>()->placeholder()));
     QCOMPARE(w_->findChild<QDockWidget*>("attributes")->geometry(), attributesBefore);
-    w_->attributes()->setValue(0, -0.7);
+    w_->setSlider(w_->attributes()->attribute(0).name, -0.7);
     waitShown(*w_);
     QVERIFY(w_->saveRecipe(path("sample.json")));
     QVERIFY(w_->saveImage(path("window-sample.png")));
@@ -190,7 +190,8 @@ class TestRecipes : public QObject {
     r = cli({"edit", "--recipe", path("sample.json"), "--paste-back", "-o", path("nothing.png")});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("edits a sample: there is no photo to paste it into"), qPrintable(r.err));
-    // Back to the photo: its faces again, to choose from.
+    // Back to the photo (the slider's step first): its faces again, to choose from.
+    w_->undoStack()->undo();
     w_->undoStack()->undo();
     QVERIFY(image.wait(30000));
     QVERIFY(w_->findChild<FacePicker*>()->isEnabled());

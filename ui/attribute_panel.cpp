@@ -193,7 +193,6 @@ AttributePanel::AttributePanel(QWidget* parent) : QWidget(parent) {
     const int after = finestLevel();
     Q_EMIT detailEdited(detailBefore_, after);
     detailBefore_ = after;
-    Q_EMIT changed();
   });
 }
 
@@ -288,13 +287,16 @@ void AttributePanel::connectRow(const Row& row, QToolButton* zero, int index) {
       r.revealed = true;
       updateRows();
     }
-    if (!quiet_) Q_EMIT changed();
+    if (!quiet_) Q_EMIT heldEdited(index, on);
   });
   connect(row.slider, &QSlider::sliderPressed, this, [this] {
     dragging_ = true;
     ++dragId_;
   });
-  connect(row.slider, &QSlider::sliderReleased, this, [this] { dragging_ = false; });
+  connect(row.slider, &QSlider::sliderReleased, this, [this] {
+    dragging_ = false;
+    Q_EMIT dragFinished();
+  });
   connect(row.slider, &QSlider::valueChanged, this, [this, index](int ticks) {
     if (quiet_) return;
     userSet(index, fromTicks(rows_[static_cast<size_t>(index)], ticks));
@@ -383,12 +385,7 @@ double AttributePanel::value(int index) const { return rows_[static_cast<size_t>
 
 void AttributePanel::setValue(int index, double v) {
   auto& row = rows_[static_cast<size_t>(index)];
-  if (v < row.attribute.range_min || v > row.attribute.range_max) {
-    // From a command line or a recipe written by hand: held to the slider's range, and said, so the
-    // slider always shows the value that is rendered.
-    Q_EMIT hint(QString::fromStdString(glowlab::range_note(row.attribute, v)));
-    v = std::clamp(v, row.attribute.range_min, row.attribute.range_max);
-  }
+  v = std::clamp(v, row.attribute.range_min, row.attribute.range_max);  // the document holds it to the range already
   row.value = v;
   if (v != 0.0 && !row.attribute.featured && !row.revealed) {
     row.revealed = true;  // a value set from elsewhere (recipe, --set, undo) is never out of sight
@@ -398,7 +395,6 @@ void AttributePanel::setValue(int index, double v) {
   row.slider->setValue(toTicks(row, v));
   row.box->setValue(v);
   quiet_ = false;
-  Q_EMIT changed();
 }
 
 void AttributePanel::showLimits(const glowlab::Alphas& limitedTo) {
@@ -457,7 +453,11 @@ std::vector<std::string> AttributePanel::locked() const {
 
 bool AttributePanel::isLocked(int index) const { return rows_[static_cast<size_t>(index)].lock->isChecked(); }
 
-void AttributePanel::setLocked(int index, bool on) { rows_[static_cast<size_t>(index)].lock->setChecked(on); }
+void AttributePanel::setLocked(int index, bool on) {
+  quiet_ = true;
+  rows_[static_cast<size_t>(index)].lock->setChecked(on);
+  quiet_ = false;
+}
 
 int AttributePanel::finestLevel() const { return detail_->currentIndex() < 0 ? 0 : detail_->currentData().toInt(); }
 
@@ -466,7 +466,6 @@ void AttributePanel::setFinestLevel(int level) {
   detail_->setCurrentIndex(std::clamp(level, 0, levels_ - 1));
   detailBefore_ = finestLevel();
   quiet_ = false;
-  Q_EMIT changed();
 }
 
 int AttributePanel::indexOf(const std::string& name) const {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "edit_document.h"
 #include "glowlab.h"
 
 class QComboBox;
@@ -20,13 +21,6 @@ class QScrollArea;
 class QSlider;
 class QToolButton;
 
-// The panel's settings by attribute name (survives a switch to a model with other attributes).
-struct PanelEdit {
-  std::vector<std::pair<std::string, double>> values;
-  std::vector<std::string> locked;
-  int finestLevel = 0;
-};
-
 class AttributePanel : public QWidget {
   Q_OBJECT
 
@@ -36,8 +30,7 @@ class AttributePanel : public QWidget {
   void setAttributes(const std::vector<glowlab::Attribute>& attributes, int levels);
   int count() const { return static_cast<int>(rows_.size()); }
   double value(int index) const;
-  // Sets a value without recording an undo step (undo/redo, recipes and --set use this); a value
-  // beyond the slider's range is held to it and said (hint, in range_note's words).
+  // Shows a value (the document's; no signal, no undo step), held to the slider's range.
   void setValue(int index, double value);
   std::vector<double> values() const;
   // Marks on the tracks of the sliders the guard limited, at the value rendered (the render's
@@ -61,9 +54,13 @@ class AttributePanel : public QWidget {
   // a value or a hold (a recipe, --set, undo) is shown anyway.
   // Whether row `index` is on show (its attribute featured, More attributes on, or revealed).
   bool isRowShown(int index) const;
+  // A slider is held down by the mouse (its edit has not settled yet).
+  bool isDragging() const { return dragging_; }
   // True when any slider is off zero.
   bool hasEdits() const;
-  // Everything by name; apply() sets what this model has (no undo step), the rest to zero.
+  // Everything by name; apply() shows what this model has (no signal), the rest at zero. The panel
+  // is a view of EditDocument's sliders: the user's changes go out as signals, the document's
+  // state comes back through apply().
   PanelEdit edit() const;
   void apply(const PanelEdit& edit);
 
@@ -72,8 +69,10 @@ class AttributePanel : public QWidget {
   void edited(int index, double before, double after, int dragId);
   void resetAllRequested();
   void detailEdited(int before, int after);
-  // Any value change (user, undo or recipe): time to render.
-  void changed();
+  // A slider was let go: its edit has settled.
+  void dragFinished();
+  // The user turned row `index`'s hold on or off.
+  void heldEdited(int index, bool held);
   // A hint for the status bar (e.g. a typed value outside the slider's range).
   void hint(const QString& message);
 

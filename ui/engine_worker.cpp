@@ -394,6 +394,23 @@ void EngineWorker::openPhotoWithTransform(const QString& path, const std::array<
   });
 }
 
+void EngineWorker::openImageWithTransform(const QImage& image, ImageOrigin origin, const std::array<double, 6>& transform,
+                                          int faceIndex) {
+  post([this, image, origin, transform, faceIndex] {
+    if (image.isNull()) throw Error(ErrorKind::Io, "the autosaved photo could not be read");
+    photo_ = fromQImage(image, model().config().channels);
+    photoColour_ = fromQImage(image, 3);
+    crop_ = crop_with_transform(photo_, model().config().image_size, transform);
+    crop_.face_index = faceIndex;
+    origin_ = origin;
+    source_.clear();
+    ImageSummary summary = photoSummary(origin, {});
+    summary.framing = Framing::Recipe;
+    summary.announce = false;
+    setCurrent(crop_.crop, summary);
+  });
+}
+
 void EngineWorker::openImage(const QImage& image, ImageOrigin origin) {
   post([this, image, origin] {  // QImage is implicitly shared: the copy is safe to read here
     photo_ = fromQImage(image, model().config().channels);

@@ -104,6 +104,9 @@ class EngineWorker : public QThread {
   // `faceIndex` picks a face by size (0: the largest).
   void openPhoto(const QString& path, bool centreFallback = true, int faceIndex = 0);
   void openImage(const QImage& image, ImageOrigin origin);
+  // A photo without a file (kept by the autosave) framed by a saved transform, as
+  // openPhotoWithTransform does for a file.
+  void openImageWithTransform(const QImage& image, ImageOrigin origin, const std::array<double, 6>& transform, int faceIndex = 0);
   // Re-frames the current photo on another of its faces (ImageSummary::faceBoxes); imageReady follows.
   void chooseFace(int faceIndex);
   // Re-applies a saved crop (recipes); `faceIndex` is recorded, the transform is used as saved.

@@ -18,8 +18,8 @@
 #include "face_picker.h"
 #include "image_view.h"
 #include "interpolation_panel.h"
+#include "autosave.h"
 #include "sample_panel.h"
-#include "undo_commands.h"
 
 namespace {
 constexpr int kStripFrames = 8;
@@ -28,7 +28,8 @@ constexpr int kStripFrames = 8;
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(tr("GlowLab"));
   setAcceptDrops(true);
-  undo_ = new QUndoStack(this);
+  doc_ = new EditDocument(this);
+  doc_->setKeepSliders(QSettings().value("edit/keepSliders", false).toBool());
   worker_ = new EngineWorker(this);
   view_ = new ImageView;
   setCentralWidget(view_);
@@ -62,6 +63,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   connectWorker();
   connectPanels();
+  // The edit is kept on disk a moment after each settled change (never mid-drag).
+  autosave_ = std::make_unique<Autosave>(Autosave::folder());
+  autosaveTimer_ = new QTimer(this);
+  autosaveTimer_->setObjectName("autosaveTimer");
+  autosaveTimer_->setSingleShot(true);
+  autosaveTimer_->setInterval(300);
+  connect(autosaveTimer_, &QTimer::timeout, this, &MainWindow::writeAutosave);
+  connect(attributes_, &AttributePanel::dragFinished, autosaveTimer_, qOverload<>(&QTimer::start));
 
   QSettings settings;
   restoreGeometry(settings.value("window/geometry").toByteArray());
@@ -78,6 +87,10 @@ MainWindow::~MainWindow() {
   const auto children = findChildren<QObject*>();
   for (QObject* child : children) child->disconnect(this);
 }
+
+QUndoStack* MainWindow::undoStack() const { return doc_->undoStack(); }
+
+bool MainWindow::setSlider(const std::string& name, double value) { return doc_->setValue(name, value); }
 
 void MainWindow::connectWorker() {
   connect(worker_, &EngineWorker::modelLoaded, this, &MainWindow::onModelLoaded);
@@ -138,37 +151,32 @@ void MainWindow::connectWorker() {
 }
 
 void MainWindow::connectPanels() {
-  connect(attributes_, &AttributePanel::changed, this, &MainWindow::requestRender);
   // The strip (and the A/B thumbnails) follow the sliders, a moment after they stop.
   stripTimer_ = new QTimer(this);
   stripTimer_->setSingleShot(true);
   stripTimer_->setInterval(250);
   connect(stripTimer_, &QTimer::timeout, this, &MainWindow::refreshStrip);
-  connect(attributes_, &AttributePanel::changed, this, [this] {
-    if (haveSecond_) stripTimer_->start();
+  // The user's changes go to the document; what it holds then comes back to the panels.
+  connect(doc_, &EditDocument::changed, this, &MainWindow::showDocument);
+  connect(doc_, &EditDocument::hint, this, [this](const QString& message) { notice(message); });
+  connect(attributes_, &AttributePanel::edited, this, [this](int index, double, double after, int dragId) {
+    const std::string name = attributes_->attribute(index).name;
+    lastEditedAttribute_ = QString::fromStdString(name);
+    doc_->setValue(name, after, dragId);
   });
-  connect(attributes_, &AttributePanel::edited, this, [this](int index, double before, double after, int dragId) {
-    lastEditedAttribute_ = QString::fromStdString(attributes_->attribute(index).name);
-    undo_->push(new SliderCommand(attributes_, index, before, after, dragId));
-  });
-  connect(attributes_, &AttributePanel::detailEdited, this,
-          [this](int before, int after) { undo_->push(new DetailCommand(attributes_, before, after)); });
-  connect(attributes_, &AttributePanel::resetAllRequested, this, [this] {
-    const auto values = attributes_->values();
-    if (std::any_of(values.begin(), values.end(), [](double v) { return v != 0.0; })) {
-      undo_->push(new ResetAllCommand(attributes_, values));
-    }
-  });
+  connect(attributes_, &AttributePanel::heldEdited, this,
+          [this](int index, bool held) { doc_->setHeld(attributes_->attribute(index).name, held); });
+  connect(attributes_, &AttributePanel::detailEdited, this, [this](int, int after) { doc_->setDetail(after); });
+  connect(attributes_, &AttributePanel::resetAllRequested, doc_, &EditDocument::resetAll);
   connect(attributes_, &AttributePanel::hint, this, [this](const QString& message) { notice(message); });
-  connect(attributes_, &AttributePanel::changed, this, &MainWindow::updateTitle);
-  connect(undo_, &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+  connect(doc_->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
   connect(samplePanel_, &SamplePanel::sampleRequested, this, &MainWindow::sample);
   connect(samplePanel_, &SamplePanel::editRequested, this, &MainWindow::useSample);
   connect(samplePanel_, &SamplePanel::towardsRequested, this, &MainWindow::interpolateTowardsSample);
-  connect(interpPanel_, &InterpolationPanel::blendChanged, this, &MainWindow::requestRender);
-  connect(interpPanel_, &InterpolationPanel::blendChanged, this, &MainWindow::updateBlendCaption);
+  connect(interpPanel_, &InterpolationPanel::blendChanged, this,
+          [this](int percent) { doc_->setBlend(percent, interpPanel_->spherical()); });
   connect(interpPanel_, &InterpolationPanel::modeChanged, this, [this] {
-    requestRender();
+    doc_->setBlend(interpPanel_->blend(), interpPanel_->spherical());
     refreshStrip();
   });
   connect(interpPanel_, &InterpolationPanel::secondPhotoRequested, this, [this] {
@@ -204,6 +212,7 @@ void MainWindow::buildDocks() {
 
 void MainWindow::onSecondReady(const QImage& image) {
   haveSecond_ = true;
+  doc_->setSecond(requestedSecond_);
   interpPanel_->setSecond(image);
   updateBlendCaption();
   requestRender();
@@ -237,26 +246,15 @@ void MainWindow::notice(const QString& message, int ms) {
   statusBar()->showMessage(message, ms);
 }
 
-EditState MainWindow::editState() const {
-  EditState s;
-  s.alphas = attributes_->alphas();
-  s.finest_level = attributes_->finestLevel();
-  s.locked = attributes_->locked();
-  s.interpolating = haveSecond_ && interpPanel_->blend() > 0;
-  s.t = interpPanel_->blend() / 100.0;
-  s.spherical = interpPanel_->spherical();
-  return s;
-}
-
 QList<QImage> MainWindow::sampleImages() const { return samplePanel_->samples(); }
 
 void MainWindow::refreshStrip() {
-  if (haveImage_ && haveSecond_) worker_->interpolationStrip(editState(), kStripFrames);
+  if (doc_->hasImage() && haveSecond_) worker_->interpolationStrip(doc_->editState(), kStripFrames);
 }
 
 void MainWindow::requestRender() {
-  if (!haveImage_) return;
-  worker_->render(editState(), ++requested_);
+  if (!doc_->hasImage()) return;
+  worker_->render(doc_->editState(), ++requested_);
 }
 
 void MainWindow::onRendered(const QImage& image, const RenderInfo& info) {
@@ -276,33 +274,33 @@ void MainWindow::onRendered(const QImage& image, const RenderInfo& info) {
     limitShown_ = false;
   }
   lastNote_ = note;
+  if (!restoring_.isEmpty() && restoreShownAt_ != 0 && info.generation >= restoreShownAt_) {
+    // The restored edit is on screen: this window's own autosave holds it from now on.
+    Autosave::remove(std::exchange(restoring_, QString()));
+    restoreShownAt_ = 0;
+    writeAutosave();
+    notice(tr("Restored the edit GlowLab was making when it last stopped"));
+  }
   Q_EMIT renderShown(info.generation);
 }
 
 void MainWindow::onModelLoaded(const ModelSummary& summary) {
   const bool first = model_.path.isEmpty();
   const bool replay = replayLoads_.remove(summary.request);
-  const ModelSummary before = model_;
-  const PanelEdit beforeEdit = attributes_->edit();
   model_ = summary;
-  // The panel already shows a model that undo/redo brought back; otherwise the new model's
-  // sliders take the values they had by name.
-  bool sameRows = replay && static_cast<int>(summary.attributes.size()) == attributes_->count();
-  for (int i = 0; sameRows && i < attributes_->count(); ++i) sameRows = attributes_->attribute(i).name == summary.attributes[static_cast<size_t>(i)].name;
-  if (!sameRows) {
-    attributes_->setAttributes(summary.attributes, summary.levels);
-    attributes_->apply(beforeEdit);
-  }
-  if (!first && !replay) {
-    const QString what = before.path == summary.path ? tr("Switch to %1").arg(summary.device.toUpper()) : tr("Open model %1").arg(summary.name);
-    auto restore = [this](const ModelSummary& m, const PanelEdit& e) { restoreModel(m, e); };
-    undo_->push(new ModelSwitchCommand(restore, before, beforeEdit, summary, attributes_->edit(), what));
+  QStringList dropped;
+  if (replay) {
+    doc_->updateModel(summary);  // undo/redo brought it back: the document shows it already
+  } else {
+    // The new model's sliders take the values they had by name (a step, unless it is the first).
+    const QString what = doc_->state().model.path == summary.path ? tr("Switch to %1").arg(summary.device.toUpper())
+                                                                  : tr("Open model %1").arg(summary.name);
+    dropped = doc_->switchModel(summary, what);
   }
   if (!summary.keptImage) {
     // Nothing to carry over: nothing of an earlier image stays on screen either.
-    haveImage_ = false;
-    currentState_ = 0;
-    stateSample_ = -1;
+    engineImage_ = 0;
+    requestedSample_ = -1;
     image_ = ImageSummary{};
     interpPanel_->setFirstThumbnail({});
     samplePanel_->setHaveImage(false);
@@ -314,10 +312,13 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
     framingLabel_->clear();
     framingLabel_->setToolTip({});
   }
-  if (currentSample_ >= 0) {
+  if (doc_->state().image.sample >= 0) {
     // The sample's pixels stay, re-encoded; it is no longer a draw of this model's prior.
-    currentSample_ = -1;
-    stateSample_ = -1;
+    ImageRef ref = doc_->state().image;
+    ref.sample = -1;
+    ref.origin = ImageOrigin::Sample;
+    doc_->updateImage(ref);
+    requestedSample_ = -1;
   }
   // Samples are the old model's: drawn again from this one with the same settings.
   if (!samplePanel_->samples().isEmpty()) {
@@ -332,22 +333,7 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
   if (summary.keptImage) loaded += tr("; the image is kept, re-encoded by this model");
   if (!summary.checksummed) loaded += tr(" (no checksum in this older file: damage to it cannot be detected)");
   // The sliders the new model lacks are said, never dropped in silence (issue 29, 9).
-  QStringList dropped;
-  if (!first && !replay) {
-    for (const auto& v : beforeEdit.values) {
-      if (v.second == 0.0) continue;
-      const auto has = [&v](const std::vector<glowlab::Attribute>& list) {
-        return std::find_if(list.begin(), list.end(), [&v](const glowlab::Attribute& a) { return a.name == v.first; }) != list.end();
-      };
-      if (has(summary.attributes)) continue;
-      const auto old = std::find_if(before.attributes.begin(), before.attributes.end(),
-                                    [&v](const glowlab::Attribute& a) { return a.name == v.first; });
-      const QString value = old == before.attributes.end() ? QString::number(v.second)
-                                                           : QString::fromStdString(glowlab::slider_text(*old, v.second));
-      dropped << tr("%1 (%2)").arg(QString::fromStdString(glowlab::display_name(v.first)), value);
-    }
-  }
-  if (!dropped.isEmpty()) {
+  if (!first && !dropped.isEmpty()) {
     loaded += tr("; it has no slider for %1, which the edit leaves out (Edit > Undo brings the previous model back with it)")
                   .arg(dropped.join(QStringLiteral(", ")));
     notice(loaded, 12000);
@@ -362,7 +348,7 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
 bool MainWindow::samplesStale() const { return samplePanel_->isStale(); }
 
 void MainWindow::updateBlendCaption() {
-  const int v = interpPanel_->blend();
+  const int v = doc_->state().blend;
   view_->setEditedCaption(haveSecond_ && v > 0 ? tr("Blend: %1% towards B").arg(v) : tr("Edited"));
 }
 
@@ -370,29 +356,56 @@ void MainWindow::showModelLabels() {
   modelLabel_->setText(tr("%1 · %2 px · %3").arg(model_.name).arg(model_.imageSize).arg(model_.device.toUpper()));
 }
 
-void MainWindow::restoreModel(const ModelSummary& model, const PanelEdit& edit) {
-  QSettings settings;
-  if (settings.value("engine/device", "auto").toString() != model.requestedDevice) settings.setValue("engine/device", model.requestedDevice);
-  replayLoads_.insert(worker_->loadModel(model.path, model.requestedDevice));
-  model_ = model;
-  attributes_->setAttributes(model.attributes, model.levels);
-  attributes_->apply(edit);
-  showModelLabels();
-  updateBundledChecks();
+void MainWindow::showDocument(const EditSnapshot& before) {
+  const EditSnapshot& s = doc_->state();
+  // A model that undo/redo brought back: loaded again (the panel shows its sliders at once).
+  if (!s.model.path.isEmpty() && !sameModel(s.model, model_)) {
+    QSettings settings;
+    if (settings.value("engine/device", "auto").toString() != s.model.requestedDevice) {
+      settings.setValue("engine/device", s.model.requestedDevice);
+    }
+    replayLoads_.insert(worker_->loadModel(s.model.path, s.model.requestedDevice));
+    model_ = s.model;
+    showModelLabels();
+    updateBundledChecks();
+  }
+  bool sameRows = static_cast<int>(s.model.attributes.size()) == attributes_->count();
+  for (int i = 0; sameRows && i < attributes_->count(); ++i) {
+    sameRows = attributes_->attribute(i).name == s.model.attributes[static_cast<size_t>(i)].name;
+  }
+  if (!sameRows || before.model.levels != s.model.levels) attributes_->setAttributes(s.model.attributes, s.model.levels);
+  attributes_->apply(s.sliders);
+  if (interpPanel_->blend() != s.blend) interpPanel_->setBlend(s.blend);
+  updateBlendCaption();
+  // An image that undo/redo brought back: the engine makes it current again.
+  if (s.image.id != 0 && s.image.id != engineImage_) {
+    engineImage_ = s.image.id;
+    requestedSample_ = s.image.sample;
+    worker_->restoreImage(s.image.id);
+  }
+  if (s.sliders == before.sliders && s.blend == before.blend && s.spherical == before.spherical && s.image.id == before.image.id &&
+      sameModel(s.model, before.model) && s.second == before.second) {
+    return;  // what is drawn does not change (a transform or checksum updated)
+  }
+  requestRender();
+  if (haveSecond_ && !(s.sliders == before.sliders)) stripTimer_->start();
+  updateActions();
   updateTitle();
+  if (!attributes_->isDragging()) autosaveTimer_->start();
 }
 
-bool MainWindow::hasUnexportedEdits() const { return haveImage_ && attributes_->hasEdits() && !undo_->isClean(); }
+bool MainWindow::hasUnexportedEdits() const { return doc_->hasUnexportedEdits(); }
 
 void MainWindow::markExported() {
-  undo_->setClean();
+  doc_->markExported();
   updateTitle();
 }
 
 void MainWindow::updateTitle() {
   QString image;
-  if (haveImage_) {
-    if (currentSample_ >= 0) image = tr("Sample %1").arg(currentSample_ + 1);
+  if (doc_->hasImage()) {
+    const ImageRef& ref = doc_->state().image;
+    if (ref.sample >= 0) image = tr("Sample %1").arg(ref.sample + 1);
     else if (image_.origin == ImageOrigin::Sample) image = tr("Sample");
     else if (image_.origin == ImageOrigin::File) image = QFileInfo(image_.source).fileName();
     else image = tr("Image from the %1").arg(imageName(image_));
@@ -405,21 +418,52 @@ void MainWindow::updateTitle() {
   setWindowModified(hasUnexportedEdits());
 }
 
+ImageRef MainWindow::imageRef(const ImageSummary& summary) const {
+  ImageRef ref = imageRefOf(summary);
+  const ImageRef& current = doc_->state().image;
+  if (summary.restored && current.id == summary.stateId) {
+    // The same image (undo/redo, a re-encode): which sample it is was recorded with it.
+    ref.sample = current.sample;
+    ref.sampleCount = current.sampleCount;
+    ref.sampleTemperature = current.sampleTemperature;
+    ref.sampleSeed = current.sampleSeed;
+  } else if (summary.origin == ImageOrigin::Sample && requestedSample_ >= 0) {
+    const SampleSettings drawn = samplePanel_->drawn();
+    ref.sample = requestedSample_;
+    ref.sampleCount = drawn.count;
+    ref.sampleTemperature = drawn.temperature;
+    ref.sampleSeed = drawn.seed;
+  }
+  return ref;
+}
+
 void MainWindow::onImageReady(const ImageSummary& summary) {
-  if (!summary.restored && currentState_ != 0 && summary.stateId != currentState_) {
+  const ImageRef ref = imageRef(summary);
+  const ImageRef current = doc_->state().image;
+  engineImage_ = summary.stateId;
+  if (pending_) {
+    // A recipe or a restored autosave: its sliders, blend and B, with no history before them.
+    EditSnapshot state = doc_->state();
+    state.image = ref;
+    state.sliders = pending_->sliders;
+    state.blend = pending_->blend;
+    state.spherical = pending_->spherical;
+    pending_.reset();
+    doc_->reset(state);
+    if (!restoring_.isEmpty()) restoreShownAt_ = requested_ + 1;  // the render asked for below
+  } else if (summary.restored) {
+    if (current.id == summary.stateId) doc_->updateImage(ref);  // re-encoded, perhaps re-framed
+  } else if (current.id != summary.stateId) {
     const bool sameImage = summary.origin == image_.origin && summary.source == image_.source;
-    const QString what = summary.origin == ImageOrigin::Sample ? tr("Edit sample %1").arg(currentSample_ + 1)
-                         : sameImage && summary.faceIndex != image_.faceIndex ? tr("Choose face %1").arg(summary.faceIndex + 1)
+    const bool otherFace = sameImage && summary.origin != ImageOrigin::Sample && summary.faceIndex != image_.faceIndex;
+    const QString what = summary.origin == ImageOrigin::Sample ? tr("Edit sample %1").arg(ref.sample + 1)
+                         : otherFace ? tr("Choose face %1").arg(summary.faceIndex + 1)
                          : summary.origin == ImageOrigin::File ? tr("Open %1").arg(QFileInfo(summary.source).fileName())
                                                                : tr("Open %1").arg(imageName(summary));
-    auto restore = [this](quint64 id, int sample, const std::vector<double>& values) { restoreImageState(id, sample, values); };
-    undo_->push(new ImageSwitchCommand(restore, currentState_, stateSample_, summary.stateId, currentSample_,
-                                       attributes_->values(), what));
+    // Another face of the same photo keeps the edit; another image starts from its own (issue 29, 1).
+    doc_->switchImage(ref, what, /*keepEdit=*/otherFace);
   }
-  currentState_ = summary.stateId;
-  stateSample_ = currentSample_;
   image_ = summary;
-  haveImage_ = true;
   interpPanel_->setFirstThumbnail(summary.crop);
   samplePanel_->setHaveImage(true);
   view_->setOriginal(summary.crop);
@@ -434,7 +478,7 @@ void MainWindow::onImageReady(const ImageSummary& summary) {
   }
   // Open Recent: a file that opened, once, by its absolute path.
   if (!summary.restored && summary.origin == ImageOrigin::File && QFileInfo(summary.source).isAbsolute() &&
-      QFileInfo::exists(summary.source)) {
+      QFileInfo::exists(summary.source) && restoring_.isEmpty()) {
     addRecent(summary.source);
   }
   showFraming(summary);
@@ -447,19 +491,12 @@ void MainWindow::onImageReady(const ImageSummary& summary) {
   Q_EMIT imageReady();
 }
 
-void MainWindow::restoreImageState(quint64 stateId, int sample, const std::vector<double>& values) {
-  currentSample_ = sample;
-  if (static_cast<int>(values.size()) == attributes_->count()) {
-    for (int i = 0; i < attributes_->count(); ++i) attributes_->setValue(i, values[static_cast<size_t>(i)]);
-  }
-  worker_->restoreImage(stateId);
-}
-
 void MainWindow::interpolateTowardsSample(int index) {
-  if (index == currentSample_ && currentSample_ >= 0) {
+  if (index == doc_->state().image.sample && index >= 0) {
     notice(tr("Sample %1 is the current image: choose another sample (or a photo) to interpolate towards.").arg(index + 1));
     return;
   }
+  requestedSecond_ = SecondRef{QString(), index};
   worker_->useSample(index, /*asSecond=*/true);
 }
 

@@ -6,9 +6,14 @@
 #include <QSet>
 #include <QUndoStack>
 
+#include <memory>
+#include <optional>
+
 #include "attribute_panel.h"
+#include "edit_document.h"
 #include "engine_worker.h"
 
+class Autosave;
 class FacePicker;
 class ImageView;
 class InterpolationPanel;
@@ -67,6 +72,22 @@ class MainWindow : public QMainWindow {
   // "notes/defaultModelShown"), never on later starts. Returns whether it was shown.
   bool showDefaultModelNote(const QString& note);
 
+  // Sets slider `name` (the model's name, as --set and recipes give it) as a user edit: one undo
+  // step, held to its range with a hint. False when the model has no such slider.
+  bool setSlider(const std::string& name, double value);
+
+  // The autosave (one file per window, written atomically after each settled change: never while
+  // a slider is held down). Windows that ended without closing leave theirs behind; the next start
+  // offers the newest (offerRestore, a dialog) or restoreAutosave() brings one back. A restore that
+  // was tried and did not finish (the program died during it) is set aside, never offered again.
+  QString autosavePath() const;
+  // Autosaves left by windows that ended abnormally, newest first (their restore not yet tried).
+  QStringList orphanedAutosaves() const;
+  bool restoreAutosave(const QString& path);
+  // Asks (a non-blocking dialog) whether to restore the newest orphaned autosave; false when there is none.
+  bool offerRestore();
+
+  EditDocument* document() const { return doc_; }
   EngineWorker* worker() const { return worker_; }
   ImageView* view() const { return view_; }
   AttributePanel* attributes() const { return attributes_; }
@@ -74,7 +95,7 @@ class MainWindow : public QMainWindow {
   bool hasUnexportedEdits() const;
   // A file name for an export of what is shown: "photo-smiling.png".
   QString suggestedFileName(const QString& extension) const;
-  QUndoStack* undoStack() const { return undo_; }
+  QUndoStack* undoStack() const;
   // The samples on show were drawn with other settings than the panel now has.
   bool samplesStale() const;
   quint64 requestedGeneration() const { return requested_; }
@@ -95,6 +116,8 @@ class MainWindow : public QMainWindow {
   void exported(const QString& path);
   void errorShown(const QString& message);
   void stripShown();
+  // The autosave file was written (its path).
+  void autosaved(const QString& path);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -105,8 +128,12 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void buildDocks();
   void loadModel(const QString& path, const QString& device);
-  // Undo/redo of a model switch: the panel shows `model` with `edit` at once, the engine follows.
-  void restoreModel(const ModelSummary& model, const PanelEdit& edit);
+  // The document changed (a user edit, undo/redo, the engine's news): the panels show it, the
+  // engine follows a model or image that undo/redo brought back, a render is asked for.
+  void showDocument(const EditSnapshot& before);
+  // The current image as the document records it.
+  ImageRef imageRef(const ImageSummary& summary) const;
+  void writeAutosave();
   void showModelLabels();
   void updateTitle();
   // Enables what can run now; a disabled action's tooltip says why.
@@ -131,7 +158,6 @@ class MainWindow : public QMainWindow {
   QString imageName(const ImageSummary& summary) const;
   // A recipe's sliders, holds and image, applied once its model is the one open.
   void applyRecipe(const glowlab::Recipe& recipe, const glowlab::AppliedRecipe& applied);
-  EditState editState() const;
   void refreshStrip();
   // Menu handlers with dialogs.
   // Asks before unsaved edits are lost: `question` ("Quit"), `discard` the button that goes on
@@ -171,7 +197,20 @@ class MainWindow : public QMainWindow {
   QAction* importAction_ = nullptr;
   QString importing_;  // the checkpoint being imported (empty when none)
   QSet<quint64> replayLoads_;  // model loads made by undo/redo (the panel already shows them)
-  QUndoStack* undo_ = nullptr;
+  EditDocument* doc_ = nullptr;
+  std::unique_ptr<Autosave> autosave_;
+  QTimer* autosaveTimer_ = nullptr;
+  QString restoring_;  // the orphaned autosave being restored (removed once its edit is shown)
+  quint64 restoreShownAt_ = 0;  // the first render of the restored edit (0: not yet asked for)
+  // What an image that is on its way gets instead of a fresh start (a recipe, a restore).
+  struct Pending {
+    PanelEdit sliders;
+    SecondRef second;
+    int blend = 0;
+    bool spherical = true;
+  };
+  std::optional<Pending> pending_;
+  SecondRef requestedSecond_;  // the second image last asked of the engine
   SamplePanel* samplePanel_ = nullptr;
   InterpolationPanel* interpPanel_ = nullptr;
   QMenu* recentMenu_ = nullptr;
@@ -197,10 +236,8 @@ class MainWindow : public QMainWindow {
   bool limitShown_ = false;  // the status bar shows a "limited to" note
   QString lastEditedAttribute_;  // the slider edited last since the last Export Animation (its default)
   QString lastNote_;
-  int currentSample_ = -1;  // index of the sample being edited, -1 for a photo
-  quint64 currentState_ = 0;  // the worker's id of the image on screen (0: none)
-  int stateSample_ = -1;      // currentSample_ as it was for that image
+  int requestedSample_ = -1;  // the sample asked to be the current image (-1: a photo)
+  quint64 engineImage_ = 0;   // the engine's current image (ImageSummary::stateId; 0: none)
   QString lastNotice_;
-  void restoreImageState(quint64 stateId, int sample, const std::vector<double>& values);
   QString lastError_;
 };

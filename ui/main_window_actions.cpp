@@ -33,6 +33,7 @@
 #include <memory>
 
 #include "attribute_panel.h"
+#include "autosave.h"
 #include "image_view.h"
 #include "interpolation_panel.h"
 #include "main_window.h"
@@ -64,10 +65,10 @@ void MainWindow::buildMenus() {
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
   auto* edit = menuBar()->addMenu(tr("&Edit"));
-  auto* undo = undo_->createUndoAction(this, tr("&Undo"));
+  auto* undo = undoStack()->createUndoAction(this, tr("&Undo"));
   undo->setObjectName("undo");
   undo->setShortcuts(QKeySequence::Undo);
-  auto* redo = undo_->createRedoAction(this, tr("&Redo"));
+  auto* redo = undoStack()->createRedoAction(this, tr("&Redo"));
   redo->setObjectName("redo");
   // The platform's Redo keys, each once (a key bound twice is an ambiguous shortcut that does
   // nothing), plus Ctrl+Y where the platform lacks it.
@@ -78,7 +79,7 @@ void MainWindow::buildMenus() {
   redo->setShortcuts(redoKeys);
   edit->addAction(undo);
   edit->addAction(redo);
-  edit->addAction(tr("Reset &All Sliders"), this, [this] { Q_EMIT attributes_->resetAllRequested(); });
+  edit->addAction(tr("Reset &All Sliders"), doc_, &EditDocument::resetAll);
   edit->addSeparator();
   edit->addAction(tr("&Preferences…"), QKeySequence::Preferences, this, &MainWindow::showPreferences)->setObjectName("preferences");
 
@@ -101,7 +102,7 @@ void MainWindow::buildMenus() {
     restoreState(defaultLayout_);
     // The Faces panel follows the image: shown for a photo with several faces, and left as it was
     // while a sample (which has no photo) is edited.
-    faceDock_->setVisible(haveImage_ && (image_.original.isNull() ? faces : image_.faceBoxes.size() > 1));
+    faceDock_->setVisible(doc_->hasImage() && (image_.original.isNull() ? faces : image_.faceBoxes.size() > 1));
   })->setObjectName("resetLayout");
 
   auto* model = menuBar()->addMenu(tr("&Model"));
@@ -165,7 +166,7 @@ void MainWindow::loadModel(const QString& path, const QString& device) {
 }
 
 void MainWindow::openPhoto(const QString& path) {
-  currentSample_ = -1;
+  requestedSample_ = -1;
   // By its absolute path: Open Recent and recipes find it from any folder. It joins Open Recent
   // once it has opened.
   const QString absolute = QFileInfo(path).absoluteFilePath();
@@ -178,7 +179,7 @@ void MainWindow::openImage(const QImage& image, ImageOrigin origin) {
     showError(tr("The %1 data is not an image.").arg(origin == ImageOrigin::Dropped ? tr("dropped") : tr("clipboard")));
     return;
   }
-  currentSample_ = -1;
+  requestedSample_ = -1;
   worker_->openImage(image, origin);
 }
 
@@ -191,20 +192,23 @@ void MainWindow::sample() {
 }
 
 void MainWindow::useSample(int index) {
-  currentSample_ = index;
+  requestedSample_ = index;
   worker_->useSample(index);
 }
 
-void MainWindow::setSecondPhoto(const QString& path) { worker_->setSecondPhoto(path); }
+void MainWindow::setSecondPhoto(const QString& path) {
+  requestedSecond_ = SecondRef{QFileInfo(path).absoluteFilePath(), -1};
+  worker_->setSecondPhoto(requestedSecond_.source);
+}
 
 void MainWindow::chooseFace(int index) {
-  if (!haveImage_ || index < 0 || index >= image_.faceBoxes.size() || index == image_.faceIndex) return;
-  currentSample_ = -1;
+  if (!doc_->hasImage() || index < 0 || index >= image_.faceBoxes.size() || index == image_.faceIndex) return;
+  requestedSample_ = -1;
   worker_->chooseFace(index);
 }
 
 bool MainWindow::saveImage(const QString& path, int scale) {
-  if (!haveImage_) {
+  if (!doc_->hasImage()) {
     showError(tr("There is no image to save yet."));
     return false;
   }
@@ -225,45 +229,28 @@ bool MainWindow::saveImage(const QString& path, int scale) {
   return true;
 }
 
-void MainWindow::exportPasted(const QString& path) { worker_->exportPasted(path, editState()); }
+void MainWindow::exportPasted(const QString& path) { worker_->exportPasted(path, doc_->editState()); }
 
 void MainWindow::exportAnimation(const QString& path, const QString& attribute, int frames, double fps, int scale) {
   if (attribute.isEmpty() && !haveSecond_) {
     showError(tr("Pick a second image in the Interpolation panel first, or choose an attribute to sweep."));
     return;
   }
-  worker_->exportAnimation(path, editState(), attribute, frames, fps, scale);
+  worker_->exportAnimation(path, doc_->editState(), attribute, frames, fps, scale);
 }
 
 bool MainWindow::saveRecipe(const QString& path) {
-  if (!haveImage_) {
+  if (!doc_->hasImage()) {
     showError(tr("There is no edit to save yet."));
     return false;
   }
   // The checksums are those of the files as the engine thread read them (never hashed here).
-  glowlab::Recipe r;
-  if (currentSample_ >= 0) {
-    const SampleSettings drawn = samplePanel_->drawn();
-    r.sample_index = currentSample_;
-    r.sample_count = drawn.count;
-    r.sample_temperature = drawn.temperature;
-    r.sample_seed = drawn.seed;
-  } else {
-    if (image_.origin != ImageOrigin::File || !QFileInfo::exists(image_.source)) {
-      showError(tr("A recipe needs a photo file: save the pasted image first and open it."));
-      return false;
-    }
-    r.source = QFileInfo(image_.source).absoluteFilePath().toStdString();
-    r.source_sha256 = image_.sha256.toStdString();
-    r.transform = image_.transform;
-    r.face = image_.faceIndex + 1;
+  const ImageRef& image = doc_->state().image;
+  if (image.sample < 0 && (image.origin != ImageOrigin::File || !QFileInfo::exists(image.source))) {
+    showError(tr("A recipe needs a photo file: save the pasted image first and open it."));
+    return false;
   }
-  r.model = QFileInfo(model_.path).absoluteFilePath().toStdString();
-  r.model_sha256 = model_.sha256.toStdString();
-  r.sliders = attributes_->alphas();
-  std::sort(r.sliders.begin(), r.sliders.end());
-  r.finest_level = attributes_->finestLevel();
-  r.locked = attributes_->locked();
+  const glowlab::Recipe r = doc_->recipe();
   try {
     glowlab::save_recipe(path.toStdString(), r);
   } catch (const std::exception& e) {
@@ -310,24 +297,20 @@ bool MainWindow::openRecipe(const QString& path) {
 void MainWindow::applyRecipe(const glowlab::Recipe& r, const glowlab::AppliedRecipe& applied) {
   // The checksums are compared on the engine thread; recipeChecked brings the warnings.
   worker_->checkRecipe(r, applied);
+  // The sliders, holds and detail come with the image (no history before them).
+  Pending pending;
+  pending.sliders.values = applied.edit.alphas;
+  pending.sliders.locked = applied.edit.locked;
+  pending.sliders.finestLevel = applied.edit.finest_level;
+  pending_ = pending;
   if (r.is_sample()) {
     samplePanel_->setDrawn({r.sample_temperature, r.sample_seed, r.sample_count});
     worker_->sample(r.sample_count, r.sample_temperature, r.sample_seed);
     useSample(r.sample_index);
   } else {
-    currentSample_ = -1;
+    requestedSample_ = -1;
     worker_->openPhotoWithTransform(QString::fromStdString(r.source), r.transform, std::max(0, r.face - 1));
   }
-  for (const auto& [name, value] : applied.edit.alphas) {
-    const int i = attributes_->indexOf(name);
-    if (i >= 0) attributes_->setValue(i, value);
-  }
-  const auto& locked = applied.edit.locked;
-  for (int i = 0; i < attributes_->count(); ++i) {
-    attributes_->setLocked(i, std::find(locked.begin(), locked.end(), attributes_->attribute(i).name) != locked.end());
-  }
-  attributes_->setFinestLevel(applied.edit.finest_level);
-  undo_->clear();
 }
 
 void MainWindow::addRecent(const QString& path) {
@@ -375,12 +358,13 @@ void MainWindow::importCheckpoint(const glowlab::ImportOptions& options, const Q
 
 QString MainWindow::suggestedFileName(const QString& extension) const {
   QString base;
-  if (currentSample_ >= 0) base = tr("sample-%1").arg(currentSample_ + 1);
+  const int sampleIndex = doc_->state().image.sample;
+  if (sampleIndex >= 0) base = tr("sample-%1").arg(sampleIndex + 1);
   else if (image_.origin == ImageOrigin::Sample) base = tr("sample");
   else if (image_.origin == ImageOrigin::File) base = QFileInfo(image_.source).completeBaseName();
   else base = tr("image");
   // The strongest edits name the file: photo-smiling.png, photo-less-smiling-blond-hair.png.
-  auto alphas = attributes_->alphas();
+  auto alphas = doc_->state().sliders.values;
   std::stable_sort(alphas.begin(), alphas.end(), [](const auto& a, const auto& b) { return std::abs(a.second) > std::abs(b.second); });
   QStringList words{base};
   for (size_t i = 0; i < alphas.size() && i < 2 && alphas[i].second != 0.0; ++i) {
@@ -388,7 +372,7 @@ QString MainWindow::suggestedFileName(const QString& extension) const {
     words << (alphas[i].second < 0 ? tr("less-%1").arg(name) : name);
   }
   // A blend on show is part of what is saved or exported, and of its name (issue 29, 8).
-  if (haveSecond_ && interpPanel_->blend() > 0) words << tr("blend-%1").arg(interpPanel_->blend());
+  if (haveSecond_ && doc_->state().blend > 0) words << tr("blend-%1").arg(doc_->state().blend);
   return words.join('-') + '.' + extension;
 }
 
@@ -397,19 +381,21 @@ void MainWindow::updateActions() {
     action->setEnabled(whyNot.isEmpty());
     action->setToolTip(whyNot.isEmpty() ? action->text().remove('&').remove(QStringLiteral("…")) : whyNot);
   };
-  const bool sample = haveImage_ && (currentSample_ >= 0 || image_.origin == ImageOrigin::Sample || image_.original.isNull());
+  const bool haveImage = doc_->hasImage();
+  const int sampleIndex = doc_->state().image.sample;
+  const bool sample = haveImage && (sampleIndex >= 0 || image_.origin == ImageOrigin::Sample || image_.original.isNull());
   const QString noImage = tr("Open a photo (or make a sample the current image) first");
-  set(saveImageAction_, haveImage_ ? QString() : noImage);
-  set(exportPastedAction_, !haveImage_ ? tr("Open a photo first: an edit is pasted back into the photo it came from")
+  set(saveImageAction_, haveImage ? QString() : noImage);
+  set(exportPastedAction_, !haveImage ? tr("Open a photo first: an edit is pasted back into the photo it came from")
                            : sample    ? tr("The current image is a sample: there is no photo to paste it into")
                                        : QString());
-  set(exportAnimationAction_, !haveImage_ ? noImage
+  set(exportAnimationAction_, !haveImage ? noImage
                               : (!haveSecond_ && attributes_->count() == 0)
                                   ? tr("This model has no attributes to sweep: set a second image in the Interpolation panel first")
                                   : QString());
   const bool fileBacked = image_.origin == ImageOrigin::File && QFileInfo::exists(image_.source);
-  set(saveRecipeAction_, !haveImage_                           ? noImage
-                         : (currentSample_ < 0 && !fileBacked) ? tr("A recipe needs a photo file: save the pasted image first and open it")
+  set(saveRecipeAction_, !haveImage                           ? noImage
+                         : (sampleIndex < 0 && !fileBacked) ? tr("A recipe needs a photo file: save the pasted image first and open it")
                                                                : QString());
 }
 
@@ -422,4 +408,132 @@ void MainWindow::pasteImage() {
   } else {
     showError(tr("The clipboard holds no image."));
   }
+}
+
+QString MainWindow::autosavePath() const { return autosave_->path(); }
+
+void MainWindow::writeAutosave() {
+  if (attributes_->isDragging()) return;  // written when the slider is let go
+  SampleDraw samples;
+  if (!samplePanel_->samples().isEmpty()) {
+    const SampleSettings drawn = samplePanel_->drawn();
+    samples = {drawn.count, drawn.temperature, drawn.seed};
+  }
+  QString error;
+  if (!autosave_->write(doc_->state(), samples, &error)) {
+    notice(tr("The edit could not be kept for recovery: %1").arg(error));
+    return;
+  }
+  Q_EMIT autosaved(autosave_->path());
+}
+
+QStringList MainWindow::orphanedAutosaves() const {
+  QStringList setAside;
+  QStringList found = Autosave::orphans(QFileInfo(autosave_->path()).absolutePath(), &setAside);
+  found.removeAll(autosave_->path());
+  if (!setAside.isEmpty()) {
+    const_cast<MainWindow*>(this)->notice(
+        tr("An autosaved edit whose restore did not finish last time is not offered again; it is kept as %1").arg(setAside.first()), 15000);
+  }
+  return found;
+}
+
+bool MainWindow::offerRestore() {
+  const QStringList found = orphanedAutosaves();
+  if (found.isEmpty()) return false;
+  const QString path = found.first();
+  QString what;
+  try {
+    what = Autosave::read(path).describe();
+  } catch (const std::exception& e) {
+    showError(QString::fromUtf8(e.what()));
+    return false;
+  }
+  auto* box = new QMessageBox(QMessageBox::Question, tr("Restore the last edit?"),
+                              tr("GlowLab did not close properly last time. Restore the edit you were making?"), QMessageBox::NoButton, this);
+  box->setInformativeText(what);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->setObjectName("restoreOffer");
+  QPushButton* restore = box->addButton(tr("&Restore"), QMessageBox::AcceptRole);
+  restore->setObjectName("restore");
+  QPushButton* discard = box->addButton(tr("&Discard"), QMessageBox::DestructiveRole);
+  discard->setObjectName("discard");
+  box->addButton(tr("&Later"), QMessageBox::RejectRole)->setObjectName("later");
+  box->setDefaultButton(restore);
+  connect(box, &QMessageBox::buttonClicked, this, [this, path, restore, discard](QAbstractButton* button) {
+    if (button == restore) restoreAutosave(path);
+    else if (button == discard) Autosave::remove(path);
+  });
+  box->open();
+  return true;
+}
+
+bool MainWindow::restoreAutosave(const QString& path) {
+  AutosaveData d;
+  glowlab::AppliedRecipe applied;
+  try {
+    d = Autosave::read(path);
+    applied = glowlab::apply_recipe(d.recipe, path.toStdString());
+  } catch (const std::exception& e) {
+    showError(QString::fromUtf8(e.what()));
+    return false;
+  }
+  // Counted before anything loads: if this restore brings the program down, it is not offered again.
+  Autosave::markAttempt(path);
+  restoring_ = path;
+  auto apply = [this, d, applied] {
+    Pending pending;
+    pending.sliders.values = applied.edit.alphas;
+    pending.sliders.locked = applied.edit.locked;
+    pending.sliders.finestLevel = applied.edit.finest_level;
+    pending.blend = d.blend;
+    pending.spherical = d.spherical;
+    pending_ = pending;
+    const glowlab::Recipe& r = d.recipe;
+    const bool drawn = d.samplesCount > 0 || r.is_sample();
+    if (drawn) {
+      const SampleSettings settings = r.is_sample() ? SampleSettings{r.sample_temperature, r.sample_seed, r.sample_count}
+                                                    : SampleSettings{d.samplesTemperature, d.samplesSeed, d.samplesCount};
+      samplePanel_->setDrawn(settings);
+      samplePanel_->setSettings(settings);
+      worker_->sample(settings.count, settings.temperature, settings.seed);
+    }
+    if (r.is_sample()) {
+      requestedSample_ = r.sample_index;
+      worker_->useSample(r.sample_index);
+    } else if (d.origin == ImageOrigin::File) {
+      requestedSample_ = -1;
+      worker_->checkRecipe(r, applied);
+      worker_->openPhotoWithTransform(QString::fromStdString(r.source), r.transform, std::max(0, r.face - 1));
+    } else {
+      requestedSample_ = -1;
+      // The kept pixels of a pasted or dropped photo, framed as they were.
+      QImage pixels(QString::fromStdString(r.source));
+      worker_->openImageWithTransform(pixels, d.origin, r.transform, std::max(0, r.face - 1));
+    }
+    if (!d.second.source.isEmpty()) {
+      setSecondPhoto(d.second.source);
+    } else if (d.second.sample >= 0 && drawn) {
+      requestedSecond_ = SecondRef{QString(), d.second.sample};
+      worker_->useSample(d.second.sample, /*asSecond=*/true);
+    }
+  };
+  const QString modelPath = QString::fromStdString(applied.model);
+  if (modelPath.isEmpty() || (QFileInfo(modelPath).absoluteFilePath() == QFileInfo(model_.path).absoluteFilePath() &&
+                              d.device == model_.requestedDevice)) {
+    apply();
+    return true;
+  }
+  auto conns = std::make_shared<std::pair<QMetaObject::Connection, QMetaObject::Connection>>();
+  auto disarm = [conns] {
+    QObject::disconnect(conns->first);
+    QObject::disconnect(conns->second);
+  };
+  conns->first = connect(this, &MainWindow::modelReady, this, [apply, disarm] {
+    disarm();
+    apply();
+  });
+  conns->second = connect(worker_, &EngineWorker::failed, this, [disarm](const QString&) { disarm(); });
+  loadModel(modelPath, d.device);
+  return true;
 }

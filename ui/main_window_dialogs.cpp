@@ -27,6 +27,7 @@
 
 #include <algorithm>
 
+#include "autosave.h"
 #include "image_view.h"
 #include "main_window.h"
 
@@ -186,7 +187,7 @@ static QString exportPath(const QString& name) {
 }
 
 bool MainWindow::chooseAndSaveImage() {
-  if (!haveImage_) return false;
+  if (!doc_->hasImage()) return false;
   const QString path = QFileDialog::getSaveFileName(this, tr("Save Image"), exportPath(suggestedFileName("png")),
                                                     tr("PNG (*.png);;JPEG (*.jpg)"));
   if (path.isEmpty()) return false;
@@ -393,6 +394,11 @@ void MainWindow::showPreferences() {
   ask->setObjectName("askBeforeDiscarding");
   ask->setChecked(QSettings().value("confirm/unexportedEdits", true).toBool());
   form->addRow(ask);
+  // Opening another photo starts from its own unedited state unless this is on (issue 29, 1).
+  auto* keep = new QCheckBox(tr("&Keep the sliders when another photo or sample is opened"));
+  keep->setObjectName("keepSliders");
+  keep->setChecked(doc_->keepSliders());
+  form->addRow(keep);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
   form->addRow(buttons);
   connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
@@ -400,6 +406,8 @@ void MainWindow::showPreferences() {
   const QString before = QSettings().value("engine/device", "auto").toString();
   if (dialog.exec() != QDialog::Accepted) return;
   QSettings().setValue("confirm/unexportedEdits", ask->isChecked());
+  QSettings().setValue("edit/keepSliders", keep->isChecked());
+  doc_->setKeepSliders(keep->isChecked());
   const QString chosen = device->currentData().toString();
   if (chosen == before) return;  // nothing changed: nothing happens
   QSettings().setValue("engine/device", chosen);
@@ -408,6 +416,7 @@ void MainWindow::showPreferences() {
   // the device in use (CUDA without a GPU, auto on a CPU machine) changes nothing now.
   if (QString::fromStdString(glowlab::resolve_device(chosen.toStdString(), /*fallback_to_cpu=*/true)) == model_.device) {
     model_.requestedDevice = chosen;
+    doc_->updateModel(model_);
     notice(tr("Device: %1 (as before)").arg(model_.device.toUpper()), 5000);
     return;
   }
@@ -423,6 +432,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());
   settings.setValue("view/split", view_->mode() == ImageView::Mode::Split);
+  autosave_->clear();  // a clean end: nothing to restore next time
   event->accept();
 }
 

@@ -3,6 +3,7 @@
 #include <QCommandLineParser>
 #include <QMessageBox>
 #include <QScreen>
+#include <QUndoStack>
 #include <QTimer>
 
 #include <cstdio>
@@ -73,10 +74,20 @@ void applySetsOnce(MainWindow& window, const glowlab::Alphas& sets) {
   auto setsApplied = std::make_shared<bool>(false);
   QObject::connect(&window, &MainWindow::imageReady, &window, [&window, sets, setsApplied] {
     if (std::exchange(*setsApplied, true)) return;
-    for (const auto& [name, value] : sets) {
-      const int i = window.attributes()->indexOf(name);
-      if (i >= 0) window.attributes()->setValue(i, value);  // held to the slider's range, and said
-    }
+    for (const auto& [name, value] : sets) window.setSlider(name, value);  // held to the slider's range, and said
+    // The edit the program was started with is where it starts: one undo step away from the
+    // unedited image, and nothing to ask about on quitting until the user changes it.
+    window.undoStack()->setClean();
+  });
+}
+
+// After a crash, the edit that was on screen is offered back once the first model is ready (the
+// window's autosave; a restore that itself failed is not offered again).
+void offerRestoreOnce(MainWindow& window) {
+  auto once = std::make_shared<QMetaObject::Connection>();
+  *once = QObject::connect(&window, &MainWindow::modelReady, &window, [&window, once] {
+    QObject::disconnect(*once);
+    window.offerRestore();
   });
 }
 
@@ -148,6 +159,7 @@ int main(int argc, char** argv) {
   applySetsOnce(window, sets);
   const QString screenshot = parser.value("screenshot");
   if (!screenshot.isEmpty()) screenshotWhenRendered(window, screenshot);
+  else offerRestoreOnce(window);
   // Model > Bundled Models: the installed ones, the real-photo model first.
   QStringList bundled;
   for (const auto& path : glowlab::bundled_models()) bundled << QString::fromStdString(path);
