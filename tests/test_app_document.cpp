@@ -11,6 +11,10 @@
 #include "autosave.h"
 #include "edit_document.h"
 
+#ifdef GLOWLAB_HAVE_EXIV2
+#include <exiv2/exiv2.hpp>
+#endif
+
 using namespace app_test;
 
 namespace {
@@ -68,6 +72,48 @@ int restoreChild(const QStringList& args) {
   ::kill(::getpid(), SIGKILL);
   return 0;
 }
+
+#ifdef GLOWLAB_HAVE_EXIV2
+// A minimal colour profile: ICC's 128-byte header (an RGB display profile) and one tag, a copyright text.
+Exiv2::DataBuf testProfile() {
+  Exiv2::DataBuf icc(156);
+  std::memset(icc.pData_, 0, static_cast<size_t>(icc.size_));
+  icc.pData_[3] = 156;                               // the profile's size
+  icc.pData_[8] = 2, icc.pData_[9] = 0x10;           // version 2.1
+  std::memcpy(icc.pData_ + 12, "mntrRGB XYZ ", 12);  // class, colour space, connection space
+  std::memcpy(icc.pData_ + 36, "acsp", 4);           // the signature
+  icc.pData_[70] = 0xf6, icc.pData_[71] = 0xd6;      // D50 white, as ICC asks
+  icc.pData_[74] = 1;
+  icc.pData_[78] = 0xd3, icc.pData_[79] = 0x2d;
+  icc.pData_[131] = 1;                               // one tag: 'cprt' at 144, 12 bytes
+  std::memcpy(icc.pData_ + 132, "cprt", 4);
+  icc.pData_[139] = 144;
+  icc.pData_[143] = 12;
+  std::memcpy(icc.pData_ + 144, "text\0\0\0\0GL", 10);
+  return icc;
+}
+
+struct Tags {
+  QString make;
+  int orientation = 0;  // 0: none
+  QByteArray icc;
+  bool thumbnail = false;
+};
+
+Tags readTags(const QString& path) {
+  auto image = Exiv2::ImageFactory::open(path.toStdString());
+  image->readMetadata();
+  Tags t;
+  const auto& exif = image->exifData();
+  auto make = exif.findKey(Exiv2::ExifKey("Exif.Image.Make"));
+  if (make != exif.end()) t.make = QString::fromStdString(make->toString());
+  auto orientation = exif.findKey(Exiv2::ExifKey("Exif.Image.Orientation"));
+  if (orientation != exif.end()) t.orientation = static_cast<int>(orientation->toLong());
+  if (image->iccProfileDefined()) t.icc = QByteArray(reinterpret_cast<const char*>(image->iccProfile()->pData_), image->iccProfile()->size_);
+  t.thumbnail = Exiv2::ExifThumbC(exif).copy().size_ > 0;
+  return t;
+}
+#endif
 
 }  // namespace
 
@@ -279,6 +325,71 @@ class TestAppDocument : public QObject, AppFixture {
     QVERIFY2(errors.isEmpty(), qPrintable(w.lastError()));
     QVERIFY(same_pixels(QImage(path("before-kill-2.png")), QImage(path("after-restore.png"))));
     QVERIFY(w.orphanedAutosaves().isEmpty());
+  }
+
+  // Item 19: Export Edit Into Photo (and the CLI's --paste-back) keep the photo's colour profile and
+  // metadata; the EXIF orientation is applied once (upright pixels, orientation 1), its thumbnail left out.
+  void exportsKeepThePhotosColourProfileAndMetadata() {
+#ifndef GLOWLAB_HAVE_EXIV2
+    QSKIP("built with GLOWLAB_EXIV2=OFF");
+#else
+    // The photo stored on its side with EXIF orientation 6 (turn 90 degrees clockwise to view).
+    const QImage upright(photo_);
+    const QString tagged = path("tagged.jpg");
+    QVERIFY(upright.transformed(QTransform().rotate(-90)).save(tagged, "JPG", 95));
+    {
+      auto image = Exiv2::ImageFactory::open(tagged.toStdString());
+      image->readMetadata();
+      Exiv2::ExifData exif;
+      exif["Exif.Image.Make"] = "GlowLabTestCam";
+      exif["Exif.Image.Orientation"] = static_cast<uint16_t>(6);
+      const QImage thumb = upright.scaled(40, 40);
+      QByteArray thumbJpeg;
+      QBuffer buffer(&thumbJpeg);
+      buffer.open(QIODevice::WriteOnly);
+      thumb.save(&buffer, "JPG");
+      Exiv2::ExifThumb(exif).setJpegThumbnail(reinterpret_cast<const Exiv2::byte*>(thumbJpeg.constData()), thumbJpeg.size());
+      image->setExifData(exif);
+      Exiv2::DataBuf icc = testProfile();
+      image->setIccProfile(icc, false);
+      image->writeMetadata();
+    }
+    const Tags source = readTags(tagged);
+    QCOMPARE(source.orientation, 6);
+    QVERIFY(source.thumbnail);
+    MainWindow w;
+    QSignalSpy model(&w, &MainWindow::modelReady), image(&w, &MainWindow::imageReady), exported(&w, &MainWindow::exported);
+    w.openModel(model_);
+    QVERIFY(model.wait(30000));
+    w.openPhoto(tagged);
+    QVERIFY(image.wait(30000));
+    QCOMPARE(w.currentImage().original.size(), upright.size());  // turned upright on reading
+    w.setSlider("Smiling", 1.0);
+    waitShown(w);
+    for (const QString& name : {QString("tagged-out.jpg"), QString("tagged-out.png")}) {
+      w.exportPasted(path(name));
+      QVERIFY(exported.wait(30000));
+      QVERIFY2(!w.lastNotice().contains("not carried"), qPrintable(w.lastNotice()));
+      const Tags out = readTags(path(name));
+      QCOMPARE(out.icc, source.icc);
+      QCOMPARE(QImage(path(name)).size(), upright.size());
+      if (name.endsWith(".jpg")) {
+        QCOMPARE(out.make, QString("GlowLabTestCam"));
+        QCOMPARE(out.orientation, 1);  // applied once: the pixels are upright
+        QVERIFY(!out.thumbnail);       // a picture of the unedited photo is not kept
+      }
+    }
+    // The CLI's paste-back writes the same.
+    QProcess cli;
+    cli.start(GLOWLAB_CLI, {"edit", "-m", model_, tagged, "--set", "Smiling=1", "--paste-back", "-o", path("cli-out.jpg")});
+    QVERIFY(cli.waitForFinished(120000));
+    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+    const Tags fromCli = readTags(path("cli-out.jpg"));
+    QCOMPARE(fromCli.icc, source.icc);
+    QCOMPARE(fromCli.make, QString("GlowLabTestCam"));
+    QCOMPARE(fromCli.orientation, 1);
+    QVERIFY(!QString::fromUtf8(cli.readAllStandardError()).contains("not carried"));
+#endif
   }
 };
 

@@ -148,7 +148,8 @@ class EngineWorker : public QThread {
   void samplesReady(const QList<QImage>& images);
   void stripReady(const QList<QImage>& frames);
   void progress(Task task, double fraction);
-  // detail: how it was written, when that varies (an MP4's codec, e.g. "H.264 (avc1)"); else empty.
+  // detail: how it was written, when that varies (an MP4's codec, e.g. "H.264 (avc1)"), or for an
+  // edit pasted into the photo what of the photo's profile and metadata could not go with it; else empty.
   // leftOut: for a paste into the photo that left out a part of the edit worth saying
   // (glowlab::PastedEdit::partly_left_out), the share of the change the photo did not receive; else 0.
   void exported(const QString& path, const QString& detail, double leftOut);

@@ -84,8 +84,10 @@ void EngineWorker::exportPasted(const QString& path, const EditState& state) {
     const Image edited = renderState(state).image;
     // The one paste rule of the window and the CLI: the edit's change onto the photo's own pixels.
     const auto pasted = paste_edit(model(), photo_, crop_, latent_, edited);
-    write_image(path.toStdString(), pasted.image);
-    Q_EMIT exported(path, {}, pasted.partly_left_out() ? pasted.coverage.left_out : 0.0);
+    // The photo's colour profile and metadata go with it (a pasted photo has no file: none).
+    const std::string kept =
+        write_photo_image(path.toStdString(), pasted.image, origin_ == ImageOrigin::File ? source_.toStdString() : std::string());
+    Q_EMIT exported(path, QString::fromStdString(kept), pasted.partly_left_out() ? pasted.coverage.left_out : 0.0);
   });
 }
 

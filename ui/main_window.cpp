@@ -142,7 +142,9 @@ void MainWindow::connectWorker() {
                  .arg(std::lround(100 * leftOut))
                  .arg(blend));
     } else {
-      notice(detail.isEmpty() ? tr("Wrote %1%2").arg(path, blend) : tr("Wrote %1 (video codec: %2)").arg(path, detail));
+      notice(detail.isEmpty() ? tr("Wrote %1%2").arg(path, blend)
+             : animation      ? tr("Wrote %1 (video codec: %2)").arg(path, detail)
+                              : tr("Wrote %1%2; %3").arg(path, blend, detail));
     }
     if (!animation) markExported();  // the edit itself went out
     Q_EMIT exported(path);

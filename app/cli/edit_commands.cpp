@@ -35,6 +35,7 @@ struct EditOptions {
 // A photo read, its face aligned to the model's framing (centre crop, with a note, when no face is
 // found) and encoded; or a sample (no photo).
 struct EncodedPhoto {
+  std::string source;  // the photo's file (its colour profile and metadata go into the export)
   Image photo;
   FaceCrop crop;
   std::vector<float> latent;
@@ -71,6 +72,7 @@ EncodedPhoto encode_recipe_source(Model& model, const Recipe& r) {
     e.latent = model.sample_latents(r.sample_count, r.sample_temperature, r.sample_seed)[static_cast<size_t>(r.sample_index)];
     return e;
   }
+  e.source = r.source;
   e.photo = read_image(r.source, model.config().channels);
   e.crop = crop_with_transform(e.photo, model.config().image_size, r.transform);
   e.latent = model.encode(e.crop.crop);
@@ -100,6 +102,7 @@ void report_crop(const FaceCrop& crop, const std::string& path, int face) {
 EncodedPhoto encode_photo(Model& model, const std::string& path, int face = 1) {
   const auto& c = model.config();
   EncodedPhoto e;
+  e.source = path;
   e.photo = read_image(path, c.channels);
   e.crop = align_face(e.photo, c.image_size, /*centre_fallback=*/true, path, model.framing(), face - 1);
   report_crop(e.crop, path, face);
@@ -370,7 +373,8 @@ void edit_one(Model& model, const EditPlan& p, const EditOptions& o, const Encod
   if (o.paste_back) {
     const auto pasted = paste_edit(model, e.photo, e.crop, e.latent, r.image, o.paste_whole);
     if (pasted.partly_left_out()) std::cerr << "note: " << path << ": " << left_out_text(pasted.coverage.left_out, o.paste_whole) << "\n";
-    write_image(out, pasted.image);
+    const std::string kept = write_photo_image(out, pasted.image, e.source);
+    if (!kept.empty()) std::cerr << "note: " << out << ": " << kept << "\n";
   } else {
     write_image(out, r.image);
   }

@@ -20,6 +20,13 @@ Image read_image(const std::string& path, int channels);
 Image decode_image(const std::string& bytes, int channels, const std::string& path);
 // Encodes by the extension (.png, .jpg/.jpeg, .webp, .bmp, .ppm/.pgm) and writes atomically.
 void write_image(const std::string& path, const Image& image);
+// Writes an image made from the photo `photo_path` (an edit pasted into it) as write_image does,
+// carrying the photo's colour profile (ICC), EXIF, IPTC and XMP where the output's format holds
+// them (PNG, JPEG, WebP), as photo editors do. The pixels are upright already (read_image applied
+// the EXIF orientation), so the orientation written is 1 (applied once); the EXIF thumbnail, a
+// picture of the unedited photo, is left out. Returns a note when some of it could not be carried
+// (another format, a build without exiv2); empty when all of it was (or there was none).
+std::string write_photo_image(const std::string& path, const Image& image, const std::string& photo_path);
 // The extensions write_image writes (".png", ".jpg", ...; a build without OpenCV ".ppm", ".pgm").
 std::vector<std::string> writable_image_extensions();
 // Checked before any work is done: throws Error(InvalidArgument) naming `path` when write_image
