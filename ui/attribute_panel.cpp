@@ -233,7 +233,7 @@ AttributePanel::Row AttributePanel::makeRow(const glowlab::Attribute& attribute,
   row.slider->setObjectName(QStringLiteral("slider-") + id);
   row.slider->setRange(-kSteps, kSteps);
   row.slider->setPageStep(10);
-  row.slider->setMinimumWidth(100);
+  row.slider->setMinimumWidth(64);  // the panel fits beside the others on a 1024-px screen
   row.slider->setAccessibleName(name);
   row.slider->setFocusPolicy(Qt::StrongFocus);
   row.slider->installEventFilter(guard);

@@ -154,7 +154,14 @@ int main(int argc, char** argv) {
   glowlab::init_runtime();
 
   MainWindow window;
-  window.resize(1200, 760);
+  // The default size, never larger than the screen's free area (a title bar and frame aside), nor
+  // smaller than what the controls need.
+  QSize size(1200, 760);
+  if (const QScreen* screen = window.screen()) {
+    const QSize free = screen->availableGeometry().size() - QSize(16, 48);
+    size = size.boundedTo(free).expandedTo(window.minimumSizeHint());
+  }
+  window.resize(size);
   window.show();
   applySetsOnce(window, sets);
   const QString screenshot = parser.value("screenshot");
