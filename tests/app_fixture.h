@@ -218,6 +218,17 @@ class AppFixture {
     QVERIFY(samples.wait(30000));
   }
 
+  // Draws `count` samples with `seed` and makes sample 2 (index 1) the second image B; returns once
+  // the interpolation strip is shown.
+  static void sampleAsSecond(MainWindow& w, quint64 seed, int count) {
+    QSignalSpy samples(&w, &MainWindow::samplesShown), strip(&w, &MainWindow::stripShown);
+    w.setSampleSettings(0.7, seed, count);
+    w.sample();
+    QVERIFY(samples.wait(30000));
+    w.interpolateTowardsSample(1);
+    QVERIFY(strip.wait(30000));
+  }
+
   void openModelAndPhoto(MainWindow& w) {
     QSignalSpy model(&w, &MainWindow::modelReady), image(&w, &MainWindow::imageReady), shown(&w, &MainWindow::renderShown);
     w.openModel(model_);

@@ -1,5 +1,6 @@
 #include "autosave.h"
 
+#include <QBuffer>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -9,7 +10,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLockFile>
-#include <QSaveFile>
 #include <QStandardPaths>
 #include <QUuid>
 
@@ -44,10 +44,12 @@ ImageOrigin originFrom(const QString& word) {
   throw glowlab::Error(glowlab::ErrorKind::Format, (path + QStringLiteral(": ") + what).toStdString());
 }
 
-bool saveJson(const QString& path, const QJsonObject& object, QString* error) {
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(object).toJson()) < 0 || !file.commit()) {
-    if (error) *error = QStringLiteral("%1: cannot write the autosave (%2)").arg(path, file.errorString());
+// Written as every file of the project is (glowlab::write_file_atomic); false with the reason.
+bool writeAtomically(const QString& path, const QByteArray& bytes, QString* error) {
+  try {
+    glowlab::write_file_atomic(path.toStdString(), std::string_view(bytes.constData(), static_cast<size_t>(bytes.size())));
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromUtf8(e.what());
     return false;
   }
   return true;
@@ -58,9 +60,9 @@ bool saveJson(const QString& path, const QJsonObject& object, QString* error) {
 QString AutosaveData::describe() const {
   QString image;
   if (recipe.is_sample()) image = QStringLiteral("Sample %1").arg(recipe.sample_index + 1);
-  else if (origin == ImageOrigin::Clipboard) image = QStringLiteral("An image pasted from the clipboard");
-  else if (origin == ImageOrigin::Dropped) image = QStringLiteral("A dropped image");
-  else if (origin == ImageOrigin::Sample) image = QStringLiteral("A sample");
+  else if (extras.origin == ImageOrigin::Clipboard) image = QStringLiteral("An image pasted from the clipboard");
+  else if (extras.origin == ImageOrigin::Dropped) image = QStringLiteral("A dropped image");
+  else if (extras.origin == ImageOrigin::Sample) image = QStringLiteral("A sample");
   else image = QFileInfo(QString::fromStdString(recipe.source)).fileName();
   QStringList edits;
   for (const auto& [name, value] : recipe.sliders) {
@@ -68,7 +70,7 @@ QString AutosaveData::describe() const {
     edits << QStringLiteral("%1 %2%3").arg(QString::fromStdString(glowlab::display_name(name)), value > 0 ? QStringLiteral("+") : QString(),
                                            QString::number(value, 'f', 2));
   }
-  if (blend > 0 && second.set()) edits << QStringLiteral("blended %1% towards B").arg(blend);
+  if (extras.blend > 0 && extras.second.set()) edits << QStringLiteral("blended %1% towards B").arg(extras.blend);
   return edits.isEmpty() ? image + QStringLiteral(" (no slider moved)") : image + QStringLiteral(": ") + edits.join(QStringLiteral(", "));
 }
 
@@ -89,7 +91,7 @@ Autosave::Autosave(const QString& folder) {
 Autosave::~Autosave() = default;  // QLockFile's destructor unlocks (and removes the lock file)
 
 bool Autosave::write(const EditSnapshot& state, const SampleDraw& samples, QString* error) {
-  if (state.image.id == 0 || state.model.path.isEmpty()) {
+  if (state.image.id == 0 || state.model().path.isEmpty()) {
     clear();
     return true;
   }
@@ -103,11 +105,10 @@ bool Autosave::write(const EditSnapshot& state, const SampleDraw& samples, QStri
     // A photo without a file: its pixels are kept beside the autosave (once per image).
     const QString png = photoPath(path_);
     if (image.pixels.cacheKey() != pixelsKey_ || !QFileInfo::exists(png)) {
-      QSaveFile file(png);
-      if (!file.open(QIODevice::WriteOnly) || !image.pixels.save(&file, "PNG") || !file.commit()) {
-        if (error) *error = QStringLiteral("%1: cannot keep the pasted photo (%2)").arg(png, file.errorString());
-        return false;
-      }
+      QByteArray bytes;
+      QBuffer buffer(&bytes);
+      buffer.open(QIODevice::WriteOnly);
+      if (!image.pixels.save(&buffer, "PNG") || !writeAtomically(png, bytes, error)) return false;
       pixelsKey_ = image.pixels.cacheKey();
     }
     recipe.source = png.toStdString();
@@ -117,7 +118,7 @@ bool Autosave::write(const EditSnapshot& state, const SampleDraw& samples, QStri
   o["format"] = kFormat;
   o["version"] = kVersion;
   o["recipe"] = QJsonDocument::fromJson(QByteArray::fromStdString(glowlab::recipe_to_json(recipe))).object();
-  o["device"] = state.model.requestedDevice.isEmpty() ? QStringLiteral("auto") : state.model.requestedDevice;
+  o["device"] = state.model().requestedDevice.isEmpty() ? QStringLiteral("auto") : state.model().requestedDevice;
   o["origin"] = originWord(image.origin);
   if (state.second.set()) {
     QJsonObject second;
@@ -133,7 +134,7 @@ bool Autosave::write(const EditSnapshot& state, const SampleDraw& samples, QStri
   }
   o["restoreAttempts"] = 0;
   o["written"] = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
-  return saveJson(path_, o, error);
+  return writeAtomically(path_, QJsonDocument(o).toJson(), error);
 }
 
 void Autosave::clear() {
@@ -192,16 +193,16 @@ AutosaveData Autosave::read(const QString& path) {
   const QByteArray recipe = QJsonDocument(o["recipe"].toObject()).toJson();
   d.recipe = glowlab::parse_recipe(recipe.toStdString(), path.toStdString());
   d.device = o["device"].toString(QStringLiteral("auto"));
-  d.origin = originFrom(o["origin"].toString());
+  d.extras.origin = originFrom(o["origin"].toString());
   const QJsonObject second = o["second"].toObject();
-  d.second.source = second["source"].toString();
-  d.second.sample = second["sample"].toInt(-1);
-  d.blend = std::clamp(o["blend"].toInt(), 0, 100);
-  d.spherical = o["spherical"].toBool(true);
+  d.extras.second.source = second["source"].toString();
+  d.extras.second.sample = second["sample"].toInt(-1);
+  d.extras.blend = std::clamp(o["blend"].toInt(), 0, 100);
+  d.extras.spherical = o["spherical"].toBool(true);
   const QJsonObject samples = o["samples"].toObject();
-  d.samplesCount = std::clamp(samples["count"].toInt(), 0, 64);
-  d.samplesTemperature = samples["temperature"].toDouble(0.7);
-  d.samplesSeed = samples["seed"].toString().toULongLong();
+  d.extras.samplesCount = std::clamp(samples["count"].toInt(), 0, 64);
+  d.extras.samplesTemperature = samples["temperature"].toDouble(0.7);
+  d.extras.samplesSeed = samples["seed"].toString().toULongLong();
   d.restoreAttempts = o["restoreAttempts"].toInt();
   return d;
 }
@@ -212,7 +213,7 @@ bool Autosave::markAttempt(const QString& path) {
   QJsonObject o = QJsonDocument::fromJson(file.readAll()).object();
   file.close();
   o["restoreAttempts"] = o["restoreAttempts"].toInt() + 1;
-  return saveJson(path, o, nullptr);
+  return writeAtomically(path, QJsonDocument(o).toJson(), nullptr);
 }
 
 void Autosave::remove(const QString& path) {

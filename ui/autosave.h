@@ -15,17 +15,22 @@
 
 class QLockFile;
 
+// What the window keeps besides a recipe (and gives MainWindow::applyRecipe on a restore).
+struct RecipeExtras {
+  ImageOrigin origin = ImageOrigin::File;  // Clipboard/Dropped: the recipe's source is the kept PNG
+  SecondRef second;
+  int blend = 0;
+  bool spherical = true;
+  int samplesCount = 0;  // the samples that were on show (0: none)
+  double samplesTemperature = 0.7;
+  quint64 samplesSeed = 0;
+};
+
 // What a restore needs, as read back.
 struct AutosaveData {
   glowlab::Recipe recipe;
   QString device = QStringLiteral("auto");
-  ImageOrigin origin = ImageOrigin::File;  // Clipboard/Dropped: recipe.source is the kept PNG
-  SecondRef second;
-  int blend = 0;
-  bool spherical = true;
-  int samplesCount = 0;  // the samples on show (0: none)
-  double samplesTemperature = 0.7;
-  quint64 samplesSeed = 0;
+  RecipeExtras extras;
   int restoreAttempts = 0;
   // "astronaut.png: Smiling +1.50, Blond hair +0.80" (what the restore offer says).
   QString describe() const;

@@ -6,6 +6,11 @@
 #include <algorithm>
 #include <utility>
 
+const ModelSummary& EditSnapshot::model() const {
+  static const ModelSummary none;
+  return model_ ? *model_ : none;
+}
+
 bool sameModel(const ModelSummary& a, const ModelSummary& b) {
   return a.path == b.path && a.requestedDevice == b.requestedDevice && a.stamp == b.stamp;
 }
@@ -43,7 +48,7 @@ EditDocument::EditDocument(QObject* parent) : QObject(parent), undo_(new QUndoSt
 }
 
 const glowlab::Attribute* EditDocument::attribute(const std::string& name) const {
-  const auto& list = s_.model.attributes;
+  const auto& list = s_.model().attributes;
   auto it = std::find_if(list.begin(), list.end(), [&name](const glowlab::Attribute& a) { return a.name == name; });
   return it == list.end() ? nullptr : &*it;
 }
@@ -87,7 +92,7 @@ bool EditDocument::setHeld(const std::string& name, bool held) {
   } else {
     locked.erase(std::remove(locked.begin(), locked.end(), name), locked.end());
   }
-  after.sliders = byName(after.sliders, after.model);  // in the model's order
+  after.sliders = byName(after.sliders, after.model());  // in the model's order
   const QString shown = QString::fromStdString(glowlab::display_name(name));
   push(std::move(after), held ? tr("Hold %1").arg(shown) : tr("Release %1").arg(shown));
   return true;
@@ -95,7 +100,7 @@ bool EditDocument::setHeld(const std::string& name, bool held) {
 
 void EditDocument::setDetail(int finestLevel) {
   EditSnapshot after = s_;
-  after.sliders.finestLevel = std::clamp(finestLevel, 0, std::max(0, s_.model.levels - 1));
+  after.sliders.finestLevel = std::clamp(finestLevel, 0, std::max(0, s_.model().levels - 1));
   if (after.sliders.finestLevel == s_.sliders.finestLevel) return;
   push(std::move(after), tr("Change detail"));
 }
@@ -130,7 +135,7 @@ void EditDocument::updateImage(const ImageRef& image) {
 
 QStringList EditDocument::switchModel(const ModelSummary& model, const QString& what) {
   EditSnapshot after = s_;
-  after.model = model;
+  after.setModel(model);
   after.sliders = byName(s_.sliders, model);
   if (!model.keptImage) after.image = ImageRef{};
   // The sliders the new model lacks are said, never dropped in silence.
@@ -142,7 +147,7 @@ QStringList EditDocument::switchModel(const ModelSummary& model, const QString& 
     const QString shown = old ? QString::fromStdString(glowlab::slider_text(*old, value)) : QString::number(value);
     dropped << tr("%1 (%2)").arg(QString::fromStdString(glowlab::display_name(name)), shown);
   }
-  if (s_.model.path.isEmpty()) {
+  if (s_.model().path.isEmpty()) {
     set(std::move(after));
   } else {
     push(std::move(after), what);
@@ -152,7 +157,7 @@ QStringList EditDocument::switchModel(const ModelSummary& model, const QString& 
 
 void EditDocument::updateModel(const ModelSummary& model) {
   EditSnapshot after = s_;
-  after.model = model;
+  after.setModel(model);
   after.sliders = byName(s_.sliders, model);
   set(std::move(after));
 }
@@ -174,7 +179,7 @@ void EditDocument::setSecond(const SecondRef& second) {
 
 void EditDocument::reset(const EditSnapshot& state) {
   EditSnapshot after = state;
-  after.sliders = byName(state.sliders, state.model);
+  after.sliders = byName(state.sliders, state.model());
   undo_->clear();
   set(std::move(after));
 }
@@ -206,8 +211,8 @@ glowlab::Recipe recipeFor(const EditSnapshot& state) {
     r.transform = im.transform;
     r.face = im.face + 1;
   }
-  r.model = state.model.path.isEmpty() ? std::string() : QFileInfo(state.model.path).absoluteFilePath().toStdString();
-  r.model_sha256 = state.model.sha256.toStdString();
+  r.model = state.model().path.isEmpty() ? std::string() : QFileInfo(state.model().path).absoluteFilePath().toStdString();
+  r.model_sha256 = state.model().sha256.toStdString();
   r.sliders = state.sliders.values;
   std::sort(r.sliders.begin(), r.sliders.end());
   r.finest_level = state.sliders.finestLevel;

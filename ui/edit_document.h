@@ -12,6 +12,7 @@
 #include <QUndoCommand>
 
 #include <array>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,7 +57,11 @@ struct SecondRef {
 };
 
 struct EditSnapshot {
-  ModelSummary model;  // empty path: none loaded
+  // The model the edit is made with (empty path: none loaded). Shared, not copied, by the undo
+  // history's snapshots: a summary holds every attribute and the model's card.
+  const ModelSummary& model() const;
+  void setModel(const ModelSummary& summary) { model_ = std::make_shared<const ModelSummary>(summary); }
+  std::shared_ptr<const ModelSummary> model_;
   ImageRef image;
   PanelEdit sliders;   // every slider of the model, by name
   SecondRef second;

@@ -295,7 +295,7 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
     doc_->updateModel(summary);  // undo/redo brought it back: the document shows it already
   } else {
     // The new model's sliders take the values they had by name (a step, unless it is the first).
-    const QString what = doc_->state().model.path == summary.path ? tr("Switch to %1").arg(summary.device.toUpper())
+    const QString what = doc_->state().model().path == summary.path ? tr("Switch to %1").arg(summary.device.toUpper())
                                                                   : tr("Open model %1").arg(summary.name);
     dropped = doc_->switchModel(summary, what);
   }
@@ -358,44 +358,6 @@ void MainWindow::showModelLabels() {
   modelLabel_->setText(tr("%1 · %2 px · %3").arg(model_.name).arg(model_.imageSize).arg(model_.device.toUpper()));
 }
 
-void MainWindow::showDocument(const EditSnapshot& before) {
-  const EditSnapshot& s = doc_->state();
-  // A model that undo/redo brought back: loaded again (the panel shows its sliders at once).
-  if (!s.model.path.isEmpty() && !sameModel(s.model, model_)) {
-    QSettings settings;
-    if (settings.value("engine/device", "auto").toString() != s.model.requestedDevice) {
-      settings.setValue("engine/device", s.model.requestedDevice);
-    }
-    replayLoads_.insert(worker_->loadModel(s.model.path, s.model.requestedDevice));
-    model_ = s.model;
-    showModelLabels();
-    updateBundledChecks();
-  }
-  bool sameRows = static_cast<int>(s.model.attributes.size()) == attributes_->count();
-  for (int i = 0; sameRows && i < attributes_->count(); ++i) {
-    sameRows = attributes_->attribute(i).name == s.model.attributes[static_cast<size_t>(i)].name;
-  }
-  if (!sameRows || before.model.levels != s.model.levels) attributes_->setAttributes(s.model.attributes, s.model.levels);
-  attributes_->apply(s.sliders);
-  if (interpPanel_->blend() != s.blend) interpPanel_->setBlend(s.blend);
-  updateBlendCaption();
-  // An image that undo/redo brought back: the engine makes it current again.
-  if (s.image.id != 0 && s.image.id != engineImage_) {
-    engineImage_ = s.image.id;
-    requestedSample_ = s.image.sample;
-    worker_->restoreImage(s.image.id);
-  }
-  if (s.sliders == before.sliders && s.blend == before.blend && s.spherical == before.spherical && s.image.id == before.image.id &&
-      sameModel(s.model, before.model) && s.second == before.second) {
-    return;  // what is drawn does not change (a transform or checksum updated)
-  }
-  requestRender();
-  if (haveSecond_ && !(s.sliders == before.sliders)) stripTimer_->start();
-  updateActions();
-  updateTitle();
-  if (!attributes_->isDragging()) autosaveTimer_->start();
-}
-
 bool MainWindow::hasUnexportedEdits() const { return doc_->hasUnexportedEdits(); }
 
 void MainWindow::markExported() {
@@ -418,25 +380,6 @@ void MainWindow::updateTitle() {
   parts << tr("GlowLab");
   setWindowTitle(parts.join(QStringLiteral(" — ")));
   setWindowModified(hasUnexportedEdits());
-}
-
-ImageRef MainWindow::imageRef(const ImageSummary& summary) const {
-  ImageRef ref = imageRefOf(summary);
-  const ImageRef& current = doc_->state().image;
-  if (summary.restored && current.id == summary.stateId) {
-    // The same image (undo/redo, a re-encode): which sample it is was recorded with it.
-    ref.sample = current.sample;
-    ref.sampleCount = current.sampleCount;
-    ref.sampleTemperature = current.sampleTemperature;
-    ref.sampleSeed = current.sampleSeed;
-  } else if (summary.origin == ImageOrigin::Sample && requestedSample_ >= 0) {
-    const SampleSettings drawn = samplePanel_->drawn();
-    ref.sample = requestedSample_;
-    ref.sampleCount = drawn.count;
-    ref.sampleTemperature = drawn.temperature;
-    ref.sampleSeed = drawn.seed;
-  }
-  return ref;
 }
 
 void MainWindow::onImageReady(const ImageSummary& summary) {

@@ -6,14 +6,16 @@
 #include <QSet>
 #include <QUndoStack>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
 #include "attribute_panel.h"
+#include "autosave.h"
 #include "edit_document.h"
 #include "engine_worker.h"
 
-class Autosave;
+
 class FacePicker;
 class ImageView;
 class InterpolationPanel;
@@ -82,7 +84,7 @@ class MainWindow : public QMainWindow {
   // was tried and did not finish (the program died during it) is set aside, never offered again.
   QString autosavePath() const;
   // Autosaves left by windows that ended abnormally, newest first (their restore not yet tried).
-  QStringList orphanedAutosaves() const;
+  QStringList orphanedAutosaves();
   bool restoreAutosave(const QString& path);
   // Asks (a non-blocking dialog) whether to restore the newest orphaned autosave; false when there is none.
   bool offerRestore();
@@ -156,8 +158,12 @@ class MainWindow : public QMainWindow {
   void showFraming(const ImageSummary& summary);
   QString recipeWarnings(const std::vector<glowlab::RecipeWarning>& warnings) const;
   QString imageName(const ImageSummary& summary) const;
-  // A recipe's sliders, holds and image, applied once its model is the one open.
-  void applyRecipe(const glowlab::Recipe& recipe, const glowlab::AppliedRecipe& applied);
+  // A recipe's image (its photo framed as saved, or its sample) with its sliders, holds and detail
+  // (and an autosave's extras), applied once its model is the one open.
+  void applyRecipe(const glowlab::Recipe& recipe, const glowlab::AppliedRecipe& applied, const RecipeExtras& extras = {});
+  // Runs `then` once the model at `path` on `device` is the one open: at once when it is, else
+  // after loading it (dropped if the load fails, never armed for a later load).
+  void withModel(const QString& path, const QString& device, std::function<void()> then);
   void refreshStrip();
   // Menu handlers with dialogs.
   // Asks before unsaved edits are lost: `question` ("Quit"), `discard` the button that goes on
@@ -205,7 +211,6 @@ class MainWindow : public QMainWindow {
   // What an image that is on its way gets instead of a fresh start (a recipe, a restore).
   struct Pending {
     PanelEdit sliders;
-    SecondRef second;
     int blend = 0;
     bool spherical = true;
   };

@@ -271,45 +271,68 @@ bool MainWindow::openRecipe(const QString& path) {
     showError(QString::fromUtf8(e.what()));
     return false;
   }
-  // Load the model, then the image, then the sliders, in order once the model is ready.
-  auto apply = [this, r, applied] { applyRecipe(r, applied); };
-  const QString modelPath = QString::fromStdString(applied.model);
-  if (modelPath.isEmpty() || QFileInfo(modelPath).absoluteFilePath() == QFileInfo(model_.path).absoluteFilePath()) {
-    apply();
-    return true;
+  // The model, then the image, then the sliders, in order once the model is ready.
+  withModel(QString::fromStdString(applied.model), QSettings().value("engine/device", "auto").toString(),
+            [this, r, applied] { applyRecipe(r, applied); });
+  return true;
+}
+
+void MainWindow::withModel(const QString& path, const QString& device, std::function<void()> then) {
+  if (path.isEmpty() || (QFileInfo(path).absoluteFilePath() == QFileInfo(model_.path).absoluteFilePath() && device == model_.requestedDevice)) {
+    then();
+    return;
   }
-  // One shot: applied when this model is ready, dropped if it fails to load (never armed for a
-  // later, unrelated model load).
+  // One shot: run when this model is ready, dropped if it fails to load (never armed for a later,
+  // unrelated model load).
   auto conns = std::make_shared<std::pair<QMetaObject::Connection, QMetaObject::Connection>>();
   auto disarm = [conns] {
     QObject::disconnect(conns->first);
     QObject::disconnect(conns->second);
   };
-  conns->first = connect(this, &MainWindow::modelReady, this, [apply, disarm] {
+  conns->first = connect(this, &MainWindow::modelReady, this, [then, disarm] {
     disarm();
-    apply();
+    then();
   });
   conns->second = connect(worker_, &EngineWorker::failed, this, [disarm](const QString&) { disarm(); });
-  openModel(modelPath);
-  return true;
+  loadModel(path, device);
 }
 
-void MainWindow::applyRecipe(const glowlab::Recipe& r, const glowlab::AppliedRecipe& applied) {
-  // The checksums are compared on the engine thread; recipeChecked brings the warnings.
-  worker_->checkRecipe(r, applied);
-  // The sliders, holds and detail come with the image (no history before them).
+void MainWindow::applyRecipe(const glowlab::Recipe& r, const glowlab::AppliedRecipe& applied, const RecipeExtras& extras) {
+  // The checksums are compared on the engine thread; recipeChecked brings the warnings. (A pasted
+  // photo kept by the autosave has none to compare.)
+  if (extras.origin == ImageOrigin::File) worker_->checkRecipe(r, applied);
+  // The sliders, holds, detail and blend come with the image (no history before them).
   Pending pending;
   pending.sliders.values = applied.edit.alphas;
   pending.sliders.locked = applied.edit.locked;
   pending.sliders.finestLevel = applied.edit.finest_level;
+  pending.blend = extras.blend;
+  pending.spherical = extras.spherical;
   pending_ = pending;
+  // The samples: the recipe's draw (its image is one of them), or those that were on show.
+  const bool drawn = r.is_sample() || extras.samplesCount > 0;
+  if (drawn) {
+    const SampleSettings settings = r.is_sample() ? SampleSettings{r.sample_temperature, r.sample_seed, r.sample_count}
+                                                  : SampleSettings{extras.samplesTemperature, extras.samplesSeed, extras.samplesCount};
+    samplePanel_->setDrawn(settings);
+    samplePanel_->setSettings(settings);
+    worker_->sample(settings.count, settings.temperature, settings.seed);
+  }
   if (r.is_sample()) {
-    samplePanel_->setDrawn({r.sample_temperature, r.sample_seed, r.sample_count});
-    worker_->sample(r.sample_count, r.sample_temperature, r.sample_seed);
     useSample(r.sample_index);
-  } else {
+  } else if (extras.origin == ImageOrigin::File) {
     requestedSample_ = -1;
     worker_->openPhotoWithTransform(QString::fromStdString(r.source), r.transform, std::max(0, r.face - 1));
+  } else {
+    // The kept pixels of a pasted or dropped photo, framed as they were.
+    requestedSample_ = -1;
+    worker_->openImageWithTransform(QImage(QString::fromStdString(r.source)), extras.origin, r.transform, std::max(0, r.face - 1));
+  }
+  if (!extras.second.source.isEmpty()) {
+    setSecondPhoto(extras.second.source);
+  } else if (extras.second.sample >= 0 && drawn) {
+    requestedSecond_ = extras.second;
+    worker_->useSample(extras.second.sample, /*asSecond=*/true);
   }
 }
 
@@ -408,132 +431,4 @@ void MainWindow::pasteImage() {
   } else {
     showError(tr("The clipboard holds no image."));
   }
-}
-
-QString MainWindow::autosavePath() const { return autosave_->path(); }
-
-void MainWindow::writeAutosave() {
-  if (attributes_->isDragging()) return;  // written when the slider is let go
-  SampleDraw samples;
-  if (!samplePanel_->samples().isEmpty()) {
-    const SampleSettings drawn = samplePanel_->drawn();
-    samples = {drawn.count, drawn.temperature, drawn.seed};
-  }
-  QString error;
-  if (!autosave_->write(doc_->state(), samples, &error)) {
-    notice(tr("The edit could not be kept for recovery: %1").arg(error));
-    return;
-  }
-  Q_EMIT autosaved(autosave_->path());
-}
-
-QStringList MainWindow::orphanedAutosaves() const {
-  QStringList setAside;
-  QStringList found = Autosave::orphans(QFileInfo(autosave_->path()).absolutePath(), &setAside);
-  found.removeAll(autosave_->path());
-  if (!setAside.isEmpty()) {
-    const_cast<MainWindow*>(this)->notice(
-        tr("An autosaved edit whose restore did not finish last time is not offered again; it is kept as %1").arg(setAside.first()), 15000);
-  }
-  return found;
-}
-
-bool MainWindow::offerRestore() {
-  const QStringList found = orphanedAutosaves();
-  if (found.isEmpty()) return false;
-  const QString path = found.first();
-  QString what;
-  try {
-    what = Autosave::read(path).describe();
-  } catch (const std::exception& e) {
-    showError(QString::fromUtf8(e.what()));
-    return false;
-  }
-  auto* box = new QMessageBox(QMessageBox::Question, tr("Restore the last edit?"),
-                              tr("GlowLab did not close properly last time. Restore the edit you were making?"), QMessageBox::NoButton, this);
-  box->setInformativeText(what);
-  box->setAttribute(Qt::WA_DeleteOnClose);
-  box->setObjectName("restoreOffer");
-  QPushButton* restore = box->addButton(tr("&Restore"), QMessageBox::AcceptRole);
-  restore->setObjectName("restore");
-  QPushButton* discard = box->addButton(tr("&Discard"), QMessageBox::DestructiveRole);
-  discard->setObjectName("discard");
-  box->addButton(tr("&Later"), QMessageBox::RejectRole)->setObjectName("later");
-  box->setDefaultButton(restore);
-  connect(box, &QMessageBox::buttonClicked, this, [this, path, restore, discard](QAbstractButton* button) {
-    if (button == restore) restoreAutosave(path);
-    else if (button == discard) Autosave::remove(path);
-  });
-  box->open();
-  return true;
-}
-
-bool MainWindow::restoreAutosave(const QString& path) {
-  AutosaveData d;
-  glowlab::AppliedRecipe applied;
-  try {
-    d = Autosave::read(path);
-    applied = glowlab::apply_recipe(d.recipe, path.toStdString());
-  } catch (const std::exception& e) {
-    showError(QString::fromUtf8(e.what()));
-    return false;
-  }
-  // Counted before anything loads: if this restore brings the program down, it is not offered again.
-  Autosave::markAttempt(path);
-  restoring_ = path;
-  auto apply = [this, d, applied] {
-    Pending pending;
-    pending.sliders.values = applied.edit.alphas;
-    pending.sliders.locked = applied.edit.locked;
-    pending.sliders.finestLevel = applied.edit.finest_level;
-    pending.blend = d.blend;
-    pending.spherical = d.spherical;
-    pending_ = pending;
-    const glowlab::Recipe& r = d.recipe;
-    const bool drawn = d.samplesCount > 0 || r.is_sample();
-    if (drawn) {
-      const SampleSettings settings = r.is_sample() ? SampleSettings{r.sample_temperature, r.sample_seed, r.sample_count}
-                                                    : SampleSettings{d.samplesTemperature, d.samplesSeed, d.samplesCount};
-      samplePanel_->setDrawn(settings);
-      samplePanel_->setSettings(settings);
-      worker_->sample(settings.count, settings.temperature, settings.seed);
-    }
-    if (r.is_sample()) {
-      requestedSample_ = r.sample_index;
-      worker_->useSample(r.sample_index);
-    } else if (d.origin == ImageOrigin::File) {
-      requestedSample_ = -1;
-      worker_->checkRecipe(r, applied);
-      worker_->openPhotoWithTransform(QString::fromStdString(r.source), r.transform, std::max(0, r.face - 1));
-    } else {
-      requestedSample_ = -1;
-      // The kept pixels of a pasted or dropped photo, framed as they were.
-      QImage pixels(QString::fromStdString(r.source));
-      worker_->openImageWithTransform(pixels, d.origin, r.transform, std::max(0, r.face - 1));
-    }
-    if (!d.second.source.isEmpty()) {
-      setSecondPhoto(d.second.source);
-    } else if (d.second.sample >= 0 && drawn) {
-      requestedSecond_ = SecondRef{QString(), d.second.sample};
-      worker_->useSample(d.second.sample, /*asSecond=*/true);
-    }
-  };
-  const QString modelPath = QString::fromStdString(applied.model);
-  if (modelPath.isEmpty() || (QFileInfo(modelPath).absoluteFilePath() == QFileInfo(model_.path).absoluteFilePath() &&
-                              d.device == model_.requestedDevice)) {
-    apply();
-    return true;
-  }
-  auto conns = std::make_shared<std::pair<QMetaObject::Connection, QMetaObject::Connection>>();
-  auto disarm = [conns] {
-    QObject::disconnect(conns->first);
-    QObject::disconnect(conns->second);
-  };
-  conns->first = connect(this, &MainWindow::modelReady, this, [apply, disarm] {
-    disarm();
-    apply();
-  });
-  conns->second = connect(worker_, &EngineWorker::failed, this, [disarm](const QString&) { disarm(); });
-  loadModel(modelPath, d.device);
-  return true;
 }
