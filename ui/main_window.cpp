@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
@@ -86,6 +87,12 @@ MainWindow::~MainWindow() {
   // they send while they go (the undo stack's cleanChanged as it clears) must not reach it.
   const auto children = findChildren<QObject*>();
   for (QObject* child : children) child->disconnect(this);
+}
+
+void MainWindow::resizeToScreen(const QSize& preferred) {
+  QSize size = preferred;
+  if (const QScreen* s = screen()) size = size.boundedTo(s->availableGeometry().size() - QSize(16, 48));
+  resize(size.expandedTo(minimumSizeHint()));
 }
 
 QUndoStack* MainWindow::undoStack() const { return doc_->undoStack(); }

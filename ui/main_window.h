@@ -89,6 +89,10 @@ class MainWindow : public QMainWindow {
   // Asks (a non-blocking dialog) whether to restore the newest orphaned autosave; false when there is none.
   bool offerRestore();
 
+  // Resizes to `preferred`, bounded by the screen's free area (a frame aside) and never below what
+  // the controls need (the program's first size).
+  void resizeToScreen(const QSize& preferred);
+
   EditDocument* document() const { return doc_; }
   EngineWorker* worker() const { return worker_; }
   ImageView* view() const { return view_; }

@@ -2,7 +2,6 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
-#include <QScreen>
 #include <QUndoStack>
 #include <QTimer>
 
@@ -154,14 +153,7 @@ int main(int argc, char** argv) {
   glowlab::init_runtime();
 
   MainWindow window;
-  // The default size, never larger than the screen's free area (a title bar and frame aside), nor
-  // smaller than what the controls need.
-  QSize size(1200, 760);
-  if (const QScreen* screen = window.screen()) {
-    const QSize free = screen->availableGeometry().size() - QSize(16, 48);
-    size = size.boundedTo(free).expandedTo(window.minimumSizeHint());
-  }
-  window.resize(size);
+  window.resizeToScreen(QSize(1200, 760));  // never larger than the screen's free area
   window.show();
   applySetsOnce(window, sets);
   const QString screenshot = parser.value("screenshot");
