@@ -323,6 +323,36 @@ class TestAppDocument : public QObject, AppFixture {
     QVERIFY(w.orphanedAutosaves().isEmpty());
   }
 
+  // Item 14: a photo pasted from the clipboard has no file: the autosave keeps its pixels, and a
+  // restore of it (here in a second window, from a copy of the first one's file) exports the same.
+  void aPastedPhotoIsKeptByTheAutosave() {
+    MainWindow w;
+    QSignalSpy model(&w, &MainWindow::modelReady), image(&w, &MainWindow::imageReady), exported(&w, &MainWindow::exported);
+    w.openModel(model_);
+    QVERIFY(model.wait(30000));
+    w.openImage(QImage(photo_), ImageOrigin::Clipboard);
+    QVERIFY(image.wait(30000));
+    w.setSlider("Smiling", -0.75);
+    QVERIFY(waitForAutosave(w, -0.75));
+    const QString kept = w.autosavePath().chopped(5) + "-photo.png";
+    QVERIFY(QFileInfo::exists(kept));
+    QVERIFY(same_pixels(QImage(kept), QImage(photo_)));
+    w.exportPasted(path("pasted-before.png"));
+    QVERIFY(exported.wait(30000));
+    const QString copy = path("pasted-copy.json");
+    QVERIFY(QFile::copy(w.autosavePath(), copy));
+    MainWindow again;
+    QSignalSpy saved(&again, &MainWindow::autosaved), exported2(&again, &MainWindow::exported), errors(&again, &MainWindow::errorShown);
+    QVERIFY(again.restoreAutosave(copy));
+    QVERIFY(saved.wait(60000));
+    QVERIFY2(errors.isEmpty(), qPrintable(again.lastError()));
+    QVERIFY(again.currentImage().origin == ImageOrigin::Clipboard);
+    QCOMPARE(again.document()->value("Smiling"), -0.75);
+    again.exportPasted(path("pasted-after.png"));
+    QVERIFY(exported2.wait(30000));
+    QVERIFY(same_pixels(QImage(path("pasted-before.png")), QImage(path("pasted-after.png"))));
+  }
+
   // Item 19: Export Edit Into Photo (and the CLI's --paste-back) keep the photo's colour profile and
   // metadata; the EXIF orientation is applied once (upright pixels, orientation 1), its thumbnail left out.
   void exportsKeepThePhotosColourProfileAndMetadata() {
