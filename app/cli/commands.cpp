@@ -281,6 +281,8 @@ void add_bench(CLI::App& app) {
                   "Coupling-network arithmetic to measure, in turn: fp32, bf16 (comma-separated; the first one's figures "
                   "are also at the top level, all under by_precision)")
       ->delimiter(',')->capture_default_str()->check(CLI::IsMember({"fp32", "bf16"}));
+  cmd->add_flag("--profile", o->b.profile,
+                "Also where encode, decode and a training step spend their time, by operator and by level (CPU)");
   cmd->callback([o] {
     init_runtime(g_threads);
     if (const auto flag = o->config->shape_flag_given(); !flag.empty() && !o->b.model_path.empty()) {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/cuda.h>
 
+#include "bench/profile.h"
 #include "bundle/model_file.h"
 #include "core/named_tensors.h"
 #include "data/pixels.h"
@@ -59,7 +60,7 @@ std::vector<double> time_runs(const at::Device& device, int warmup, int runs, Fn
 }
 
 // Encode and decode latency (batch 1), encode throughput (batch xb) and the round trip's error.
-nlohmann::json time_inference(Glow& glow, const at::Tensor& x1, const at::Tensor& xb, int iterations,
+nlohmann::json time_inference(Glow& glow, const at::Tensor& x1, const at::Tensor& xb, int iterations, bool profile,
                               const at::Device& device, const std::function<void(const std::string&)>& log) {
   c10::InferenceMode guard;
   nlohmann::json r;
@@ -74,12 +75,22 @@ nlohmann::json time_inference(Glow& glow, const at::Tensor& x1, const at::Tensor
   r["decode_latency_ms"] = {{"median", median(dec)}, {"p95", percentile(dec, 0.95)}};
   r["encode_throughput_img_per_s"] = 1000.0 * xb.size(0) / median(encb);
   r["round_trip_max_abs_error"] = (glow->decode(eps) - x1).abs().max().item<double>();
+  // The distance to the machine's limit: FLOPs per pass over the time it takes.
+  const double flops = flow_flops(glow->config());
+  r["gflop_per_pass"] = flops / 1e9;
+  r["encode_gflops_per_s"] = flops / median(enc) / 1e6;
+  r["decode_gflops_per_s"] = flops / median(dec) / 1e6;
+  if (profile && !device.is_cuda()) {
+    log("profile of encode and decode (batch 1)...");
+    r["profile"]["decode"] = profile_runs(iterations, [&] { glow->decode(eps); });
+    r["profile"]["encode"] = profile_runs(iterations, [&] { glow->encode(x1); });
+  }
   return r;
 }
 
 // Training steps as the trainer takes them (its optimiser, clipping, NaN guard and EMA, at its
 // defaults) on the batch xb; `ema` is scratch space the size of glow.
-nlohmann::json time_training(Glow& glow, Glow& ema, const at::Tensor& xb, int steps, const at::Device& device,
+nlohmann::json time_training(Glow& glow, Glow& ema, const at::Tensor& xb, int steps, bool profile, const at::Device& device,
                              const std::function<void(const std::string&)>& log) {
   const TrainOptions trainer;
   log("training throughput (batch " + std::to_string(xb.size(0)) + ", " + trainer.optimizer + ")...");
@@ -89,8 +100,15 @@ nlohmann::json time_training(Glow& glow, Glow& ema, const at::Tensor& xb, int st
   TrainStep step(glow, ema, opt, trainer.clip_norm, trainer.ema_decay);
   std::int64_t k = 0;
   auto tr = time_runs(device, 2, steps, [&] { step.run(xb, trainer.lr, k++); });
+  nlohmann::json r = {{"train_throughput_img_per_s", 1000.0 * xb.size(0) / median(tr)}, {"train_step_ms", median(tr)}};
+  // A step is a forward pass, a backward pass (about twice its work) and the optimiser.
+  r["train_gflops_per_s"] = 3.0 * flow_flops(glow->config()) * static_cast<double>(xb.size(0)) / median(tr) / 1e6;
+  if (profile && !device.is_cuda()) {
+    log("profile of a training step...");
+    r["profile"]["train_step"] = profile_runs(steps, [&] { step.run(xb, trainer.lr, k++); });
+  }
   glow->eval();
-  return {{"train_throughput_img_per_s", 1000.0 * xb.size(0) / median(tr)}, {"train_step_ms", median(tr)}};
+  return r;
 }
 
 }  // namespace
@@ -133,8 +151,10 @@ std::string run_bench(const BenchOptions& o) {
     set_precision(parse_precision(name));
     restore();  // each precision starts from the same weights
     auto log_named = [&](const std::string& s) { log(name + ": " + s); };
-    nlohmann::json r = time_inference(glow, x1, xb, o.iterations, device, log_named);
-    r.update(time_training(glow, ema, xb, o.train_steps, device, log_named));
+    nlohmann::json r = time_inference(glow, x1, xb, o.iterations, o.profile, device, log_named);
+    nlohmann::json t = time_training(glow, ema, xb, o.train_steps, o.profile, device, log_named);
+    if (t.contains("profile")) r["profile"].update(t["profile"]), t.erase("profile");
+    r.update(t);
     if (by.empty()) {
       out["precision"] = name;
       out.update(r);  // the first precision's figures at the top level
@@ -144,6 +164,17 @@ std::string run_bench(const BenchOptions& o) {
   set_precision(before);
   restore();
   out["by_precision"] = by;
+  if (!device.is_cuda()) {
+    // Each speed as a share of what this machine's cores do at best (virtual CPUs vary).
+    log("machine peak (matrix multiply)...");
+    const auto peak = machine_peak();
+    out["machine_peak"] = peak;
+    const double p = peak["gflops"].get<double>();
+    for (const char* what : {"encode", "decode", "train"}) {
+      const std::string name(what);
+      out[name + "_share_of_peak"] = out[name + "_gflops_per_s"].get<double>() / p;
+    }
+  }
   out["peak_rss_mib"] = peak_rss_mib();
   return out.dump(2);
 }

@@ -1,5 +1,6 @@
 #include "flow/coupling.h"
 
+#include "flow/conv.h"
 #include "core/error.h"
 
 namespace glowlab {
@@ -35,9 +36,9 @@ CouplingImpl::Folded CouplingImpl::fold() const {
 at::Tensor CouplingImpl::net(const at::Tensor& xa) {
   if (!actnorm1_->initialized() || !actnorm2_->initialized()) {
     // First batch: the ActNorms initialise from the activations they see.
-    auto h = at::conv2d(xa, conv1_weight_, /*bias=*/{}, /*stride=*/1, /*padding=*/1);
+    auto h = flow_conv2d(xa, conv1_weight_, /*bias=*/{}, /*padding=*/1);
     h = actnorm1_->forward(h).first.relu_();
-    h = at::conv2d(h, conv2_weight_);
+    h = flow_conv2d(h, conv2_weight_);
     h = actnorm2_->forward(h).first.relu_();
     return out_->forward(h);
   }
@@ -60,8 +61,8 @@ at::Tensor CouplingImpl::net(const at::Tensor& xa) {
     h = at::conv2d(h, f->w2.to(bf).contiguous(format), f->b2.to(bf)).relu_().to(xa.scalar_type());
     return conv3x3_padded(h, f->w3.contiguous(format), f->b3, out_->pad_ones()).contiguous();
   }
-  auto h = at::conv2d(xa.contiguous(format), f->w1.contiguous(format), f->b1, /*stride=*/1, /*padding=*/1).relu_();
-  h = at::conv2d(h, f->w2.contiguous(format), f->b2).relu_();
+  auto h = flow_conv2d(xa.contiguous(format), f->w1.contiguous(format), f->b1, /*padding=*/1).relu_();
+  h = flow_conv2d(h, f->w2.contiguous(format), f->b2).relu_();
   return conv3x3_padded(h, f->w3.contiguous(format), f->b3, out_->pad_ones()).contiguous();
 }
 

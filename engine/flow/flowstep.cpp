@@ -1,5 +1,7 @@
 #include "flow/flowstep.h"
 
+#include "flow/conv.h"
+
 namespace glowlab {
 
 FlowStepImpl::FlowStepImpl(int64_t channels, const GlowConfig& config) {
@@ -41,7 +43,7 @@ std::pair<at::Tensor, at::Tensor> FlowStepImpl::forward(const at::Tensor& x) {
     forward_ = fold_forward(x.options());
   }
   const auto hw = static_cast<double>(x.size(2) * x.size(3));
-  auto [y, ld] = coupling->forward(at::conv2d(x, f->weight, f->bias));
+  auto [y, ld] = coupling->forward(flow_conv2d(x, f->weight, f->bias));
   return {y, ld + f->log_det * hw};
 }
 
@@ -55,7 +57,7 @@ at::Tensor FlowStepImpl::reverse(const at::Tensor& y) {
     const int64_t c = s.size(0);
     reverse_ = {(inv / s.unsqueeze(1)).contiguous().view({c, c, 1, 1}), -actnorm->loc.flatten(), {}};
   }
-  return at::conv2d(h, reverse_.weight, reverse_.bias);
+  return flow_conv2d(h, reverse_.weight, reverse_.bias);
 }
 
 }  // namespace glowlab

@@ -1,5 +1,7 @@
 #include "flow/invconv.h"
 
+#include "flow/conv.h"
+
 namespace glowlab {
 
 InvConv1x1Impl::InvConv1x1Impl(int64_t channels, Permutation kind)
@@ -47,7 +49,7 @@ std::pair<at::Tensor, at::Tensor> InvConv1x1Impl::forward(const at::Tensor& x) {
   const auto hw = static_cast<double>(x.size(2) * x.size(3));
   if (kind_ == Permutation::Reverse) return {x.flip(1), at::zeros({}, x.options())};
   const auto w = weight();
-  return {at::conv2d(x, w.view({channels_, channels_, 1, 1})), log_abs_det() * hw};
+  return {flow_conv2d(x, w.view({channels_, channels_, 1, 1})), log_abs_det() * hw};
 }
 
 const at::Tensor& InvConv1x1Impl::inverse_weight(const at::TensorOptions& options) {
@@ -68,7 +70,7 @@ const at::Tensor& InvConv1x1Impl::inverse_weight(const at::TensorOptions& option
 
 at::Tensor InvConv1x1Impl::reverse(const at::Tensor& y) {
   if (kind_ == Permutation::Reverse) return y.flip(1);
-  return at::conv2d(y, inverse_weight().view({channels_, channels_, 1, 1}));
+  return flow_conv2d(y, inverse_weight().view({channels_, channels_, 1, 1}));
 }
 
 }  // namespace glowlab

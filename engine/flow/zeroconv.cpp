@@ -1,5 +1,7 @@
 #include "flow/zeroconv.h"
 
+#include "flow/conv.h"
+
 namespace glowlab {
 namespace {
 // Glow's log-scale factor: lets the output scale move 3x faster than a plain parameter would.
@@ -7,8 +9,8 @@ constexpr double kLogScaleFactor = 3.0;
 }  // namespace
 
 at::Tensor conv3x3_padded(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, bool pad_ones) {
-  if (!pad_ones) return at::conv2d(x, weight, bias, /*stride=*/1, /*padding=*/1);
-  return at::conv2d(at::constant_pad_nd(x, {1, 1, 1, 1}, 1.0), weight, bias);
+  if (!pad_ones) return flow_conv2d(x, weight, bias, /*padding=*/1);
+  return flow_conv2d(at::constant_pad_nd(x, {1, 1, 1, 1}, 1.0), weight, bias);
 }
 
 ZeroConv2dImpl::ZeroConv2dImpl(int64_t in_channels, int64_t out_channels, bool pad_ones) : pad_ones_(pad_ones) {

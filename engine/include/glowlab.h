@@ -201,9 +201,12 @@ struct BenchOptions {
   int batch = 16;
   int train_steps = 10;
   std::vector<std::string> precisions{"fp32"};  // measured in turn ("fp32", "bf16"); the first at the top level
+  bool profile = false;  // also where encode, decode and a training step spend their time (by operator, by level)
   std::function<void(const std::string&)> log;  // progress lines (stderr in the CLI)
 };
-// Measures encode/decode latency, encode and training throughput, and peak memory; returns JSON.
+// Measures encode/decode latency, encode and training throughput, and peak memory, with the FLOPs
+// of a pass and the machine's own matrix-multiply peak beside them (each speed as a share of it);
+// returns JSON.
 std::string run_bench(const BenchOptions& options);
 
 }  // namespace glowlab
