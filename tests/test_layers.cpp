@@ -1,6 +1,8 @@
 // Every flow layer: exact inverse, and log-determinant equal to the brute-force autograd Jacobian.
 #include <QtTest/QtTest>
 
+#include <cmath>
+
 #include <c10/core/InferenceMode.h>
 
 #include <nlohmann/json.hpp>
@@ -221,6 +223,23 @@ class TestLayers : public QObject {
     QVERIFY2(ops.contains("aten::mkldnn_convolution"), qPrintable(ops.join(", ")));
     QVERIFY2(!ops.contains("aten::_slow_conv2d_forward"), qPrintable(ops.join(", ")));
     QVERIFY(j["profile"].contains("train_step"));
+    // --photo: File > Open and a render, step by step (a photo without a face: centre-cropped).
+    QTemporaryDir dir;
+    const std::string photo = dir.filePath("photo.png").toStdString();
+    write_image(photo, test::random_image(40, 3, 5));
+    BenchOptions p;
+    p.model_path = std::string(GLOWLAB_SOURCE_DIR) + "/resources/models/faces64.glow";
+    p.photo = photo;
+    p.iterations = 2;
+    p.train_steps = 1;
+    p.batch = 1;
+    const auto open = nlohmann::json::parse(run_bench(p))["open_photo"];
+    for (const char* key : {"read_ms", "face_and_landmarks_ms", "align_ms", "encode_ms", "bits_per_dim_ms", "decode_ms", "guarded_render_ms"}) {
+      QVERIFY2(open[key].get<double>() > 0, key);
+    }
+    QVERIFY(std::isfinite(open["guard_ms"].get<double>()));
+    p.model_path.clear();
+    QVERIFY_THROWS_EXCEPTION(Error, run_bench(p));  // a photo needs a model's framing
   }
 };
 

@@ -283,8 +283,13 @@ void add_bench(CLI::App& app) {
       ->delimiter(',')->capture_default_str()->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_flag("--profile", o->b.profile,
                 "Also where encode, decode and a training step spend their time, by operator and by level (CPU)");
+  cmd->add_option("--photo", o->b.photo,
+                  "With --model: also time opening this photo as the window does (read, face and landmarks, crop, "
+                  "encode) and a render (decode, the guard's checks)")
+      ->check(CLI::ExistingFile);
   cmd->callback([o] {
     init_runtime(g_threads);
+    if (!o->b.photo.empty() && o->b.model_path.empty()) throw CLI::ValidationError("--photo", "needs --model");
     if (const auto flag = o->config->shape_flag_given(); !flag.empty() && !o->b.model_path.empty()) {
       throw CLI::ValidationError(flag, "shapes a new model, but --model benchmarks that file as it is: give one or the other");
     }

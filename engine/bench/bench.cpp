@@ -111,6 +111,45 @@ nlohmann::json time_training(Glow& glow, Glow& ema, const at::Tensor& xb, int st
   return r;
 }
 
+// The window's File > Open and render, step by step, on a real photo (median of `runs` each, after
+// one untimed run that loads the face detector and landmark model).
+nlohmann::json time_open(const std::string& model_path, const std::string& photo_path, int runs,
+                         const std::function<void(const std::string&)>& log) {
+  log("opening " + photo_path + " (read, face, landmarks, crop, encode) and rendering it...");
+  Model model = Model::load(model_path);
+  const int size = model.config().image_size, channels = model.config().channels;
+  auto ms = [&](const std::function<void()>& fn) {
+    fn();
+    std::vector<double> t;
+    for (int i = 0; i < runs; ++i) {
+      const auto t0 = Clock::now();
+      fn();
+      t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    return median(t);
+  };
+  Image photo;
+  FaceCrop crop;
+  std::vector<float> latent;
+  std::array<double, 10> points{};
+  std::string why;
+  nlohmann::json r;
+  r["read_ms"] = ms([&] { photo = read_image(photo_path, channels); });
+  r["face_and_landmarks_ms"] = ms([&] { find_face_landmarks(photo, points, why); });
+  r["align_ms"] = ms([&] { crop = align_face(photo, size, /*centre_fallback=*/true, photo_path, model.framing()); });
+  r["encode_ms"] = ms([&] { latent = model.encode(crop.crop); });
+  r["bits_per_dim_ms"] = ms([&] { model.bits_per_dim({crop.crop}, 0); });
+  r["open_total_ms"] = r["read_ms"].get<double>() + r["align_ms"].get<double>() + r["encode_ms"].get<double>() +
+                       r["bits_per_dim_ms"].get<double>();
+  // A render as the window makes one: the decode under the guard (its finiteness and range checks).
+  const double decode = ms([&] { model.decode(latent); });
+  const double guarded = ms([&] { model.decode_guarded(latent, latent); });
+  r["decode_ms"] = decode;
+  r["guarded_render_ms"] = guarded;
+  r["guard_ms"] = guarded - decode;
+  return r;
+}
+
 }  // namespace
 
 std::string run_bench(const BenchOptions& o) {
@@ -164,6 +203,10 @@ std::string run_bench(const BenchOptions& o) {
   set_precision(before);
   restore();
   out["by_precision"] = by;
+  if (!o.photo.empty()) {
+    if (o.model_path.empty()) throw Error(ErrorKind::InvalidArgument, "bench: --photo needs --model (a model with its framing)");
+    out["open_photo"] = time_open(o.model_path, o.photo, o.iterations, log);
+  }
   if (!device.is_cuda()) {
     // Each speed as a share of what this machine's cores do at best (virtual CPUs vary).
     log("machine peak (matrix multiply)...");

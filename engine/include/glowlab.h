@@ -202,6 +202,8 @@ struct BenchOptions {
   int train_steps = 10;
   std::vector<std::string> precisions{"fp32"};  // measured in turn ("fp32", "bf16"); the first at the top level
   bool profile = false;  // also where encode, decode and a training step spend their time (by operator, by level)
+  std::string photo;     // with model_path: also the steps of opening this photo (read, face and landmarks,
+                         // crop, encode) and of a render (decode, the guard's checks), as the window does them
   std::function<void(const std::string&)> log;  // progress lines (stderr in the CLI)
 };
 // Measures encode/decode latency, encode and training throughput, and peak memory, with the FLOPs
