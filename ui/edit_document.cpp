@@ -140,7 +140,9 @@ QStringList EditDocument::switchModel(const ModelSummary& model, const QString& 
   if (!model.keptImage) after.image = ImageRef{};
   // The sliders the new model lacks are said, never dropped in silence.
   QStringList dropped;
-  for (const auto& [name, value] : s_.sliders.values) {
+  for (const auto& entry : s_.sliders.values) {
+    const std::string& name = entry.first;
+    const double value = entry.second;
     if (value == 0.0) continue;
     if (std::any_of(model.attributes.begin(), model.attributes.end(), [&](const glowlab::Attribute& a) { return a.name == name; })) continue;
     const glowlab::Attribute* old = attribute(name);
