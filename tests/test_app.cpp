@@ -405,6 +405,72 @@ class TestApp : public QObject, AppFixture {
     QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration() && w.shownGeneration() > 0, 30000);
     QVERIFY2(errors.isEmpty(), qPrintable(w.lastError()));
   }
+
+  // Two renders in flight (the second lane, as a 2-core machine gets it): each frame is the exact
+  // render of its own request, the last request is always shown, and a frame the second lane was
+  // making when a new photo opened arrives before that photo, never after it.
+  void twoRenderLanesRenderEachRequestExactly() {
+    qputenv("GLOWLAB_RENDER_LANES", "2");
+    EngineWorker worker;
+    qunsetenv("GLOWLAB_RENDER_LANES");
+    QCOMPARE(worker.renderLanes(), 2);
+    struct Frame {
+      quint64 generation;
+      int lane;
+      QImage image;
+      int photo;
+    };
+    // Held by the connections too: a frame still queued when this test ends has somewhere to go.
+    auto framesHeld = std::make_shared<std::vector<Frame>>();
+    auto cropsHeld = std::make_shared<QList<QImage>>();
+    auto& frames = *framesHeld;
+    auto& crops = *cropsHeld;
+    connect(&worker, &EngineWorker::imageReady, this, [cropsHeld](const ImageSummary& s) { *cropsHeld << s.crop; });
+    connect(&worker, &EngineWorker::rendered, this, [framesHeld, cropsHeld](const QImage& image, const RenderInfo& info) {
+      framesHeld->push_back({info.generation, info.lane, image, static_cast<int>(cropsHeld->size()) - 1});
+    });
+    QSignalSpy loaded(&worker, &EngineWorker::modelLoaded), errors(&worker, &EngineWorker::failed);
+    worker.loadModel(model_, "cpu");
+    QVERIFY(loaded.wait(30000));
+    worker.openPhoto(photo_);
+    QTRY_COMPARE_WITH_TIMEOUT(crops.size(), 1, 30000);
+    // A request on every turn of the event loop, so one is always waiting while a lane renders.
+    quint64 generation = 0;
+    auto smiling = [](quint64 g) { return -1.5 + 0.1 * static_cast<double>(g % 31); };
+    QTimer pump;
+    connect(&pump, &QTimer::timeout, this, [&] {
+      EditState s;
+      s.alphas = {{"Smiling", smiling(++generation)}};
+      worker.render(s, generation);
+    });
+    pump.start(0);
+    auto laneOneSince = [&](size_t from) {
+      return std::any_of(frames.begin() + static_cast<std::ptrdiff_t>(std::min(from, frames.size())), frames.end(),
+                         [](const Frame& f) { return f.lane == 1; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(laneOneSince(0), 30000);
+    const QString mirrored = path("mirrored.png");
+    QVERIFY(QImage(photo_).mirrored(true, false).save(mirrored));
+    worker.openPhoto(mirrored);
+    QTRY_COMPARE_WITH_TIMEOUT(crops.size(), 2, 30000);
+    const size_t afterSwitch = frames.size();
+    QTRY_VERIFY_WITH_TIMEOUT(laneOneSince(afterSwitch), 30000);
+    pump.stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!frames.empty() && std::any_of(frames.begin(), frames.end(), [&](const Frame& f) {
+      return f.generation == generation;
+    }), 30000);
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.isEmpty() ? QString() : errors.first().first().toString()));
+    auto m = Model::load(model_.toStdString());
+    const std::vector<std::vector<float>> bases{m.encode(fromQImage(crops[0])), m.encode(fromQImage(crops[1]))};
+    int mismatched = 0;
+    for (const Frame& f : frames) {
+      QVERIFY(f.photo == 0 || f.photo == 1);
+      const auto& base = bases[static_cast<size_t>(f.photo)];
+      const QImage expected = toQImage(m.decode_guarded(base, m.edit(base, {{"Smiling", smiling(f.generation)}})).image);
+      mismatched += !same_pixels(f.image, expected);
+    }
+    QVERIFY2(mismatched == 0, qPrintable(QString("%1 of %2 frames differ from the exact render of their request").arg(mismatched).arg(frames.size())));
+  }
 };
 
 QTEST_MAIN(TestApp)

@@ -19,7 +19,17 @@ EngineWorker::EngineWorker(QObject* parent) : QThread(parent) {
   qRegisterMetaType<Task>();
   qRegisterMetaType<ImportOutcome>();
   qRegisterMetaType<std::vector<glowlab::RecipeWarning>>();
+  // Intra-op threads: all cores but one, so the UI thread never competes with the engine's OpenMP
+  // team (on 2 cores a drag went from 13-17 to 59-62 frames/s and p95 latency from 159-191 ms to
+  // 20-32 ms, bench/edit_loop.cpp). Where that leaves one or two threads, one batch-1 render cannot
+  // use them well: two lanes of half as many render two frames at once instead (docs/speed.md).
+  const char* threadsEnv = std::getenv("GLOWLAB_WORKER_THREADS");
+  const char* lanesEnv = std::getenv("GLOWLAB_RENDER_LANES");
+  const int threads = threadsEnv ? std::max(1, std::atoi(threadsEnv)) : std::max(1, QThread::idealThreadCount() - 1);
+  lanes_ = std::clamp(lanesEnv ? std::atoi(lanesEnv) : (threads <= 2 && QThread::idealThreadCount() >= 2 ? 2 : 1), 1, 2);
+  laneThreads_ = lanes_ == 2 && !threadsEnv ? std::max(1, threads / 2) : threads;
   start();
+  if (lanes_ == 2) lane_ = std::thread([this] { laneLoop(); });
 }
 
 EngineWorker::~EngineWorker() {
@@ -27,9 +37,10 @@ EngineWorker::~EngineWorker() {
     QMutexLocker lock(&mutex_);
     abort_ = true;
     cancelUpTo_ = ~quint64{0};
-    wake_.wakeOne();
+    wake_.wakeAll();
   }
   wait();
+  if (lane_.joinable()) lane_.join();
 }
 
 quint64 EngineWorker::post(std::function<void()> job, bool modelLoad) {
@@ -44,22 +55,33 @@ quint64 EngineWorker::post(std::function<void()> job, bool modelLoad) {
   const quint64 ticket = ++posted_;
   jobs_.emplace_back(ticket, std::move(job));
   if (modelLoad) modelLoads_.push_back(ticket);
-  wake_.wakeOne();
+  wake_.wakeAll();  // the engine thread waits on it beside the second lane
   return ticket;
 }
 
 void EngineWorker::render(const EditState& state, quint64 generation) {
   QMutexLocker lock(&mutex_);
   pendingRender_ = std::make_pair(state, generation);  // replaces any render still waiting
-  wake_.wakeOne();
+  wake_.wakeAll();  // the engine thread or the second lane, whichever is free first
+}
+
+RenderedEdit EngineWorker::renderWith(Model& model, const std::vector<float>& latent, const std::vector<float>& second,
+                                      EditState st) {
+  // A request made for the previous model may name attributes this one lacks.
+  const auto& attrs = model.attributes();
+  auto known = [&](const std::string& n) {
+    return std::any_of(attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == n; });
+  };
+  st.alphas.erase(std::remove_if(st.alphas.begin(), st.alphas.end(), [&](const auto& a) { return !known(a.first); }),
+                  st.alphas.end());
+  st.locked.erase(std::remove_if(st.locked.begin(), st.locked.end(), [&](const auto& n) { return !known(n); }),
+                  st.locked.end());
+  st.finest_level = std::clamp(st.finest_level, 0, model.config().levels - 1);
+  return render_edit(model, baseOf(latent, second, st), st);
 }
 
 void EngineWorker::run() {
-  // Intra-op threads of this thread's renders: all cores but one, so the UI thread never competes
-  // with the engine's OpenMP team. On 2 cores a drag went from 13-17 to 59-62 frames/s and p95
-  // latency from 159-191 ms to 20-32 ms (bench/edit_loop.cpp). GLOWLAB_WORKER_THREADS overrides.
-  const char* env = std::getenv("GLOWLAB_WORKER_THREADS");
-  glowlab::init_runtime(env ? std::max(1, std::atoi(env)) : std::max(1, QThread::idealThreadCount() - 1));
+  glowlab::init_runtime(laneThreads_);
   while (!abort_) {
     std::function<void()> job;
     std::optional<std::pair<EditState, quint64>> request;
@@ -79,29 +101,75 @@ void EngineWorker::run() {
     }
     try {
       if (job) {
+        holdLane();
         if (!cancelled()) job();  // a queued job cancelled before it started is dropped
       } else if (request && model_ && !latent_.empty()) {
-        // A request made for the previous model may name attributes this one lacks.
-        const auto& attrs = model_->attributes();
-        auto known = [&](const std::string& n) {
-          return std::any_of(attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == n; });
-        };
-        auto& st = request->first;
-        st.alphas.erase(std::remove_if(st.alphas.begin(), st.alphas.end(), [&](const auto& a) { return !known(a.first); }),
-                        st.alphas.end());
-        st.locked.erase(std::remove_if(st.locked.begin(), st.locked.end(), [&](const auto& n) { return !known(n); }),
-                        st.locked.end());
-        st.finest_level = std::clamp(st.finest_level, 0, model_->config().levels - 1);
         QElapsedTimer timer;
         timer.start();
-        auto r = renderState(request->first);
+        auto r = renderWith(*model_, latent_, second_, std::move(request->first));
         const QImage image = toQImage(r.image);
         ++renders_;
-        Q_EMIT rendered(image, RenderInfo{request->second, timer.nsecsElapsed() / 1e6, r.strength, std::move(r.limited_to)});
+        Q_EMIT rendered(image, RenderInfo{request->second, timer.nsecsElapsed() / 1e6, r.strength, std::move(r.limited_to), 0});
       }
     } catch (const std::exception& e) {
       Q_EMIT failed(QString::fromUtf8(e.what()));
     }
+    try {
+      if (job) releaseLane();
+    } catch (const std::exception& e) {
+      Q_EMIT failed(QString::fromUtf8(e.what()));
+    }
+  }
+}
+
+void EngineWorker::holdLane() {
+  if (lanes_ < 2) return;
+  QMutexLocker lock(&mutex_);
+  laneContext_.reset();
+  while (laneBusy_) laneIdle_.wait(&mutex_);
+}
+
+void EngineWorker::releaseLane() {
+  if (lanes_ < 2 || !model_ || latent_.empty() || model_->device() != "cpu") return;
+  if (warmModelGen_ != modelGen_) {
+    // The first decode of a model makes and caches its folded weights: here, alone.
+    model_->decode(latent_);
+    warmModelGen_ = modelGen_;
+  }
+  auto context = std::make_shared<const RenderContext>(RenderContext{*model_, latent_, second_});
+  QMutexLocker lock(&mutex_);
+  laneContext_ = std::move(context);
+  wake_.wakeAll();
+}
+
+void EngineWorker::laneLoop() {
+  glowlab::init_runtime(laneThreads_);
+  while (true) {
+    std::shared_ptr<const RenderContext> context;
+    std::optional<std::pair<EditState, quint64>> request;
+    {
+      QMutexLocker lock(&mutex_);
+      while (!abort_ && !(pendingRender_ && laneContext_)) wake_.wait(&mutex_);
+      if (abort_) return;
+      request = std::move(pendingRender_);
+      pendingRender_.reset();
+      context = laneContext_;
+      laneBusy_ = true;
+    }
+    try {
+      QElapsedTimer timer;
+      timer.start();
+      Model model = context->model;  // shares the weights
+      auto r = renderWith(model, context->latent, context->second, std::move(request->first));
+      const QImage image = toQImage(r.image);
+      ++renders_;
+      Q_EMIT rendered(image, RenderInfo{request->second, timer.nsecsElapsed() / 1e6, r.strength, std::move(r.limited_to), 1});
+    } catch (const std::exception& e) {
+      Q_EMIT failed(QString::fromUtf8(e.what()));
+    }
+    QMutexLocker lock(&mutex_);
+    laneBusy_ = false;
+    laneIdle_.wakeAll();
   }
 }
 
@@ -110,10 +178,12 @@ glowlab::Model& EngineWorker::model() {
   return *model_;
 }
 
-std::vector<float> EngineWorker::baseFor(const EditState& state) const {
-  if (state.interpolating && !second_.empty()) return interpolate(latent_, second_, state.t, state.spherical);
-  return latent_;
+std::vector<float> EngineWorker::baseOf(const std::vector<float>& latent, const std::vector<float>& second, const EditState& state) {
+  if (state.interpolating && !second.empty()) return interpolate(latent, second, state.t, state.spherical);
+  return latent;
 }
+
+std::vector<float> EngineWorker::baseFor(const EditState& state) const { return baseOf(latent_, second_, state); }
 
 RenderedEdit EngineWorker::renderState(const EditState& state) { return render_edit(model(), baseFor(state), state); }
 

@@ -1,6 +1,8 @@
 // EngineWorker: the one thread that owns the Glow model. Requests return at once; renders go
 // through a single-slot mailbox (the newest replaces any waiting one); results come as signals.
-// The pattern of Qt's Mandelbrot example, with atomic flags.
+// The pattern of Qt's Mandelbrot example, with atomic flags. On a CPU a second render lane (a
+// thread of its own, reading a snapshot of the model and latents) takes the next render while this
+// one is busy, so a drag has two renders in flight, one per core (renderLanes()).
 #pragma once
 
 #include <QImage>
@@ -15,8 +17,10 @@
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -73,6 +77,7 @@ struct RenderInfo {
   double milliseconds = 0;
   double strength = 1.0;      // below 1: the edit was limited to this fraction of its strength
   glowlab::Alphas limitedTo;  // when limited: each moved slider at the value shown
+  int lane = 0;               // which render lane made it (0: the engine thread, 1: the second lane)
 };
 
 // What an import did: it wrote `output` (notes: what it inferred or ignored), or it failed (error:
@@ -139,6 +144,10 @@ class EngineWorker : public QThread {
   void cancel() { cancelUpTo_ = posted_.load(); }
 
   int renderCount() const { return renders_.load(); }
+  // How many renders may be in flight at once: 2 on a CPU with two or more cores, else 1
+  // (GLOWLAB_RENDER_LANES=1 keeps one), and the intra-op threads each lane renders with.
+  int renderLanes() const { return lanes_; }
+  int threadsPerLane() const { return laneThreads_; }
 
  Q_SIGNALS:
   void modelLoaded(const ModelSummary& summary);
@@ -175,12 +184,37 @@ class EngineWorker : public QThread {
   glowlab::Image toModelSize(const glowlab::Image& image);
   // The same crop of `photo` (re-)made for this model: `old`'s transform, scaled from `oldSize`.
   glowlab::FaceCrop recrop(const glowlab::Image& photo, const glowlab::FaceCrop& old, int oldSize);
+  // The latent a state edits: the current image's, or its blend towards the second image.
+  static std::vector<float> baseOf(const std::vector<float>& latent, const std::vector<float>& second, const EditState& state);
   std::vector<float> baseFor(const EditState& state) const;
   // The guarded render of a state: never a non-finite or runaway image, and what was limited.
   glowlab::RenderedEdit renderState(const EditState& state);
   // A latent drawn from the prior (a sample) decoded under the guard, from the zero latent.
   glowlab::Image renderSample(const std::vector<float>& latent);
   glowlab::Model& model();
+
+  // What the second lane renders from: a snapshot taken by the engine thread between jobs (the
+  // Model shares its weights; the latents are copies). Null while a job may change them.
+  struct RenderContext {
+    glowlab::Model model;
+    std::vector<float> latent, second;
+  };
+  // One request rendered against a model and latents, as either lane does it.
+  static glowlab::RenderedEdit renderWith(glowlab::Model& model, const std::vector<float>& latent,
+                                          const std::vector<float>& second, EditState state);
+  void laneLoop();
+  // The engine thread, before a job: the lane stops taking renders and finishes the one it has,
+  // so what it sends goes out before anything the job sends.
+  void holdLane();
+  // The engine thread, after a job: a new snapshot for the lane (a CPU model, decoded once on this
+  // thread first so that its cached folded weights are made here, never by two threads at once).
+  void releaseLane();
+  int lanes_ = 1, laneThreads_ = 1;
+  std::thread lane_;
+  std::shared_ptr<const RenderContext> laneContext_;  // under mutex_
+  bool laneBusy_ = false;                             // under mutex_
+  QWaitCondition laneIdle_;
+  int warmModelGen_ = -1;                             // engine thread: the model the lane may use
 
   QMutex mutex_;
   QWaitCondition wake_;
