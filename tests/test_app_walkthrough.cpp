@@ -202,6 +202,36 @@ class TestAppWalkthrough : public QObject, AppFixture {
     }
     QVERIFY2(clipped.isEmpty(), qPrintable(clipped.join("; ")));
   }
+
+  // Issue 30: bf16 draft frames while a slider is dragged (forced here, whatever this CPU measures),
+  // and once it is let go the exact frame, equal to the engine's own float32 render.
+  void draftFramesWhileDraggingThenTheExactFrame() {
+    qputenv("GLOWLAB_DRAFT_PRECISION", "bf16");
+    MainWindow w;
+    openActiveWindow(w);
+    qunsetenv("GLOWLAB_DRAFT_PRECISION");
+    if (QTest::currentTestFailed()) return;
+    QCOMPARE(w.worker()->draftPrecision(), Precision::BF16);
+    QSignalSpy rendered(w.worker(), &EngineWorker::rendered);
+    auto drafts = [&] {
+      return std::count_if(rendered.begin(), rendered.end(), [](const QList<QVariant>& args) {
+        return args.at(1).value<RenderInfo>().draft;
+      });
+    };
+    auto* slider = sliderOf(w.attributes(), 0);
+    slider->setSliderDown(true);
+    int value = 0;
+    while (drafts() == 0 && value < 100) {
+      slider->setValue(++value);
+      QTRY_VERIFY_WITH_TIMEOUT(w.shownGeneration() == w.requestedGeneration(), 30000);
+    }
+    QVERIFY2(drafts() > 0, "no draft frame while the slider was held");
+    slider->setSliderDown(false);
+    waitShown(w);
+    QVERIFY(!rendered.last().at(1).value<RenderInfo>().draft);
+    const QImage expected = direct_render(w.currentImage().crop, {{"Smiling", w.attributes()->value(0)}, {"Blond_Hair", 0.0}});
+    QVERIFY(same_pixels(w.view()->edited(), expected));
+  }
 };
 
 QTEST_MAIN(TestAppWalkthrough)

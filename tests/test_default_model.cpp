@@ -2,6 +2,8 @@
 // (docs/models/faces64.md), and faces generated with an unseen seed round-trip exactly.
 #include <QtTest/QtTest>
 
+#include <thread>
+
 #include "glowlab.h"
 
 using namespace glowlab;
@@ -83,6 +85,41 @@ class TestDefaultModel : public QObject {
       // Exact in the model's 5-bit space: no pixel moves by a quantisation level (255/31).
       QVERIFY2(r.max_abs_error == 0, qPrintable(QString("face %1: max error %2").arg(i).arg(r.max_abs_error)));
     }
+  }
+
+  // The window's draft frames (bf16 while a slider moves): a thread's own precision changes only
+  // that thread's decodes, and a celeba64 draft stays close to the exact frame it stands in for.
+  void aDraftFrameIsCloseAndOtherThreadsStayExact() {
+    init_runtime(1);
+    auto m = Model::load(std::string(GLOWLAB_SOURCE_DIR) + "/resources/models/celeba64.glow");
+    const auto base = m.encode(m.sample(1, 0.7, 31).front());
+    const auto target = m.edit(base, {{"Smiling", 1.5}});
+    const Image exact = m.decode(target);  // also makes the cached folded weights, on this thread
+    Image draft, besideDraft;
+    std::thread drafting([&] {
+      init_runtime(1);
+      ThreadPrecision bf16(Precision::BF16);
+      draft = m.decode(target);
+    });
+    besideDraft = m.decode(target);
+    drafting.join();
+    QVERIFY(besideDraft.bytes == exact.bytes);
+    QVERIFY(m.decode(target).bytes == exact.bytes);
+    QCOMPARE(draft.bytes.size(), exact.bytes.size());
+    double sum = 0;
+    int largest = 0;
+    std::size_t moved = 0;
+    for (std::size_t i = 0; i < exact.bytes.size(); ++i) {
+      const int d = std::abs(int(draft.bytes[i]) - int(exact.bytes[i]));
+      sum += d;
+      largest = std::max(largest, d);
+      moved += d > 0;
+    }
+    const double mean = sum / static_cast<double>(exact.bytes.size());
+    qInfo("bf16 draft against the exact frame: mean |difference| %.3f of 255, largest %d, %.1f%% of values moved", mean,
+          largest, 100.0 * static_cast<double>(moved) / static_cast<double>(exact.bytes.size()));
+    QVERIFY2(moved > 0, "the draft decoded in float32");
+    QVERIFY2(mean < 1.5 && largest <= 25, qPrintable(QString("mean %1, largest %2").arg(mean).arg(largest)));
   }
 };
 

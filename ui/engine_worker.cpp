@@ -66,7 +66,7 @@ void EngineWorker::render(const EditState& state, quint64 generation) {
 }
 
 RenderedEdit EngineWorker::renderWith(Model& model, const std::vector<float>& latent, const std::vector<float>& second,
-                                      EditState st) {
+                                      EditState st, Precision draft) {
   // A request made for the previous model may name attributes this one lacks.
   const auto& attrs = model.attributes();
   auto known = [&](const std::string& n) {
@@ -77,6 +77,8 @@ RenderedEdit EngineWorker::renderWith(Model& model, const std::vector<float>& la
   st.locked.erase(std::remove_if(st.locked.begin(), st.locked.end(), [&](const auto& n) { return !known(n); }),
                   st.locked.end());
   st.finest_level = std::clamp(st.finest_level, 0, model.config().levels - 1);
+  std::optional<ThreadPrecision> precision;
+  if (st.draft) precision.emplace(draft);
   return render_edit(model, baseOf(latent, second, st), st);
 }
 
@@ -106,16 +108,17 @@ void EngineWorker::run() {
       } else if (request && model_ && !latent_.empty()) {
         QElapsedTimer timer;
         timer.start();
-        auto r = renderWith(*model_, latent_, second_, std::move(request->first));
+        const bool draft = request->first.draft && draftPrecision() != Precision::FP32;
+        auto r = renderWith(*model_, latent_, second_, std::move(request->first), draftPrecision());
         const QImage image = toQImage(r.image);
         ++renders_;
-        Q_EMIT rendered(image, RenderInfo{request->second, timer.nsecsElapsed() / 1e6, r.strength, std::move(r.limited_to), 0});
+        Q_EMIT rendered(image, RenderInfo{request->second, timer.nsecsElapsed() / 1e6, r.strength, std::move(r.limited_to), 0, draft});
       }
     } catch (const std::exception& e) {
       Q_EMIT failed(QString::fromUtf8(e.what()));
     }
     try {
-      if (job) releaseLane();
+      if (job) afterJob();
     } catch (const std::exception& e) {
       Q_EMIT failed(QString::fromUtf8(e.what()));
     }
@@ -129,13 +132,19 @@ void EngineWorker::holdLane() {
   while (laneBusy_) laneIdle_.wait(&mutex_);
 }
 
-void EngineWorker::releaseLane() {
-  if (lanes_ < 2 || !model_ || latent_.empty() || model_->device() != "cpu") return;
+void EngineWorker::afterJob() {
+  if (!model_ || latent_.empty()) return;
   if (warmModelGen_ != modelGen_) {
-    // The first decode of a model makes and caches its folded weights: here, alone.
+    // The first decode of a model makes and caches its folded weights (float32 and bf16): here,
+    // alone. Then the draft precision: measured, unless GLOWLAB_DRAFT_PRECISION says.
     model_->decode(latent_);
     warmModelGen_ = modelGen_;
+    const char* env = std::getenv("GLOWLAB_DRAFT_PRECISION");
+    const std::string asked = env ? env : "auto";
+    const Precision p = asked == "fp32" || asked == "bf16" ? parse_precision(asked) : draft_precision(*model_, latent_);
+    draftPrecision_ = static_cast<int>(p);
   }
+  if (lanes_ < 2 || model_->device() != "cpu") return;
   auto context = std::make_shared<const RenderContext>(RenderContext{*model_, latent_, second_});
   QMutexLocker lock(&mutex_);
   laneContext_ = std::move(context);
@@ -160,10 +169,11 @@ void EngineWorker::laneLoop() {
       QElapsedTimer timer;
       timer.start();
       Model model = context->model;  // shares the weights
-      auto r = renderWith(model, context->latent, context->second, std::move(request->first));
+      const bool draft = request->first.draft && draftPrecision() != Precision::FP32;
+      auto r = renderWith(model, context->latent, context->second, std::move(request->first), draftPrecision());
       const QImage image = toQImage(r.image);
       ++renders_;
-      Q_EMIT rendered(image, RenderInfo{request->second, timer.nsecsElapsed() / 1e6, r.strength, std::move(r.limited_to), 1});
+      Q_EMIT rendered(image, RenderInfo{request->second, timer.nsecsElapsed() / 1e6, r.strength, std::move(r.limited_to), 1, draft});
     } catch (const std::exception& e) {
       Q_EMIT failed(QString::fromUtf8(e.what()));
     }

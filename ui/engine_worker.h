@@ -31,6 +31,7 @@ struct EditState : glowlab::SliderEdit {
   bool interpolating = false;
   double t = 0.0;            // blend towards the second image
   bool spherical = true;
+  bool draft = false;        // a frame while a slider moves: rendered in the draft precision (see draftPrecision)
 };
 
 struct ModelSummary {
@@ -78,6 +79,7 @@ struct RenderInfo {
   double strength = 1.0;      // below 1: the edit was limited to this fraction of its strength
   glowlab::Alphas limitedTo;  // when limited: each moved slider at the value shown
   int lane = 0;               // which render lane made it (0: the engine thread, 1: the second lane)
+  bool draft = false;         // rendered in bf16 as a draft: the exact frame follows once the slider settles
 };
 
 // What an import did: it wrote `output` (notes: what it inferred or ignored), or it failed (error:
@@ -148,6 +150,10 @@ class EngineWorker : public QThread {
   // (GLOWLAB_RENDER_LANES=1 keeps one), and the intra-op threads each lane renders with.
   int renderLanes() const { return lanes_; }
   int threadsPerLane() const { return laneThreads_; }
+  // The precision of draft frames for the current model: bf16 where it measured faster on this CPU
+  // (glowlab::draft_precision, timed once per model), else fp32, which makes drafts exact.
+  // GLOWLAB_DRAFT_PRECISION=fp32|bf16 decides instead of the measurement.
+  glowlab::Precision draftPrecision() const { return static_cast<glowlab::Precision>(draftPrecision_.load()); }
 
  Q_SIGNALS:
   void modelLoaded(const ModelSummary& summary);
@@ -200,21 +206,24 @@ class EngineWorker : public QThread {
     std::vector<float> latent, second;
   };
   // One request rendered against a model and latents, as either lane does it.
+  // A draft request renders in `draft` (RenderedEdit's image is then a bf16 frame when that is BF16).
   static glowlab::RenderedEdit renderWith(glowlab::Model& model, const std::vector<float>& latent,
-                                          const std::vector<float>& second, EditState state);
+                                          const std::vector<float>& second, EditState state, glowlab::Precision draft);
   void laneLoop();
   // The engine thread, before a job: the lane stops taking renders and finishes the one it has,
   // so what it sends goes out before anything the job sends.
   void holdLane();
-  // The engine thread, after a job: a new snapshot for the lane (a CPU model, decoded once on this
-  // thread first so that its cached folded weights are made here, never by two threads at once).
-  void releaseLane();
+  // The engine thread, after a job: a model not seen before is decoded once here (its folded
+  // weights are cached by this thread, never by two at once) and its draft precision chosen; then a
+  // new snapshot for the lane (CPU models).
+  void afterJob();
   int lanes_ = 1, laneThreads_ = 1;
   std::thread lane_;
   std::shared_ptr<const RenderContext> laneContext_;  // under mutex_
   bool laneBusy_ = false;                             // under mutex_
   QWaitCondition laneIdle_;
-  int warmModelGen_ = -1;                             // engine thread: the model the lane may use
+  int warmModelGen_ = -1;                             // engine thread: the model decoded once (afterJob)
+  std::atomic<int> draftPrecision_{static_cast<int>(glowlab::Precision::FP32)};
 
   QMutex mutex_;
   QWaitCondition wake_;

@@ -72,6 +72,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   autosaveTimer_->setInterval(300);
   connect(autosaveTimer_, &QTimer::timeout, this, &MainWindow::writeAutosave);
   connect(attributes_, &AttributePanel::dragFinished, autosaveTimer_, qOverload<>(&QTimer::start));
+  // Frames while a slider moves may be bf16 drafts: once it settles, the exact frame.
+  connect(attributes_, &AttributePanel::dragFinished, this, [this] {
+    if (worker_->draftPrecision() != glowlab::Precision::FP32) requestRender();
+  });
 
   QSettings settings;
   restoreGeometry(settings.value("window/geometry").toByteArray());
@@ -263,7 +267,9 @@ void MainWindow::refreshStrip() {
 
 void MainWindow::requestRender() {
   if (!doc_->hasImage()) return;
-  worker_->render(doc_->editState(), ++requested_);
+  EditState state = doc_->editState();
+  state.draft = attributes_->isDragging();
+  worker_->render(state, ++requested_);
 }
 
 void MainWindow::onRendered(const QImage& image, const RenderInfo& info) {
@@ -271,7 +277,8 @@ void MainWindow::onRendered(const QImage& image, const RenderInfo& info) {
   shown_ = info.generation;
   view_->setEdited(image);
   if (!haveSecond_) interpPanel_->setFirstThumbnail(image);
-  renderLabel_->setText(tr("render %1 ms").arg(info.milliseconds, 0, 'f', 1));
+  renderLabel_->setText(info.draft ? tr("render %1 ms (bf16 draft)").arg(info.milliseconds, 0, 'f', 1)
+                                   : tr("render %1 ms").arg(info.milliseconds, 0, 'f', 1));
   const QString note = limitNote(info);
   attributes_->showLimits(info.strength < 1.0 ? info.limitedTo : glowlab::Alphas{});
   // Say when an edit was limited; clear the word once an edit renders in full again.

@@ -1,4 +1,6 @@
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -27,6 +29,21 @@ void init_runtime(int threads) {
 }
 
 bool cuda_available() { return torch::cuda::is_available(); }
+
+bool cpu_has_native_bf16() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line);
+    std::string w;
+    while (words >> w) {
+      if (w == "avx512_bf16" || w == "amx_bf16") return true;
+    }
+    return false;  // every core lists the same flags
+  }
+  return false;
+}
 
 std::string resolve_device(const std::string& requested, bool fallback_to_cpu) {
   if (requested == "cpu") return "cpu";

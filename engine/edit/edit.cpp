@@ -1,6 +1,7 @@
 #include "edit/edit.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <charconv>
@@ -83,6 +84,24 @@ RenderedEdit render_edit(Model& model, const std::vector<float>& base, const Sli
     for (const auto& [name, alpha] : moved) r.limited_to.emplace_back(name, alpha * r.strength);
   }
   return r;
+}
+
+Precision draft_precision(Model& model, const std::vector<float>& latent) {
+  if (model.device() != "cpu" || !cpu_has_native_bf16()) return Precision::FP32;
+  auto decode_ms = [&](Precision p) {
+    ThreadPrecision scope(p);
+    const auto start = std::chrono::steady_clock::now();
+    model.decode(latent);
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  };
+  decode_ms(Precision::BF16);  // a first decode makes oneDNN's primitives for bf16
+  // In turn, so that a machine whose speed drifts meanwhile weighs on both alike; the best of each.
+  double fp32 = 1e300, bf16 = 1e300;
+  for (int i = 0; i < 4; ++i) {
+    fp32 = std::min(fp32, decode_ms(Precision::FP32));
+    bf16 = std::min(bf16, decode_ms(Precision::BF16));
+  }
+  return bf16 <= 0.8 * fp32 ? Precision::BF16 : Precision::FP32;
 }
 
 namespace {

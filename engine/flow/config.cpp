@@ -193,10 +193,14 @@ GlowConfig GlowConfig::from_json(const std::string& text, const std::string& whe
 
 namespace {
 std::atomic<int> g_precision{static_cast<int>(Precision::FP32)};
+thread_local int t_precision = -1;  // -1: the process's setting
 }  // namespace
 
 void set_precision(Precision p) { g_precision = static_cast<int>(p); }
-Precision precision() { return static_cast<Precision>(g_precision.load()); }
+Precision precision() { return static_cast<Precision>(t_precision >= 0 ? t_precision : g_precision.load()); }
+
+ThreadPrecision::ThreadPrecision(Precision p) : before_(t_precision) { t_precision = static_cast<int>(p); }
+ThreadPrecision::~ThreadPrecision() { t_precision = before_; }
 const char* to_string(Precision p) { return p == Precision::BF16 ? "bf16" : "fp32"; }
 Precision parse_precision(const std::string& text) {
   if (text == "fp32") return Precision::FP32;

@@ -5,7 +5,7 @@
 
 namespace glowlab {
 
-// at::conv2d, except that fp32 inference on the CPU always runs on oneDNN: ATen's own choice sends
+// at::conv2d, except that fp32 and bf16 inference on the CPU always runs on oneDNN: ATen's own choice sends
 // a batch-1 convolution of a small input (under 20,480 values, with few threads) to its slow
 // im2col path, where a celeba64 decode spent 42% of its time (bench --profile). Training (autograd
 // on) and other devices and types go to at::conv2d as before.

@@ -51,12 +51,26 @@ at::Tensor CouplingImpl::net(const at::Tensor& xa) {
     // Inference keeps its folded weights channels-last, the layout it runs in (no copy per call).
     folded_ = fold();
     for (at::Tensor* w : {&folded_.w1, &folded_.w2, &folded_.w3}) *w = w->contiguous(at::MemoryFormat::ChannelsLast);
+    // Made with the float32 fold, by whichever thread folds first (the window's engine thread), so
+    // that a bf16 draft render never writes this cache while another thread reads it.
+    folded_.w1_bf16 = folded_.w1.to(at::kBFloat16).contiguous(at::MemoryFormat::ChannelsLast);
+    folded_.w2_bf16 = folded_.w2.to(at::kBFloat16).contiguous(at::MemoryFormat::ChannelsLast);
+    folded_.b1_bf16 = folded_.b1.to(at::kBFloat16);
+    folded_.b2_bf16 = folded_.b2.to(at::kBFloat16);
+    folded_.w3_bf16 = folded_.w3.to(at::kBFloat16).contiguous(at::MemoryFormat::ChannelsLast);
+    folded_.b3_bf16 = folded_.b3.to(at::kBFloat16);
   }
   // Channels-last, where oneDNN's convolutions run fastest: for batches (25-40% faster at batch 16)
   // and for inference at any batch, which runs on oneDNN (flow_conv2d: 1.4-3.9x faster than NCHW
   // per convolution at batch 1). Training's single images stay NCHW.
   const bool channels_last = xa.size(0) >= kChannelsLastBatch || !at::GradMode::is_enabled();
   const auto format = channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  if (precision() == Precision::BF16 && f->w1_bf16.defined()) {
+    // Inference: the bf16 copies made with the fold (no cast per call).
+    auto h = flow_conv2d(xa.to(at::kBFloat16).contiguous(format), f->w1_bf16, f->b1_bf16, /*padding=*/1).relu_();
+    h = flow_conv2d(h, f->w2_bf16, f->b2_bf16).relu_();
+    return conv3x3_padded(h, f->w3_bf16, f->b3_bf16, out_->pad_ones()).to(xa.scalar_type()).contiguous();
+  }
   if (precision() == Precision::BF16) {
     // The hidden convolutions in bf16 (weights cast per call, so gradients reach the float32
     // masters); the output convolution, which sets the shift and scale, in float32.

@@ -33,6 +33,7 @@ class CouplingImpl : public torch::nn::Module {
   // conv+bias, ReLU, conv+bias. Cached while gradients are off.
   struct Folded {
     at::Tensor w1, b1, w2, b2, w3, b3;
+    at::Tensor w1_bf16, b1_bf16, w2_bf16, b2_bf16, w3_bf16, b3_bf16;  // inference's bf16 copies
   };
   Folded fold() const;
   at::Tensor net(const at::Tensor& xa);

@@ -42,6 +42,8 @@ void init_runtime(int threads = 0);
 // for and absent, unless fallback is set, in which case the CPU is used.
 std::string resolve_device(const std::string& requested, bool fallback_to_cpu = false);
 bool cuda_available();
+// Whether this CPU has native bf16 arithmetic (AVX512_BF16 or AMX-BF16, as the kernel lists them).
+bool cpu_has_native_bf16();
 
 // Progress callback: fraction done in [0, 1]; return false to cancel (Error(Cancelled) follows).
 using ProgressFn = std::function<bool(double fraction)>;
