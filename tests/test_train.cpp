@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <c10/core/InferenceMode.h>
+#include <nlohmann/json.hpp>
 #include <zlib.h>
 
 #include "bundle/model_file.h"
@@ -308,6 +309,44 @@ class TestTrain : public QObject {
     for (const auto& [name, t] : ckpt.tensors) QVERIFY2(at::isfinite(t).all().item<bool>(), name.c_str());
   }
 
+  // --precision auto: on a CPU with native bf16 a measured choice (a training step on the first
+  // batch in each, logged), else fp32 without measuring; the model records what ran, and the
+  // process's own setting is float32 again afterwards. Data-parallel ranks are refused it.
+  void precisionAutoChoosesAndRecordsWhatRan() {
+    QTemporaryDir run;
+    auto o = tiny_options(data_, run.path());
+    o.steps = 2;
+    o.precision = "auto";
+    QStringList logs;
+    o.log = [&](const std::string& s) { logs << QString::fromStdString(s); };
+    QCOMPARE(train(o).steps, int64_t{2});
+    const auto provenance = nlohmann::json::parse(load_model((run.path() + "/model.glow").toStdString()).provenance_json);
+    const std::string ran = provenance.at("precision").get<std::string>();
+    QVERIFY2(ran == "fp32" || ran == "bf16", ran.c_str());
+    QVERIFY(precision() == Precision::FP32);
+    std::ifstream lines((run.path() + "/train.jsonl").toStdString());
+    std::string line, chosen;
+    while (std::getline(lines, line)) {
+      const auto j = nlohmann::json::parse(line);
+      if (j.contains("precision_probe")) chosen = j["precision_probe"]["chosen"].get<std::string>();
+    }
+    if (cpu_has_native_bf16()) {
+      QCOMPARE(QString::fromStdString(chosen), QString::fromStdString(ran));
+      QVERIFY(logs.join("\n").contains("precision auto: " + QString::fromStdString(ran) + " (a step on the first batch"));
+    } else {
+      QVERIFY(chosen.empty());
+      QCOMPARE(QString::fromStdString(ran), QString("fp32"));
+      QVERIFY(logs.join("\n").contains("precision auto: fp32 (this CPU has no native bf16)"));
+    }
+    QTemporaryDir ranks;
+    auto d = tiny_options(data_, ranks.path());
+    d.precision = "auto";
+    d.distributed.world_size = 2;
+    QVERIFY_THROWS_EXCEPTION(Error, train(d));
+    d.distributed.world_size = 1;
+    d.precision = "fp16";
+    QVERIFY_THROWS_EXCEPTION(Error, train(d));
+  }
 };
 
 QTEST_GUILESS_MAIN(TestTrain)

@@ -78,9 +78,12 @@ void add_schedule_flags(CLI::App* cmd, TrainOptions& t) {
       ->capture_default_str();
   cmd->add_option("--lr-final", t.lr_final, "Learning-rate factor reached at the last step when decaying")->capture_default_str();
   cmd->add_option("--precision", t.precision,
-                  "Arithmetic of the coupling networks' hidden convolutions while training: fp32, or bf16 (faster only "
+                  "Arithmetic of the coupling networks' hidden convolutions while training: fp32, bf16 (faster only "
                   "where the CPU or GPU has fast bf16 convolutions; the flow itself stays float32, and the model is used "
-                  "in float32)")->capture_default_str()->check(CLI::IsMember({"fp32", "bf16"}));
+                  "in float32), or auto: bf16 where the CPU has native bf16 (or on a GPU) and a step on the first batch "
+                  "measures at least 10% faster with a loss within 0.01 bits/dim of fp32's, else fp32 (one process only)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}));
   cmd->add_option("--optimizer", t.optimizer, "adam or adamax")->capture_default_str()->check(CLI::IsMember({"adam", "adamax"}));
   cmd->add_option("--clip", t.clip_norm, "Gradient-norm clipping (0: off)")->capture_default_str();
   cmd->add_option("--ema", t.ema_decay, "EMA decay of the exported weights")->capture_default_str();

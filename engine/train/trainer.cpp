@@ -38,6 +38,7 @@ std::string now_iso() {
 
 double evaluate(Glow& glow, const at::Tensor& images, int n_bits, const at::Device& device) {
   c10::InferenceMode guard;
+  ThreadPrecision exact(Precision::FP32);  // the model's held-out figure, as it is used: in float32
   const auto& c = glow->config();
   double total = 0;
   constexpr int64_t kChunk = 32;
@@ -262,7 +263,7 @@ void Trainer::write_model(double test_bpd) {
                                       {"train_seconds", s_.train_seconds},
                                       {"test_bits_per_dim", test_bpd},
                                       {"optimizer", o_.optimizer},
-                                      {"precision", o_.precision},
+                                      {"precision", to_string(precision())},  // what ran (auto: what it chose)
                                       {"ranks", world_},
                                       {"created", now_iso()}}.dump();
   save_model(model_path_, mf);

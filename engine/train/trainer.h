@@ -110,6 +110,10 @@ class Trainer {
   void start_new_model();
   void join_ranks();
   void open_log();
+  // --precision auto: bf16 where the CPU has native bf16 (or on a GPU), a training step on the
+  // first batch takes at most 0.9x fp32's time and its loss agrees within kPrecisionLossTolerance.
+  void choose_precision();
+  static constexpr double kPrecisionLossTolerance = 0.01;  // bits/dim
   // The loop.
   at::Tensor next_batch();
   StepOutcome take_step(const at::Tensor& x, double lr, StopRequest stop);

@@ -1,13 +1,18 @@
 // Getting a training run ready: the run folder, the model (resumed, from an init model or new),
 // the other ranks, the data, ActNorm's initialisation and the log.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
+#include <torch/cuda.h>
 
 #include "bundle/model_file.h"
 #include "core/error.h"
 #include "data/dataset.h"
 #include "data/pixels.h"
+#include "glowlab.h"
 #include "train/batches.h"
 #include "train/distributed.h"
 #include "train/trainer.h"
@@ -22,13 +27,20 @@ const TrainOptions& checked(const TrainOptions& o) {
   if (o.steps <= 0 && o.minutes <= 0 && !o.should_stop) {
     throw Error(ErrorKind::InvalidArgument, "train: give --steps or --minutes");
   }
+  if (o.precision == "auto" && o.distributed.enabled()) {
+    throw Error(ErrorKind::InvalidArgument, "train: --precision auto measures one process; give data-parallel ranks fp32 or bf16");
+  }
+  if (o.precision != "auto") parse_precision(o.precision);  // fp32 or bf16, else a clear error
   return o;
 }
 
 }  // namespace
 
 Trainer::Trainer(const TrainOptions& options)
-    : o_(checked(options)), precision_(parse_precision(options.precision)), device_(options.device), config_(options.config) {
+    : o_(checked(options)),
+      precision_(options.precision == "auto" ? Precision::FP32 : parse_precision(options.precision)),
+      device_(options.device),
+      config_(options.config) {
   if (o_.distributed.enabled()) comm_ = std::make_unique<Communicator>(o_.distributed);
   world_ = comm_ ? comm_->world_size() : 1;
   rank_ = comm_ ? comm_->rank() : 0;
@@ -46,6 +58,44 @@ Trainer::Trainer(const TrainOptions& options)
   last_good_->save();
   if (comm_) reducer_ = std::make_unique<GradientReducer>(*comm_, params_of(s_.glow));
   open_log();
+  if (o_.precision == "auto") choose_precision();
+}
+
+void Trainer::choose_precision() {
+  if (!device_.is_cuda() && !cpu_has_native_bf16()) {
+    log("precision auto: fp32 (this CPU has no native bf16)");
+    return;
+  }
+  // The first batch's loss and gradients in each precision, in turn (no update): the faster one,
+  // if the losses agree.
+  const auto x = next_batch();
+  auto step_seconds = [&](Precision p, double& loss) {
+    set_precision(p);
+    const auto start = Clock::now();
+    loss = step_->backward(x);
+    if (device_.is_cuda()) torch::cuda::synchronize();
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  double loss32 = 0, loss16 = 0, t32 = 1e300, t16 = 1e300;
+  step_seconds(Precision::FP32, loss32);  // first steps make each precision's primitives
+  step_seconds(Precision::BF16, loss16);
+  for (int i = 0; i < 2; ++i) {
+    t32 = std::min(t32, step_seconds(Precision::FP32, loss32));
+    t16 = std::min(t16, step_seconds(Precision::BF16, loss16));
+  }
+  const double gap = std::abs(loss16 - loss32);
+  const bool bf16 = t16 <= 0.9 * t32 && gap <= kPrecisionLossTolerance;
+  set_precision(bf16 ? Precision::BF16 : Precision::FP32);
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "precision auto: %s (a step on the first batch: fp32 %.3f s, bf16 %.3f s; its loss %.5f vs %.5f bits/dim)",
+                bf16 ? "bf16" : "fp32", t32, t16, loss32, loss16);
+  log(line);
+  if (lead_) {
+    write_line(nlohmann::json{{"precision_probe", {{"chosen", bf16 ? "bf16" : "fp32"}, {"fp32_step_s", t32}, {"bf16_step_s", t16},
+                                                   {"fp32_bits_per_dim", loss32}, {"bf16_bits_per_dim", loss16}}}}
+                   .dump());
+  }
 }
 
 Trainer::~Trainer() = default;

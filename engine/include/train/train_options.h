@@ -57,7 +57,7 @@ struct TrainOptions {
   double init_scale_min = -1;       // with init_model: change its coupling scale floor to this (-1: keep)
   GlowConfig config;
   std::string optimizer = "adam";   // adam | adamax
-  std::string precision = "fp32";   // coupling networks' hidden convolutions: fp32 | bf16 (flow/config.h)
+  std::string precision = "fp32";   // coupling networks' hidden convolutions: fp32 | bf16 | auto (measured at start)
   double lr = 5e-4;
   std::int64_t warmup_steps = 200;  // linear warm-up of the learning rate
   std::int64_t decay_from = -1;     // with steps: decay the learning rate linearly from this step
