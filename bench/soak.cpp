@@ -8,6 +8,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -61,12 +62,16 @@ QStringList soakPhotos(const QStringList& given, glowlab::Model& model, const QT
   return photos;
 }
 
-// Waits (events processed) until the window shows its newest request, at most two minutes.
-void settle(MainWindow& w, const QElapsedTimer& clock) {
-  const qint64 until = clock.elapsed() + 120000;
-  while (w.shownGeneration() != w.requestedGeneration() && clock.elapsed() < until) {
-    QApplication::processEvents(QEventLoop::WaitForMoreEvents, 20);
-  }
+// Waits in an event loop until the window shows its newest request, at most two minutes (a loop of
+// processEvents() calls would spin a core: they return at once when nothing is pending).
+void settle(MainWindow& w) {
+  if (w.shownGeneration() == w.requestedGeneration()) return;
+  QEventLoop loop;
+  QObject::connect(&w, &MainWindow::renderShown, &loop, [&] {
+    if (w.shownGeneration() == w.requestedGeneration()) loop.quit();
+  });
+  QTimer::singleShot(120000, &loop, &QEventLoop::quit);
+  loop.exec();
 }
 
 // One random event: every 1,000th a photo switch (and a memory reading), else a slider move (85%),
@@ -139,7 +144,7 @@ int main(int argc, char** argv) {
   if (!imageReady.wait(60000) || w.attributes()->count() == 0) return 1;
   QElapsedTimer clock;
   clock.start();
-  settle(w, clock);
+  settle(w);
 
   int shown = 0;
   QObject::connect(&w, &MainWindow::renderShown, &w, [&](quint64) { ++shown; });
@@ -149,19 +154,24 @@ int main(int argc, char** argv) {
   QRandomGenerator rng(parser.value("seed").toUInt());
   QTimer tick;
   tick.setTimerType(Qt::PreciseTimer);
+  QEventLoop loop;
   QObject::connect(&tick, &QTimer::timeout, [&] {
     randomEvent(w, photos, m.config().levels, rng, t);
-    if (++t.sent == events) tick.stop();
+    if (++t.sent == events) {
+      tick.stop();
+      loop.quit();
+    }
   });
   const qint64 start = clock.elapsed();
   tick.start(1000 / 60);
-  while (t.sent < events && clock.elapsed() - start < 3600000) QApplication::processEvents(QEventLoop::WaitForMoreEvents, 20);
+  QTimer::singleShot(3600000, &loop, &QEventLoop::quit);
+  loop.exec();
   const double seconds = (clock.elapsed() - start) / 1000.0;
   // The final state: wait for any image switch still on its way, then for its render.
   imageReady.clear();
   while (imageReady.wait(2000)) {
   }
-  settle(w, clock);
+  settle(w);
   const double rssEnd = resident_mib();
   t.rssMax = std::max(t.rssMax, rssEnd);
   const bool same = lastFrameIsDirectRender(w, m);
