@@ -155,6 +155,20 @@ class TestAppDocument : public QObject, AppFixture {
 
   // Item 15: the document alone (no widget) takes edits, merges a drag, undoes and redoes them,
   // starts a new image unedited, writes the autosave, and what it holds exports the same pixels.
+  // The history keeps the last kUndoLimit steps: a long session's memory stays bounded.
+  void theUndoHistoryKeepsTheLastThousandSteps() {
+    EditDocument doc;
+    ModelSummary model;
+    model.path = "smiling.glow";
+    model.attributes = {{"Smiling", 10, 10, -1.5, 1.5}};
+    doc.switchModel(model, "Open model");
+    auto value = [](int i) { return 0.01 * (1 + i % 97); };  // never the starting 0
+    for (int i = 1; i <= EditDocument::kUndoLimit + 100; ++i) QVERIFY(doc.setValue("Smiling", value(i)));
+    QCOMPARE(doc.undoStack()->count(), EditDocument::kUndoLimit);
+    while (doc.undoStack()->canUndo()) doc.undoStack()->undo();
+    QCOMPARE(doc.value("Smiling"), value(100));  // the oldest state kept: after step 100
+  }
+
   void theDocumentDrivesUndoAutosaveAndExportWithoutWidgets() {
     QVERIFY(QApplication::allWidgets().isEmpty());
     EngineWorker worker;

@@ -45,6 +45,7 @@ ImageRef imageRefOf(const ImageSummary& summary) {
 
 EditDocument::EditDocument(QObject* parent) : QObject(parent), undo_(new QUndoStack(this)) {
   qRegisterMetaType<EditSnapshot>();
+  undo_->setUndoLimit(kUndoLimit);
 }
 
 const glowlab::Attribute* EditDocument::attribute(const std::string& name) const {

@@ -96,6 +96,7 @@ void EngineWorker::run() {
         while (!modelLoads_.empty() && modelLoads_.front() < running_) modelLoads_.pop_front();
         job = std::move(jobs_.front().second);
         jobs_.pop_front();
+        laneContext_.reset();  // in the same hold of the lock: the lane takes no render from now on
       } else {
         request = std::move(pendingRender_);
         pendingRender_.reset();
@@ -128,7 +129,6 @@ void EngineWorker::run() {
 void EngineWorker::holdLane() {
   if (lanes_ < 2) return;
   QMutexLocker lock(&mutex_);
-  laneContext_.reset();
   while (laneBusy_) laneIdle_.wait(&mutex_);
 }
 
@@ -158,7 +158,9 @@ void EngineWorker::laneLoop() {
     std::optional<std::pair<EditState, quint64>> request;
     {
       QMutexLocker lock(&mutex_);
-      while (!abort_ && !(pendingRender_ && laneContext_)) wake_.wait(&mutex_);
+      // Never ahead of a queued job: a render asked for after it (a model switch, a new photo) is
+      // for the state it makes, as on the engine thread, which runs jobs first.
+      while (!abort_ && !(pendingRender_ && laneContext_ && jobs_.empty())) wake_.wait(&mutex_);
       if (abort_) return;
       request = std::move(pendingRender_);
       pendingRender_.reset();

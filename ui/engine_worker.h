@@ -210,8 +210,8 @@ class EngineWorker : public QThread {
   static glowlab::RenderedEdit renderWith(glowlab::Model& model, const std::vector<float>& latent,
                                           const std::vector<float>& second, EditState state, glowlab::Precision draft);
   void laneLoop();
-  // The engine thread, before a job: the lane stops taking renders and finishes the one it has,
-  // so what it sends goes out before anything the job sends.
+  // The engine thread, before a job (the lane's snapshot already withdrawn as the job was taken):
+  // the lane finishes the frame it has, so what it sends goes out before anything the job sends.
   void holdLane();
   // The engine thread, after a job: a model not seen before is decoded once here (its folded
   // weights are cached by this thread, never by two at once) and its draft precision chosen; then a
