@@ -65,8 +65,11 @@ void EngineWorker::render(const EditState& state, quint64 generation) {
   wake_.wakeAll();  // the engine thread or the second lane, whichever is free first
 }
 
-RenderedEdit EngineWorker::renderWith(Model& model, const std::vector<float>& latent, const std::vector<float>& second,
-                                      EditState st, Precision draft) {
+void EngineWorker::renderRequest(Model& model, const std::vector<float>& latent, const std::vector<float>& second,
+                                 std::pair<EditState, quint64> request, int lane) {
+  QElapsedTimer timer;
+  timer.start();
+  EditState& st = request.first;
   // A request made for the previous model may name attributes this one lacks.
   const auto& attrs = model.attributes();
   auto known = [&](const std::string& n) {
@@ -77,9 +80,14 @@ RenderedEdit EngineWorker::renderWith(Model& model, const std::vector<float>& la
   st.locked.erase(std::remove_if(st.locked.begin(), st.locked.end(), [&](const auto& n) { return !known(n); }),
                   st.locked.end());
   st.finest_level = std::clamp(st.finest_level, 0, model.config().levels - 1);
+  const Precision draftIn = draftPrecision();
+  const bool draft = st.draft && draftIn != Precision::FP32;
   std::optional<ThreadPrecision> precision;
-  if (st.draft) precision.emplace(draft);
-  return render_edit(model, baseOf(latent, second, st), st);
+  if (draft) precision.emplace(draftIn);
+  auto r = render_edit(model, baseOf(latent, second, st), st);
+  const QImage image = toQImage(r.image);
+  ++renders_;
+  Q_EMIT rendered(image, RenderInfo{request.second, timer.nsecsElapsed() / 1e6, r.strength, std::move(r.limited_to), lane, draft});
 }
 
 void EngineWorker::run() {
@@ -107,13 +115,7 @@ void EngineWorker::run() {
         holdLane();
         if (!cancelled()) job();  // a queued job cancelled before it started is dropped
       } else if (request && model_ && !latent_.empty()) {
-        QElapsedTimer timer;
-        timer.start();
-        const bool draft = request->first.draft && draftPrecision() != Precision::FP32;
-        auto r = renderWith(*model_, latent_, second_, std::move(request->first), draftPrecision());
-        const QImage image = toQImage(r.image);
-        ++renders_;
-        Q_EMIT rendered(image, RenderInfo{request->second, timer.nsecsElapsed() / 1e6, r.strength, std::move(r.limited_to), 0, draft});
+        renderRequest(*model_, latent_, second_, std::move(*request), 0);
       }
     } catch (const std::exception& e) {
       Q_EMIT failed(QString::fromUtf8(e.what()));
@@ -123,65 +125,6 @@ void EngineWorker::run() {
     } catch (const std::exception& e) {
       Q_EMIT failed(QString::fromUtf8(e.what()));
     }
-  }
-}
-
-void EngineWorker::holdLane() {
-  if (lanes_ < 2) return;
-  QMutexLocker lock(&mutex_);
-  while (laneBusy_) laneIdle_.wait(&mutex_);
-}
-
-void EngineWorker::afterJob() {
-  if (!model_ || latent_.empty()) return;
-  if (warmModelGen_ != modelGen_) {
-    // The first decode of a model makes and caches its folded weights (float32 and bf16): here,
-    // alone. Then the draft precision: measured, unless GLOWLAB_DRAFT_PRECISION says.
-    model_->decode(latent_);
-    warmModelGen_ = modelGen_;
-    const char* env = std::getenv("GLOWLAB_DRAFT_PRECISION");
-    const std::string asked = env ? env : "auto";
-    const Precision p = asked == "fp32" || asked == "bf16" ? parse_precision(asked) : draft_precision(*model_, latent_);
-    draftPrecision_ = static_cast<int>(p);
-  }
-  if (lanes_ < 2 || model_->device() != "cpu") return;
-  auto context = std::make_shared<const RenderContext>(RenderContext{*model_, latent_, second_});
-  QMutexLocker lock(&mutex_);
-  laneContext_ = std::move(context);
-  wake_.wakeAll();
-}
-
-void EngineWorker::laneLoop() {
-  glowlab::init_runtime(laneThreads_);
-  while (true) {
-    std::shared_ptr<const RenderContext> context;
-    std::optional<std::pair<EditState, quint64>> request;
-    {
-      QMutexLocker lock(&mutex_);
-      // Never ahead of a queued job: a render asked for after it (a model switch, a new photo) is
-      // for the state it makes, as on the engine thread, which runs jobs first.
-      while (!abort_ && !(pendingRender_ && laneContext_ && jobs_.empty())) wake_.wait(&mutex_);
-      if (abort_) return;
-      request = std::move(pendingRender_);
-      pendingRender_.reset();
-      context = laneContext_;
-      laneBusy_ = true;
-    }
-    try {
-      QElapsedTimer timer;
-      timer.start();
-      Model model = context->model;  // shares the weights
-      const bool draft = request->first.draft && draftPrecision() != Precision::FP32;
-      auto r = renderWith(model, context->latent, context->second, std::move(request->first), draftPrecision());
-      const QImage image = toQImage(r.image);
-      ++renders_;
-      Q_EMIT rendered(image, RenderInfo{request->second, timer.nsecsElapsed() / 1e6, r.strength, std::move(r.limited_to), 1, draft});
-    } catch (const std::exception& e) {
-      Q_EMIT failed(QString::fromUtf8(e.what()));
-    }
-    QMutexLocker lock(&mutex_);
-    laneBusy_ = false;
-    laneIdle_.wakeAll();
   }
 }
 

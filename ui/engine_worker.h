@@ -205,10 +205,10 @@ class EngineWorker : public QThread {
     glowlab::Model model;
     std::vector<float> latent, second;
   };
-  // One request rendered against a model and latents, as either lane does it.
-  // A draft request renders in `draft` (RenderedEdit's image is then a bf16 frame when that is BF16).
-  static glowlab::RenderedEdit renderWith(glowlab::Model& model, const std::vector<float>& latent,
-                                          const std::vector<float>& second, EditState state, glowlab::Precision draft);
+  // Renders one request against a model and latents (either lane; `lane` is said in RenderInfo):
+  // names the model lacks dropped, a draft in the draft precision; rendered follows.
+  void renderRequest(glowlab::Model& model, const std::vector<float>& latent, const std::vector<float>& second,
+                     std::pair<EditState, quint64> request, int lane);
   void laneLoop();
   // The engine thread, before a job (the lane's snapshot already withdrawn as the job was taken):
   // the lane finishes the frame it has, so what it sends goes out before anything the job sends.
