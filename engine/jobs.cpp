@@ -55,6 +55,7 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   dirs_opt.method = o.method;
   dirs_opt.ridge = o.ridge;
   dirs_opt.finest_level = o.finest_level;
+  dirs_opt.shrink_levels = o.shrink_levels;
   dirs_opt.range_sample = o.range_sample;
   dirs_opt.progress = o.progress;
   dirs_opt.warn = o.warn;

@@ -20,7 +20,7 @@ namespace {
 void add_judge_train(CLI::App& app) {
   auto* tr = app.add_subcommand("judge-train", "Train the attribute judge (a small CNN on pixels) on a labelled face set");
   auto t = std::make_shared<JudgeTrainOptions>();
-  tr->add_option("data", t->data, "CelebA-layout folder (partition 0 trains, 2 is held out)")->required();
+  tr->add_option("data", t->data, "CelebA-layout folder (partition 0 trains, 2 is held out); with --age, a UTKFace folder")->required();
   tr->add_option("-o,--output", t->output, "Judge file to write")->required();
   tr->add_option("--epochs", t->epochs, "Epochs")->capture_default_str();
   tr->add_option("--align", t->align_model, "Frame the photos onto this model's framing (by their landmarks), as it saw them")
@@ -30,10 +30,22 @@ void add_judge_train(CLI::App& app) {
   auto unbalanced = std::make_shared<bool>(false);
   tr->add_flag("--unbalanced", *unbalanced,
                "Plain loss instead of the class-balanced one (positives weighted by negatives / positives, at most 50)");
-  tr->callback([t, unbalanced] {
+  auto age = std::make_shared<bool>(false);
+  tr->add_flag("--age", *age,
+               "Train the age judge instead: age in years read from pixels, on a UTKFace folder (ages in the file "
+               "names; one name in ten held out); judge-edits --age-judge scores the Age slider with it");
+  tr->callback([t, unbalanced, age] {
     init_runtime(g_threads);
     t->balanced = !*unbalanced;
     t->log = [](const std::string& s) { std::cerr << s << "\n"; };
+    if (*age) {
+      const auto a = train_age_judge(*t);
+      std::cout << nlohmann::json{{"held_out_photos", a.held_out}, {"mean_abs_error_years", a.mean_abs_error},
+                                  {"median_age_guess_error_years", a.baseline_error}}
+                       .dump(2)
+                << "\n";
+      return;
+    }
     const auto acc = train_judge(*t);
     nlohmann::json j = nlohmann::json::object();
     for (const auto& a : acc) {
@@ -59,12 +71,21 @@ void add_judge_edits(CLI::App& app) {
                "Score what a person exports: each held-out photo framed by the window's aligner, edited under the guard, "
                "pasted back into the photo, framed again and judged (slower: two landmark passes per edit)");
   ev->add_option("--json", *json_out, "Also write the scores to this file");
+  auto age = std::make_shared<AgeEditOptions>();
+  ev->add_option("--age-judge", age->judge, "Also score the Age slider with this age judge (judge-train --age) on --age-data's held-out photos")
+      ->check(CLI::ExistingFile);
+  ev->add_option("--age-data", age->data, "UTKFace folder whose held-out photos the Age slider edits (with --age-judge)")
+      ->check(CLI::ExistingDirectory);
+  ev->add_option("--age-years", age->years, "Age edit asked for, each way, in years")->capture_default_str()->check(CLI::Range(1.0, 100.0));
   auto mark = std::make_shared<bool>(false);
   ev->add_flag("--mark-featured", *mark,
                "Store the verdict in the model (in place): attributes that meet the target are shown in the window by "
                "default, the others behind More attributes");
   ev->add_option("--device", e->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  ev->callback([e, json_out, mark] {
+  ev->callback([e, json_out, mark, age] {
+    if (age->judge.empty() != age->data.empty()) {
+      throw CLI::ValidationError("judge-edits", "--age-judge and --age-data go together");
+    }
     init_runtime(g_threads);
     e->model = model_path_or_default(e->model);
     e->device = resolve_device(e->device);
@@ -80,6 +101,9 @@ void add_judge_edits(CLI::App& app) {
       if (e->through_export) {
         j.back()["mean_strength_allowed"] = s.mean_strength;
         j.back()["photos_set_aside"] = s.skipped_photos;
+        nlohmann::json moved = nlohmann::json::object();
+        for (const auto& [name, change] : s.most_moved) moved[name] = change;
+        j.back()["others_moved_most"] = moved;
       }
       good += s.meets_target();
       edits += s.edits;
@@ -87,11 +111,21 @@ void add_judge_edits(CLI::App& app) {
     }
     // unfit: edits at the ends of the ranges whose raw (unguarded) decode is non-finite, runaway
     // or all black; the app's guarded render never shows those.
-    const std::string text = nlohmann::json{{"scores", j}, {"attributes_meeting_target", good},
-                                            {"through_export", e->through_export},
-                                            {"edits_decoded", edits}, {"unfit_decodes", unclean},
-                                            {"unfit_fraction", edits ? static_cast<double>(unclean) / edits : 0.0}}
-                                 .dump(2);
+    nlohmann::json out{{"scores", j}, {"attributes_meeting_target", good}, {"through_export", e->through_export},
+                       {"edits_decoded", edits}, {"unfit_decodes", unclean},
+                       {"unfit_fraction", edits ? static_cast<double>(unclean) / edits : 0.0}};
+    if (!age->judge.empty()) {
+      age->model = e->model;
+      age->faces = e->faces;
+      age->through_export = e->through_export;
+      age->device = e->device;
+      age->log = e->log;
+      const auto a = evaluate_age_edits(*age);
+      out["age"] = {{"years_asked", a.years}, {"judge_change_older", a.older}, {"judge_change_younger", a.younger},
+                    {"meets_target", a.meets_target()}, {"faces", a.faces}, {"photos_set_aside", a.set_aside},
+                    {"mean_strength_allowed", a.mean_strength}, {"judge_error_unedited_years", a.judge_error}};
+    }
+    const std::string text = out.dump(2);
     if (!json_out->empty()) write_file_atomic(*json_out, text + "\n");
     if (*mark) mark_featured(e->model, scores);
     std::cout << text << "\n";

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -230,6 +231,9 @@ void add_attributes(CLI::App& app) {
   cmd->add_option("--finest-level", o->finest_level,
                   "Directions touch latent levels from this one to the coarsest (0: all; higher levels keep more of "
                   "a face's fine detail)")->capture_default_str()->check(CLI::Range(0, 7));
+  cmd->add_flag("--shrink-levels", o->shrink_levels,
+                "Shrink each latent level of a direction towards zero by the share of it that is sampling noise "
+                "(rare attributes' fine levels), as measured from the fit; the weights are stored and printed");
   cmd->add_option("--ridge", o->ridge, "Regression: ridge term, relative to the mean label count")->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
@@ -253,7 +257,12 @@ void add_attributes(CLI::App& app) {
     const auto attrs = glowlab::add_attributes(*o);
     if (tty) std::fprintf(stderr, "\n");
     for (const auto& a : attrs) {
-      std::cout << a.name << " +" << a.positives << " -" << a.negatives << " range [" << a.range_min << ", " << a.range_max << "]\n";
+      std::cout << a.name << " +" << a.positives << " -" << a.negatives << " range [" << a.range_min << ", " << a.range_max << "]";
+      if (!a.level_weights.empty()) {
+        std::cout << " levels kept";
+        for (double w : a.level_weights) std::cout << " " << std::round(w * 100) / 100;
+      }
+      std::cout << "\n";
     }
     std::cout << "wrote " << (o->output_path.empty() ? o->model_path : o->output_path) << "\n";
   });

@@ -99,6 +99,7 @@ std::string attributes_to_json(const std::vector<Attribute>& attributes) {
                      {"recommended_range", {a.range_min, a.range_max}}};
     if (!a.unit.empty()) e["unit"] = a.unit;
     if (!a.featured) e["featured"] = false;
+    if (!a.level_weights.empty()) e["level_weights"] = a.level_weights;
     j.push_back(std::move(e));
   }
   return j.dump();
@@ -132,6 +133,14 @@ std::vector<Attribute> attributes_from_json(const std::string& json, const std::
     if (e.contains("featured")) {
       if (!e["featured"].is_boolean()) throw Error(ErrorKind::Format, at + ": 'featured' must be true or false");
       a.featured = e["featured"].get<bool>();
+    }
+    if (e.contains("level_weights")) {
+      const auto& w = e["level_weights"];
+      if (!w.is_array() || w.size() > 8 ||
+          !std::all_of(w.begin(), w.end(), [](const auto& v) { return v.is_number() && v.template get<double>() >= 0 && v.template get<double>() <= 1; })) {
+        throw Error(ErrorKind::Format, at + ": 'level_weights' must be a list of at most 8 numbers from 0 to 1");
+      }
+      a.level_weights = w.get<std::vector<double>>();
     }
     if (e.contains("unit")) {
       if (!e["unit"].is_string() || e["unit"].get<std::string>().size() > 16) throw Error(ErrorKind::Format, at + ": 'unit' must be a short string");

@@ -173,6 +173,7 @@ struct AttributeOptions {
                                      // "regression": all attributes jointly (ridge least squares)
   double ridge = 1e-3;               // regression: ridge term, relative to the label covariance's trace / A
   int finest_level = 0;              // directions are zero on latent levels finer than this (0: all levels)
+  bool shrink_levels = false;        // shrink each level of a direction by its share of sampling noise (directions.h)
   ProgressFn progress;
   std::function<void(const std::string&)> warn;
 };

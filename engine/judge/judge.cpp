@@ -8,7 +8,6 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
 #include <nlohmann/json.hpp>
-#include <torch/nn/module.h>
 
 #include "bundle/model_file.h"
 #include "bundle/safetensors.h"
@@ -18,79 +17,15 @@
 #include "data/dataset.h"
 #include "data/pixels.h"
 #include "glowlab.h"
+#include "judge/judge_net.h"
 #include "train/optimizer.h"
 #include "vision/image_io.h"
 
 namespace glowlab {
 namespace {
 
-constexpr const char* kJudgeFormat = "glowlab.judge/1";
-constexpr int64_t kChunk = 32;
+constexpr int64_t kChunk = kJudgeChunk;
 constexpr double kMaxPositiveWeight = 50.0;
-
-// Four stride-2 3x3 convolutions with ReLU, global average pooling, one linear layer.
-class JudgeNet : public torch::nn::Module {
- public:
-  explicit JudgeNet(int64_t attributes) {
-    const int64_t widths[] = {3, 32, 64, 128, 128};
-    for (int i = 0; i < 4; ++i) {
-      auto w = at::randn({widths[i + 1], widths[i], 3, 3}) * std::sqrt(2.0 / (widths[i] * 9));
-      weights_.push_back(register_parameter("conv" + std::to_string(i) + "_weight", w));
-      biases_.push_back(register_parameter("conv" + std::to_string(i) + "_bias", at::zeros({widths[i + 1]})));
-    }
-    fc_w_ = register_parameter("fc_weight", at::randn({attributes, 128}) * std::sqrt(1.0 / 128));
-    fc_b_ = register_parameter("fc_bias", at::zeros({attributes}));
-  }
-  // uint8 [B, 3, S, S] -> logits [B, A]
-  at::Tensor forward(const at::Tensor& pixels) { return at::linear(features(pixels), fc_w_, fc_b_); }
-  // uint8 [B, 3, S, S] -> the pooled penultimate features [B, 128]
-  at::Tensor features(const at::Tensor& pixels) {
-    auto h = pixels.to(at::kFloat) / 255.0 - 0.5;
-    for (size_t i = 0; i < weights_.size(); ++i) h = at::conv2d(h, weights_[i], biases_[i], /*stride=*/2, /*padding=*/1).relu_();
-    return h.mean({2, 3});
-  }
-
- private:
-  std::vector<at::Tensor> weights_, biases_;
-  at::Tensor fc_w_, fc_b_;
-};
-
-struct LoadedJudge {
-  std::shared_ptr<JudgeNet> net;
-  std::vector<std::string> attributes;
-};
-
-LoadedJudge load_judge(const std::string& path) {
-  auto c = read_safetensors(path);
-  if (c.metadata["format"] != kJudgeFormat) throw Error(ErrorKind::Format, path + ": not a GlowLab judge");
-  LoadedJudge j;
-  const auto names = nlohmann::json::parse(c.metadata["attributes"], nullptr, /*allow_exceptions=*/false);
-  if (!names.is_array() || !std::all_of(names.begin(), names.end(), [](const auto& n) { return n.is_string(); })) {
-    throw Error(ErrorKind::Format, path + ": the judge's attributes are not a JSON list of names");
-  }
-  j.attributes = names.get<std::vector<std::string>>();
-  j.net = std::make_shared<JudgeNet>(static_cast<int64_t>(j.attributes.size()));
-  load_named(*j.net, TensorMap(c.tensors.begin(), c.tensors.end()), path);
-  return j;
-}
-
-at::Tensor probabilities(JudgeNet& net, const at::Tensor& pixels) {
-  c10::InferenceMode guard;
-  std::vector<at::Tensor> out;
-  for (int64_t i = 0; i < pixels.size(0); i += kChunk) {
-    out.push_back(at::sigmoid(net.forward(pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i)))));
-  }
-  return at::cat(out);
-}
-
-at::Tensor features_of(JudgeNet& net, const at::Tensor& pixels) {
-  c10::InferenceMode guard;
-  std::vector<at::Tensor> out;
-  for (int64_t i = 0; i < pixels.size(0); i += kChunk) {
-    out.push_back(net.features(pixels.narrow(0, i, std::min(kChunk, pixels.size(0) - i))));
-  }
-  return at::cat(out).to(at::kDouble);
-}
 
 // Frechet distance between Gaussians fitted to feature rows a [N, F] and b [M, F]:
 // |mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)), the trace of the square root taken as the
@@ -116,12 +51,12 @@ at::Tensor unfit(const at::Tensor& x, const at::Tensor& pixels, int n_bits) {
   return clean_decodes(x, 1 << n_bits).logical_not().logical_or(black);
 }
 
-void set_alignment(DatasetOptions& dopt, const std::vector<double>& framing, const std::string& model) {
-  if (framing.empty()) throw Error(ErrorKind::InvalidArgument, model + " has no framing to align the photos onto");
-  dopt.align = true;
-  dopt.framing = framing;
+// A judge of attributes (probabilities), not the age judge (years).
+LoadedJudge load_attribute_judge(const std::string& path) {
+  auto j = load_judge(path);
+  if (!j.unit.empty()) throw Error(ErrorKind::InvalidArgument, path + ": an age judge, not a judge of attributes (--age-judge takes it)");
+  return j;
 }
-
 
 }  // namespace
 
@@ -197,12 +132,7 @@ std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
     acc.balanced_accuracy = balanced[k].item<double>();
     out.push_back(acc);
   }
-  NamedTensors tensors;
-  for (const auto& t : net.named_parameters()) tensors.emplace_back(t.key(), t.value());
-  write_safetensors(o.output,
-                    {{"format", kJudgeFormat}, {"attributes", nlohmann::json(all.attribute_names).dump()},
-                     {"image_size", std::to_string(o.image_size)}},
-                    tensors);
+  save_judge(o.output, net, all.attribute_names, o.image_size);
   return out;
 }
 
@@ -327,12 +257,10 @@ std::vector<HeldOutPhoto> held_out_photos(const std::string& folder, std::vector
   return out;
 }
 
-// A held-out photo framed and encoded once, with the judge's view of it unedited.
+// A held-out photo framed and encoded once (ExportPath), with the judge's view of it unedited.
 struct FramedPhoto {
   bool tried = false, usable = false;
-  Image photo;
-  FaceCrop crop;
-  std::vector<float> latent;
+  ExportPath::Photo photo;
   at::Tensor before;  // judge probabilities [A]
 };
 
@@ -340,19 +268,13 @@ struct FramedPhoto {
 std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
   auto model = Model::load(o.model, resolve_device(o.device));
-  auto judge = load_judge(o.judge);
-  const int size = model.config().image_size;
+  auto judge = load_attribute_judge(o.judge);
   if (model.config().channels != 3) throw Error(ErrorKind::InvalidArgument, o.model + ": the judge takes RGB images, this model is grey");
   std::vector<std::string> names;
   const auto photos = held_out_photos(o.data, names);
   if (photos.empty()) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out photos");
-  const bool landmarks = !model.framing().empty();
+  const ExportPath path(model);
   auto judged = [&](const Image& crop) { return probabilities(*judge.net, images_to_uint8({crop}))[0]; };
-  // As the window frames a photo: by its landmarks onto the model's framing; a photo where no face
-  // is found is set aside (for a model without a framing, the centre square is what the window uses).
-  auto frame = [&](const Image& photo, const std::string& path) {
-    return align_face(photo, size, /*centre_fallback=*/true, path, model.framing());
-  };
   std::vector<FramedPhoto> cache(photos.size());
   int skipped = 0;
   auto prepare = [&](size_t i) -> FramedPhoto& {
@@ -360,11 +282,8 @@ std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
     if (p.tried) return p;
     p.tried = true;
     try {
-      p.photo = read_image(photos[i].path, 3);
-      p.crop = frame(p.photo, photos[i].path);
-      if (landmarks && !p.crop.landmarks_used) throw Error(ErrorKind::NoFace, photos[i].path + ": no face found by its landmarks");
-      p.latent = model.encode(p.crop.crop);
-      p.before = judged(p.crop.crop);
+      p.photo = path.open(photos[i].path);
+      p.before = judged(p.photo.crop.crop);
       p.usable = true;
     } catch (const Error& e) {
       ++skipped;
@@ -385,6 +304,7 @@ std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
     s.range_max = attr.range_max;
     double others = 0, strength = 0;
     int others_n = 0;
+    auto moved = at::zeros({static_cast<int64_t>(judge.attributes.size())}, at::kDouble);
     for (int sign : {+1, -1}) {
       int eligible = 0, flipped = 0;
       for (size_t i = 0; i < photos.size() && eligible < o.faces; ++i) {
@@ -395,21 +315,16 @@ std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
         ++eligible;
         SliderEdit edit;
         edit.alphas = {{attr.name, o.strength * (sign > 0 ? attr.range_max : attr.range_min)}};
-        // The guarded render: the strength it allows. It decodes the full edit first and limits it
-        // exactly when that decode is not clean (the photo's own latent is), so no second decode.
-        const auto r = render_edit(model, p.latent, edit);
-        if (r.limited()) ++s.unclean;
+        const auto out = path.exported(p.photo, edit, photos[i].path);
+        if (out.strength < 1.0) ++s.unclean;
         ++s.edits;
-        strength += r.strength;
-        const auto pasted = paste_edit(model, p.photo, p.crop, p.latent, r.image);
-        FaceCrop again = frame(pasted.image, photos[i].path);
-        // An edit that loses the face for the aligner is judged where the face was.
-        if (landmarks && !again.landmarks_used) again = crop_with_transform(pasted.image, size, p.crop.transform);
-        const auto after = judged(again.crop);
+        strength += out.strength;
+        const auto after = judged(out.crop);
         flipped += sign > 0 ? (after[jk].item<double>() > 0.5) : (after[jk].item<double>() < 0.5);
         auto other_mask = at::ones({after.size(0)}, at::kBool);
         other_mask[jk] = false;
         others += (after - p.before).abs().index({other_mask}).mean().item<double>();
+        moved += (after - p.before).abs().to(at::kDouble);
         ++others_n;
       }
       const double rate = eligible ? static_cast<double>(flipped) / eligible : 0.0;
@@ -423,6 +338,12 @@ std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
     }
     s.others_change = others_n ? others / others_n : 0;
     s.mean_strength = s.edits ? strength / s.edits : 1.0;
+    moved[jk] = -1.0;
+    const auto top = moved.topk(std::min<int64_t>(3, moved.size(0) - 1));
+    for (int64_t t = 0; t < std::get<1>(top).size(0); ++t) {
+      const auto k = std::get<1>(top)[t].item<int64_t>();
+      s.most_moved.emplace_back(judge.attributes[static_cast<size_t>(k)], std::get<0>(top)[t].item<double>() / std::max(1, others_n));
+    }
     s.skipped_photos = skipped;
     log(attr.name + " (through the export): add " + std::to_string(s.add_flip) + ", remove " + std::to_string(s.remove_flip) +
         ", others " + std::to_string(s.others_change) + ", mean strength allowed " + std::to_string(s.mean_strength));
@@ -437,7 +358,7 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
   if (o.through_export) return evaluate_exported_edits(o);
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
   auto mf = load_model(o.model);
-  auto judge = load_judge(o.judge);
+  auto judge = load_attribute_judge(o.judge);
   // The flow runs on the device asked for (an absent CUDA is an error, not a silent CPU run); the
   // judge reads the decoded pixels on the CPU.
   const FlowCodec flow{mf.glow, at::Device(resolve_device(o.device)), mf.glow->config().n_bits};
@@ -469,7 +390,7 @@ FidResult judge_fid(const FidOptions& o) {
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
   if (o.count < 2) throw Error(ErrorKind::InvalidArgument, "judge-fid: count must be at least 2");
   auto mf = load_model(o.model);
-  auto judge = load_judge(o.judge);
+  auto judge = load_attribute_judge(o.judge);
   Glow& glow = mf.glow;
   const at::Device device(o.device);
   glow->to(device);
@@ -498,7 +419,7 @@ FidResult judge_fid(const FidOptions& o) {
 
 double judge_fid(const std::string& judge_path, const std::vector<Image>& a, const std::vector<Image>& b) {
   if (a.size() < 2 || b.size() < 2) throw Error(ErrorKind::InvalidArgument, "judge-fid: each set needs at least 2 images");
-  auto judge = load_judge(judge_path);
+  auto judge = load_attribute_judge(judge_path);
   return frechet_distance(features_of(*judge.net, images_to_uint8(a)), features_of(*judge.net, images_to_uint8(b)));
 }
 

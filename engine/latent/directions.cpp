@@ -83,6 +83,7 @@ Dataset fully_labelled(const Dataset& all, const DirectionOptions& o) {
 struct Sums {
   at::Tensor eps_pos, eps_neg;  // [A, D] latents summed over the faces having (lacking) each attribute
   at::Tensor eps_all;           // [D]
+  at::Tensor eps_sq;            // [D] squares summed (the residual variance of the fit)
   at::Tensor pix_pos, pix_neg;  // [A, P] the same for the pixels (P = D)
   at::Tensor cnt_pos, cnt_neg;  // [A]
   at::Tensor gram;              // [A+1, A+1] X^T X of the design [1, a_1 .. a_A]
@@ -92,8 +93,8 @@ Sums accumulate(Glow& glow, const Dataset& data, int64_t total_work, const Direc
   const int64_t n = data.size(), a = static_cast<int64_t>(data.attribute_names.size());
   const int64_t d = glow->config().dimension();
   Sums s{at::zeros({a, d}, at::kDouble), at::zeros({a, d}, at::kDouble), at::zeros({d}, at::kDouble),
-         at::zeros({a, d}, at::kDouble), at::zeros({a, d}, at::kDouble), at::zeros({a}, at::kDouble),
-         at::zeros({a}, at::kDouble),    at::zeros({a + 1, a + 1}, at::kDouble)};
+         at::zeros({d}, at::kDouble),    at::zeros({a, d}, at::kDouble), at::zeros({a, d}, at::kDouble),
+         at::zeros({a}, at::kDouble),    at::zeros({a}, at::kDouble),    at::zeros({a + 1, a + 1}, at::kDouble)};
   for (int64_t i = 0; i < n; i += kBatch) {
     const int64_t len = std::min(kBatch, n - i);
     const auto x = model_input(glow, data.images.narrow(0, i, len));
@@ -106,6 +107,7 @@ Sums accumulate(Glow& glow, const Dataset& data, int64_t total_work, const Direc
     s.eps_pos.add_(pos.t().matmul(eps));
     s.eps_neg.add_(neg.t().matmul(eps));
     s.eps_all.add_(eps.sum(0));
+    s.eps_sq.add_(eps.square().sum(0));
     s.cnt_pos.add_(pos.sum(0));
     s.cnt_neg.add_(neg.sum(0));
     const auto design = at::cat({at::ones({len, 1}, at::kDouble), pos}, 1);      // [B, A+1]
@@ -123,6 +125,62 @@ at::Tensor regression_coefficients(const Sums& s, double ridge) {
   penalty[0][0] = 0.0;  // the intercept is not shrunk
   const double scale = s.gram.diagonal().narrow(0, 1, a).mean().item<double>();
   return at::linalg_solve(s.gram + penalty * (ridge * scale), rhs);
+}
+
+// [first, end) of each latent level in the flat latent, finest first.
+std::vector<std::pair<int64_t, int64_t>> level_ranges(Glow& glow) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  int64_t from = 0;
+  for (const auto& sh : glow->config().level_shapes()) {
+    const int64_t n = sh[0] * sh[1] * sh[2];
+    out.emplace_back(from, from + n);
+    from += n;
+  }
+  return out;
+}
+
+// Per attribute kept (`kept[j]` its column), the sampling variance of its direction's entries
+// divided by the per-value residual variance, and that variance [D]: regression, sigma_j^2 *
+// [M^-1 G M^-1]_kk with M = G + ridge (the residual sum of squares over n - A - 1); mean
+// difference, the values' variance * (1/n_pos + 1/n_neg).
+std::pair<std::vector<double>, at::Tensor> direction_noise(const Sums& s, const at::Tensor& coef, double ridge,
+                                                           const std::vector<int64_t>& kept, int64_t n) {
+  const int64_t a = s.cnt_pos.size(0);
+  std::vector<double> factor;
+  at::Tensor var;
+  if (coef.defined()) {
+    auto penalty = at::eye(a + 1, at::kDouble);
+    penalty[0][0] = 0.0;
+    const double scale = s.gram.diagonal().narrow(0, 1, a).mean().item<double>();
+    const auto minv = at::linalg_inv(s.gram + penalty * (ridge * scale));
+    const auto c = minv.matmul(s.gram).matmul(minv);
+    const auto rhs = at::cat({s.eps_all.unsqueeze(0), s.eps_pos}, 0);
+    const auto rss = s.eps_sq - 2 * (coef * rhs).sum(0) + (coef * s.gram.matmul(coef)).sum(0);
+    var = (rss / static_cast<double>(std::max<int64_t>(1, n - a - 1))).clamp_min(0);
+    for (auto k : kept) factor.push_back(c[k + 1][k + 1].item<double>());
+  } else {
+    const auto mean = s.eps_all / static_cast<double>(n);
+    var = (s.eps_sq / static_cast<double>(n) - mean.square()).clamp_min(0);
+    for (auto k : kept) factor.push_back(1.0 / s.cnt_pos[k].item<double>() + 1.0 / s.cnt_neg[k].item<double>());
+  }
+  return {factor, var};
+}
+
+// Shrinks each level of each direction by the share of it that is noise (DirectionOptions::shrink_levels).
+void shrink_levels(Glow& glow, const std::vector<double>& factor, const at::Tensor& var, std::vector<at::Tensor>& dirs,
+                   std::vector<Attribute>& attributes) {
+  const auto levels = level_ranges(glow);
+  for (size_t j = 0; j < dirs.size(); ++j) {
+    attributes[j].level_weights.clear();
+    for (const auto& [from, to] : levels) {
+      auto part = dirs[j].narrow(0, from, to - from);
+      const double energy = part.square().sum().item<double>();
+      const double noise = factor[j] * var.narrow(0, from, to - from).sum().item<double>();
+      const double w = energy > 0 ? std::clamp(1.0 - noise / energy, 0.0, 1.0) : 0.0;
+      part.mul_(w);
+      attributes[j].level_weights.push_back(w);
+    }
+  }
 }
 
 // Zeroes the directions on the latent levels finer than `finest_level` (they come first).
@@ -205,6 +263,10 @@ Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOpt
     out.attributes.push_back(attr);
     dirs.push_back(o.method == "regression" ? coef[k + 1].clone() : s.eps_pos[k] / np - s.eps_neg[k] / nn);
     kept.push_back(k);
+  }
+  if (o.shrink_levels && !kept.empty()) {
+    const auto [factor, var] = direction_noise(s, coef, o.ridge, kept, n);
+    shrink_levels(glow, factor, var, dirs, out.attributes);
   }
   if (o.finest_level > 0) zero_finer_levels(glow, o.finest_level, dirs);
   if (sample > 0 && !kept.empty()) {

@@ -25,6 +25,11 @@ struct DirectionOptions {
   double ridge = 1e-3;                // regression: ridge term relative to the mean label count
   int64_t range_sample = 256;          // faces used to choose the recommended ranges (6 decodes each per attribute)
   int finest_level = 0;                // directions are zero on latent levels finer than this
+  // Per level, shrink each direction towards zero by the share of it that is sampling noise
+  // (James-Stein: weight max(0, 1 - noise / |d_level|^2), noise from the fit's residual variance
+  // and the attribute's label counts), recorded in Attribute::level_weights. Rare attributes' fine
+  // levels, mostly noise, then stop painting it.
+  bool shrink_levels = false;
   std::function<bool(double)> progress;
   std::function<void(const std::string&)> warn;
 };

@@ -17,6 +17,10 @@ struct Attribute {
   std::string unit;            // empty: a strength; "years": the direction moves one year per unit (Age)
   bool featured = true;        // shown by default in the window; false: behind "More attributes"
                                // (judge-edits --mark-featured: the attributes that missed the judge's target)
+  // The share of the fitted direction kept on each latent level, finest first (attributes
+  // --shrink-levels: a level whose part of the direction is mostly sampling noise is shrunk towards
+  // zero); empty: every level as fitted. A record of how the stored direction was made.
+  std::vector<double> level_weights;
 };
 
 // "Blond_Hair" -> "Blond hair": the label a person reads.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/image.h"
@@ -65,6 +66,8 @@ struct EditScore {
   int unclean = 0;          // ... whose raw decode was not clean (non-finite, runaway) or all black
   double mean_strength = 1; // through the export: the mean fraction of the edit the guard allowed
   int skipped_photos = 0;   // through the export: held-out photos set aside (no face found, unreadable)
+  // Through the export: the other attributes the edit moves most, with their mean |change|.
+  std::vector<std::pair<std::string, double>> most_moved;
   // The target an attribute must meet to be shown by default: add and remove flip at least 80% of
   // the faces, the other attributes move at most 0.10 on average.
   bool meets_target() const { return add_flip >= 0.8 && remove_flip >= 0.8 && others_change <= 0.10; }
@@ -76,6 +79,41 @@ void mark_featured(const std::string& model_path, const std::vector<EditScore>& 
 
 // Edits held-out faces along every attribute and scores the results with the judge.
 std::vector<EditScore> evaluate_edits(const EditEvalOptions& options);
+
+// The age judge (issue 28, 6): the same small CNN trained to read age in years from pixels, on a
+// UTKFace folder's training photos (ages in the file names; options.data, optionally framed by
+// options.align_model), never on the flow: the Age slider's referee, independent of the latent
+// regression that fitted it. Writes it atomically; its error on the held-out photos is returned.
+struct AgeJudgeAccuracy {
+  double mean_abs_error = 0;  // years, held-out photos
+  double baseline_error = 0;  // years, saying the training photos' median age to every held-out one
+  int64_t held_out = 0;
+};
+AgeJudgeAccuracy train_age_judge(const JudgeTrainOptions& options);
+
+struct AgeEditOptions {
+  std::string model;           // .glow with an Age slider (years)
+  std::string judge;           // from train_age_judge
+  std::string data;            // UTKFace folder; its held-out photos are edited
+  int faces = 40;
+  double years = 20;           // the edit asked for, each way (held to the slider's range)
+  bool through_export = true;  // the user's path (ExportPath), else the 64-px crop's guarded render
+  std::string device = "cpu";
+  std::function<void(const std::string&)> log;
+};
+
+struct AgeEditScore {
+  int faces = 0, set_aside = 0;
+  double years = 20;
+  bool through_export = true;
+  double older = 0;          // mean change of the age judge's estimate after +years
+  double younger = 0;        // ... after -years
+  double mean_strength = 1;  // the mean fraction of the edits the guard allowed
+  double judge_error = 0;    // the age judge's mean error on the unedited crops (years)
+  // Issue 28's target: +20 years moves the estimate by at least +10, -20 by at least -10.
+  bool meets_target() const { return older >= years / 2 && younger <= -years / 2; }
+};
+AgeEditScore evaluate_age_edits(const AgeEditOptions& options);
 
 struct FidOptions {
   std::string model;           // .glow to sample from

@@ -1,0 +1,164 @@
+// The age judge (issue 28, 6): the judge's small CNN trained to read a face's age in years from its
+// pixels, on UTKFace's training photos, never on the flow: a referee for the Age slider that is not
+// the latent regression that made it. And the Age slider's score, through the export.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/InferenceMode.h>
+
+#include "bundle/model_file.h"
+#include "core/error.h"
+#include "data/dataset.h"
+#include "data/pixels.h"
+#include "glowlab.h"
+#include "judge/judge.h"
+#include "judge/judge_net.h"
+#include "train/optimizer.h"
+#include "vision/image_io.h"
+
+namespace glowlab {
+namespace {
+
+// The net reads (age - kMeanAge) / kAgeScale: targets of order one for its last layer.
+constexpr double kMeanAge = 35.0, kAgeScale = 15.0;
+constexpr const char* kYears = "years";
+
+at::Tensor ages_of(JudgeNet& net, const at::Tensor& pixels) {
+  return judge_outputs(net, pixels).select(1, 0).to(at::kDouble) * kAgeScale + kMeanAge;
+}
+
+LoadedJudge load_age_judge(const std::string& path) {
+  auto j = load_judge(path);
+  if (j.unit != kYears || j.attributes != std::vector<std::string>{"Age"}) {
+    throw Error(ErrorKind::InvalidArgument, path + ": not an age judge (judge-train --age makes one)");
+  }
+  return j;
+}
+
+// The held-out photos of a UTKFace folder (held_out_by_name) with the ages in their names.
+std::vector<std::pair<std::string, double>> held_out_aged_photos(const std::string& folder) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& f : list_images(folder)) {
+    const auto name = std::filesystem::path(f).filename().string();
+    int age = 0, gender = 0;
+    if (held_out_by_name(name) && parse_utkface_name(name, age, gender)) out.emplace_back(f, age);
+  }
+  return out;
+}
+
+}  // namespace
+
+AgeJudgeAccuracy train_age_judge(const JudgeTrainOptions& o) {
+  auto log = [&](const std::string& s) { if (o.log) o.log(s); };
+  auto dopt = DatasetOptions::for_images("auto", o.image_size, 3, o.cache_dir);
+  if (!o.align_model.empty()) set_alignment(dopt, load_model(o.align_model).framing, o.align_model);
+  const Dataset all = load_dataset(o.data, dopt);
+  if (!all.ages.defined() || !at::isfinite(all.ages).any().item<bool>()) {
+    throw Error(ErrorKind::InvalidArgument,
+                o.data + ": no photo has an age in its name (UTKFace's AGE_GENDER_RACE_DATE.jpg.chip.jpg)");
+  }
+  auto aged = [](const Dataset& d) {
+    const auto idx = at::isfinite(d.ages).nonzero().flatten();
+    return std::make_pair(d.images.index_select(0, idx), d.ages.index_select(0, idx).to(at::kDouble));
+  };
+  const auto [train_x, train_age] = aged(all.split(0));
+  const auto [test_x, test_age] = aged(all.held_out());
+  if (train_x.size(0) < 2 || test_x.size(0) == 0) {
+    throw Error(ErrorKind::InvalidArgument, o.data + ": needs photos of known age to train on and to hold out");
+  }
+  at::manual_seed(o.seed);
+  JudgeNet net(1);
+  FlowOptimizer opt(net.parameters(), "adam");
+  const auto target = ((train_age - kMeanAge) / kAgeScale).to(at::kFloat);
+  const int64_t n = train_x.size(0), batch = std::min<int64_t>(o.batch, n);
+  int64_t step = 0;
+  for (int e = 0; e < o.epochs; ++e) {
+    auto gen = at::detail::createCPUGenerator(o.seed * 7919 + static_cast<uint64_t>(e));
+    const auto perm = at::randperm(n, gen, at::kLong);
+    double total = 0;
+    int64_t batches = 0;
+    for (int64_t i = 0; i + batch <= n; i += batch) {
+      const auto idx = perm.narrow(0, i, batch);
+      auto x = train_x.index_select(0, idx);
+      if (step % 2) x = x.flip(3);  // a mirrored face is as old
+      opt.zero_grad();
+      // Huber: a mislabelled age (UTKFace has some) pulls no harder than a few years' error.
+      auto loss = at::smooth_l1_loss(net.forward(x).select(1, 0), target.index_select(0, idx), at::Reduction::Mean, 0.3);
+      loss.backward();
+      opt.step(o.lr);
+      total += loss.item<double>();
+      ++batches;
+      ++step;
+    }
+    log("age judge epoch " + std::to_string(e + 1) + "/" + std::to_string(o.epochs) + ": loss " +
+        std::to_string(total / std::max<int64_t>(1, batches)));
+  }
+  AgeJudgeAccuracy acc;
+  acc.held_out = test_x.size(0);
+  acc.mean_abs_error = (ages_of(net, test_x) - test_age).abs().mean().item<double>();
+  // What saying the training photos' median age to everyone would score.
+  acc.baseline_error = (test_age - train_age.median()).abs().mean().item<double>();
+  save_judge(o.output, net, {"Age"}, o.image_size, kYears);
+  return acc;
+}
+
+AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
+  auto log = [&](const std::string& s) { if (o.log) o.log(s); };
+  auto model = Model::load(o.model, resolve_device(o.device));
+  auto judge = load_age_judge(o.judge);
+  const auto& attrs = model.attributes();
+  const auto age = std::find_if(attrs.begin(), attrs.end(), [](const Attribute& a) { return a.name == "Age"; });
+  if (age == attrs.end()) throw Error(ErrorKind::InvalidArgument, o.model + ": has no Age slider");
+  const auto photos = held_out_aged_photos(o.data);
+  if (photos.empty()) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out photos with an age in their names");
+  const ExportPath path(model);
+  AgeEditScore s;
+  s.years = o.years;
+  s.through_export = o.through_export;
+  double older = 0, younger = 0, strength = 0, error = 0;
+  for (const auto& [file, years] : photos) {
+    if (s.faces >= o.faces) break;
+    ExportPath::Photo p;
+    try {
+      p = path.open(file);
+    } catch (const Error& e) {
+      ++s.set_aside;
+      log("set aside: " + std::string(e.what()));
+      continue;
+    }
+    std::vector<Image> crops{p.crop.crop};
+    for (double sign : {+1.0, -1.0}) {
+      SliderEdit edit;
+      // The slider as a person sets it: held to its range (Age goes to +-40 years).
+      edit.alphas = {{"Age", std::clamp(sign * o.years, age->range_min, age->range_max)}};
+      if (o.through_export) {
+        const auto out = path.exported(p, edit, file);
+        crops.push_back(out.crop);
+        strength += out.strength;
+      } else {
+        const auto r = render_edit(model, p.latent, edit);
+        crops.push_back(r.image);
+        strength += r.strength;
+      }
+    }
+    const auto est = ages_of(*judge.net, images_to_uint8(crops));
+    const double before = est[0].item<double>();
+    older += est[1].item<double>() - before;
+    younger += est[2].item<double>() - before;
+    error += std::abs(before - years);
+    ++s.faces;
+  }
+  if (s.faces == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out photo had a face to edit");
+  s.older = older / s.faces;
+  s.younger = younger / s.faces;
+  s.mean_strength = strength / (2.0 * s.faces);
+  s.judge_error = error / s.faces;
+  log("Age " + std::string(o.through_export ? "(through the export)" : "(64-px crops)") + ": +" + std::to_string(o.years) +
+      " years moves the age judge by " + std::to_string(s.older) + ", -" + std::to_string(o.years) + " by " +
+      std::to_string(s.younger) + " (" + std::to_string(s.faces) + " faces)");
+  return s;
+}
+
+}  // namespace glowlab

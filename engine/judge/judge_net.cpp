@@ -1,0 +1,118 @@
+#include "judge/judge_net.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <c10/core/InferenceMode.h>
+#include <nlohmann/json.hpp>
+
+#include "bundle/safetensors.h"
+#include "core/error.h"
+#include "core/named_tensors.h"
+#include "data/pixels.h"
+#include "vision/image_io.h"
+
+namespace glowlab {
+
+JudgeNet::JudgeNet(int64_t outputs) {
+  const int64_t widths[] = {3, 32, 64, 128, 128};
+  for (int i = 0; i < 4; ++i) {
+    auto w = at::randn({widths[i + 1], widths[i], 3, 3}) * std::sqrt(2.0 / (widths[i] * 9));
+    weights_.push_back(register_parameter("conv" + std::to_string(i) + "_weight", w));
+    biases_.push_back(register_parameter("conv" + std::to_string(i) + "_bias", at::zeros({widths[i + 1]})));
+  }
+  fc_w_ = register_parameter("fc_weight", at::randn({outputs, 128}) * std::sqrt(1.0 / 128));
+  fc_b_ = register_parameter("fc_bias", at::zeros({outputs}));
+}
+
+at::Tensor JudgeNet::forward(const at::Tensor& pixels) { return at::linear(features(pixels), fc_w_, fc_b_); }
+
+at::Tensor JudgeNet::features(const at::Tensor& pixels) {
+  auto h = pixels.to(at::kFloat) / 255.0 - 0.5;
+  for (size_t i = 0; i < weights_.size(); ++i) h = at::conv2d(h, weights_[i], biases_[i], /*stride=*/2, /*padding=*/1).relu_();
+  return h.mean({2, 3});
+}
+
+LoadedJudge load_judge(const std::string& path) {
+  auto c = read_safetensors(path);
+  if (c.metadata["format"] != kJudgeFormat) throw Error(ErrorKind::Format, path + ": not a GlowLab judge");
+  LoadedJudge j;
+  const auto names = nlohmann::json::parse(c.metadata["attributes"], nullptr, /*allow_exceptions=*/false);
+  if (!names.is_array() || !std::all_of(names.begin(), names.end(), [](const auto& n) { return n.is_string(); })) {
+    throw Error(ErrorKind::Format, path + ": the judge's attributes are not a JSON list of names");
+  }
+  j.attributes = names.get<std::vector<std::string>>();
+  j.unit = c.metadata.count("unit") ? c.metadata["unit"] : std::string();
+  j.net = std::make_shared<JudgeNet>(static_cast<int64_t>(j.attributes.size()));
+  load_named(*j.net, TensorMap(c.tensors.begin(), c.tensors.end()), path);
+  return j;
+}
+
+void save_judge(const std::string& path, JudgeNet& net, const std::vector<std::string>& outputs, int image_size,
+                const std::string& unit) {
+  NamedTensors tensors;
+  for (const auto& t : net.named_parameters()) tensors.emplace_back(t.key(), t.value());
+  std::map<std::string, std::string> meta{{"format", kJudgeFormat},
+                                          {"attributes", nlohmann::json(outputs).dump()},
+                                          {"image_size", std::to_string(image_size)}};
+  if (!unit.empty()) meta["unit"] = unit;
+  write_safetensors(path, meta, tensors);
+}
+
+at::Tensor judge_outputs(JudgeNet& net, const at::Tensor& pixels) {
+  c10::InferenceMode guard;
+  std::vector<at::Tensor> out;
+  for (int64_t i = 0; i < pixels.size(0); i += kJudgeChunk) {
+    out.push_back(net.forward(pixels.narrow(0, i, std::min(kJudgeChunk, pixels.size(0) - i))));
+  }
+  return at::cat(out);
+}
+
+at::Tensor probabilities(JudgeNet& net, const at::Tensor& pixels) { return at::sigmoid(judge_outputs(net, pixels)); }
+
+at::Tensor features_of(JudgeNet& net, const at::Tensor& pixels) {
+  c10::InferenceMode guard;
+  std::vector<at::Tensor> out;
+  for (int64_t i = 0; i < pixels.size(0); i += kJudgeChunk) {
+    out.push_back(net.features(pixels.narrow(0, i, std::min(kJudgeChunk, pixels.size(0) - i))));
+  }
+  return at::cat(out).to(at::kDouble);
+}
+
+void set_alignment(DatasetOptions& dopt, const std::vector<double>& framing, const std::string& model) {
+  if (framing.empty()) throw Error(ErrorKind::InvalidArgument, model + " has no framing to align the photos onto");
+  dopt.align = true;
+  dopt.framing = framing;
+}
+
+ExportPath::ExportPath(Model& model)
+    : model_(model), size_(model.config().image_size), landmarks_(!model.framing().empty()) {}
+
+// As the window frames a photo: by its landmarks onto the model's framing (for a model without a
+// framing, the centre square is what the window uses).
+FaceCrop ExportPath::frame(const Image& photo, const std::string& path) const {
+  return align_face(photo, size_, /*centre_fallback=*/true, path, model_.framing());
+}
+
+ExportPath::Photo ExportPath::open(const std::string& path) const {
+  Photo p;
+  p.photo = read_image(path, 3);
+  p.crop = frame(p.photo, path);
+  if (landmarks_ && !p.crop.landmarks_used) throw Error(ErrorKind::NoFace, path + ": no face found by its landmarks");
+  p.latent = model_.encode(p.crop.crop);
+  return p;
+}
+
+ExportPath::Exported ExportPath::exported(const Photo& p, const SliderEdit& edit, const std::string& path) const {
+  // The guarded render decodes the full edit first and limits it exactly when that decode is not
+  // clean (the photo's own latent is), so no second decode.
+  const auto r = render_edit(model_, p.latent, edit);
+  const auto pasted = paste_edit(model_, p.photo, p.crop, p.latent, r.image);
+  FaceCrop again = frame(pasted.image, path);
+  // An edit that loses the face for the aligner is judged where the face was.
+  if (landmarks_ && !again.landmarks_used) again = crop_with_transform(pasted.image, size_, p.crop.transform);
+  return {again.crop, r.strength};
+}
+
+}  // namespace glowlab

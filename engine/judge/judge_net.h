@@ -1,0 +1,85 @@
+// Internal to the judges (judge.cpp, age_judge.cpp): the small CNN both are made of, its file, and
+// the user's export path that both score.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+
+#include "core/image.h"
+#include "data/dataset.h"
+#include "glowlab.h"
+
+namespace glowlab {
+
+inline constexpr const char* kJudgeFormat = "glowlab.judge/1";
+inline constexpr int64_t kJudgeChunk = 32;
+
+// Four stride-2 3x3 convolutions with ReLU, global average pooling, one linear layer.
+class JudgeNet : public torch::nn::Module {
+ public:
+  explicit JudgeNet(int64_t outputs);
+  // uint8 [B, 3, S, S] -> logits (or, for the age judge, years) [B, outputs]
+  at::Tensor forward(const at::Tensor& pixels);
+  // uint8 [B, 3, S, S] -> the pooled penultimate features [B, 128]
+  at::Tensor features(const at::Tensor& pixels);
+
+ private:
+  std::vector<at::Tensor> weights_, biases_;
+  at::Tensor fc_w_, fc_b_;
+};
+
+struct LoadedJudge {
+  std::shared_ptr<JudgeNet> net;
+  std::vector<std::string> attributes;  // the outputs' names ("Age" alone for the age judge)
+  std::string unit;                     // "years" for the age judge; empty: probabilities of attributes
+};
+
+// Reads a judge file; Error(Format) naming `path` when it is not one.
+LoadedJudge load_judge(const std::string& path);
+// Writes one atomically (safetensors with the format, the outputs' names and the unit).
+void save_judge(const std::string& path, JudgeNet& net, const std::vector<std::string>& outputs, int image_size,
+                const std::string& unit = {});
+
+// The net's raw outputs on uint8 pixels, in chunks, without gradients: [N, outputs].
+at::Tensor judge_outputs(JudgeNet& net, const at::Tensor& pixels);
+// sigmoid of them: each attribute's probability.
+at::Tensor probabilities(JudgeNet& net, const at::Tensor& pixels);
+// The pooled features [N, 128] as double.
+at::Tensor features_of(JudgeNet& net, const at::Tensor& pixels);
+
+// Frames a data set onto a model's framing; Error when the model has none.
+void set_alignment(DatasetOptions& dopt, const std::vector<double>& framing, const std::string& model);
+
+// The user's path for one held-out photo (issue 28, 6): framed by the window's aligner and encoded
+// once; then each edit rendered under the guard (the strength it allows), pasted back into the photo
+// (paste_edit) and framed again by the aligner, as a person exports it and the judge sees it.
+class ExportPath {
+ public:
+  explicit ExportPath(Model& model);
+  struct Photo {
+    Image photo;
+    FaceCrop crop;
+    std::vector<float> latent;
+  };
+  // Reads and frames `path`; Error (unreadable, or no face found by its landmarks for a model with
+  // a framing) when it cannot be used.
+  Photo open(const std::string& path) const;
+  struct Exported {
+    Image crop;             // the exported photo framed again
+    double strength = 1.0;  // the fraction of the edit the guard allowed
+  };
+  Exported exported(const Photo& p, const SliderEdit& edit, const std::string& path) const;
+
+ private:
+  FaceCrop frame(const Image& photo, const std::string& path) const;
+  Model& model_;
+  int size_;
+  bool landmarks_;
+};
+
+}  // namespace glowlab
