@@ -1,27 +1,36 @@
 #!/usr/bin/env bash
-# Measures celeba64 on held-out real photographs, the same way every time: attribute directions
+# Measures celeba64 on held-out real photos, the same way every time: attribute directions
 # (CelebA's 40 labels, and Age in years from UTKFace), the real-face judge (trained on the training
-# photos' pixels and labels, never on the flow), its edit scores on held-out photos, samples, and
-# held-out bits/dim beside lossless codecs on the same aligned 5-bit crops.
-# Usage: bench/evaluate-celeba64.sh MODEL CELEBA_DIR UTKFACE_DIR OUT_DIR [JUDGE]
-#   MODEL   a model trained with --align (tools/train-celeba64.sh); directions are added in place
-#   JUDGE   the judge file to use or, when absent, to train (bench/judge/celeba64-judge.safetensors)
+# photos' pixels and labels, never on the flow) and the age judge (UTKFace's ages, from pixels),
+# the edits scored through the export (each held-out photo framed by the window's aligner, edited
+# under the guard, pasted back and framed again; the verdict marks the featured sliders), samples,
+# and held-out bits/dim beside lossless codecs on the same aligned 5-bit crops.
+# Usage: bench/evaluate-celeba64.sh MODEL CELEBA_DIR UTKFACE_DIR OUT_DIR [JUDGE [AGE_JUDGE]]
+#   MODEL      a model trained with --align (tools/train-celeba64*.sh); directions are added in place
+#   JUDGE      the judge file to use or, when absent, to train (bench/judge/celeba64-judge.safetensors)
+#   AGE_JUDGE  the same for the age judge (bench/judge/celeba64-age-judge.safetensors)
+#   ATTRIBUTE_FLAGS (environment) more flags for `attributes`, e.g. --shrink-levels
 # Needs: webp (cwebp), libjxl-tools (cjxl), optipng, bc (bench/codec-table.sh).
 set -euo pipefail
 model=${1:?model} celeba=${2:?CelebA folder} utk=${3:?UTKFace folder} out=${4:?out}
 judge=${5:-$(dirname "$0")/judge/celeba64-judge.safetensors}
+age_judge=${6:-$(dirname "$0")/judge/celeba64-age-judge.safetensors}
 cli=${GLOWLAB_CLI:-$(dirname "$0")/../build/app/cli/glowlab-cli}
 mkdir -p "$out"
 
-"$cli" attributes -m "$model" "$celeba" "$utk" --align --range-sample "${RANGE_SAMPLE:-128}" > "$out/attributes.txt"
+# shellcheck disable=SC2086
+"$cli" attributes -m "$model" "$celeba" "$utk" --align --range-sample "${RANGE_SAMPLE:-128}" ${ATTRIBUTE_FLAGS:-} > "$out/attributes.txt"
 if [ ! -f "$judge" ]; then
-  "$cli" judge-train "$celeba" --align "$model" -o "$judge" --epochs "${JUDGE_EPOCHS:-6}" > "$out/judge-accuracy.txt"
+  "$cli" judge-train "$celeba" --align "$model" -o "$judge" --epochs "${JUDGE_EPOCHS:-8}" > "$out/judge-accuracy.json"
+fi
+if [ ! -f "$age_judge" ]; then
+  "$cli" judge-train --age "$utk" --align "$model" -o "$age_judge" --epochs "${JUDGE_EPOCHS:-8}" > "$out/age-judge-accuracy.json"
 fi
 for t in 0.5 0.7 1.0; do
   "$cli" sample -m "$model" -n 36 --cols 6 -T "$t" --seed 7 -o "$out/samples-T$t.png" > /dev/null
 done
-"$cli" judge-edits -m "$model" --judge "$judge" "$celeba" --align --faces "${FACES:-100}" --grid "$out/edit-grid.png" \
-  --json "$out/judge-edits.json" --mark-featured > /dev/null
+"$cli" judge-edits -m "$model" --judge "$judge" "$celeba" --align --faces "${FACES:-40}" --through-export \
+  --age-judge "$age_judge" --age-data "$utk" --json "$out/judge-edits.json" --mark-featured > /dev/null
 "$cli" judge-fid -m "$model" --judge "$judge" "$celeba" --align -n 900 -T 0.7 --seed 1 > "$out/judge-fid.json"
 
 # Held-out bits/dim: the model (uniform dequantisation) and three lossless codecs on the same aligned

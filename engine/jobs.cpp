@@ -56,9 +56,11 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   dirs_opt.ridge = o.ridge;
   dirs_opt.finest_level = o.finest_level;
   dirs_opt.shrink_levels = o.shrink_levels;
+  dirs_opt.max_range = o.max_range;
   dirs_opt.range_sample = o.range_sample;
   dirs_opt.progress = o.progress;
   dirs_opt.warn = o.warn;
+  dirs_opt.note = o.note;
   auto dirs = compute_directions(mf.glow, data, dirs_opt);
   if (auto age = age_direction(mf.glow, data, dirs_opt)) {
     dirs.attributes.push_back(age->first);

@@ -67,6 +67,11 @@ class TestDirections : public QObject {
              qPrintable(QString::number(dirs.attributes[0].range_max)));
     QVERIFY2(dirs.attributes[0].range_min < -0.8 && dirs.attributes[0].range_min > -2.0,
              qPrintable(QString::number(dirs.attributes[0].range_min)));
+    // The ranges' ends are held to max_range (attributes --max-range).
+    dopt.max_range = 0.6;
+    const auto held = compute_directions(glow, data, dopt);
+    QVERIFY(held.attributes[0].range_max >= 0.5 && held.attributes[0].range_max <= 0.6);
+    QVERIFY(held.attributes[0].range_min <= -0.5 && held.attributes[0].range_min >= -0.6);
   }
 
   // Two attributes whose labels go together (as Male and No_Beard do): the mean difference of the
@@ -157,6 +162,50 @@ class TestDirections : public QObject {
     const auto back = attributes_from_json(attributes_to_json({a}), "test");
     QCOMPARE(back[0].level_weights, a.level_weights);
     QVERIFY_THROWS_EXCEPTION(Error, attributes_from_json(R"([{"name":"A","level_weights":[1.5]}])", "test"));
+  }
+
+  // The Age direction in years is calibrated on the decoder's response: a decoded 20-year step moves
+  // faces as far along the pixels' age axis as 20 years of the data do (within a third), the scale
+  // applied is said, and without a sample to measure on (range_sample 0) the direction is the fit's.
+  void theAgeDirectionMovesDecodedFacesByItsYears() {
+    at::manual_seed(41);
+    auto c = test::tiny_config(16, 2, 2, 16);
+    Glow glow(c);
+    glow->initialize(to_model_input(images_to_uint8({toy_image(16, 0, true), toy_image(16, 1, false)}), 8, at::kFloat, 1));
+    const int64_t n = 300;
+    Dataset data;
+    std::vector<Image> faces;
+    std::vector<float> ages;
+    for (int64_t i = 0; i < n; ++i) {
+      const int age = 10 + static_cast<int>((i * 37) % 60);
+      Image im = toy_image(16, static_cast<int>(i), i % 3 == 0);
+      for (auto& b : im.bytes) b = static_cast<std::uint8_t>(std::clamp(b / 3 + age * 2, 0, 255));
+      faces.push_back(im);
+      ages.push_back(static_cast<float>(age));
+    }
+    data.images = images_to_uint8(faces);
+    data.labels = at::zeros({n, 0}, at::kChar);
+    data.ages = at::tensor(ages);
+    data.partition.assign(n, 0);
+    DirectionOptions o;
+    o.range_sample = 0;
+    const auto fitted = age_direction(glow, data, o);
+    QVERIFY(fitted.has_value());
+    std::string said;
+    o.range_sample = 64;
+    o.note = [&](const std::string& s) { said = s; };
+    const auto calibrated = age_direction(glow, data, o);
+    QVERIFY2(said.find("scaled by") != std::string::npos, said.c_str());
+    const double scale = (calibrated->second.norm() / fitted->second.norm()).item<double>();
+    QVERIFY(scale >= 1.0 && scale <= 4.0);
+    // Brightness per year in the data: 2 levels of 255; a decoded 20-year step on the first faces.
+    c10::InferenceMode guard;
+    const auto x = to_model_input(data.images.narrow(0, 0, 32), c.n_bits, at::kFloat, std::nullopt);
+    const auto eps = glow->flatten(glow->encode(x).eps);
+    const auto before = to_pixels(glow->decode(glow->unflatten(eps)), c.n_bits).to(at::kDouble).mean();
+    const auto after = to_pixels(glow->decode(glow->unflatten(eps + 20 * calibrated->second.unsqueeze(0))), c.n_bits).to(at::kDouble).mean();
+    const double years = (after - before).item<double>() / 2.0;
+    QVERIFY2(years > 20 / 1.35 && years < 20 * 1.35, qPrintable(QString("%1 years (scale %2)").arg(years).arg(scale)));
   }
 
   void attributesAreStoredInTheModel() {
@@ -317,6 +366,19 @@ class TestDirections : public QObject {
     QCOMPARE(exported.faces, 6);
     QVERIFY(exported.mean_strength > 0 && exported.mean_strength <= 1);
     QVERIFY(std::isfinite(exported.older) && std::isfinite(exported.younger));
+    // The verdict marks the Age slider as it marks the others: featured exactly when it meets the target.
+    AgeEditScore weak = crops, strong = crops;
+    weak.older = 1.0;
+    strong.older = strong.years;
+    strong.younger = -strong.years;
+    mark_featured(a.model_path, {}, &weak);
+    const auto age_featured = [&] {
+      const auto m = Model::load(a.model_path);
+      return m.attributes()[find_attribute(m.attributes(), "Age")].featured;
+    };
+    QVERIFY(!age_featured());
+    mark_featured(a.model_path, {}, &strong);
+    QVERIFY(age_featured());
 
     EditEvalOptions wrong;
     wrong.model = a.model_path;

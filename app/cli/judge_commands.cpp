@@ -114,20 +114,22 @@ void add_judge_edits(CLI::App& app) {
     nlohmann::json out{{"scores", j}, {"attributes_meeting_target", good}, {"through_export", e->through_export},
                        {"edits_decoded", edits}, {"unfit_decodes", unclean},
                        {"unfit_fraction", edits ? static_cast<double>(unclean) / edits : 0.0}};
+    AgeEditScore age_score;
     if (!age->judge.empty()) {
       age->model = e->model;
       age->faces = e->faces;
       age->through_export = e->through_export;
       age->device = e->device;
       age->log = e->log;
-      const auto a = evaluate_age_edits(*age);
+      age_score = evaluate_age_edits(*age);
+      const auto& a = age_score;
       out["age"] = {{"years_asked", a.years}, {"judge_change_older", a.older}, {"judge_change_younger", a.younger},
                     {"meets_target", a.meets_target()}, {"faces", a.faces}, {"photos_set_aside", a.set_aside},
                     {"mean_strength_allowed", a.mean_strength}, {"judge_error_unedited_years", a.judge_error}};
     }
     const std::string text = out.dump(2);
     if (!json_out->empty()) write_file_atomic(*json_out, text + "\n");
-    if (*mark) mark_featured(e->model, scores);
+    if (*mark) mark_featured(e->model, scores, age->judge.empty() ? nullptr : &age_score);
     std::cout << text << "\n";
   });
 }

@@ -234,6 +234,9 @@ void add_attributes(CLI::App& app) {
   cmd->add_flag("--shrink-levels", o->shrink_levels,
                 "Shrink each latent level of a direction towards zero by the share of it that is sampling noise "
                 "(rare attributes' fine levels), as measured from the fit; the weights are stored and printed");
+  cmd->add_option("--max-range", o->max_range,
+                  "The sliders' recommended ranges end at most at this strength (a shrunk direction needs more "
+                  "strength for the same change)")->capture_default_str()->check(CLI::Range(0.5, 20.0));
   cmd->add_option("--ridge", o->ridge, "Regression: ridge term, relative to the mean label count")->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
@@ -254,6 +257,7 @@ void add_attributes(CLI::App& app) {
       return true;
     };
     o->warn = [tty](const std::string& s) { std::cerr << (tty ? "\r\033[K" : "") << "warning: " << s << "\n"; };
+    o->note = [tty](const std::string& s) { std::cerr << (tty ? "\r\033[K" : "") << "note: " << s << "\n"; };
     const auto attrs = glowlab::add_attributes(*o);
     if (tty) std::fprintf(stderr, "\n");
     for (const auto& a : attrs) {

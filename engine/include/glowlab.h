@@ -174,8 +174,10 @@ struct AttributeOptions {
   double ridge = 1e-3;               // regression: ridge term, relative to the label covariance's trace / A
   int finest_level = 0;              // directions are zero on latent levels finer than this (0: all levels)
   bool shrink_levels = false;        // shrink each level of a direction by its share of sampling noise (directions.h)
+  double max_range = 3.0;            // the recommended ranges' ends are at most this strength
   ProgressFn progress;
   std::function<void(const std::string&)> warn;
+  std::function<void(const std::string&)> note;  // what was measured on the way (e.g. the Age direction's scale)
 };
 // Computes directions (options.method) from the training partition only (the held-out faces stay
 // unseen), adds or replaces them in the model and writes it atomically. Returns the attributes added.

@@ -60,12 +60,13 @@ LoadedJudge load_attribute_judge(const std::string& path) {
 
 }  // namespace
 
-void mark_featured(const std::string& model_path, const std::vector<EditScore>& scores) {
+void mark_featured(const std::string& model_path, const std::vector<EditScore>& scores, const AgeEditScore* age) {
   auto mf = load_model(model_path);
   for (auto& a : mf.attributes) {
     for (const auto& s : scores) {
       if (s.attribute == a.name) a.featured = s.meets_target();
     }
+    if (age && a.name == "Age") a.featured = age->meets_target();
   }
   save_model(model_path, mf);
 }

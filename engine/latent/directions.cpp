@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include <c10/core/InferenceMode.h>
 
@@ -13,7 +14,7 @@ namespace {
 
 constexpr int64_t kBatch = 32;
 constexpr double kRangeQuantile = 0.9;
-constexpr double kMinRange = 0.5, kMaxRange = 3.0;
+constexpr double kMinRange = 0.5;
 constexpr int64_t kMinAgedFaces = 20;  // an Age direction needs at least this many faces of known age
 
 at::Tensor model_input(Glow& glow, const at::Tensor& u8) {
@@ -32,18 +33,18 @@ at::Tensor pixel_position(Glow& glow, const at::Tensor& eps, const at::Tensor& a
   return at::where(clean_decodes(x, glow->config().n_bins()), q, at::full_like(q, std::nan("")));
 }
 
-// Per face, the smallest alpha in [0, kMaxRange] at which decode(eps + sign * alpha * d) sits at or
-// beyond `target` along the pixel axis (towards `sign`), by bisection; kMaxRange where even that
+// Per face, the smallest alpha in [0, max_range] at which decode(eps + sign * alpha * d) sits at or
+// beyond `target` along the pixel axis (towards `sign`), by bisection; max_range where even that
 // does not reach; an unclean decode counts as the end of the road (the range stops there).
 std::vector<double> strength_to_reach(Glow& glow, const at::Tensor& eps, const at::Tensor& d, const at::Tensor& axis,
-                                      double target, int sign) {
+                                      double target, int sign, double max_range) {
   constexpr int kBisections = 5;
   const int64_t n = eps.size(0);
   auto reached = [&](const at::Tensor& alpha) {
     const auto q = pixel_position(glow, eps + (alpha * sign).unsqueeze(1) * d.unsqueeze(0), axis);
     return at::isnan(q).logical_or(sign > 0 ? q >= target : q <= target);
   };
-  auto hi = at::full({n}, kMaxRange, at::kDouble), lo = at::zeros({n}, at::kDouble);
+  auto hi = at::full({n}, max_range, at::kDouble), lo = at::zeros({n}, at::kDouble);
   const auto at_max = reached(hi);
   for (int i = 0; i < kBisections; ++i) {
     const auto mid = (lo + hi) * 0.5;
@@ -51,7 +52,7 @@ std::vector<double> strength_to_reach(Glow& glow, const at::Tensor& eps, const a
     hi = at::where(r, mid, hi);
     lo = at::where(r, lo, mid);
   }
-  hi = at::where(at_max, hi, at::full_like(hi, kMaxRange));
+  hi = at::where(at_max, hi, at::full_like(hi, max_range));
   return std::vector<double>(hi.data_ptr<double>(), hi.data_ptr<double>() + n);
 }
 
@@ -216,16 +217,16 @@ void recommend_ranges(Glow& glow, const Dataset& data, const Sums& s, const std:
       const auto lab = data.labels.narrow(0, i, len).select(1, k);
       const auto lacking = (lab < 0).nonzero().flatten(), having = (lab > 0).nonzero().flatten();
       if (lacking.numel() > 0) {
-        auto v = strength_to_reach(glow, eps.index_select(0, lacking), dirs[j], axis, target_pos, +1);
+        auto v = strength_to_reach(glow, eps.index_select(0, lacking), dirs[j], axis, target_pos, +1, o.max_range);
         need_plus.insert(need_plus.end(), v.begin(), v.end());
       }
       if (having.numel() > 0) {
-        auto v = strength_to_reach(glow, eps.index_select(0, having), dirs[j], axis, target_neg, -1);
+        auto v = strength_to_reach(glow, eps.index_select(0, having), dirs[j], axis, target_neg, -1, o.max_range);
         need_minus.insert(need_minus.end(), v.begin(), v.end());
       }
     }
-    attributes[j].range_max = need_plus.empty() ? 1.5 : std::clamp(quantile(need_plus, kRangeQuantile), kMinRange, kMaxRange);
-    attributes[j].range_min = need_minus.empty() ? -1.5 : -std::clamp(quantile(need_minus, kRangeQuantile), kMinRange, kMaxRange);
+    attributes[j].range_max = need_plus.empty() ? 1.5 : std::clamp(quantile(need_plus, kRangeQuantile), kMinRange, o.max_range);
+    attributes[j].range_min = need_minus.empty() ? -1.5 : -std::clamp(quantile(need_minus, kRangeQuantile), kMinRange, o.max_range);
     if (o.progress && !o.progress(static_cast<double>(n + sample * static_cast<int64_t>(j + 1) / static_cast<int64_t>(kept.size())) / total_work)) {
       throw Error(ErrorKind::Cancelled, "cancelled");
     }
@@ -289,12 +290,13 @@ std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const 
   // Normal equations of eps = b0 + b_age * age + b_male * male (male in {-1, 0, +1}: 0 unknown),
   // so that the age direction is the effect of a year with gender held fixed.
   const int64_t p = has_male ? 3 : 2;
-  auto gram = at::zeros({p, p}, at::kDouble), rhs = at::zeros({p, d}, at::kDouble);
+  auto gram = at::zeros({p, p}, at::kDouble), rhs = at::zeros({p, d}, at::kDouble), rhs_pix = at::zeros({p, d}, at::kDouble);
   double min_age = 1e9, max_age = -1e9;
   for (int64_t i = 0; i < n; i += kBatch) {
     const int64_t len = std::min(kBatch, n - i);
     const auto idx = known.narrow(0, i, len);
-    const auto eps = encode_batch(glow, model_input(glow, data.images.index_select(0, idx)));
+    const auto x = model_input(glow, data.images.index_select(0, idx));
+    const auto eps = encode_batch(glow, x);
     const auto age = data.ages.index_select(0, idx).to(at::kDouble);
     min_age = std::min(min_age, age.min().item<double>());
     max_age = std::max(max_age, age.max().item<double>());
@@ -303,9 +305,12 @@ std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const 
     const auto design = at::stack(cols, 1);
     gram.add_(design.t().matmul(design));
     rhs.add_(design.t().matmul(eps));
+    rhs_pix.add_(design.t().matmul(x.flatten(1).to(at::kCPU, at::kDouble)));
     if (o.progress && !o.progress(static_cast<double>(i + len) / n)) throw Error(ErrorKind::Cancelled, "cancelled");
   }
-  const auto coef = at::linalg_solve(gram + at::eye(p, at::kDouble) * 1e-6 * gram.diagonal().mean(), rhs);
+  const auto regularised = gram + at::eye(p, at::kDouble) * 1e-6 * gram.diagonal().mean();
+  const auto coef = at::linalg_solve(regularised, rhs);
+  const auto pixels_per_year = at::linalg_solve(regularised, rhs_pix)[1];
   Attribute a;
   a.name = "Age";
   a.unit = "years";
@@ -323,6 +328,34 @@ std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const 
       from += shapes[static_cast<size_t>(l)][0] * shapes[static_cast<size_t>(l)][1] * shapes[static_cast<size_t>(l)][2];
     }
     dir.narrow(0, 0, from).zero_();
+  }
+  // The decoder's answer: how many years (along the pixels' age axis) a 20-year step moves decoded
+  // faces, on the first faces of known age; faces whose edited decode is not clean do not count.
+  const int64_t sample = std::min<int64_t>(n, std::max<int64_t>(o.range_sample, 0));
+  if (sample > 0 && pixels_per_year.norm().item<double>() > 0) {
+    constexpr double kStep = 20.0;
+    double moved = 0;
+    int64_t counted = 0;
+    for (int64_t i = 0; i < sample; i += kBatch) {
+      const auto idx = known.narrow(0, i, std::min(kBatch, sample - i));
+      const auto eps = encode_batch(glow, model_input(glow, data.images.index_select(0, idx)));
+      const auto before = pixel_position(glow, eps, pixels_per_year);
+      const auto after = pixel_position(glow, eps + kStep * dir.unsqueeze(0), pixels_per_year);
+      const auto ok = at::isfinite(after).logical_and(at::isfinite(before));
+      moved += (after - before).index({ok}).sum().item<double>();
+      counted += ok.sum().item<int64_t>();
+    }
+    const double years = counted ? moved / counted : 0.0;
+    const double scale = years > 0 ? std::clamp(kStep / years, 1.0, 4.0) : 1.0;
+    dir.mul_(scale);
+    if (o.note) {
+      char text[200];
+      std::snprintf(text, sizeof text,
+                    "Age: a 20-year step of the fitted direction moves decoded faces %.1f years along the pixels' age "
+                    "axis (%lld faces); the direction is scaled by %.2f",
+                    years, static_cast<long long>(counted), scale);
+      o.note(text);
+    }
   }
   return std::make_pair(a, dir.to(at::kFloat));
 }

@@ -30,8 +30,10 @@ struct DirectionOptions {
   // and the attribute's label counts), recorded in Attribute::level_weights. Rare attributes' fine
   // levels, mostly noise, then stop painting it.
   bool shrink_levels = false;
+  double max_range = 3.0;              // the recommended ranges' ends are at most this strength (at least 0.5)
   std::function<bool(double)> progress;
   std::function<void(const std::string&)> warn;
+  std::function<void(const std::string&)> note;  // what was measured on the way (a person may want to know)
 };
 
 // Streams `data` through the encoder (exact, bin-centre input) in batches, accumulating per
@@ -45,7 +47,7 @@ struct DirectionOptions {
 // The recommended range is the decoder's answer, measured on up to `range_sample` faces: the
 // strength at which 90% of the faces lacking (having) the attribute decode to images that sit at
 // the positives' (negatives') mean along the pixel axis mean image(having) - mean image(lacking)
-// (bisection on the strength; clamped to [0.5, 3]; an unclean decode ends the range). Attributes with no positives or no negatives are skipped with a warning.
+// (bisection on the strength; clamped to [0.5, max_range]; an unclean decode ends the range). Attributes with no positives or no negatives are skipped with a warning.
 // Faces lacking any label (0, another source's attribute) are left out of the fit.
 Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOptions& options);
 
@@ -53,6 +55,11 @@ Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOp
 // (+ b_male * male when the set labels Male), over the faces of known age; the direction is b_age,
 // one year per unit (Attribute::unit "years"), its range as far as the ages seen (5 to 40 years
 // each way). Nothing when fewer than 20 faces have an age.
+// Calibrated on the decoder's response, as the ranges are: the same regression on the pixels gives
+// the pixels' change per year; a 20-year step of b_age decoded on up to range_sample of the faces
+// moves them less far along it than 20 years (a noisy label's fit is attenuated), so the direction
+// is scaled until one unit moves the decoded faces one year along it on average (by 1 to 4 times;
+// `note` says by how much).
 std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const Dataset& data, const DirectionOptions& options);
 
 }  // namespace glowlab

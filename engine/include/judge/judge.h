@@ -73,9 +73,6 @@ struct EditScore {
   bool meets_target() const { return add_flip >= 0.8 && remove_flip >= 0.8 && others_change <= 0.10; }
 };
 
-// Marks the model's attributes: the judged ones featured exactly when they meet the target, the
-// others (not known to the judge, e.g. Age) left as they are; writes the model atomically.
-void mark_featured(const std::string& model_path, const std::vector<EditScore>& scores);
 
 // Edits held-out faces along every attribute and scores the results with the judge.
 std::vector<EditScore> evaluate_edits(const EditEvalOptions& options);
@@ -114,6 +111,11 @@ struct AgeEditScore {
   bool meets_target() const { return older >= years / 2 && younger <= -years / 2; }
 };
 AgeEditScore evaluate_age_edits(const AgeEditOptions& options);
+
+// Marks the model's attributes: the judged ones featured exactly when they meet the target, Age
+// likewise when `age` scored it, the others (not known to the judges) left as they are; writes the
+// model atomically.
+void mark_featured(const std::string& model_path, const std::vector<EditScore>& scores, const AgeEditScore* age = nullptr);
 
 struct FidOptions {
   std::string model;           // .glow to sample from
