@@ -10,6 +10,7 @@
 #include "bundle/safetensors.h"
 #include "data/pixels.h"
 #include "glowlab.h"
+#include "latent/directions.h"
 
 namespace glowlab {
 namespace {
@@ -264,17 +265,6 @@ std::vector<float> interpolate(const std::vector<float>& a, const std::vector<fl
   return out;
 }
 
-namespace {
-
-// d projected off the span of the columns of `kept` [D, K] (float64): d - C (C^T C)^-1 C^T d.
-at::Tensor project_off(const at::Tensor& d, const at::Tensor& kept) {
-  if (!kept.defined() || kept.size(1) == 0) return d;
-  const auto gram = kept.t().matmul(kept);
-  const auto coef = at::linalg_solve(gram, kept.t().matmul(d.unsqueeze(1)));
-  return d - kept.matmul(coef).squeeze(1);
-}
-
-}  // namespace
 
 std::vector<float> Model::direction(const std::string& name, int finest_level, const std::vector<std::string>& keep) const {
   const auto spans = level_spans();

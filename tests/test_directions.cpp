@@ -112,6 +112,17 @@ class TestDirections : public QObject {
     QVERIFY(cosine(mean.directions[0], v2) > 0.3);
     QVERIFY(std::abs(cosine(reg.directions[0], v2)) < 0.1);
     QVERIFY(reg.attributes[0].range_max > 0 && reg.attributes[0].range_min < 0);
+    // The conditional edit built in (attributes --condition): the labels go together (phi about
+    // 0.7), so each direction is projected off the other's; a threshold above that holds nothing.
+    o.condition = 0.5;
+    const auto cond = compute_directions(glow, data, o);
+    QCOMPARE(cond.attributes[0].held_off, std::vector<std::string>{"Second"});
+    QCOMPARE(cond.attributes[1].held_off, std::vector<std::string>{"First"});
+    QVERIFY2(std::abs(cosine(cond.directions[0], reg.directions[1])) < 1e-4, qPrintable(QString::number(cosine(cond.directions[0], reg.directions[1]))));
+    QVERIFY(cosine(cond.directions[0], v1) > 0.8);
+    o.condition = 0.95;
+    QVERIFY(compute_directions(glow, data, o).attributes[0].held_off.empty());
+    o.condition = 0;
     o.method = "median";
     QVERIFY_THROWS_EXCEPTION(Error, compute_directions(glow, data, o));
   }
@@ -161,6 +172,9 @@ class TestDirections : public QObject {
     a.level_weights = {0.125, 1.0};
     const auto back = attributes_from_json(attributes_to_json({a}), "test");
     QCOMPARE(back[0].level_weights, a.level_weights);
+    a.held_off = {"Other"};
+    QCOMPARE(attributes_from_json(attributes_to_json({a}), "test")[0].held_off, a.held_off);
+    QVERIFY_THROWS_EXCEPTION(Error, attributes_from_json(R"([{"name":"A","held_off":[1]}])", "test"));
     QVERIFY_THROWS_EXCEPTION(Error, attributes_from_json(R"([{"name":"A","level_weights":[1.5]}])", "test"));
   }
 

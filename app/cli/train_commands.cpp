@@ -237,6 +237,10 @@ void add_attributes(CLI::App& app) {
   cmd->add_option("--max-range", o->max_range,
                   "The sliders' recommended ranges end at most at this strength (a shrunk direction needs more "
                   "strength for the same change)")->capture_default_str()->check(CLI::Range(0.5, 20.0));
+  cmd->add_option("--condition", o->condition,
+                  "Project each direction off the directions of the attributes whose training labels go with its own "
+                  "at |phi| >= this (InterFaceGAN's conditional edit, built in; 0: none); printed and stored")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--ridge", o->ridge, "Regression: ridge term, relative to the mean label count")->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
@@ -262,6 +266,10 @@ void add_attributes(CLI::App& app) {
     if (tty) std::fprintf(stderr, "\n");
     for (const auto& a : attrs) {
       std::cout << a.name << " +" << a.positives << " -" << a.negatives << " range [" << a.range_min << ", " << a.range_max << "]";
+      if (!a.held_off.empty()) {
+        std::cout << " held off";
+        for (const auto& h : a.held_off) std::cout << " " << h;
+      }
       if (!a.level_weights.empty()) {
         std::cout << " levels kept";
         for (double w : a.level_weights) std::cout << " " << std::round(w * 100) / 100;

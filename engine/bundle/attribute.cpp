@@ -100,6 +100,7 @@ std::string attributes_to_json(const std::vector<Attribute>& attributes) {
     if (!a.unit.empty()) e["unit"] = a.unit;
     if (!a.featured) e["featured"] = false;
     if (!a.level_weights.empty()) e["level_weights"] = a.level_weights;
+    if (!a.held_off.empty()) e["held_off"] = a.held_off;
     j.push_back(std::move(e));
   }
   return j.dump();
@@ -141,6 +142,13 @@ std::vector<Attribute> attributes_from_json(const std::string& json, const std::
         throw Error(ErrorKind::Format, at + ": 'level_weights' must be a list of at most 8 numbers from 0 to 1");
       }
       a.level_weights = w.get<std::vector<double>>();
+    }
+    if (e.contains("held_off")) {
+      const auto& h = e["held_off"];
+      if (!h.is_array() || !std::all_of(h.begin(), h.end(), [](const auto& v) { return v.is_string(); })) {
+        throw Error(ErrorKind::Format, at + ": 'held_off' must be a list of attribute names");
+      }
+      a.held_off = h.get<std::vector<std::string>>();
     }
     if (e.contains("unit")) {
       if (!e["unit"].is_string() || e["unit"].get<std::string>().size() > 16) throw Error(ErrorKind::Format, at + ": 'unit' must be a short string");

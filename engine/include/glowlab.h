@@ -175,6 +175,7 @@ struct AttributeOptions {
   int finest_level = 0;              // directions are zero on latent levels finer than this (0: all levels)
   bool shrink_levels = false;        // shrink each level of a direction by its share of sampling noise (directions.h)
   double max_range = 3.0;            // the recommended ranges' ends are at most this strength
+  double condition = 0;              // project each direction off those of attributes whose labels go with it at |phi| >= this
   ProgressFn progress;
   std::function<void(const std::string&)> warn;
   std::function<void(const std::string&)> note;  // what was measured on the way (e.g. the Age direction's scale)

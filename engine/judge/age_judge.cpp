@@ -5,7 +5,6 @@
 #include <cmath>
 #include <filesystem>
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
 
 #include "bundle/model_file.h"
@@ -15,7 +14,6 @@
 #include "glowlab.h"
 #include "judge/judge.h"
 #include "judge/judge_net.h"
-#include "train/optimizer.h"
 #include "vision/image_io.h"
 
 namespace glowlab {
@@ -51,7 +49,6 @@ std::vector<std::pair<std::string, double>> held_out_aged_photos(const std::stri
 }  // namespace
 
 AgeJudgeAccuracy train_age_judge(const JudgeTrainOptions& o) {
-  auto log = [&](const std::string& s) { if (o.log) o.log(s); };
   auto dopt = DatasetOptions::for_images("auto", o.image_size, 3, o.cache_dir);
   if (!o.align_model.empty()) set_alignment(dopt, load_model(o.align_model).framing, o.align_model);
   const Dataset all = load_dataset(o.data, dopt);
@@ -70,31 +67,14 @@ AgeJudgeAccuracy train_age_judge(const JudgeTrainOptions& o) {
   }
   at::manual_seed(o.seed);
   JudgeNet net(1);
-  FlowOptimizer opt(net.parameters(), "adam");
   const auto target = ((train_age - kMeanAge) / kAgeScale).to(at::kFloat);
-  const int64_t n = train_x.size(0), batch = std::min<int64_t>(o.batch, n);
-  int64_t step = 0;
-  for (int e = 0; e < o.epochs; ++e) {
-    auto gen = at::detail::createCPUGenerator(o.seed * 7919 + static_cast<uint64_t>(e));
-    const auto perm = at::randperm(n, gen, at::kLong);
-    double total = 0;
-    int64_t batches = 0;
-    for (int64_t i = 0; i + batch <= n; i += batch) {
-      const auto idx = perm.narrow(0, i, batch);
-      auto x = train_x.index_select(0, idx);
-      if (step % 2) x = x.flip(3);  // a mirrored face is as old
-      opt.zero_grad();
-      // Huber: a mislabelled age (UTKFace has some) pulls no harder than a few years' error.
-      auto loss = at::smooth_l1_loss(net.forward(x).select(1, 0), target.index_select(0, idx), at::Reduction::Mean, 0.3);
-      loss.backward();
-      opt.step(o.lr);
-      total += loss.item<double>();
-      ++batches;
-      ++step;
-    }
-    log("age judge epoch " + std::to_string(e + 1) + "/" + std::to_string(o.epochs) + ": loss " +
-        std::to_string(total / std::max<int64_t>(1, batches)));
-  }
+  // Huber: a mislabelled age (UTKFace has some) pulls no harder than a few years' error.
+  fit_judge(
+      net, train_x,
+      [&](const at::Tensor& out, const at::Tensor& idx) {
+        return at::smooth_l1_loss(out.select(1, 0), target.index_select(0, idx), at::Reduction::Mean, 0.3);
+      },
+      o.epochs, o.batch, o.lr, o.seed, "age judge", o.log);
   AgeJudgeAccuracy acc;
   acc.held_out = test_x.size(0);
   acc.mean_abs_error = (ages_of(net, test_x) - test_age).abs().mean().item<double>();

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <map>
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
 #include <nlohmann/json.hpp>
 
@@ -18,7 +17,6 @@
 #include "data/pixels.h"
 #include "glowlab.h"
 #include "judge/judge_net.h"
-#include "train/optimizer.h"
 #include "vision/image_io.h"
 
 namespace glowlab {
@@ -72,7 +70,6 @@ void mark_featured(const std::string& model_path, const std::vector<EditScore>& 
 }
 
 std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
-  auto log = [&](const std::string& s) { if (o.log) o.log(s); };
   auto dopt = DatasetOptions::for_images("celeba", o.image_size, 3, o.cache_dir);
   if (!o.align_model.empty()) set_alignment(dopt, load_model(o.align_model).framing, o.align_model);
   const Dataset all = load_dataset(o.data, dopt);
@@ -81,7 +78,6 @@ std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
   const int64_t a = static_cast<int64_t>(all.attribute_names.size());
   at::manual_seed(o.seed);
   JudgeNet net(a);
-  FlowOptimizer opt(net.parameters(), "adam");
   const auto targets = (train.labels > 0).to(at::kFloat);
   // Class balance (issue 28, 6): a rare attribute's positives weigh as much in the loss as its
   // negatives (pos_weight = negatives / positives, at most kMaxPositiveWeight), so that the judge
@@ -91,28 +87,12 @@ std::vector<JudgeAccuracy> train_judge(const JudgeTrainOptions& o) {
     const auto pos = targets.sum(0), neg = static_cast<double>(train.size()) - pos;
     pos_weight = (neg / pos.clamp_min(1.0)).clamp(1.0 / kMaxPositiveWeight, kMaxPositiveWeight);
   }
-  const int64_t n = train.size();
-  int64_t step = 0;
-  for (int e = 0; e < o.epochs; ++e) {
-    auto gen = at::detail::createCPUGenerator(o.seed * 7919 + static_cast<uint64_t>(e));
-    const auto perm = at::randperm(n, gen, at::kLong);
-    double total = 0;
-    int64_t batches = 0;
-    for (int64_t i = 0; i + o.batch <= n; i += o.batch) {
-      const auto idx = perm.narrow(0, i, o.batch);
-      auto x = train.images.index_select(0, idx);
-      // Mirror half the batch: the attributes are symmetric, and it doubles the data.
-      if (step % 2) x = x.flip(3);
-      opt.zero_grad();
-      auto loss = at::binary_cross_entropy_with_logits(net.forward(x), targets.index_select(0, idx), /*weight=*/{}, pos_weight);
-      loss.backward();
-      opt.step(o.lr);
-      total += loss.item<double>();
-      ++batches;
-      ++step;
-    }
-    log("judge epoch " + std::to_string(e + 1) + "/" + std::to_string(o.epochs) + ": loss " + std::to_string(total / std::max<int64_t>(1, batches)));
-  }
+  fit_judge(
+      net, train.images,
+      [&](const at::Tensor& out, const at::Tensor& idx) {
+        return at::binary_cross_entropy_with_logits(out, targets.index_select(0, idx), /*weight=*/{}, pos_weight);
+      },
+      o.epochs, o.batch, o.lr, o.seed, "judge", o.log);
   const auto p = probabilities(net, test.images);
   const auto said = p > 0.5, truth = test.labels > 0;
   const auto correct = (said == truth).to(at::kDouble).mean(0);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include "core/error.h"
 #include "core/named_tensors.h"
 #include "data/pixels.h"
+#include "train/optimizer.h"
 #include "vision/image_io.h"
 
 namespace glowlab {
@@ -78,6 +80,35 @@ at::Tensor features_of(JudgeNet& net, const at::Tensor& pixels) {
     out.push_back(net.features(pixels.narrow(0, i, std::min(kJudgeChunk, pixels.size(0) - i))));
   }
   return at::cat(out).to(at::kDouble);
+}
+
+void fit_judge(JudgeNet& net, const at::Tensor& images, const std::function<at::Tensor(const at::Tensor&, const at::Tensor&)>& loss,
+               int epochs, int64_t batch, double lr, std::uint64_t seed, const std::string& what,
+               const std::function<void(const std::string&)>& log) {
+  FlowOptimizer opt(net.parameters(), "adam");
+  const int64_t n = images.size(0);
+  batch = std::min(batch, n);
+  int64_t step = 0;
+  for (int e = 0; e < epochs; ++e) {
+    auto gen = at::detail::createCPUGenerator(seed * 7919 + static_cast<std::uint64_t>(e));
+    const auto perm = at::randperm(n, gen, at::kLong);
+    double total = 0;
+    int64_t batches = 0;
+    for (int64_t i = 0; i + batch <= n; i += batch) {
+      const auto idx = perm.narrow(0, i, batch);
+      auto x = images.index_select(0, idx);
+      if (step % 2) x = x.flip(3);
+      opt.zero_grad();
+      auto l = loss(net.forward(x), idx);
+      l.backward();
+      opt.step(lr);
+      total += l.item<double>();
+      ++batches;
+      ++step;
+    }
+    if (log) log(what + " epoch " + std::to_string(e + 1) + "/" + std::to_string(epochs) + ": loss " +
+                 std::to_string(total / std::max<int64_t>(1, batches)));
+  }
 }
 
 void set_alignment(DatasetOptions& dopt, const std::vector<double>& framing, const std::string& model) {

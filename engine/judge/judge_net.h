@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,14 @@ at::Tensor judge_outputs(JudgeNet& net, const at::Tensor& pixels);
 at::Tensor probabilities(JudgeNet& net, const at::Tensor& pixels);
 // The pooled features [N, 128] as double.
 at::Tensor features_of(JudgeNet& net, const at::Tensor& pixels);
+
+// Trains `net` with Adam over `epochs` passes of `images` (uint8 [N, 3, S, S]) in shuffled batches
+// (the order seeded per epoch), every other batch mirrored (a face's attributes and age are
+// symmetric); `loss` takes the net's outputs on a batch and the batch's indices into `images`.
+// Logs each epoch's mean loss: "<what> epoch e/E: loss L".
+void fit_judge(JudgeNet& net, const at::Tensor& images, const std::function<at::Tensor(const at::Tensor&, const at::Tensor&)>& loss,
+               int epochs, int64_t batch, double lr, std::uint64_t seed, const std::string& what,
+               const std::function<void(const std::string&)>& log);
 
 // Frames a data set onto a model's framing; Error when the model has none.
 void set_alignment(DatasetOptions& dopt, const std::vector<double>& framing, const std::string& model);

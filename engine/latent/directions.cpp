@@ -184,6 +184,31 @@ void shrink_levels(Glow& glow, const std::vector<double>& factor, const at::Tens
   }
 }
 
+// Label correlation (phi) of attributes k and m on the faces the fit saw, from the design's Gram
+// matrix: [1, a_1 .. a_A] with a_k in {0, 1}.
+double label_phi(const Sums& s, int64_t k, int64_t m) {
+  const double n = s.gram[0][0].item<double>(), nk = s.gram[0][k + 1].item<double>(), nm = s.gram[0][m + 1].item<double>();
+  const double both = s.gram[k + 1][m + 1].item<double>();
+  const double den = std::sqrt(nk * (n - nk) * nm * (n - nm));
+  return den > 0 ? (n * both - nk * nm) / den : 0.0;
+}
+
+// DirectionOptions::condition: each direction off the (as fitted) directions of its correlated attributes.
+void condition_directions(const Sums& s, const std::vector<int64_t>& kept, double threshold, std::vector<at::Tensor>& dirs,
+                          std::vector<Attribute>& attributes) {
+  const auto fitted = dirs;
+  for (size_t j = 0; j < kept.size(); ++j) {
+    std::vector<at::Tensor> cols;
+    attributes[j].held_off.clear();
+    for (size_t i = 0; i < kept.size(); ++i) {
+      if (i == j || std::abs(label_phi(s, kept[j], kept[i])) < threshold) continue;
+      cols.push_back(fitted[i]);
+      attributes[j].held_off.push_back(attributes[i].name);
+    }
+    if (!cols.empty()) dirs[j] = project_off(fitted[j], at::stack(cols, 1));
+  }
+}
+
 // Zeroes the directions on the latent levels finer than `finest_level` (they come first).
 void zero_finer_levels(Glow& glow, int finest_level, std::vector<at::Tensor>& dirs) {
   const auto shapes = glow->config().level_shapes();
@@ -235,6 +260,13 @@ void recommend_ranges(Glow& glow, const Dataset& data, const Sums& s, const std:
 
 }  // namespace
 
+at::Tensor project_off(const at::Tensor& d, const at::Tensor& kept) {
+  if (!kept.defined() || kept.size(1) == 0) return d;
+  const auto gram = kept.t().matmul(kept);
+  const auto coef = at::linalg_solve(gram, kept.t().matmul(d.unsqueeze(1)));
+  return d - kept.matmul(coef).squeeze(1);
+}
+
 Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOptions& o) {
   const Dataset data = fully_labelled(all, o);
   const int64_t n = data.size();
@@ -269,6 +301,7 @@ Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOpt
     const auto [factor, var] = direction_noise(s, coef, o.ridge, kept, n);
     shrink_levels(glow, factor, var, dirs, out.attributes);
   }
+  if (o.condition > 0 && !kept.empty()) condition_directions(s, kept, o.condition, dirs, out.attributes);
   if (o.finest_level > 0) zero_finer_levels(glow, o.finest_level, dirs);
   if (sample > 0 && !kept.empty()) {
     recommend_ranges(glow, data, s, kept, dirs, sample, total_work, o, out.attributes);

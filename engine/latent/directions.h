@@ -31,10 +31,18 @@ struct DirectionOptions {
   // levels, mostly noise, then stop painting it.
   bool shrink_levels = false;
   double max_range = 3.0;              // the recommended ranges' ends are at most this strength (at least 0.5)
+  // InterFaceGAN's conditional edit, built into the direction: each direction projected off the
+  // directions of the attributes whose training labels go with its own at |phi| >= condition
+  // (0: none), recorded in Attribute::held_off.
+  double condition = 0;
   std::function<bool(double)> progress;
   std::function<void(const std::string&)> warn;
   std::function<void(const std::string&)> note;  // what was measured on the way (a person may want to know)
 };
+
+// d projected off the span of the columns of `kept` [D, K] (float64): d - C (C^T C)^-1 C^T d (the
+// window's Hold, and attributes --condition).
+at::Tensor project_off(const at::Tensor& d, const at::Tensor& kept);
 
 // Streams `data` through the encoder (exact, bin-centre input) in batches, accumulating per
 // attribute the sums of eps over positives and negatives, and the normal equations of the joint

@@ -21,6 +21,9 @@ struct Attribute {
   // --shrink-levels: a level whose part of the direction is mostly sampling noise is shrunk towards
   // zero); empty: every level as fitted. A record of how the stored direction was made.
   std::vector<double> level_weights;
+  // attributes --condition: the attributes whose directions this one was projected off (their
+  // training labels go with its own), so that it moves them less. Empty: none.
+  std::vector<std::string> held_off;
 };
 
 // "Blond_Hair" -> "Blond hair": the label a person reads.
