@@ -20,6 +20,24 @@ using test::make_celeba;
 using test::tiny_options;
 using test::toy_image;
 
+namespace {
+
+// A labelled set whose images are a flow's decodes of latents `z` [N, D], one attribute `name`
+// labelled by `sign` (+1 / -1 per face), all in the training partition.
+Dataset decoded_set(Glow& glow, const at::Tensor& z, const at::Tensor& sign, const std::string& name) {
+  Dataset data;
+  {
+    c10::InferenceMode guard;
+    data.images = to_pixels(glow->decode(glow->unflatten(z)), glow->config().n_bits);
+  }
+  data.labels = sign.to(at::kChar).unsqueeze(1);
+  data.attribute_names = {name};
+  data.partition.assign(static_cast<size_t>(z.size(0)), 0);
+  return data;
+}
+
+}  // namespace
+
 class TestDirections : public QObject {
   Q_OBJECT
   QTemporaryDir dir_;
@@ -42,14 +60,7 @@ class TestDirections : public QObject {
     const auto v = (at::randint(0, 2, {d}).to(at::kFloat) * 2 - 1) * 0.5;
     const auto sign = (at::arange(n) % 2 == 0).to(at::kFloat) * 2 - 1;  // +1, -1, ...
     const auto z = at::randn({n, d}) * 0.5 + sign.unsqueeze(1) * v;
-    Dataset data;
-    {
-      c10::InferenceMode guard;
-      data.images = to_pixels(glow->decode(glow->unflatten(z)), c.n_bits);
-    }
-    data.labels = sign.to(at::kChar).unsqueeze(1);
-    data.attribute_names = {"Known"};
-    data.partition.assign(n, 0);
+    const Dataset data = decoded_set(glow, z, sign, "Known");
     DirectionOptions dopt;
     dopt.method = "mean";
     dopt.range_sample = 100;
@@ -142,14 +153,7 @@ class TestDirections : public QObject {
     v.narrow(0, fine, d - fine).copy_((at::randint(0, 2, {d - fine}).to(at::kFloat) * 2 - 1) * 0.3);
     const auto sign = (at::arange(n) % 2 == 0).to(at::kFloat) * 2 - 1;
     const auto z = at::randn({n, d}) * 0.7 + sign.unsqueeze(1) * v;
-    Dataset data;
-    {
-      c10::InferenceMode guard;
-      data.images = to_pixels(glow->decode(glow->unflatten(z)), c.n_bits);
-    }
-    data.labels = sign.to(at::kChar).unsqueeze(1);
-    data.attribute_names = {"Coarse"};
-    data.partition.assign(n, 0);
+    const Dataset data = decoded_set(glow, z, sign, "Coarse");
     for (const char* method : {"mean", "regression"}) {
       DirectionOptions o;
       o.method = method;
