@@ -36,6 +36,18 @@ Dataset decoded_set(Glow& glow, const at::Tensor& z, const at::Tensor& sign, con
   return data;
 }
 
+// A tiny model trained two steps on `data` (in `run`/glow) with directions from it; its path.
+std::string tiny_model_with_directions(const QString& data, const QString& run) {
+  auto o = tiny_options(data, run + "/glow");
+  o.steps = 2;
+  train(o);
+  AttributeOptions a;
+  a.model_path = run.toStdString() + "/glow/model.glow";
+  a.data = {data.toStdString()};
+  add_attributes(a);
+  return a.model_path;
+}
+
 }  // namespace
 
 class TestDirections : public QObject {
@@ -273,15 +285,8 @@ class TestDirections : public QObject {
     QCOMPARE(acc.size(), size_t{2});
     QVERIFY(acc[0].accuracy >= 0 && acc[0].accuracy <= 1);
     QVERIFY(acc[0].balanced_accuracy >= 0 && acc[0].balanced_accuracy <= 1);
-    auto o = tiny_options(data_, run.path() + "/glow");
-    o.steps = 2;
-    train(o);
-    AttributeOptions a;
-    a.model_path = run.path().toStdString() + "/glow/model.glow";
-    a.data = {data_.toStdString()};
-    add_attributes(a);
     EditEvalOptions e;
-    e.model = a.model_path;
+    e.model = tiny_model_with_directions(data_, run.path());
     e.judge = jt.output;
     e.data = data_.toStdString();
     e.faces = 5;
@@ -363,15 +368,9 @@ class TestDirections : public QObject {
     jt.data = data_.toStdString();  // a CelebA folder has no ages
     QVERIFY_THROWS_EXCEPTION(Error, train_age_judge(jt));
 
-    auto o = tiny_options(utk, run.path() + "/glow");
-    o.steps = 2;
-    train(o);
-    AttributeOptions a;
-    a.model_path = run.path().toStdString() + "/glow/model.glow";
-    a.data = {utk.toStdString()};
-    add_attributes(a);
+    const std::string model = tiny_model_with_directions(utk, run.path());
     AgeEditOptions e;
-    e.model = a.model_path;
+    e.model = model;
     e.judge = (run.path() + "/age.safetensors").toStdString();
     e.data = utk.toStdString();
     e.faces = 6;
@@ -389,17 +388,17 @@ class TestDirections : public QObject {
     weak.older = 1.0;
     strong.older = strong.years;
     strong.younger = -strong.years;
-    mark_featured(a.model_path, {}, &weak);
+    mark_featured(model, {}, &weak);
     const auto age_featured = [&] {
-      const auto m = Model::load(a.model_path);
+      const auto m = Model::load(model);
       return m.attributes()[find_attribute(m.attributes(), "Age")].featured;
     };
     QVERIFY(!age_featured());
-    mark_featured(a.model_path, {}, &strong);
+    mark_featured(model, {}, &strong);
     QVERIFY(age_featured());
 
     EditEvalOptions wrong;
-    wrong.model = a.model_path;
+    wrong.model = model;
     wrong.judge = e.judge;  // an age judge where a judge of attributes is asked for
     wrong.data = data_.toStdString();
     QVERIFY_THROWS_EXCEPTION(Error, evaluate_edits(wrong));
