@@ -19,6 +19,7 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   const auto& c = mf.glow->config();
   DatasetOptions dopt = DatasetOptions::for_images(o.dataset_kind, c.image_size, c.channels, o.cache_dir, o.limit);
   dopt.warn = o.warn;
+  dopt.progress = o.reading;
   if (o.align) {
     if (mf.framing.empty()) {
       throw Error(ErrorKind::InvalidArgument, o.model_path + " has no framing to align photos onto (train it with --align, or "

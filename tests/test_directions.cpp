@@ -247,7 +247,11 @@ class TestDirections : public QObject {
     a.model_path = (run.path() + "/model.glow").toStdString();
     a.output_path = (run.path() + "/with-attrs.glow").toStdString();
     a.data = {data_.toStdString()};
+    // Reading the photos is long work too (a landmark pass per photo with align): it reports.
+    double read = 0;
+    a.reading = [&](double f) { read = f; };
     const auto attrs = add_attributes(a);
+    QCOMPARE(read, 1.0);
     QCOMPARE(attrs.size(), size_t{2});
     auto m = Model::load(a.output_path);
     QCOMPARE(m.attributes().size(), size_t{2});

@@ -256,6 +256,9 @@ void add_attributes(CLI::App& app) {
     o->model_path = model_path_or_default(o->model_path);
     if (!*no_cache) o->cache_dir = default_cache_dir();
     const bool tty = ::isatty(STDERR_FILENO);
+    o->reading = [tty](double f) {
+      if (tty) std::fprintf(stderr, "\r\033[Kreading the photos %5.1f%%", 100.0 * f);
+    };
     o->progress = [tty](double f) {
       if (tty) std::fprintf(stderr, "\r\033[Kencoding %5.1f%%", 100.0 * f);
       return true;

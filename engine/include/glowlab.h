@@ -176,7 +176,8 @@ struct AttributeOptions {
   bool shrink_levels = false;        // shrink each level of a direction by its share of sampling noise (directions.h)
   double max_range = 3.0;            // the recommended ranges' ends are at most this strength
   double condition = 0;              // project each direction off those of attributes whose labels go with it at |phi| >= this
-  ProgressFn progress;
+  ProgressFn progress;               // encoding and the ranges' decodes, 0..1
+  std::function<void(double)> reading;  // first, the photos read (and framed by their landmarks with align), 0..1
   std::function<void(const std::string&)> warn;
   std::function<void(const std::string&)> note;  // what was measured on the way (e.g. the Age direction's scale)
 };
