@@ -48,6 +48,24 @@ std::string tiny_model_with_directions(const QString& data, const QString& run) 
   return a.model_path;
 }
 
+// The judges' training options for the tiny sets: 16-px images, batches of 16.
+JudgeTrainOptions tiny_judge_options(const QString& data, const QString& output, int epochs) {
+  JudgeTrainOptions jt;
+  jt.data = data.toStdString();
+  jt.output = output.toStdString();
+  jt.image_size = 16;
+  jt.epochs = epochs;
+  jt.batch = 16;
+  return jt;
+}
+
+// A toy face whose age is drawn as brightness (2 levels of 255 a year), for the age tests.
+Image aged_face(int i, int age) {
+  Image im = toy_image(16, i, i % 3 == 0);
+  for (auto& b : im.bytes) b = static_cast<std::uint8_t>(std::clamp(b / 3 + age * 2, 0, 255));
+  return im;
+}
+
 }  // namespace
 
 class TestDirections : public QObject {
@@ -208,9 +226,7 @@ class TestDirections : public QObject {
     std::vector<float> ages;
     for (int64_t i = 0; i < n; ++i) {
       const int age = 10 + static_cast<int>((i * 37) % 60);
-      Image im = toy_image(16, static_cast<int>(i), i % 3 == 0);
-      for (auto& b : im.bytes) b = static_cast<std::uint8_t>(std::clamp(b / 3 + age * 2, 0, 255));
-      faces.push_back(im);
+      faces.push_back(aged_face(static_cast<int>(i), age));
       ages.push_back(static_cast<float>(age));
     }
     data.images = images_to_uint8(faces);
@@ -279,12 +295,7 @@ class TestDirections : public QObject {
   // The judge pipeline on a tiny model and set (its numbers are meaningless; the plumbing is not).
   void judgeEvaluatesEdits() {
     QTemporaryDir run;
-    JudgeTrainOptions jt;
-    jt.data = data_.toStdString();
-    jt.output = (run.path() + "/judge.safetensors").toStdString();
-    jt.image_size = 16;
-    jt.epochs = 1;
-    jt.batch = 16;
+    const auto jt = tiny_judge_options(data_, run.path() + "/judge.safetensors", 1);
     const auto acc = train_judge(jt);
     QCOMPARE(acc.size(), size_t{2});
     QVERIFY(acc[0].accuracy >= 0 && acc[0].accuracy <= 1);
@@ -354,17 +365,11 @@ class TestDirections : public QObject {
     QDir().mkpath(utk);
     for (int i = 0; i < 240; ++i) {
       const int age = 10 + (i * 37) % 70;
-      Image im = toy_image(16, i, i % 3 == 0);
-      for (auto& b : im.bytes) b = static_cast<std::uint8_t>(std::clamp(b / 3 + age * 2, 0, 255));
+      const Image im = aged_face(i, age);
       const std::string name = std::to_string(age) + "_" + std::to_string(i % 2) + "_0_2017011" + std::to_string(1000000 + i) + ".jpg.chip.jpg";
       write_image((utk + "/" + QString::fromStdString(name)).toStdString(), im);
     }
-    JudgeTrainOptions jt;
-    jt.data = utk.toStdString();
-    jt.output = (run.path() + "/age.safetensors").toStdString();
-    jt.image_size = 16;
-    jt.epochs = 25;
-    jt.batch = 16;
+    auto jt = tiny_judge_options(utk, run.path() + "/age.safetensors", 25);
     const auto acc = train_age_judge(jt);
     QVERIFY(acc.held_out > 5);
     QVERIFY2(acc.mean_abs_error < 0.5 * acc.baseline_error,

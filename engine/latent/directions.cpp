@@ -119,13 +119,20 @@ Sums accumulate(Glow& glow, const Dataset& data, int64_t total_work, const Direc
 }
 
 // [A+1, D] ridge least-squares coefficients (the intercept first, not shrunk).
-at::Tensor regression_coefficients(const Sums& s, double ridge) {
+// X^T X + the ridge term (relative to the mean label count; the intercept is not shrunk).
+at::Tensor ridged_gram(const Sums& s, double ridge) {
   const int64_t a = s.cnt_pos.size(0);
-  const auto rhs = at::cat({s.eps_all.unsqueeze(0), s.eps_pos}, 0);   // X^T eps
   auto penalty = at::eye(a + 1, at::kDouble);
-  penalty[0][0] = 0.0;  // the intercept is not shrunk
+  penalty[0][0] = 0.0;
   const double scale = s.gram.diagonal().narrow(0, 1, a).mean().item<double>();
-  return at::linalg_solve(s.gram + penalty * (ridge * scale), rhs);
+  return s.gram + penalty * (ridge * scale);
+}
+
+// X^T eps [A+1, D].
+at::Tensor design_times_eps(const Sums& s) { return at::cat({s.eps_all.unsqueeze(0), s.eps_pos}, 0); }
+
+at::Tensor regression_coefficients(const Sums& s, double ridge) {
+  return at::linalg_solve(ridged_gram(s, ridge), design_times_eps(s));
 }
 
 // [first, end) of each latent level in the flat latent, finest first.
@@ -150,12 +157,9 @@ std::pair<std::vector<double>, at::Tensor> direction_noise(const Sums& s, const 
   std::vector<double> factor;
   at::Tensor var;
   if (coef.defined()) {
-    auto penalty = at::eye(a + 1, at::kDouble);
-    penalty[0][0] = 0.0;
-    const double scale = s.gram.diagonal().narrow(0, 1, a).mean().item<double>();
-    const auto minv = at::linalg_inv(s.gram + penalty * (ridge * scale));
+    const auto minv = at::linalg_inv(ridged_gram(s, ridge));
     const auto c = minv.matmul(s.gram).matmul(minv);
-    const auto rhs = at::cat({s.eps_all.unsqueeze(0), s.eps_pos}, 0);
+    const auto rhs = design_times_eps(s);
     const auto rss = s.eps_sq - 2 * (coef * rhs).sum(0) + (coef * s.gram.matmul(coef)).sum(0);
     var = (rss / static_cast<double>(std::max<int64_t>(1, n - a - 1))).clamp_min(0);
     for (auto k : kept) factor.push_back(c[k + 1][k + 1].item<double>());
@@ -211,11 +215,9 @@ void condition_directions(const Sums& s, const std::vector<int64_t>& kept, doubl
 
 // Zeroes the directions on the latent levels finer than `finest_level` (they come first).
 void zero_finer_levels(Glow& glow, int finest_level, std::vector<at::Tensor>& dirs) {
-  const auto shapes = glow->config().level_shapes();
-  int64_t from = 0;
-  for (int l = 0; l < std::min<int>(finest_level, static_cast<int>(shapes.size()) - 1); ++l) {
-    from += shapes[static_cast<size_t>(l)][0] * shapes[static_cast<size_t>(l)][1] * shapes[static_cast<size_t>(l)][2];
-  }
+  const auto levels = level_ranges(glow);
+  const int keep_from = std::min<int>(finest_level, static_cast<int>(levels.size()) - 1);
+  const int64_t from = keep_from > 0 ? levels[static_cast<size_t>(keep_from)].first : 0;
   for (auto& dd : dirs) dd.narrow(0, 0, from).zero_();
 }
 
@@ -355,12 +357,8 @@ std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const 
   a.range_max = span;
   auto dir = coef[1].clone();
   if (o.finest_level > 0) {
-    const auto shapes = glow->config().level_shapes();
-    int64_t from = 0;
-    for (int l = 0; l < std::min<int>(o.finest_level, static_cast<int>(shapes.size()) - 1); ++l) {
-      from += shapes[static_cast<size_t>(l)][0] * shapes[static_cast<size_t>(l)][1] * shapes[static_cast<size_t>(l)][2];
-    }
-    dir.narrow(0, 0, from).zero_();
+    std::vector<at::Tensor> one{dir};  // shares dir's storage: zeroed in place
+    zero_finer_levels(glow, o.finest_level, one);
   }
   // The decoder's answer: how many years (along the pixels' age axis) a 20-year step moves decoded
   // faces, on the first faces of known age; faces whose edited decode is not clean do not count.
