@@ -1,6 +1,8 @@
 // The facade's Model: a loaded ModelFile on one device, driven in inference mode.
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <mutex>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
@@ -64,6 +66,35 @@ struct Model::Impl {
     auto d = file.directions[find_attribute(file.attributes, name)].to(at::kCPU, at::kDouble).clone();
     d.narrow(0, 0, from).zero_();
     return d;
+  }
+  // The decode of an edit's base, which the guard compares every render of the edit with: kept
+  // for the last bases asked for, one per precision (a drag renders many targets from one base,
+  // on two threads at once, a bf16 draft beside the exact render).
+  struct BaseDecode {
+    std::vector<float> latent;
+    Precision precision = Precision::FP32;
+    at::Tensor x;
+    double share_beyond = 0.0;
+  };
+  std::mutex base_mutex;
+  std::vector<std::shared_ptr<const BaseDecode>> bases;
+  std::shared_ptr<const BaseDecode> base_decode(const std::vector<float>& latent) {
+    const Precision p = precision();
+    {
+      std::lock_guard<std::mutex> lock(base_mutex);
+      for (const auto& b : bases) {
+        if (b->precision == p && b->latent == latent) return b;
+      }
+    }
+    auto b = std::make_shared<BaseDecode>();
+    b->latent = latent;
+    b->precision = p;
+    b->x = decode_flat(latent);
+    b->share_beyond = share_beyond_range(b->x, config().n_bins())[0].item<double>();
+    std::lock_guard<std::mutex> lock(base_mutex);
+    bases.insert(bases.begin(), b);
+    if (bases.size() > 4) bases.pop_back();
+    return b;
   }
   std::vector<Image> images_of(const at::Tensor& x) {
     auto px = to_pixels(x, config().n_bits).cpu();
@@ -149,7 +180,7 @@ std::vector<Image> Model::sample(int n, double temperature, uint64_t seed, std::
       // Draw this sample at the largest clean fraction of T: the zero latent (T = 0) is the base.
       const auto flat = glow->flatten(chunk).narrow(0, i, 1).to(at::kCPU).contiguous();
       std::vector<float> target(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
-      auto g = decode_guarded(std::vector<float>(target.size(), 0.0f), target);
+      auto g = decode_guarded(std::vector<float>(target.size(), 0.0f), target, GuardRule::Range);
       images[static_cast<size_t>(i)] = std::move(g.image);
       if (limits) (*limits)[static_cast<size_t>(start + i)] = g.strength;
     }
@@ -176,30 +207,61 @@ bool Model::decodes_cleanly(const std::vector<float>& latent) {
   return clean_decodes(impl_->decode_flat(latent), config().n_bins())[0].item<bool>();
 }
 
-Model::DecodeCheck Model::check_decode(const std::vector<float>& latent) {
+namespace {
+
+// What the guard asks of a decode x of an edit from `base` (its decode and share beyond the range):
+// finite, no more values beyond the range than allowed, and (an edit) no colour noise painted.
+struct GuardTest {
+  int n_bins;
+  double allowed_share;
+  const at::Tensor* base_x;  // null: the range alone
+
+  bool fits(const at::Tensor& x, double* share = nullptr, double* noise = nullptr) const {
+    const double beyond = share_beyond_range(x, n_bins)[0].item<double>();
+    const double colour = base_x ? colour_noise(x, *base_x)[0].item<double>() : 0.0;
+    if (share) *share = beyond;
+    if (noise) *noise = colour;
+    // NaN fails every comparison; non-finite values count as beyond the range.
+    return at::isfinite(x).all().item<bool>() && beyond <= allowed_share && colour <= kCleanColourNoise;
+  }
+};
+
+}  // namespace
+
+Model::DecodeCheck Model::check_decode(const std::vector<float>& latent, const std::vector<float>* base) {
   c10::InferenceMode guard;
   const auto x = impl_->decode_flat(latent);
-  return {impl_->images_of(x).front(), share_beyond_range(x, config().n_bins())[0].item<double>(),
-          clean_decodes(x, config().n_bins())[0].item<bool>()};
+  DecodeCheck out;
+  out.image = impl_->images_of(x).front();
+  if (!base) {
+    out.share_beyond = share_beyond_range(x, config().n_bins())[0].item<double>();
+    out.clean = clean_decodes(x, config().n_bins())[0].item<bool>();
+    return out;
+  }
+  const auto b = impl_->base_decode(*base);
+  const GuardTest test{config().n_bins(), std::max(kCleanShareBeyond, b->share_beyond), &b->x};
+  out.clean = test.fits(x, &out.share_beyond, &out.colour_noise);
+  return out;
 }
 
-GuardedImage Model::decode_guarded(const std::vector<float>& base, const std::vector<float>& target, int search_decodes) {
+GuardedImage Model::decode_guarded(const std::vector<float>& base, const std::vector<float>& target, GuardRule rule,
+                                   int search_decodes) {
   if (base.size() != target.size()) throw Error(ErrorKind::InvalidArgument, "decode: base and target latents differ in size");
   c10::InferenceMode guard;
   const int n_bins = config().n_bins();
   auto x = impl_->decode_flat(target);
-  if (clean_decodes(x, n_bins)[0].item<bool>()) return {impl_->images_of(x).front(), 1.0};
+  // The base itself (no slider moved) changes nothing: the range rule alone, as for any image.
+  const bool edit = rule == GuardRule::Edit && base != target;
+  if (!edit && clean_decodes(x, n_bins)[0].item<bool>()) return {impl_->images_of(x).front(), 1.0};
   // An image that is itself a little beyond the rule (a sample, say) is not held to more than it
   // gives: an edit of it may not push more values out of range than the unedited image has.
-  at::Tensor best = impl_->decode_flat(base);
-  if (!at::isfinite(best).all().item<bool>()) {
+  const auto b = impl_->base_decode(base);
+  if (!at::isfinite(b->x).all().item<bool>()) {
     throw Error(ErrorKind::Numeric, "this image does not decode to finite pixels even unedited (the model is damaged?)");
   }
-  const double allowed = std::max(kCleanShareBeyond, share_beyond_range(best, n_bins)[0].item<double>());
-  auto fits = [&](const at::Tensor& decoded) {
-    return at::isfinite(decoded).all().item<bool>() && share_beyond_range(decoded, n_bins)[0].item<double>() <= allowed;
-  };
-  if (fits(x)) return {impl_->images_of(x).front(), 1.0};
+  const GuardTest test{n_bins, std::max(kCleanShareBeyond, b->share_beyond), edit ? &b->x : nullptr};
+  if (test.fits(x)) return {impl_->images_of(x).front(), 1.0};
+  at::Tensor best = b->x;
   std::vector<float> mix(target.size());
   auto at_strength = [&](double s) {
     for (size_t i = 0; i < mix.size(); ++i) mix[i] = static_cast<float>(base[i] + s * (target[i] - base[i]));
@@ -210,7 +272,7 @@ GuardedImage Model::decode_guarded(const std::vector<float>& base, const std::ve
   for (int i = 0; i < search_decodes; ++i) {
     const double mid = 0.5 * (lo + hi);
     auto xm = at_strength(mid);
-    if (fits(xm)) {
+    if (test.fits(xm)) {
       lo = mid;
       best = xm;
     } else {

@@ -298,6 +298,81 @@ class TestGlow : public QObject {
     QVERIFY(whole.image.bytes == model.decode(small).bytes);
   }
 
+  // Colour noise is the speckled colour of a change: a checkerboard of colour is noise, a smooth
+  // tint and a light/dark pattern are not, and only the change counts (the base's own is not).
+  void colourNoiseIsTheSpeckledColourOfTheChange() {
+    const auto base = at::rand({1, 3, 16, 16}, at::TensorOptions().dtype(at::kFloat)) * 0.4 - 0.2;
+    const auto checker = (at::arange(16).view({16, 1}) + at::arange(16).view({1, 16})).remainder(2).to(at::kFloat) * 0.4 - 0.2;
+    auto tint = base.clone();
+    tint.select(1, 0).add_(0.2);  // every pixel redder
+    auto light = base.clone();
+    light.add_(checker);  // lighter and darker pixels, no colour
+    auto speck = base.clone();
+    speck.select(1, 0).add_(checker);  // red and cyan pixels in turn
+    QCOMPARE(colour_noise(base, base)[0].item<double>(), 0.0);
+    QVERIFY(colour_noise(tint, base)[0].item<double>() < 1e-6);
+    QVERIFY(colour_noise(light, base)[0].item<double>() < 1e-6);
+    QVERIFY(colour_noise(speck, base)[0].item<double>() > 3 * kCleanColourNoise);
+    // Only the change: the speckled image compared with itself paints nothing new.
+    QCOMPARE(colour_noise(speck, speck)[0].item<double>(), 0.0);
+    // A grey image has no colour to speckle.
+    QCOMPARE(colour_noise(light.narrow(1, 0, 1), base.narrow(1, 0, 1))[0].item<double>(), 0.0);
+  }
+
+  // The guard of an edit: a target that paints speckled colour over the photo is limited even
+  // when every value lies within the range; a smooth tint of the same size is shown whole; the
+  // range rule alone (samples, interpolation) lets the speckle through.
+  void guardedEditPaintsNoColourNoise() {
+    at::manual_seed(9);
+    auto c = test::tiny_config(16, 2, 2, 16);
+    ModelFile mf;
+    mf.glow = Glow(c);
+    mf.glow->initialize(random_input(4, 16, 1));
+    test::perturb(*mf.glow, 0.03);
+    QTemporaryDir dir;
+    const auto path = (dir.path() + "/plain.glow").toStdString();
+    save_model(path, mf);
+    auto model = Model::load(path);
+    Image photo{16, 16, 3, std::vector<std::uint8_t>(16 * 16 * 3)};
+    for (int y = 0; y < 16; ++y) {
+      for (int x = 0; x < 16; ++x) {
+        std::uint8_t* p = photo.bytes.data() + (y * 16 + x) * 3;
+        p[0] = static_cast<std::uint8_t>(100 + 2 * x);
+        p[1] = static_cast<std::uint8_t>(90 + y);
+        p[2] = static_cast<std::uint8_t>(80 + x + y);
+      }
+    }
+    Image speckled = photo, tinted = photo;
+    for (int y = 4; y < 12; ++y) {
+      for (int x = 4; x < 12; ++x) {
+        speckled.bytes[(y * 16 + x) * 3] = static_cast<std::uint8_t>(photo.bytes[(y * 16 + x) * 3] + ((x + y) % 2 ? 48 : -48));
+      }
+    }
+    for (size_t i = 0; i < tinted.bytes.size(); i += 3) tinted.bytes[i] = static_cast<std::uint8_t>(tinted.bytes[i] + 48);
+    const auto base = model.encode(photo), noisy = model.encode(speckled), tint = model.encode(tinted);
+    QVERIFY2(model.decodes_cleanly(noisy), "the speckle lies within the range");
+    QVERIFY(model.check_decode(noisy, &base).colour_noise > kCleanColourNoise);
+    QVERIFY(!model.check_decode(noisy, &base).clean);
+
+    const auto g = model.decode_guarded(base, noisy);
+    QVERIFY(g.limited());
+    std::vector<float> shown(base.size());
+    for (size_t i = 0; i < base.size(); ++i) shown[i] = static_cast<float>(base[i] + g.strength * (noisy[i] - base[i]));
+    const auto check = model.check_decode(shown, &base);
+    QVERIFY(check.clean);
+    QVERIFY(check.colour_noise <= kCleanColourNoise);
+    QVERIFY(g.image.bytes == check.image.bytes);
+
+    const auto t = model.decode_guarded(base, tint);
+    QCOMPARE(t.strength, 1.0);
+    QVERIFY(t.image.bytes == tinted.bytes);  // exact: the tint itself
+    const auto r = model.decode_guarded(base, noisy, GuardRule::Range);
+    QCOMPARE(r.strength, 1.0);
+    QVERIFY(r.image.bytes == speckled.bytes);
+    // No slider moved: the photo itself, whatever its own colours.
+    QVERIFY(model.decode_guarded(noisy, noisy).image.bytes == speckled.bytes);
+  }
+
   // Held attributes: every other direction is projected off them, so the latent's projection on
   // a held direction stays where it was while the other sliders move.
   void lockedAttributesKeepTheirProjection() {

@@ -143,7 +143,7 @@ std::vector<float> EngineWorker::baseFor(const EditState& state) const { return 
 RenderedEdit EngineWorker::renderState(const EditState& state) { return render_edit(model(), baseFor(state), state); }
 
 Image EngineWorker::renderSample(const std::vector<float>& latent) {
-  return model().decode_guarded(std::vector<float>(latent.size(), 0.0f), latent).image;
+  return model().decode_guarded(std::vector<float>(latent.size(), 0.0f), latent, GuardRule::Range).image;
 }
 
 QString EngineWorker::fileStamp(const QString& path) {

@@ -496,7 +496,7 @@ void add_interpolate(CLI::App& app) {
     double least = 1.0;
     for (int i = 0; i < o->frames; ++i) {
       const double t = static_cast<double>(i) / (o->frames - 1);
-      const auto g = model.decode_guarded(a.latent, interpolate(a.latent, b.latent, t, o->method == "slerp"));
+      const auto g = model.decode_guarded(a.latent, interpolate(a.latent, b.latent, t, o->method == "slerp"), GuardRule::Range);
       least = std::min(least, g.strength);
       frames.push_back(g.image);
     }

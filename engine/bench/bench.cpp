@@ -141,9 +141,13 @@ nlohmann::json time_open(const std::string& model_path, const std::string& photo
   r["bits_per_dim_ms"] = ms([&] { model.bits_per_dim({crop.crop}, 0); });
   r["open_total_ms"] = r["read_ms"].get<double>() + r["align_ms"].get<double>() + r["encode_ms"].get<double>() +
                        r["bits_per_dim_ms"].get<double>();
-  // A render as the window makes one: the decode under the guard (its finiteness and range checks).
-  const double decode = ms([&] { model.decode(latent); });
-  const double guarded = ms([&] { model.decode_guarded(latent, latent); });
+  // A render as the window makes one: an edit's decode under the guard (finiteness, range and the
+  // colour noise against the photo's own decode, which is kept while the photo is edited).
+  auto target = latent;
+  if (!model.attributes().empty()) target = model.edit(latent, {{model.attributes().front().name, 0.5}});
+  else target.front() += 0.01f;
+  const double decode = ms([&] { model.decode(target); });
+  const double guarded = ms([&] { model.decode_guarded(latent, target); });
   r["decode_ms"] = decode;
   r["guarded_render_ms"] = guarded;
   r["guard_ms"] = guarded - decode;

@@ -1,5 +1,6 @@
 #include "data/pixels.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -19,6 +20,18 @@ at::Tensor clean_decodes(const at::Tensor& x, int n_bins) {
   const auto flat = x.flatten(1);
   const auto finite = at::isfinite(flat).all(1).cpu();
   return finite.logical_and(share_beyond_range(x, n_bins) <= kCleanShareBeyond);
+}
+
+at::Tensor colour_noise(const at::Tensor& x, const at::Tensor& base) {
+  if (x.size(1) != 3) return at::zeros({x.size(0)}, at::kFloat);
+  const auto d = x.to(at::kFloat).clamp(-0.5, 0.5) - base.to(at::kFloat).clamp(-0.5, 0.5);
+  const auto rgb = d.unbind(1);
+  const auto chroma = at::stack({rgb[0] - rgb[1], (rgb[0] + rgb[1]) * 0.5 - rgb[2]}, 1);
+  const auto local_mean = at::avg_pool2d(at::replication_pad2d(chroma, {1, 1, 1, 1}), {3, 3}, {1, 1});
+  const auto energy = (chroma - local_mean).pow(2).sum(1, /*keepdim=*/true);
+  const int64_t window = std::min<int64_t>({8, energy.size(2), energy.size(3)});
+  const auto windows = at::avg_pool2d(energy, {window, window}, {std::max<int64_t>(1, window / 2), std::max<int64_t>(1, window / 2)});
+  return std::get<0>(windows.flatten(1).max(1)).sqrt().cpu();
 }
 
 at::Tensor images_to_uint8(const std::vector<Image>& images) {

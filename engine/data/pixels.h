@@ -38,4 +38,15 @@ at::Tensor clean_decodes(const at::Tensor& x, int n_bins);
 // (non-finite values count as outside): what clean_decodes bounds. Float [B] on the CPU.
 at::Tensor share_beyond_range(const at::Tensor& x, int n_bins);
 
+// The colour noise an edit paints: of the change x - base (decoded batches in the model's range,
+// both clamped to it, as they are shown), its colour part (the opponent channels R - G and
+// (R + G) / 2 - B) minus its 3x3 local mean, as a root mean square over the noisiest 8x8 window
+// (stride 4). Real changes of colour (hair, skin, a tint) are smooth and real new detail (a
+// glasses frame, teeth) is mostly light and dark; what is left is the rainbow speckle and the
+// cyan and magenta an edit paints where it leaves the faces the model knows, even within the
+// range. Float [B] on the CPU; zero for grey images. A render is unfit above kCleanColourNoise
+// (calibrated by eye on real photos' edits: docs/models/celeba64.md, "The guard").
+inline constexpr double kCleanColourNoise = 0.056;
+at::Tensor colour_noise(const at::Tensor& x, const at::Tensor& base);
+
 }  // namespace glowlab

@@ -53,6 +53,12 @@ using ProgressFn = std::function<bool(double fraction)>;
 // more than two quantisation bins outside the image's range (clamped to 8 bits, such values are the
 // saturated cyan, magenta and yellow an edit paints where it leaves the images the model knows; a
 // runaway inverse fails too). An image already beyond that unedited (a sample) may not get worse.
+// An edit (GuardRule::Edit) must also paint no colour noise over its base: the speckled colour
+// part of its change, in the noisiest 8x8 window, at most kCleanColourNoise (data/pixels.h).
+enum class GuardRule {
+  Edit,   // the range and the colour noise of the change: base is the unedited image
+  Range,  // the range alone: base is only a way back (a sample's zero latent, an interpolation's end)
+};
 struct GuardedImage {
   Image image;
   double strength = 1.0;  // 1: the target itself; below 1: the change was limited to this fraction
@@ -96,17 +102,21 @@ class Model {
   Image decode(const std::vector<float>& latent);
   // True when the latent decodes to a clean image (see GuardedImage).
   bool decodes_cleanly(const std::vector<float>& latent);
-  // The raw decode with what the guard sees in it, for calibrating and reporting the guard.
+  // The raw decode with what the guard sees in it, for calibrating and reporting the guard. Given
+  // the unedited `base`, `clean` is what decode_guarded(base, latent) asks (GuardRule::Edit);
+  // without it, what decodes_cleanly says.
   struct DecodeCheck {
     Image image;
     double share_beyond = 0.0;  // share of values more than two bins outside the range (or non-finite)
-    bool clean = false;         // what decodes_cleanly says
+    double colour_noise = 0.0;  // colour noise of the change from base's decode (0 without a base)
+    bool clean = false;
   };
-  DecodeCheck check_decode(const std::vector<float>& latent);
+  DecodeCheck check_decode(const std::vector<float>& latent, const std::vector<float>* base = nullptr);
   // The guarded render: `target` when it decodes cleanly, else base + s * (target - base) for the
   // largest clean s found by bisection (at most `search_decodes` more decodes; base must decode
   // cleanly, as an encoded photo or a sample at T <= 1 does, else Error(Numeric)).
-  GuardedImage decode_guarded(const std::vector<float>& base, const std::vector<float>& target, int search_decodes = 6);
+  GuardedImage decode_guarded(const std::vector<float>& base, const std::vector<float>& target,
+                              GuardRule rule = GuardRule::Edit, int search_decodes = 6);
   // latent + sum(alpha_i * direction_i) on levels finest_level..L-1 (0: all levels; L-1: the
   // coarsest only, which keeps fine identity details); throws Error(InvalidArgument) for unknown names.
   // `keep` names attributes held fixed: every other direction is projected off their directions
