@@ -43,10 +43,13 @@ double frechet_distance(const at::Tensor& a, const at::Tensor& b) {
   return std::max(0.0, mean_term + trace_term);
 }
 
-// Decoded images that are not fit to show: a raw decode that is not clean, or all but black.
-at::Tensor unfit(const at::Tensor& x, const at::Tensor& pixels, int n_bits) {
+// Decoded images that are not fit to show: a raw decode that is not clean, all but black, or (an
+// edit, given the unedited decodes) painting colour noise over them, as the guard would find.
+at::Tensor unfit(const at::Tensor& x, const at::Tensor& pixels, int n_bits, const at::Tensor& unedited = {}) {
   const auto black = pixels.flatten(1).amax(1).cpu() < 8;
-  return clean_decodes(x, 1 << n_bits).logical_not().logical_or(black);
+  auto out = clean_decodes(x, 1 << n_bits).logical_not().logical_or(black);
+  if (unedited.defined()) out = out.logical_or(colour_noise(x, unedited) > kCleanColourNoise);
+  return out;
 }
 
 // A judge of attributes (probabilities), not the age judge (years).
@@ -135,12 +138,18 @@ struct FlowCodec {
     }
     return at::cat(out);
   }
-  at::Tensor decode(const at::Tensor& latents, int64_t* unfit_count = nullptr) const {
+  // With `unedited` (the latents the edits started from), colour noise painted over their decodes
+  // counts as unfit too.
+  at::Tensor decode(const at::Tensor& latents, int64_t* unfit_count = nullptr, const at::Tensor& unedited = {}) const {
     std::vector<at::Tensor> out;
     for (int64_t i = 0; i < latents.size(0); i += kChunk) {
-      const auto x = glow->decode(glow->unflatten(latents.narrow(0, i, std::min(kChunk, latents.size(0) - i))));
+      const int64_t len = std::min(kChunk, latents.size(0) - i);
+      const auto x = glow->decode(glow->unflatten(latents.narrow(0, i, len)));
       const auto px = to_pixels(x, n_bits);
-      if (unfit_count) *unfit_count += unfit(x, px, n_bits).sum().item<int64_t>();
+      if (unfit_count) {
+        const auto base = unedited.defined() ? glow->decode(glow->unflatten(unedited.narrow(0, i, len))) : at::Tensor();
+        *unfit_count += unfit(x, px, n_bits, base).sum().item<int64_t>();
+      }
       out.push_back(px.cpu());
     }
     return at::cat(out);
@@ -166,7 +175,7 @@ EditScore score_attribute(const FlowCodec& flow, LoadedJudge& judge, const Datas
     const auto before = probabilities(*judge.net, flow.decode(latents));
     const double alpha = o.strength * (sign > 0 ? attr.range_max : attr.range_min);
     int64_t unfit_count = 0;
-    const auto after = probabilities(*judge.net, flow.decode(latents + alpha * direction.to(flow.device).unsqueeze(0), &unfit_count));
+    const auto after = probabilities(*judge.net, flow.decode(latents + alpha * direction.to(flow.device).unsqueeze(0), &unfit_count, latents));
     s.edits += static_cast<int>(idx.size(0));
     s.unclean += static_cast<int>(unfit_count);
     const auto flipped = sign > 0 ? after.select(1, judge_col) > 0.5 : after.select(1, judge_col) < 0.5;
