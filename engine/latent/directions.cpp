@@ -26,28 +26,22 @@ at::Tensor encode_batch(Glow& glow, const at::Tensor& x) {
 }
 
 // Position of decoded images along a pixel-space axis: x.axis / |axis|^2 per image; NaN where the
-// decode is not clean (it cannot be said to sit anywhere) or, given the unedited decodes, where it
-// paints colour noise over them (the guard would not show it).
-at::Tensor pixel_position(Glow& glow, const at::Tensor& eps, const at::Tensor& axis, const at::Tensor& unedited = {}) {
-  const auto decoded = glow->decode(glow->unflatten(eps.to(glow->device(), at::kFloat)));
-  auto fit = clean_decodes(decoded, glow->config().n_bins());
-  if (unedited.defined()) fit = fit.logical_and(colour_noise(decoded, unedited) <= kCleanColourNoise);
-  const auto x = decoded.flatten(1).to(at::kCPU, at::kDouble);
+// decode is not clean (it cannot be said to sit anywhere).
+at::Tensor pixel_position(Glow& glow, const at::Tensor& eps, const at::Tensor& axis) {
+  const auto x = glow->decode(glow->unflatten(eps.to(glow->device(), at::kFloat))).flatten(1).to(at::kCPU, at::kDouble);
   auto q = x.matmul(axis) / axis.dot(axis);
-  return at::where(fit, q, at::full_like(q, std::nan("")));
+  return at::where(clean_decodes(x, glow->config().n_bins()), q, at::full_like(q, std::nan("")));
 }
 
 // Per face, the smallest alpha in [0, max_range] at which decode(eps + sign * alpha * d) sits at or
 // beyond `target` along the pixel axis (towards `sign`), by bisection; max_range where even that
-// does not reach; a decode the guard would not show (not clean, or painting colour noise over the
-// face) counts as the end of the road: the range stops where edits stop looking like a photo.
+// does not reach; an unclean decode counts as the end of the road (the range stops there).
 std::vector<double> strength_to_reach(Glow& glow, const at::Tensor& eps, const at::Tensor& d, const at::Tensor& axis,
                                       double target, int sign, double max_range) {
   constexpr int kBisections = 5;
   const int64_t n = eps.size(0);
-  const auto unedited = glow->decode(glow->unflatten(eps.to(glow->device(), at::kFloat)));
   auto reached = [&](const at::Tensor& alpha) {
-    const auto q = pixel_position(glow, eps + (alpha * sign).unsqueeze(1) * d.unsqueeze(0), axis, unedited);
+    const auto q = pixel_position(glow, eps + (alpha * sign).unsqueeze(1) * d.unsqueeze(0), axis);
     return at::isnan(q).logical_or(sign > 0 ? q >= target : q <= target);
   };
   auto hi = at::full({n}, max_range, at::kDouble), lo = at::zeros({n}, at::kDouble);
