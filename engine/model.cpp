@@ -197,6 +197,11 @@ std::vector<float> Model::encode(const Image& image) {
   return std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
 }
 
+Image Model::quantized(const Image& image) {
+  check_image(image, config(), "quantized");
+  return impl_->images_of(impl_->input_of({image}, std::nullopt)).front();
+}
+
 Image Model::decode(const std::vector<float>& latent) {
   c10::InferenceMode guard;
   return impl_->images_of(impl_->decode_flat(latent)).front();

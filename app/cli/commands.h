@@ -9,6 +9,11 @@ namespace CLI {
 class App;
 }
 
+namespace glowlab {
+class Model;
+struct SliderEdit;
+}  // namespace glowlab
+
 namespace glowlab::cli {
 
 // Exit codes, documented in --help and the README.
@@ -42,5 +47,9 @@ void add_edit(CLI::App& app);
 void add_align(CLI::App& app);
 void add_interpolate(CLI::App& app);
 void add_import(CLI::App& app);  // import_commands.cpp
+
+// `edit CLIP.mp4 -o OUT.mp4` (clip_commands.cpp): edit_clip with a progress line, Ctrl+C (nothing
+// written) and what was done said; --strict makes a limited edit an error.
+void run_clip_edit(Model& model, const std::string& input, const std::string& output, const SliderEdit& edit, bool strict);
 
 }  // namespace glowlab::cli

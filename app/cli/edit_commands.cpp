@@ -185,7 +185,8 @@ std::vector<std::string> split_names(const std::string& text) {
 void add_edit_options(CLI::App* cmd, EditOptions& o) {
   cmd->add_option("photos", o.photos,
                   "Photos or folders of photos to edit (one that cannot be read is reported and the others still edited); "
-                  "with --recipe and none given, the recipe's own photo or sample");
+                  "with --recipe and none given, the recipe's own photo or sample; or one video (.mp4, .mov, .m4v, .avi, .mkv, "
+                  ".webm) with -o OUT.mp4: every frame's face edited at one strength and pasted back (sound not carried)");
   cmd->add_option("--recipe", o.recipe,
                   "Apply a recipe saved by the window (File > Save Recipe): its sliders, held attributes and detail level "
                   "(--set, --keep and --detail add to or override them), and, with no photos given, its photo framed as "
@@ -227,6 +228,7 @@ struct EditPlan {
   std::vector<std::string> photos;
   bool many = false;         // a batch: OUTPUT is a folder
   bool from_recipe = false;  // the recipe's own photo or sample
+  bool clip = false;         // one video: every frame edited (edit_clip)
   std::string first;         // the first image, as messages name it
 };
 
@@ -261,6 +263,10 @@ EditPlan plan_edit(EditOptions& o, const CLI::App& cmd) {
     throw CLI::ValidationError("--sweep", "a sweep animates one photo; " + std::to_string(p.photos.size()) + " were given");
   }
   if (!p.from_recipe && p.photos.empty()) throw Error(ErrorKind::Io, "no photos to edit");
+  p.clip = !p.from_recipe && !p.many && is_video_path(p.photos[0]);
+  if (p.clip && (p.sweep || o.paste_whole)) {
+    throw CLI::ValidationError("edit", "a video is edited with --set or --recipe, its change pasted into every frame (no --sweep or --paste-whole)");
+  }
   if (p.from_recipe) p.many = false;
   p.first = p.from_recipe ? (p.recipe->is_sample() ? o.recipe : p.recipe->source) : p.photos[0];
   if (p.recipe) {
@@ -306,7 +312,11 @@ void resolve_names(const Model& model, EditPlan& p) {
 void check_output(const EditPlan& p, const EditOptions& o) {
   if (p.many) return;
   as_usage_error("-o", [&] {
-    if (p.sweep) {
+    if (p.clip) {
+      if (!(is_video_path(o.output) && is_animation_path(o.output))) {  // both: .mp4
+        throw Error(ErrorKind::InvalidArgument, o.output + ": an edited video is written as .mp4; give the file that extension");
+      }
+    } else if (p.sweep) {
       if (!is_animation_path(o.output)) check_image_extension(o.output, {".gif", ".mp4"});
     } else {
       check_image_extension(o.output);
@@ -421,6 +431,10 @@ void add_edit(CLI::App& app) {
     model.edit(std::vector<float>(static_cast<size_t>(model.config().dimension())), probe, p.edit.finest_level, p.edit.locked);
     if (p.sweep) {
       run_sweep(model, p, *o, p.from_recipe ? encode_recipe_source(model, *p.recipe) : encode_photo(model, p.photos[0], o->face));
+      return;
+    }
+    if (p.clip) {
+      run_clip_edit(model, p.first, o->output, p.edit, o->strict);
       return;
     }
     run_batch(model, p, *o);

@@ -23,6 +23,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/image.h"
+#include "edit/clip.h"
 #include "edit/edit.h"
 #include "flow/config.h"
 #include "import/import.h"
@@ -100,6 +101,9 @@ class Model {
   std::vector<float> encode(const Image& image);
   // The raw decode, unguarded: for measuring a model. Renders use decode_guarded.
   Image decode(const std::vector<float>& latent);
+  // What decode(encode(image)) gives, without the flow: the image at the model's n_bits (the
+  // encoding is exact, so the unedited decode of a photo's crop is its quantised self).
+  Image quantized(const Image& image);
   // True when the latent decodes to a clean image (see GuardedImage).
   bool decodes_cleanly(const std::vector<float>& latent);
   // The raw decode with what the guard sees in it, for calibrating and reporting the guard. Given

@@ -86,40 +86,61 @@ void write_gif(const std::string& path, const std::vector<Image>& frames, double
   write_atomically(path, ".gif", [&](const std::string& tmp) { write_gif_to(tmp, path, frames, fps); });
 }
 
-std::string write_mp4(const std::string& path, const std::vector<Image>& frames, double fps) {
-  check_frames(frames, path);
+struct Mp4Writer::Impl {
+  cv::VideoWriter writer;
+  int width = 0, height = 0;
+  std::string codec;
+};
+
+Mp4Writer::Mp4Writer(const std::string& temp_path, const std::string& shown_path, int width, int height, double fps)
+    : impl_(std::make_unique<Impl>()) {
   // H.264 where OpenCV's writer has an encoder for it (most players want it), else MPEG-4 Part 2.
   struct Codec {
     char tag[5];
     const char* name;
   };
   static const Codec kCodecs[] = {{"avc1", "H.264"}, {"H264", "H.264"}, {"X264", "H.264"}, {"mp4v", "MPEG-4 Part 2"}};
+  impl_->width = width + width % 2;
+  impl_->height = height + height % 2;
+  // A codec the writer lacks is tried quietly: the next one is the answer, not an error.
+  const auto level = cv::utils::logging::getLogLevel();
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  for (const auto& c : kCodecs) {
+    if (impl_->writer.open(temp_path, cv::VideoWriter::fourcc(c.tag[0], c.tag[1], c.tag[2], c.tag[3]), fps,
+                           cv::Size(impl_->width, impl_->height))) {
+      impl_->codec = std::string(c.name) + " (" + c.tag + ")";
+      break;
+    }
+  }
+  cv::utils::logging::setLogLevel(level);
+  if (!impl_->writer.isOpened()) {
+    throw Error(ErrorKind::Io, "cannot write " + shown_path + ": no H.264 or MPEG-4 encoder, or the folder is not writable");
+  }
+}
+
+Mp4Writer::~Mp4Writer() = default;
+
+void Mp4Writer::write(const Image& f) {
+  cv::Mat rgb(f.height, f.width, CV_8UC3, const_cast<std::uint8_t*>(f.bytes.data())), bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  if (bgr.cols != impl_->width || bgr.rows != impl_->height) {
+    cv::copyMakeBorder(bgr, bgr, 0, impl_->height - bgr.rows, 0, impl_->width - bgr.cols, cv::BORDER_REPLICATE);
+  }
+  impl_->writer.write(bgr);  // void: a failed encode shows as an empty file, which write_atomically refuses
+}
+
+void Mp4Writer::close() { impl_->writer.release(); }
+
+const std::string& Mp4Writer::codec() const { return impl_->codec; }
+
+std::string write_mp4(const std::string& path, const std::vector<Image>& frames, double fps) {
+  check_frames(frames, path);
   std::string used;
   write_atomically(path, ".mp4", [&](const std::string& tmp) {
-    const int w = frames[0].width + frames[0].width % 2, h = frames[0].height + frames[0].height % 2;
-    cv::VideoWriter writer;
-    {
-      // A codec the writer lacks is tried quietly: the next one is the answer, not an error.
-      const auto level = cv::utils::logging::getLogLevel();
-      cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
-      for (const auto& c : kCodecs) {
-        if (writer.open(tmp, cv::VideoWriter::fourcc(c.tag[0], c.tag[1], c.tag[2], c.tag[3]), fps, cv::Size(w, h))) {
-          used = std::string(c.name) + " (" + c.tag + ")";
-          break;
-        }
-      }
-      cv::utils::logging::setLogLevel(level);
-    }
-    if (!writer.isOpened()) {
-      throw Error(ErrorKind::Io, "cannot write " + path + ": no H.264 or MPEG-4 encoder, or the folder is not writable");
-    }
-    for (const auto& f : frames) {
-      cv::Mat rgb(f.height, f.width, CV_8UC3, const_cast<std::uint8_t*>(f.bytes.data())), bgr;
-      cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-      if (bgr.cols != w || bgr.rows != h) cv::copyMakeBorder(bgr, bgr, 0, h - bgr.rows, 0, w - bgr.cols, cv::BORDER_REPLICATE);
-      writer.write(bgr);  // void: a failed encode shows as an empty file, which write_atomically refuses
-    }
-    writer.release();
+    Mp4Writer writer(tmp, path, frames[0].width, frames[0].height, fps);
+    for (const auto& f : frames) writer.write(f);
+    writer.close();
+    used = writer.codec();
   });
   return used;
 }

@@ -1,6 +1,7 @@
 // Animations: GIF (giflib) and MP4 (OpenCV's video writer), written atomically.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,23 @@ void write_gif(const std::string& path, const std::vector<Image>& frames, double
 // (fourcc avc1, then H264, X264) when OpenCV's writer opens with it, else MPEG-4 Part 2 (mp4v).
 // Returns the codec used, e.g. "H.264 (avc1)" or "MPEG-4 Part 2 (mp4v)".
 std::string write_mp4(const std::string& path, const std::vector<Image>& frames, double fps);
+// The same, a frame at a time (a clip too long to hold): opens `temp_path` (write_atomically's) with
+// the first codec the writer has; Error(Io) naming `shown_path` when none opens. Frames are RGB, of
+// the size given (odd sizes padded to even ones by replication).
+class Mp4Writer {
+ public:
+  Mp4Writer(const std::string& temp_path, const std::string& shown_path, int width, int height, double fps);
+  ~Mp4Writer();
+  Mp4Writer(const Mp4Writer&) = delete;
+  Mp4Writer& operator=(const Mp4Writer&) = delete;
+  void write(const Image& frame);
+  void close();
+  const std::string& codec() const;  // e.g. "H.264 (avc1)"
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 // True for a path ending in .gif or .mp4 (any case): the formats write_animation writes.
 bool is_animation_path(const std::string& path);
 // Writes frames as a GIF or an MP4 chosen by the extension; any other is Error naming the file.

@@ -1,0 +1,91 @@
+// Clip-editing benchmark: makes a 640x360 clip from a photo (panned and zoomed over it, written as
+// MP4), edits it as `glowlab-cli edit CLIP.mp4` does, and prints where the time went as JSON (both
+// clips stay in DIR to look at). A benchmark's tool, not a test.
+//   glowlab-bench-clip [--model M] [--frames 60] [--set NAME=VALUE] -o DIR photo
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "glowlab.h"
+#include "model_path.h"
+
+namespace {
+
+// Frame i of n: a 640x360 window over the photo, panning left to right and zooming in by 30%.
+glowlab::Image panned(const glowlab::Image& photo, int i, int n) {
+  const double t = n > 1 ? static_cast<double>(i) / (n - 1) : 0.0;
+  const double zoom = 1.0 + 0.3 * t;
+  const double scale = std::max(640.0 / photo.width, 360.0 / photo.height) * 1.15 * zoom;  // photo px -> frame px
+  const double span_x = photo.width * scale - 640, span_y = photo.height * scale - 360;
+  const double ox = span_x * (0.2 + 0.6 * t), oy = span_y * 0.3;
+  // frame = scale * photo - (ox, oy): its transform, photo -> frame.
+  return glowlab::crop_with_transform(photo, 640, {scale, 0, -ox, 0, scale, -oy}).crop;
+}
+
+glowlab::Image cut(const glowlab::Image& square) {  // the top 640x360 of a 640x640 crop
+  glowlab::Image out{640, 360, 3, std::vector<std::uint8_t>(square.bytes.begin(), square.bytes.begin() + 640 * 360 * 3)};
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    std::string model_path, output, photo, set = "Smiling=1.5";
+    int frames = 60;
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw glowlab::Error(glowlab::ErrorKind::InvalidArgument, a + " needs a value");
+        return argv[++i];
+      };
+      if (a == "-m" || a == "--model") model_path = value();
+      else if (a == "-o") output = value();
+      else if (a == "--frames") frames = std::stoi(value());
+      else if (a == "--set") set = value();
+      else if (a == "-h" || a == "--help") {
+        std::cout << "usage: glowlab-bench-clip [--model M] [--frames 60] [--set NAME=VALUE] -o DIR photo\n";
+        return 0;
+      } else photo = a;
+    }
+    if (output.empty() || photo.empty() || frames < 2) throw glowlab::Error(glowlab::ErrorKind::InvalidArgument, "give -o DIR and a photo (see --help)");
+    glowlab::init_runtime();
+    auto model = glowlab::Model::load(glowlab::model_path_or_default(model_path), "cpu");
+    std::filesystem::create_directories(output);
+    const auto picture = glowlab::read_image(photo, 3);
+    std::vector<glowlab::Image> clip;
+    for (int i = 0; i < frames; ++i) clip.push_back(cut(panned(picture, i, frames)));
+    const std::string in = output + "/clip.mp4", out = output + "/edited.mp4";
+    glowlab::write_mp4(in, clip, 25.0);
+    glowlab::ClipEditOptions o;
+    const auto sv = glowlab::split_slider_value(set);
+    const auto v = glowlab::slider_value(model.attributes(), sv.first, sv.second);
+    o.edit.alphas = {{v.name, v.value}};
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = glowlab::edit_clip(model, in, out, o);
+    const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    nlohmann::json j;
+    j["frames"] = r.frames;
+    j["frames_with_face"] = r.frames_with_face;
+    j["strength"] = r.strength;
+    j["size"] = {r.width, r.height};
+    j["codec"] = r.codec;
+    j["seconds_total"] = total;
+    j["frames_per_second"] = r.frames / total;
+    j["seconds"] = {{"read", r.seconds.read},     {"landmarks", r.seconds.landmarks}, {"encode", r.seconds.encode},
+                    {"guard", r.seconds.guard},   {"render", r.seconds.render},       {"paste", r.seconds.paste},
+                    {"write", r.seconds.write}};
+    j["edit"] = set;
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,215 @@
+// Editing the face in a video (edit_clip): clips the test makes itself from the synthetic faces
+// (tools/faces), moved over a canvas and written as MP4, never research photos.
+#include <QtTest/QtTest>
+
+#include <cmath>
+
+#include "bundle/model_file.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "data/celeba.h"
+#include "edit/clip.h"
+#include "flow/glow.h"
+#include "glowlab.h"
+#include "testutil.h"
+#include "vision/animation.h"
+#include "vision/face_align.h"
+#include "vision/image_io.h"
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+using namespace glowlab;
+
+namespace {
+
+const QString kGenerator = QString(GLOWLAB_SOURCE_DIR) + "/tools/faces/generate.mjs";
+
+QString generate(const QString& out, int count, int seed) {
+  QProcess p;
+  p.start("node", QStringList{kGenerator, "--out", out, "--count", QString::number(count), "--seed", QString::number(seed),
+                              "--size", "256"});
+  if (!p.waitForStarted()) return "node is not installed: the generator needs Node 18 or newer (see README)";
+  if (!p.waitForFinished(300000)) return "the generator timed out";
+  if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) return "generator failed: " + QString::fromUtf8(p.readAllStandardError());
+  return {};
+}
+
+// Frame i of a clip: the face at 256 px on a grey 640x360 canvas, moved `step` px right a frame;
+// the frames in `blank` show the canvas alone.
+Image canvas_frame(const Image& face, int i, int step, const std::vector<int>& blank = {}) {
+  Image canvas{640, 360, 3, std::vector<std::uint8_t>(640 * 360 * 3, 128)};
+  if (std::find(blank.begin(), blank.end(), i) != blank.end()) return canvas;
+  const int x0 = 40 + step * i, y0 = 52;
+  for (int y = 0; y < face.height; ++y) {
+    std::copy_n(face.bytes.data() + static_cast<size_t>(y) * face.width * 3, face.width * 3,
+                canvas.bytes.data() + (static_cast<size_t>(y0 + y) * canvas.width + x0) * 3);
+  }
+  return canvas;
+}
+
+void write_clip(const std::string& path, const std::vector<Image>& frames) { write_mp4(path, frames, 25.0); }
+
+std::vector<Image> read_clip(const std::string& path) {
+  cv::VideoCapture cap(path);
+  std::vector<Image> out;
+  cv::Mat bgr, rgb;
+  while (cap.read(bgr)) {
+    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+    Image im{rgb.cols, rgb.rows, 3, std::vector<std::uint8_t>(rgb.data, rgb.data + rgb.total() * 3)};
+    out.push_back(std::move(im));
+  }
+  return out;
+}
+
+// Mean absolute difference of two frames over a rectangle.
+double region_difference(const Image& a, const Image& b, int x0, int y0, int w, int h) {
+  double sum = 0;
+  for (int y = y0; y < y0 + h; ++y) {
+    for (int x = x0; x < x0 + w; ++x) {
+      for (int k = 0; k < 3; ++k) {
+        const size_t i = (static_cast<size_t>(y) * a.width + x) * 3 + k;
+        sum += std::abs(int(a.bytes[i]) - int(b.bytes[i]));
+      }
+    }
+  }
+  return sum / (3.0 * w * h);
+}
+
+}  // namespace
+
+class TestClip : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  Image face_;
+  std::string model_;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    init_runtime();
+    const QString out = dir_.path() + "/faces";
+    const QString failed = generate(out, 1, 5);
+    if (!failed.isEmpty()) QFAIL(qPrintable(failed));
+    face_ = read_image((out + "/img_align_celeba/000001.png").toStdString(), 3);
+    // A small model framed as the generator's faces, its couplings still at their zero start, so
+    // the flow is affine: a latent offset adds the same picture to every face. Its one attribute
+    // is the latent offset that darkens the middle of every face by 40 levels.
+    at::manual_seed(3);
+    auto c = test::tiny_config(32, 2, 2, 16);
+    ModelFile mf;
+    mf.glow = Glow(c);
+    mf.glow->initialize(at::rand({4, 3, 32, 32}) - 0.5);
+    mf.framing = celeba_framing(out.toStdString());
+    mf.attributes = {{"Smiling", 1, 1, -3, 3}};
+    mf.directions = {at::zeros({c.dimension()})};
+    model_ = (dir_.path() + "/clip.glow").toStdString();
+    save_model(model_, mf);
+    if (have_landmark_support()) {
+      auto model = Model::load(model_);
+      // An affine flow's offset for a picture darkens any picture alike: the offset of a grey
+      // square darkened in the middle (the cheeks and nose, in this framing), soft at its edges.
+      Image grey{32, 32, 3, std::vector<std::uint8_t>(32 * 32 * 3, 128)}, darker = grey;
+      for (int y = 0; y < 32; ++y) {
+        for (int x = 0; x < 32; ++x) {
+          const double r = std::hypot(x - 15.5, y - 19.5);
+          const int by = static_cast<int>(std::lround(40 * std::clamp((8.0 - r) / 3.0, 0.0, 1.0)));
+          for (int k = 0; k < 3; ++k) darker.bytes[(y * 32 + x) * 3 + k] = static_cast<std::uint8_t>(128 - by);
+        }
+      }
+      const auto a = model.encode(grey), b = model.encode(darker);
+      auto d = at::empty({c.dimension()});
+      for (int64_t i = 0; i < c.dimension(); ++i) d[i] = b[static_cast<size_t>(i)] - a[static_cast<size_t>(i)];
+      mf.directions = {d};
+      save_model(model_, mf);
+
+    }
+    model_ = (dir_.path() + "/clip.glow").toStdString();
+    save_model(model_, mf);
+  }
+
+  // Every frame is written at the clip's size and frame count; the edit changes the face where it
+  // is in each frame and leaves the canvas away from it as it was (within the codec's noise); a
+  // frame without a face passes through and is counted; progress reaches 1.
+  void everyFrameIsEditedWhereItsFaceIs() {
+    if (!have_landmark_support()) QSKIP("built without dlib's landmarks: clips are edited only where faces are found");
+    const std::string in = (dir_.path() + "/moving.mp4").toStdString(), out = (dir_.path() + "/edited.mp4").toStdString();
+    std::vector<Image> frames;
+    for (int i = 0; i < 16; ++i) frames.push_back(canvas_frame(face_, i, 8, {7}));
+    write_clip(in, frames);
+    auto model = Model::load(model_);
+    ClipEditOptions o;
+    o.edit.alphas = {{"Smiling", 1.0}};
+    o.fade_frames = 2;
+    o.smooth = false;
+    double last = 0;
+    o.progress = [&](double f) {
+      last = f;
+      return true;
+    };
+    const auto r = edit_clip(model, in, out, o);
+    QCOMPARE(r.frames, 16);
+    QCOMPARE(r.frames_with_face, 15);
+    QCOMPARE(r.width, 640);
+    QCOMPARE(r.height, 360);
+    QCOMPARE(last, 1.0);
+    const auto info = read_animation_info(out);
+    QCOMPARE(info.frames, 16);
+    QCOMPARE(info.width, 640);
+    QCOMPARE(info.height, 360);
+    const auto before = read_clip(in), after = read_clip(out);
+    QCOMPARE(after.size(), before.size());
+    // Re-encoding moves every pixel a little (the codec's noise): the frame without a face, passed
+    // through unchanged, says how much.
+    const double noise = region_difference(before[7], after[7], 0, 0, 640, 360);
+    QVERIFY2(noise < 4.0, qPrintable(QString("the faceless frame changed by %1 levels").arg(noise)));
+    for (int i : {0, 3, 12, 15}) {
+      const int x0 = 40 + 8 * i;
+      const double inside = region_difference(before[i], after[i], x0 + 96, 52 + 128, 64, 48);  // the cheeks and nose
+      const double far = region_difference(before[i], after[i], 0, 0, 30, 360);  // the canvas left of every face
+      QVERIFY2(inside > 10.0 + 2 * noise, qPrintable(QString("frame %1: the face changed by %2 levels only").arg(i).arg(inside)));
+      QVERIFY2(far < 1.5 * noise + 0.5, qPrintable(QString("frame %1: the canvas away from the face changed by %2").arg(i).arg(far)));
+    }
+    // Next to the faceless frame the edit fades out and back in.
+    const double faded = region_difference(before[6], after[6], 40 + 48 + 96, 180, 64, 48);
+    const double full = region_difference(before[3], after[3], 40 + 24 + 96, 180, 64, 48);
+    QVERIFY2(faded < 0.8 * full, qPrintable(QString("next to the faceless frame %1, in full %2").arg(faded).arg(full)));
+  }
+
+  // Not a video, no face anywhere, a cancel: one clear error each (or the clip unchanged), and no
+  // output file left behind.
+  void badInputLeavesNothingBehind() {
+    auto model = Model::load(model_);
+    ClipEditOptions o;
+    o.edit.alphas = {{"Smiling", 1.0}};
+    const std::string out = (dir_.path() + "/never.mp4").toStdString();
+    const std::string text = (dir_.path() + "/notes.mp4").toStdString();
+    write_file_atomic(text, "these are not frames\n");
+    try {
+      edit_clip(model, text, out, o);
+      QFAIL("a text file was read as a video");
+    } catch (const Error& e) {
+      QVERIFY2(QString(e.what()).contains("notes.mp4"), e.what());
+      QVERIFY2(QString(e.what()).contains("not a video"), e.what());
+    }
+    QVERIFY_THROWS_EXCEPTION(Error, edit_clip(model, (dir_.path() + "/missing.mp4").toStdString(), out, o));
+    QVERIFY(!QFile::exists(QString::fromStdString(out)));
+
+    const std::string empty = (dir_.path() + "/empty.mp4").toStdString();
+    std::vector<Image> frames;
+    for (int i = 0; i < 6; ++i) frames.push_back(canvas_frame(face_, i, 0, {0, 1, 2, 3, 4, 5}));
+    write_clip(empty, frames);
+    const auto r = edit_clip(model, empty, out, o);
+    QCOMPARE(r.frames, 6);
+    QCOMPARE(r.frames_with_face, 0);
+    QCOMPARE(read_animation_info(out).frames, 6);
+    QFile::remove(QString::fromStdString(out));
+
+    o.progress = [](double f) { return f < 0.5; };
+    QVERIFY_THROWS_EXCEPTION(Error, edit_clip(model, empty, out, o));
+    QVERIFY(!QFile::exists(QString::fromStdString(out)));
+    QCOMPARE(QDir(dir_.path()).entryList({"never*"}).size(), 0);  // no temp file either
+  }
+};
+
+QTEST_GUILESS_MAIN(TestClip)
+#include "test_clip.moc"
