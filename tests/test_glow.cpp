@@ -24,6 +24,22 @@ at::Tensor random_input(int64_t n, int64_t size, uint64_t seed) {
   return to_model_input(images_to_uint8(ims), 8, at::kFloat, seed);
 }
 
+// A 16-px model whose zero-initialised output convolutions were nudged (so its couplings react to
+// their input), with the attributes and directions given, saved in `dir` and loaded.
+Model nudged_model(const QTemporaryDir& dir, uint64_t seed, std::vector<Attribute> attributes = {},
+                   std::vector<at::Tensor> directions = {}) {
+  at::manual_seed(seed);
+  ModelFile mf;
+  mf.glow = Glow(test::tiny_config(16, 2, 2, 16));
+  mf.glow->initialize(random_input(4, 16, 1));
+  test::perturb(*mf.glow, 0.03);
+  mf.attributes = std::move(attributes);
+  mf.directions = std::move(directions);
+  const auto path = (dir.path() + "/nudged" + QString::number(seed) + ".glow").toStdString();
+  save_model(path, mf);
+  return Model::load(path);
+}
+
 double round_trip_error(Glow& glow, const at::Tensor& x) {
   c10::InferenceMode guard;
   return (glow->decode(glow->encode(x).eps) - x).abs().max().item<double>();
@@ -268,18 +284,9 @@ class TestGlow : public QObject {
   // The guarded render: an edit that overflows the unbounded formula comes back as the largest
   // clean fraction of the edit, never as a non-finite image.
   void guardedDecodeLimitsAnEditThatOverflows() {
-    at::manual_seed(8);
-    auto c = test::tiny_config(16, 2, 2, 16);
-    ModelFile mf;
-    mf.glow = Glow(c);
-    mf.glow->initialize(random_input(4, 16, 1));
-    test::perturb(*mf.glow, 0.03);  // the zero-initialised output convolutions now react to their input
-    mf.attributes = {{"Boom", 1, 1, -1, 1}};
-    mf.directions = {at::ones({c.dimension()}) * 300.0};
     QTemporaryDir dir;
-    const auto path = (dir.path() + "/boom.glow").toStdString();
-    save_model(path, mf);
-    auto model = Model::load(path);
+    const int64_t d = test::tiny_config(16, 2, 2, 16).dimension();
+    auto model = nudged_model(dir, 8, {{"Boom", 1, 1, -1, 1}}, {at::ones({d}) * 300.0});
     const auto base = model.encode(test::random_image(16, 3, 4));
     const auto target = model.edit(base, {{"Boom", 1.0}});
     QVERIFY2(!model.decodes_cleanly(target), "the test needs an edit that overflows unguarded");
@@ -323,16 +330,8 @@ class TestGlow : public QObject {
   // when every value lies within the range; a smooth tint of the same size is shown whole; the
   // range rule alone (samples, interpolation) lets the speckle through.
   void guardedEditPaintsNoColourNoise() {
-    at::manual_seed(9);
-    auto c = test::tiny_config(16, 2, 2, 16);
-    ModelFile mf;
-    mf.glow = Glow(c);
-    mf.glow->initialize(random_input(4, 16, 1));
-    test::perturb(*mf.glow, 0.03);
     QTemporaryDir dir;
-    const auto path = (dir.path() + "/plain.glow").toStdString();
-    save_model(path, mf);
-    auto model = Model::load(path);
+    auto model = nudged_model(dir, 9);
     Image photo{16, 16, 3, std::vector<std::uint8_t>(16 * 16 * 3)};
     for (int y = 0; y < 16; ++y) {
       for (int x = 0; x < 16; ++x) {
