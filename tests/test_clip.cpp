@@ -51,7 +51,7 @@ Image canvas_frame(const Image& face, int i, int step, const std::vector<int>& b
 void write_clip(const std::string& path, const std::vector<Image>& frames) { write_mp4(path, frames, 25.0); }
 
 std::vector<Image> read_clip(const std::string& path) {
-  cv::VideoCapture cap(path);
+  cv::VideoCapture cap(path, cv::CAP_FFMPEG);  // FFmpeg alone: no camera backends probed
   std::vector<Image> out;
   cv::Mat bgr, rgb;
   while (cap.read(bgr)) {

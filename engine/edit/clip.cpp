@@ -92,7 +92,7 @@ cv::VideoCapture open_clip(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw Error(ErrorKind::Io, path + ": no such file");
   const auto level = cv::utils::logging::getLogLevel();
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
-  cv::VideoCapture cap(path);
+  cv::VideoCapture cap(path, cv::CAP_FFMPEG);  // FFmpeg alone: no camera backends probed
   cv::utils::logging::setLogLevel(level);
   if (!cap.isOpened()) throw Error(ErrorKind::Format, path + ": not a video this build can read");
   return cap;
@@ -114,9 +114,70 @@ struct FrameFace {
   Image edited;  // the edit in full, when the guard let it through whole (a second pass reuses it)
 };
 
-// The face of one frame: landmarks (smoothed) onto the model's framing, or, for a model without
-// one, the detector's box; none found: an empty crop.
-FaceCrop frame_face(Model& model, const Image& frame, std::array<OneEuro, 10>& filters, double dt, bool smooth) {
+// Follows the face from frame to frame: dlib's detector (most of the time a frame takes) every
+// kRedetect frames, and in between its shape predictor alone in the box carried along with the
+// landmarks; again the detector when the face's size jumps (the predictor lost it).
+class FaceFollower {
+ public:
+  // `followed` says whether the predictor alone found them (the detector did not run).
+  bool landmarks(const Image& frame, std::array<double, 10>& points, bool& followed) {
+    std::string why;
+    followed = false;
+    if (have_ && since_detect_ + 1 < kRedetect) {
+      std::array<int, 4> box = box_;
+      const auto c = centroid(last_);
+      box[0] = static_cast<int>(std::lround(c[0] + offset_[0] - box[2] / 2.0));
+      box[1] = static_cast<int>(std::lround(c[1] + offset_[1] - box[3] / 2.0));
+      if (follow_face_landmarks(frame, box, points, why) && std::abs(eyes(points) / eyes_ - 1.0) < 0.25) {
+        ++since_detect_;
+        last_ = points;
+        followed = true;
+        return true;
+      }
+    }
+    const int side = std::min(640, std::max(frame.width, frame.height));  // no enlarging: it finds little more
+    have_ = find_face_landmarks(frame, points, why, side, &box_);
+    if (!have_) return false;
+    since_detect_ = 0;
+    last_ = points;
+    eyes_ = std::max(1.0, eyes(points));
+    const auto c = centroid(points);
+    offset_ = {box_[0] + box_[2] / 2.0 - c[0], box_[1] + box_[3] / 2.0 - c[1]};
+    return true;
+  }
+  void forget() { have_ = false; }
+
+ private:
+  static constexpr int kRedetect = 5;
+  static std::array<double, 2> centroid(const std::array<double, 10>& p) {
+    std::array<double, 2> c{0, 0};
+    for (int k = 0; k < 5; ++k) {
+      c[0] += p[static_cast<size_t>(2 * k)] / 5;
+      c[1] += p[static_cast<size_t>(2 * k + 1)] / 5;
+    }
+    return c;
+  }
+  static double eyes(const std::array<double, 10>& p) { return std::hypot(p[2] - p[0], p[3] - p[1]); }
+  bool have_ = false;
+  int since_detect_ = 0;
+  std::array<int, 4> box_{};
+  std::array<double, 10> last_{};
+  std::array<double, 2> offset_{};
+  double eyes_ = 1.0;
+};
+
+// Mean absolute difference of two crops of one size, in 8-bit levels.
+double mean_difference(const Image& a, const Image& b) {
+  double sum = 0;
+  for (size_t i = 0; i < a.bytes.size(); ++i) sum += std::abs(int(a.bytes[i]) - int(b.bytes[i]));
+  return sum / std::max<size_t>(1, a.bytes.size());
+}
+constexpr double kLostFace = 30.0;  // levels: from one frame to the next a followed face's crop moves 4-14 (the astronaut panned and zoomed)
+
+// The face of one frame: landmarks (followed, smoothed) onto the model's framing, or, for a model
+// without one, the detector's box; none found: an empty crop.
+FaceCrop frame_face(Model& model, const Image& frame, FaceFollower& follower, FaceCrop& previous,
+                    std::array<OneEuro, 10>& filters, double dt, bool smooth) {
   const int size = model.config().image_size;
   if (model.framing().empty()) {
     try {
@@ -126,18 +187,29 @@ FaceCrop frame_face(Model& model, const Image& frame, std::array<OneEuro, 10>& f
     }
   }
   std::array<double, 10> points{};
-  std::string why;
-  // Detected at the frame's own size (up to 640 px a side): enlarging a video frame finds no more
-  // faces worth editing and costs most of the time.
-  if (!find_face_landmarks(frame, points, why, std::min(640, std::max(frame.width, frame.height)))) {
+  bool followed = false;
+  if (!follower.landmarks(frame, points, followed)) {
     for (auto& f : filters) f.reset();
+    previous.crop = {};
     return {};
+  }
+  // The predictor finds a "face" in any box: a followed face whose crop no longer looks like the
+  // last one (a cut, the face gone) is looked for again by the detector.
+  if (followed && !previous.crop.empty() &&
+      mean_difference(align_to_landmarks(frame, size, points, model.framing()).crop, previous.crop) > kLostFace) {
+    follower.forget();
+    if (!follower.landmarks(frame, points, followed)) {
+      for (auto& f : filters) f.reset();
+      previous.crop = {};
+      return {};
+    }
   }
   if (smooth) {
     for (size_t i = 0; i < points.size(); ++i) points[i] = filters[i].filter(points[i], dt);
   }
   auto crop = align_to_landmarks(frame, size, points, model.framing());
   crop.face_found = true;
+  previous = crop;
   return crop;
 }
 
@@ -163,6 +235,8 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
   // First pass: each frame's face, latent and the strength the guard allows its edit.
   std::vector<FrameFace> faces;
   std::array<OneEuro, 10> filters;
+  FaceFollower follower;
+  FaceCrop previous;  // the last frame's crop, when it had a face
   Alphas moved;
   for (const auto& a : o.edit.alphas) {
     if (a.second != 0.0) moved.push_back(a);
@@ -182,7 +256,7 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
     FaceCrop crop;
     {
       Timed timed(t.landmarks);
-      crop = frame_face(model, frame, filters, dt, o.smooth);
+      crop = frame_face(model, frame, follower, previous, filters, dt, o.smooth);
     }
     FrameFace f;
     if (crop.face_found) {

@@ -172,7 +172,7 @@ AnimationInfo read_animation_info(const std::string& path) {
     DGifCloseFile(gif, &err);
     return info;
   }
-  cv::VideoCapture cap(path);
+  cv::VideoCapture cap(path, cv::CAP_FFMPEG);  // FFmpeg alone: no camera backends probed
   if (!cap.isOpened()) throw Error(ErrorKind::Format, path + ": cannot open the video");
   const auto tag = static_cast<std::uint32_t>(cap.get(cv::CAP_PROP_FOURCC));
   for (int i = 0; i < 4; ++i) {

@@ -80,6 +80,24 @@ std::vector<dlib::rectangle> plausible_faces(const std::vector<dlib::rect_detect
 
 }  // namespace
 
+// The five points align_face uses (eye centres, nose tip, mouth corners) of dlib's 68, found on a
+// copy scaled by `scale`, in the photo's pixels.
+void five_points(const dlib::full_object_detection& shape, double scale, std::array<double, 10>& out) {
+  auto mean = [&](unsigned a, unsigned b) {
+    double x = 0, y = 0;
+    for (unsigned k = a; k <= b; ++k) {
+      x += shape.part(k).x();
+      y += shape.part(k).y();
+    }
+    return cv::Point2d(x / (b - a + 1), y / (b - a + 1));
+  };
+  const cv::Point2d pts[5] = {mean(36, 41), mean(42, 47), mean(30, 30), mean(48, 48), mean(54, 54)};
+  for (int k = 0; k < 5; ++k) {  // pixel centres of the scaled copy -> the photo's
+    out[static_cast<size_t>(2 * k)] = (pts[k].x + 0.5) / scale - 0.5;
+    out[static_cast<size_t>(2 * k + 1)] = (pts[k].y + 0.5) / scale - 0.5;
+  }
+}
+
 bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out, std::string& why, int& count,
                     std::vector<std::array<int, 4>>& boxes, int detect_side) {
   auto& l = landmarker();
@@ -132,27 +150,31 @@ bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out,
     why = "the landmark detector found " + std::to_string(count) + (count == 1 ? " face" : " faces");
     return false;
   }
-  const auto shape = local->predictor(image, faces[static_cast<size_t>(index)]);
-  auto mean = [&](unsigned a, unsigned b) {
-    double x = 0, y = 0;
-    for (unsigned k = a; k <= b; ++k) {
-      x += shape.part(k).x();
-      y += shape.part(k).y();
-    }
-    return cv::Point2d(x / (b - a + 1), y / (b - a + 1));
-  };
-  const cv::Point2d pts[5] = {mean(36, 41), mean(42, 47), mean(30, 30), mean(48, 48), mean(54, 54)};
-  for (int k = 0; k < 5; ++k) {  // pixel centres of the scaled copy -> the photo's
-    out[static_cast<size_t>(2 * k)] = (pts[k].x + 0.5) / scale - 0.5;
-    out[static_cast<size_t>(2 * k + 1)] = (pts[k].y + 0.5) / scale - 0.5;
+  five_points(local->predictor(image, faces[static_cast<size_t>(index)]), scale, out);
+  return true;
+}
+
+bool landmarks_in_box(const cv::Mat& gray, const std::array<int, 4>& box, std::array<double, 10>& out, std::string& why) {
+  auto& l = landmarker();
+  if (!l.ok) {
+    why = l.error;
+    return false;
   }
+  thread_local std::unique_ptr<dlib::shape_predictor> predictor;
+  if (!predictor) {
+    std::lock_guard<std::mutex> lock(l.mutex);
+    predictor = std::make_unique<dlib::shape_predictor>(l.predictor);
+  }
+  const dlib::rectangle r(box[0], box[1], box[0] + box[2] - 1, box[1] + box[3] - 1);
+  five_points((*predictor)(dlib::cv_image<unsigned char>(gray), r), 1.0, out);
   return true;
 }
 
 }  // namespace face_detail
 #endif
 
-bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std::string& why, int detect_side) {
+bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std::string& why, int detect_side,
+                         std::array<int, 4>* box) {
   if (photo.empty()) {
     why = "empty photo";
     return false;
@@ -161,10 +183,28 @@ bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std
   const cv::Mat gray = face_detail::gray_of(photo);
   int count = 0;
   std::vector<std::array<int, 4>> boxes;
-  return face_detail::find_landmarks(gray, 0, points, why, count, boxes, detect_side);
+  const bool found = face_detail::find_landmarks(gray, 0, points, why, count, boxes, detect_side);
+  if (found && box) *box = boxes.front();
+  return found;
 #else
   (void)points;
   (void)detect_side;
+  (void)box;
+  why = "this build has no face landmark support (dlib)";
+  return false;
+#endif
+}
+
+bool follow_face_landmarks(const Image& photo, const std::array<int, 4>& box, std::array<double, 10>& points, std::string& why) {
+  if (photo.empty()) {
+    why = "empty photo";
+    return false;
+  }
+#ifdef GLOWLAB_HAVE_DLIB
+  return face_detail::landmarks_in_box(face_detail::gray_of(photo), box, points, why);
+#else
+  (void)box;
+  (void)points;
   why = "this build has no face landmark support (dlib)";
   return false;
 #endif

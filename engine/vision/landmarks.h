@@ -18,6 +18,9 @@ namespace glowlab::face_detail {
 // landmark model or no face.
 bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out, std::string& why, int& count,
                     std::vector<std::array<int, 4>>& boxes, int detect_side = 800);
+// The five landmarks of the face inside `box` (x, y, w, h in photo pixels) by the shape predictor
+// alone, without the detector: following a face from one video frame to the next.
+bool landmarks_in_box(const cv::Mat& gray, const std::array<int, 4>& box, std::array<double, 10>& out, std::string& why);
 #endif
 
 }  // namespace glowlab::face_detail

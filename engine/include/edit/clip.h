@@ -36,7 +36,8 @@ struct ClipEditReport {
   } seconds;
 };
 
-// Reads `input` (OpenCV), finds and aligns the largest face of each frame onto the model's framing
+// Reads `input` (OpenCV's FFmpeg), finds the largest face (dlib's detector every fifth frame, its
+// landmark predictor following the face in between) and aligns it onto the model's framing
 // (landmarks smoothed over time), encodes it, applies `options.edit` at the one strength the guard
 // allows on every frame, pastes the change into the full frame (paste_change) and writes `output`
 // as an MP4 at the clip's size and frame rate, atomically: on any error or a cancel nothing is left.

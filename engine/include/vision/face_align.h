@@ -46,7 +46,13 @@ FaceCrop align_to_landmarks(const Image& photo, int size, const std::array<doubl
 // The five landmarks (eye centres, nose tip, mouth corners; photo pixels) of the largest face, found
 // by dlib on a copy whose longer side is about `detect_side` px (small photos enlarged up to 4x).
 // False, with `why`, when there is no landmark model or no face. The same points align_face uses.
-bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std::string& why, int detect_side = 800);
+// With `box`, also the detector's box of that face (x, y, w, h in photo pixels).
+bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std::string& why, int detect_side = 800,
+                         std::array<int, 4>* box = nullptr);
+// The five landmarks of the face inside `box` (as find_face_landmarks gives it) by dlib's shape
+// predictor alone, without the detector: a face followed from one video frame to the next, where
+// the box moved with it. False, with `why`, when there is no landmark model.
+bool follow_face_landmarks(const Image& photo, const std::array<int, 4>& box, std::array<double, 10>& points, std::string& why);
 
 // The similarity transform (rotation, uniform scale, shift) that takes the points `from` (x, y
 // pairs) onto `to` in the least-squares sense, as a row-major 2x3 matrix.
