@@ -96,6 +96,16 @@ struct Model::Impl {
     if (bases.size() > 4) bases.pop_back();
     return b;
   }
+  void remember_base(const std::vector<float>& latent, const at::Tensor& x) {
+    if (precision() != Precision::FP32) return;
+    auto b = std::make_shared<BaseDecode>();
+    b->latent = latent;
+    b->x = x;
+    b->share_beyond = share_beyond_range(x, config().n_bins())[0].item<double>();
+    std::lock_guard<std::mutex> lock(base_mutex);
+    bases.insert(bases.begin(), b);
+    if (bases.size() > 4) bases.pop_back();
+  }
   std::vector<Image> images_of(const at::Tensor& x) {
     auto px = to_pixels(x, config().n_bits).cpu();
     std::vector<Image> out;
@@ -193,8 +203,13 @@ std::vector<float> Model::encode(const Image& image) {
   check_image(image, config(), "encode");
   c10::InferenceMode guard;
   auto& glow = impl_->glow();
-  auto flat = glow->flatten(glow->encode(impl_->input_of({image}, std::nullopt)).eps).to(at::kCPU).contiguous();
-  return std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
+  const auto x = impl_->input_of({image}, std::nullopt);
+  auto flat = glow->flatten(glow->encode(x).eps).to(at::kCPU).contiguous();
+  std::vector<float> latent(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
+  // The encoding is exact: this latent decodes to x itself (within 1e-5), so the guard, comparing
+  // every edit of it with its decode, need not decode it (a video pays one decode less a frame).
+  impl_->remember_base(latent, x);
+  return latent;
 }
 
 Image Model::quantized(const Image& image) {
