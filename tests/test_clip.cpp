@@ -204,6 +204,23 @@ class TestClip : public QObject {
     QCOMPARE(read_animation_info(out).frames, 6);
     QFile::remove(QString::fromStdString(out));
 
+    // The command line: a video goes to an .mp4 only (exit 2 before any work), and says what it did.
+    auto cli = [&](const QStringList& args, QString* err = nullptr) {
+      QProcess p;
+      p.start(GLOWLAB_CLI, args);
+      p.waitForFinished(300000);
+      if (err) *err = QString::fromUtf8(p.readAllStandardError());
+      return p.exitCode();
+    };
+    const QString m = QString::fromStdString(model_), e = QString::fromStdString(empty);
+    QString said;
+    QCOMPARE(cli({"edit", e, "-m", m, "--set", "Smiling=1", "-o", dir_.path() + "/never.png"}, &said), 2);
+    QVERIFY2(said.contains(".mp4"), qPrintable(said));
+    QCOMPARE(cli({"edit", e, "-m", m, "--set", "Smiling=1", "-o", QString::fromStdString(out)}, &said), 0);
+    QVERIFY2(said.contains("6 frames (0 with a face, 6 passed through unchanged)"), qPrintable(said));
+    QCOMPARE(read_animation_info(out).frames, 6);
+    QFile::remove(QString::fromStdString(out));
+
     o.progress = [](double f) { return f < 0.5; };
     QVERIFY_THROWS_EXCEPTION(Error, edit_clip(model, empty, out, o));
     QVERIFY(!QFile::exists(QString::fromStdString(out)));
