@@ -11,6 +11,7 @@
 #include "edit/clip.h"
 #include "flow/glow.h"
 #include "glowlab.h"
+#include "face_generator.h"
 #include "testutil.h"
 #include "vision/animation.h"
 #include "vision/face_align.h"
@@ -22,18 +23,6 @@
 using namespace glowlab;
 
 namespace {
-
-const QString kGenerator = QString(GLOWLAB_SOURCE_DIR) + "/tools/faces/generate.mjs";
-
-QString generate(const QString& out, int count, int seed) {
-  QProcess p;
-  p.start("node", QStringList{kGenerator, "--out", out, "--count", QString::number(count), "--seed", QString::number(seed),
-                              "--size", "256"});
-  if (!p.waitForStarted()) return "node is not installed: the generator needs Node 18 or newer (see README)";
-  if (!p.waitForFinished(300000)) return "the generator timed out";
-  if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) return "generator failed: " + QString::fromUtf8(p.readAllStandardError());
-  return {};
-}
 
 // Frame i of a clip: the face at 256 px on a grey 640x360 canvas, moved `step` px right a frame;
 // the frames in `blank` show the canvas alone.
@@ -88,7 +77,7 @@ class TestClip : public QObject {
   void initTestCase() {
     init_runtime();
     const QString out = dir_.path() + "/faces";
-    const QString failed = generate(out, 1, 5);
+    const QString failed = test::generate_faces(out, 1, 5, 256);
     if (!failed.isEmpty()) QFAIL(qPrintable(failed));
     face_ = read_image((out + "/img_align_celeba/000001.png").toStdString(), 3);
     // A small model framed as the generator's faces, its couplings still at their zero start, so

@@ -14,28 +14,13 @@
 #include "data/dataset.h"
 #include "vision/face_align.h"
 #include "vision/image_io.h"
+#include "face_generator.h"
 #include "testutil.h"
 
 using namespace glowlab;
 using json = nlohmann::json;
 
 namespace {
-
-const QString kGenerator = QString(GLOWLAB_SOURCE_DIR) + "/tools/faces/generate.mjs";
-
-// Runs the generator; returns an empty string on success, else what went wrong. (A QVERIFY in
-// here would only return from this helper, so the caller checks the result.)
-QString generate(const QString& out, int count, int seed, const QStringList& extra = {}) {
-  QProcess p;
-  p.start("node", QStringList{kGenerator, "--out", out, "--count", QString::number(count), "--seed",
-                              QString::number(seed), "--size", "64"} + extra);
-  if (!p.waitForStarted()) return "node is not installed: the generator needs Node 18 or newer (see README)";
-  if (!p.waitForFinished(300000)) return "the generator timed out";
-  if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
-    return "generator failed (run `npm ci` in tools/faces?): " + QString::fromUtf8(p.readAllStandardError());
-  }
-  return {};
-}
 
 bool in(const std::string& v, std::initializer_list<const char*> set) {
   for (const char* s : set) {
@@ -95,9 +80,9 @@ class TestFaces : public QObject {
  private Q_SLOTS:
   void sameSeedGivesIdenticalBytes() {
     const QString a = dir_.path() + "/a", b = dir_.path() + "/b", c = dir_.path() + "/c";
-    QCOMPARE(generate(a, 24, 7), QString());
-    QCOMPARE(generate(b, 24, 7, {"--workers", "2"}), QString());
-    QCOMPARE(generate(c, 24, 8), QString());
+    QCOMPARE(test::generate_faces(a, 24, 7), QString());
+    QCOMPARE(test::generate_faces(b, 24, 7, 64, {"--workers", "2"}), QString());
+    QCOMPARE(test::generate_faces(c, 24, 8), QString());
     const QStringList files = QDir(a + "/img_align_celeba").entryList(QDir::Files);
     QCOMPARE(files.size(), 24);
     int differing = 0;
@@ -126,7 +111,7 @@ class TestFaces : public QObject {
   // photos, not cartoons) the face must be found and framed, less precisely (see the issue note).
   void landmarksAlignAFaceOntoTheFraming() {
     const QString out = dir_.path() + "/marks";
-    QCOMPARE(generate(out, 9, 11, {"--size", "256"}), QString());
+    QCOMPARE(test::generate_faces(out, 9, 11, 256), QString());
     const auto marks = parse_celeba_landmarks((out + "/list_landmarks_align_celeba.txt").toStdString());
     QCOMPARE(marks.files.size(), size_t{9});
     // facesjs centres the eyes on (140, 310) and (260, 310) of its canvas; the view box starts at (10, 130), 380 wide.
@@ -218,7 +203,7 @@ class TestFaces : public QObject {
   void alignedDatasetTakesItsFramingFromThePhotos() {
     if (!have_landmark_support()) QSKIP("built with GLOWLAB_DLIB=OFF: no landmark detector to test");
     const QString out = dir_.path() + "/aligned-set";
-    QCOMPARE(generate(out, 10, 13, {"--size", "256"}), QString());
+    QCOMPARE(test::generate_faces(out, 10, 13, 256), QString());
     DatasetOptions o;
     o.image_size = 32;
     o.align = true;
@@ -256,7 +241,7 @@ class TestFaces : public QObject {
   // with how many there are.
   void twoFacesAreBothOffered() {
     const QString out = dir_.path() + "/two";
-    QCOMPARE(generate(out, 3, 11, {"--size", "256"}), QString());
+    QCOMPARE(test::generate_faces(out, 3, 11, 256), QString());
     const auto framing = celeba_framing(out.toStdString());
     Image canvas{640, 360, 3, std::vector<std::uint8_t>(640 * 360 * 3, 200)};
     auto paste = [&](const Image& im, int x0, int y0) {
@@ -455,7 +440,7 @@ class TestFaces : public QObject {
 
   void labelsFollowTheDocumentedRulesAndAreBalanced() {
     const QString out = dir_.path() + "/rates", dump = dir_.path() + "/faces.json";
-    QCOMPARE(generate(out, 400, 7, {"--dump-json", dump}), QString());
+    QCOMPARE(test::generate_faces(out, 400, 7, 64, {"--dump-json", dump}), QString());
     const auto attrs = parse_celeba_attributes((out + "/list_attr_celeba.txt").toStdString());
     const std::vector<std::string> names{"Bald", "Big_Nose", "Black_Hair", "Blond_Hair", "Brown_Hair",
                                          "Chubby", "Eyeglasses", "Gray_Hair", "Male", "Mouth_Slightly_Open",

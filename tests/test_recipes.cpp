@@ -3,6 +3,8 @@
 // pixel for pixel (the edited face, the edit pasted into the photo, and a sample's edit).
 #include <QtTest/QtTest>
 
+#include "face_generator.h"
+
 #include <QAction>
 #include <QComboBox>
 #include <QDockWidget>
@@ -64,10 +66,8 @@ class TestRecipes : public QObject {
     QSettings().clear();
     init_runtime();
     // Two generated faces of different sizes on one canvas.
-    QProcess gen;
-    gen.start("node", {QString(GLOWLAB_SOURCE_DIR) + "/tools/faces/generate.mjs", "--out", path("gen"), "--count", "3",
-                       "--seed", "11", "--size", "256"});
-    QVERIFY2(gen.waitForFinished(300000) && gen.exitCode() == 0, "the face generator failed (is node installed? npm ci in tools/faces?)");
+    const QString failed = test::generate_faces(path("gen"), 3, 11, 256);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
     Image canvas{640, 360, 3, std::vector<std::uint8_t>(640 * 360 * 3, 200)};
     auto paste = [&](const Image& im, int x0, int y0) {
       for (int y = 0; y < im.height; ++y) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -19,19 +18,11 @@
 #include "glowlab.h"
 #include "vision/animation.h"
 #include "vision/face_align.h"
+#include "vision/image_io.h"
 
 namespace glowlab {
-namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-}  // namespace
-
 bool is_video_path(const std::string& path) {
-  const std::string ext = lower(std::filesystem::path(path).extension().string());
+  const std::string ext = lower_extension(path);
   return ext == ".mp4" || ext == ".mov" || ext == ".m4v" || ext == ".avi" || ext == ".mkv" || ext == ".webm";
 }
 

@@ -142,11 +142,14 @@ Image make_grid(const std::vector<Image>& images, int cols, int pad) {
   return g;
 }
 
+std::string lower_extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
 void check_image_extension(const std::string& path, const std::vector<std::string>& also) {
-  const std::string name = std::filesystem::path(path).filename().string();
-  const auto dot = name.find_last_of('.');
-  std::string ext = dot == std::string::npos ? std::string() : name.substr(dot);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string ext = lower_extension(path);
   auto known = writable_image_extensions();
   known.insert(known.end(), also.begin(), also.end());
   if (!ext.empty() && std::find(known.begin(), known.end(), ext) != known.end()) return;
@@ -186,8 +189,7 @@ std::vector<std::string> list_images(const std::string& dir) {
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (!it->is_regular_file(ec)) continue;
-    std::string ext = it->path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string ext = lower_extension(it->path().string());
     if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".webp" || ext == ".bmp" ||
         ext == ".ppm" || ext == ".pgm") {
       out.push_back(it->path().string());

@@ -12,15 +12,6 @@
 namespace glowlab {
 namespace {
 
-std::string lower_extension(const std::string& path) {
-  const auto dot = path.find_last_of('.');
-  const auto slash = path.find_last_of('/');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-  std::string ext = path.substr(dot);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext;
-}
-
 cv::Mat to_mat(const Image& im) {
   cv::Mat m(im.height, im.width, im.channels == 3 ? CV_8UC3 : CV_8UC1,
             const_cast<std::uint8_t*>(im.bytes.data()));

@@ -18,13 +18,6 @@ namespace glowlab {
 
 namespace {
 
-std::string lower_extension(const std::string& path) {
-  const auto dot = path.find_last_of('.');
-  std::string ext = dot == std::string::npos ? std::string() : path.substr(dot);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
-}
-
 #ifdef GLOWLAB_HAVE_EXIV2
 void put_be32(std::string& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));

@@ -27,6 +27,8 @@ void write_image(const std::string& path, const Image& image);
 // picture of the unedited photo, is left out. Returns a note when some of it could not be carried
 // (another format, a build without exiv2); empty when all of it was (or there was none).
 std::string write_photo_image(const std::string& path, const Image& image, const std::string& photo_path);
+// A path's extension in lower case, with its dot (".jpg"; empty when it has none).
+std::string lower_extension(const std::string& path);
 // The extensions write_image writes (".png", ".jpg", ...; a build without OpenCV ".ppm", ".pgm").
 std::vector<std::string> writable_image_extensions();
 // Checked before any work is done: throws Error(InvalidArgument) naming `path` when write_image
