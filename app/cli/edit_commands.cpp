@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "glowlab.h"
 #include "model_path.h"
+#include "photo_batch.h"
 
 namespace glowlab::cli {
 namespace {
@@ -31,39 +32,6 @@ struct EditOptions {
   std::string recipe;              // a recipe saved by the window
   bool paste_back = false, paste_whole = false, strict = false;
 };
-
-// A photo read, its face aligned to the model's framing (centre crop, with a note, when no face is
-// found) and encoded; or a sample (no photo).
-struct EncodedPhoto {
-  std::string source;  // the photo's file (its colour profile and metadata go into the export)
-  Image photo;
-  FaceCrop crop;
-  std::vector<float> latent;
-};
-
-// The photos named: files as given, folders replaced by the images in them (sorted). `many` is set
-// when the result is a batch (several photos, or any folder).
-std::vector<std::string> expand_photos(const std::vector<std::string>& args, bool& many) {
-  std::vector<std::string> out;
-  many = args.size() > 1;
-  for (const auto& a : args) {
-    if (std::filesystem::is_directory(a)) {
-      many = true;
-      const auto found = list_images(a);
-      if (found.empty()) std::cerr << "note: " << a << ": no images in this folder\n";
-      out.insert(out.end(), found.begin(), found.end());
-    } else {
-      out.push_back(a);
-    }
-  }
-  return out;
-}
-
-// A batch's progress on a terminal: "[ 3/40]  7%  photo.png".
-void show_progress(size_t done, size_t total, const std::string& path) {
-  std::cerr << "[" << std::setw(static_cast<int>(std::to_string(total).size())) << done + 1 << "/" << total << "] "
-            << std::setw(3) << (100 * done / std::max<size_t>(total, 1)) << "%  " << path << "\n";
-}
 
 // The recipe's photo (cropped by its saved transform) or sample, encoded: what the window showed.
 EncodedPhoto encode_recipe_source(Model& model, const Recipe& r) {
@@ -92,49 +60,6 @@ void report_recipe(const AppliedRecipe& applied, const std::string& recipe_path)
   }
 }
 
-// Notes on stderr when the crop is weaker than asked for (no landmarks, no face: FaceCrop::note
-// says which), and which face of several is used.
-void report_crop(const FaceCrop& crop, const std::string& path, int face) {
-  if (!crop.note.empty()) std::cerr << "note: " << path << ": " << crop.note << "\n";
-  if (crop.face_found && crop.faces > 1) std::cerr << "note: " << path << ": " << crop.faces << " faces found; face " << face << " (by size) is used\n";
-}
-
-EncodedPhoto encode_photo(Model& model, const std::string& path, int face = 1) {
-  const auto& c = model.config();
-  EncodedPhoto e;
-  e.source = path;
-  e.photo = read_image(path, c.channels);
-  e.crop = align_face(e.photo, c.image_size, /*centre_fallback=*/true, path, model.framing(), face - 1);
-  report_crop(e.crop, path, face);
-  e.latent = model.encode(e.crop.crop);
-  return e;
-}
-
-// Frames as an animation (.gif, .mp4) or, for any image extension, one row of tiles. An MP4 says
-// which codec it was written with (H.264 where OpenCV has an encoder for it, else MPEG-4 Part 2).
-void write_frames(const std::string& path, const std::vector<Image>& frames, double fps) {
-  if (!is_animation_path(path)) {
-    write_image(path, make_grid(frames, static_cast<int>(frames.size())));
-    return;
-  }
-  const std::string codec = write_animation(path, frames, fps);
-  if (!codec.empty()) std::cerr << "note: " << path << ": video codec " << codec << "\n";
-}
-
-// Where a batch writes a photo's result: OUTPUT itself for one photo, OUTPUT/NAME.png for several.
-std::string output_for(const std::string& photo, const std::string& output, bool many) {
-  if (!many) return output;
-  return (std::filesystem::path(output) / std::filesystem::path(photo).filename()).replace_extension(".png").string();
-}
-
-// Ends a batch: exit status 1 saying how many photos failed (each was reported as it failed).
-void finish_batch(int failures, size_t photos, const char* what) {
-  if (failures) {
-    throw Error(ErrorKind::InvalidArgument,
-                std::to_string(failures) + " of " + std::to_string(photos) + " photos were not " + what + " (see above)");
-  }
-}
-
 // NAME=FROM:TO:FRAMES
 struct Sweep {
   std::string name;
@@ -160,16 +85,6 @@ Sweep parse_sweep(const std::string& text) {
   }
   if (w.frames < 2 || w.frames > 1000) throw CLI::ValidationError("--sweep", "'" + text + "': FRAMES must be 2 to 1000");
   return w;
-}
-
-// The engine's refusal of a name or value typed on the command line, as a bad command line (exit 2).
-template <class F>
-auto as_usage_error(const std::string& option, F&& f) {
-  try {
-    return f();
-  } catch (const Error& e) {
-    throw CLI::ValidationError(option, e.what());
-  }
 }
 
 std::vector<std::string> split_names(const std::string& text) {
