@@ -1,8 +1,11 @@
 // Clip-editing benchmark: makes a 640x360 clip from a photo (panned and zoomed over it, written as
 // MP4), edits it as `glowlab-cli edit CLIP.mp4` does, and prints where the time went as JSON (both
 // clips stay in DIR to look at). A benchmark's tool, not a test.
-//   glowlab-bench-clip [--model M] [--frames 60] [--set NAME=VALUE] -o DIR photo
+// It also says how steadily the crop followed the face (track_steadiness): the photo's own five
+// landmarks, moved by the known camera, give where each frame's crop should be.
+//   glowlab-bench-clip [--model M] [--frames 60] [--set NAME=VALUE] [--no-smooth] -o DIR photo
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -17,16 +20,17 @@
 
 namespace {
 
-// Frame i of n: a 640x360 window over the photo, panning left to right and zooming in by 30%.
-glowlab::Image panned(const glowlab::Image& photo, int i, int n) {
+// Frame i of n: a 640x360 window over the photo, panning left to right and zooming in by 30%: the
+// camera's transform, photo -> frame (frame = scale * photo - (ox, oy)).
+std::array<double, 6> camera(const glowlab::Image& photo, int i, int n) {
   const double t = n > 1 ? static_cast<double>(i) / (n - 1) : 0.0;
   const double zoom = 1.0 + 0.3 * t;
   const double scale = std::max(640.0 / photo.width, 360.0 / photo.height) * 1.15 * zoom;  // photo px -> frame px
   const double span_x = photo.width * scale - 640, span_y = photo.height * scale - 360;
   const double ox = span_x * (0.2 + 0.6 * t), oy = span_y * 0.3;
-  // frame = scale * photo - (ox, oy): its transform, photo -> frame.
-  return glowlab::crop_with_transform(photo, 640, {scale, 0, -ox, 0, scale, -oy}).crop;
+  return {scale, 0, -ox, 0, scale, -oy};
 }
+glowlab::Image panned(const glowlab::Image& photo, int i, int n) { return glowlab::crop_with_transform(photo, 640, camera(photo, i, n)).crop; }
 
 glowlab::Image cut(const glowlab::Image& square) {  // the top 640x360 of a 640x640 crop
   glowlab::Image out{640, 360, 3, std::vector<std::uint8_t>(square.bytes.begin(), square.bytes.begin() + 640 * 360 * 3)};
@@ -39,6 +43,7 @@ int main(int argc, char** argv) {
   try {
     std::string model_path, output, photo, set = "Smiling=1.5";
     int frames = 60;
+    bool smooth = true;
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
       auto value = [&]() -> std::string {
@@ -49,8 +54,9 @@ int main(int argc, char** argv) {
       else if (a == "-o") output = value();
       else if (a == "--frames") frames = std::stoi(value());
       else if (a == "--set") set = value();
+      else if (a == "--no-smooth") smooth = false;
       else if (a == "-h" || a == "--help") {
-        std::cout << "usage: glowlab-bench-clip [--model M] [--frames 60] [--set NAME=VALUE] -o DIR photo\n";
+        std::cout << "usage: glowlab-bench-clip [--model M] [--frames 60] [--set NAME=VALUE] [--no-smooth] -o DIR photo\n";
         return 0;
       } else photo = a;
     }
@@ -67,6 +73,7 @@ int main(int argc, char** argv) {
     const auto sv = glowlab::split_slider_value(set);
     const auto v = glowlab::slider_value(model.attributes(), sv.first, sv.second);
     o.edit.alphas = {{v.name, v.value}};
+    o.smooth = smooth;
     const auto start = std::chrono::steady_clock::now();
     const auto r = glowlab::edit_clip(model, in, out, o);
     const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -82,6 +89,26 @@ int main(int argc, char** argv) {
                     {"guard", r.seconds.guard},   {"render", r.seconds.render},       {"paste", r.seconds.paste},
                     {"write", r.seconds.write}};
     j["edit"] = set;
+    // Where the crops should be: the photo's landmarks (found once, at its full size) through each
+    // frame's camera, aligned as the clip's frames are.
+    std::array<double, 10> points{};
+    std::string why;
+    if (glowlab::find_face_landmarks(picture, points, why, std::max(picture.width, picture.height), nullptr) && !model.framing().empty()) {
+      std::vector<std::array<double, 6>> ideal;
+      for (int i = 0; i < frames; ++i) {
+        const auto c = camera(picture, i, frames);
+        std::array<double, 10> p{};
+        for (int k = 0; k < 5; ++k) {  // as the frame was made (cv::warpAffine: pixel centres at whole numbers)
+          p[2 * k] = points[2 * k] * c[0] + c[2];
+          p[2 * k + 1] = points[2 * k + 1] * c[4] + c[5];
+        }
+        ideal.push_back(glowlab::align_to_landmarks(clip[static_cast<size_t>(i)], model.config().image_size, p, model.framing()).transform);
+      }
+      const auto steady = glowlab::track_steadiness(r.transforms, ideal, model.config().image_size);
+      j["smoothing"] = smooth;
+      j["jitter_px"] = steady.jitter;
+      j["lag_px"] = steady.lag;
+    }
     std::cout << j.dump(2) << "\n";
     return 0;
   } catch (const std::exception& e) {

@@ -19,9 +19,11 @@ extern "C" void on_interrupt(int) { g_interrupted = true; }
 
 }  // namespace
 
-void run_clip_edit(Model& model, const std::string& input, const std::string& output, const SliderEdit& edit, bool strict) {
+void run_clip_edit(Model& model, const std::string& input, const std::string& output, const SliderEdit& edit, int face,
+                   bool strict) {
   ClipEditOptions options;
   options.edit = edit;
+  options.face = face;
   const bool tty = ::isatty(STDERR_FILENO);
   int shown = -1;
   options.progress = [&](double fraction) {

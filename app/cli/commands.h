@@ -50,6 +50,7 @@ void add_import(CLI::App& app);  // import_commands.cpp
 
 // `edit CLIP.mp4 -o OUT.mp4` (clip_commands.cpp): edit_clip with a progress line, Ctrl+C (nothing
 // written) and what was done said; --strict makes a limited edit an error.
-void run_clip_edit(Model& model, const std::string& input, const std::string& output, const SliderEdit& edit, bool strict);
+void run_clip_edit(Model& model, const std::string& input, const std::string& output, const SliderEdit& edit, int face,
+                   bool strict);
 
 }  // namespace glowlab::cli

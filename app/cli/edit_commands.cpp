@@ -117,7 +117,7 @@ void add_edit_options(CLI::App* cmd, EditOptions& o) {
   cmd->add_option("--keep", o.keep,
                   "Attributes to hold fixed, comma-separated (e.g. Male,No_Beard): the edit moves along directions "
                   "that leave them unchanged");
-  cmd->add_option("--face", o.face, "Which face of each photo, by size (1: the largest)")->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--face", o.face, "Which face of each photo, by size (1: the largest); in a video, on its first frame with a face, then that person followed")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_option("--detail", o.detail, "Finest latent level the edit touches (0: all levels; L-1: coarse only)")
       ->capture_default_str();
   cmd->add_option("-o,--output", o.output, "Output image for one photo, or a folder for several")->required();
@@ -349,7 +349,7 @@ void add_edit(CLI::App& app) {
       return;
     }
     if (p.clip) {
-      run_clip_edit(model, p.first, o->output, p.edit, o->strict);
+      run_clip_edit(model, p.first, o->output, p.edit, o->face - 1, o->strict);
       return;
     }
     run_batch(model, p, *o);

@@ -26,7 +26,66 @@ bool is_video_path(const std::string& path) {
   return ext == ".mp4" || ext == ".mov" || ext == ".m4v" || ext == ".avi" || ext == ".mkv" || ext == ".webm";
 }
 
+namespace {
+// A crop's centre and side in frame pixels, from its transform (frame -> crop).
+std::array<double, 3> crop_place(const std::array<double, 6>& t, int size) {
+  const double det = t[0] * t[4] - t[1] * t[3];
+  const double q = size / 2.0 - 0.5;  // the crop's centre, a pixel centre
+  const double u = q - t[2], v = q - t[5];
+  return {(t[4] * u - t[1] * v) / det, (-t[3] * u + t[0] * v) / det, size / std::sqrt(std::abs(det))};
+}
+bool placed(const std::array<double, 6>& t) { return t[0] * t[4] - t[1] * t[3] != 0.0; }
+}  // namespace
+
+TrackSteadiness track_steadiness(const std::vector<std::array<double, 6>>& measured, const std::vector<std::array<double, 6>>& ideal,
+                                 int size) {
+  TrackSteadiness s;
+  std::vector<std::array<double, 3>> error;
+  std::vector<bool> have;
+  for (size_t i = 0; i < std::min(measured.size(), ideal.size()); ++i) {
+    have.push_back(placed(measured[i]) && placed(ideal[i]));
+    if (!have.back()) {
+      error.push_back({});
+      continue;
+    }
+    const auto m = crop_place(measured[i], size), g = crop_place(ideal[i], size);
+    error.push_back({m[0] - g[0], m[1] - g[1], m[2] - g[2]});
+  }
+  std::array<double, 3> mean{};
+  for (size_t i = 0; i < error.size(); ++i) {
+    if (!have[i]) continue;
+    ++s.frames;
+    for (int k = 0; k < 3; ++k) mean[static_cast<size_t>(k)] += error[i][static_cast<size_t>(k)];
+  }
+  if (s.frames == 0) return s;
+  for (auto& m : mean) m /= s.frames;
+  double change = 0;
+  int steps = 0;
+  for (size_t i = 0; i < error.size(); ++i) {
+    if (!have[i]) continue;
+    // The error averaged over five frames round this one (the shake averaged out): how far the
+    // crop falls behind.
+    std::array<double, 3> local{};
+    int n = 0;
+    for (size_t j = i >= 2 ? i - 2 : 0; j <= std::min(error.size() - 1, i + 2); ++j) {
+      if (!have[j]) continue;
+      ++n;
+      for (int k = 0; k < 3; ++k) local[static_cast<size_t>(k)] += error[j][static_cast<size_t>(k)];
+    }
+    s.lag = std::max(s.lag, std::hypot(local[0] / n - mean[0], local[1] / n - mean[1], local[2] / n - mean[2]));
+    if (i > 0 && have[i - 1]) {
+      change += std::pow(std::hypot(error[i][0] - error[i - 1][0], error[i][1] - error[i - 1][1], error[i][2] - error[i - 1][2]), 2);
+      ++steps;
+    }
+  }
+  s.jitter = steps > 0 ? std::sqrt(change / steps) : 0.0;
+  return s;
+}
+
 #ifndef GLOWLAB_HAVE_OPENCV
+ClipPreview preview_clip(Model&, const std::string&, const ClipEditOptions&, int) {
+  throw Error(ErrorKind::InvalidArgument, "editing a video needs OpenCV, which this build lacks");
+}
 ClipEditReport edit_clip(Model&, const std::string&, const std::string&, const ClipEditOptions&) {
   throw Error(ErrorKind::InvalidArgument, "editing a video needs OpenCV, which this build lacks");
 }
@@ -72,7 +131,9 @@ class OneEuro {
 
  private:
   static constexpr double kMinCutoff = 1.0;  // Hz
-  static constexpr double kBeta = 0.02;      // per pixel a second
+  // Chosen on glowlab-bench-clip's panned and zoomed astronaut (docs/video.md): beta 0.04 halves the
+  // crop's shake at a slow pan and adds 0.6 px of lag at three times the speed (0.02: 1.8 px).
+  static constexpr double kBeta = 0.04;      // per pixel a second
   static constexpr double kDerivativeCutoff = 1.0;
   static double alpha(double cutoff, double dt) { return 1.0 / (1.0 + 1.0 / (2.0 * M_PI * cutoff * dt)); }
   bool started_ = false;
@@ -105,20 +166,24 @@ struct FrameFace {
   Image edited;  // the edit in full, when the guard let it through whole (a second pass reuses it)
 };
 
-// Follows the face from frame to frame: dlib's detector (most of the time a frame takes) every
+// Follows one face from frame to frame: dlib's detector (most of the time a frame takes) every
 // kRedetect frames, and in between its shape predictor alone in the box carried along with the
-// landmarks; again the detector when the face's size jumps (the predictor lost it).
+// landmarks; again the detector when the face's size jumps (the predictor lost it). The face is
+// chosen once, by size (`face`, 0: the largest) on the first frame with faces; at each detection
+// after that it is the face nearest where the followed one was, of a like size, or none (another
+// person is never taken for it). Lost for more than `forget` frames, it is chosen again by size.
 class FaceFollower {
  public:
+  FaceFollower(int face, int forget) : face_(face), forget_(forget) {}
   // `followed` says whether the predictor alone found them (the detector did not run).
   bool landmarks(const Image& frame, std::array<double, 10>& points, bool& followed) {
-    std::string why;
     followed = false;
     if (have_ && since_detect_ + 1 < kRedetect) {
       std::array<int, 4> box = box_;
       const auto c = centroid(last_);
       box[0] = static_cast<int>(std::lround(c[0] + offset_[0] - box[2] / 2.0));
       box[1] = static_cast<int>(std::lround(c[1] + offset_[1] - box[3] / 2.0));
+      std::string why;
       if (follow_face_landmarks(frame, box, points, why) && std::abs(eyes(points) / eyes_ - 1.0) < 0.25) {
         ++since_detect_;
         last_ = points;
@@ -126,9 +191,13 @@ class FaceFollower {
         return true;
       }
     }
-    const int side = std::min(640, std::max(frame.width, frame.height));  // no enlarging: it finds little more
-    have_ = find_face_landmarks(frame, points, why, side, &box_);
-    if (!have_) return false;
+    have_ = detect(frame, points);
+    if (!have_) {
+      if (known_ && ++lost_ > forget_) known_ = false;
+      return false;
+    }
+    known_ = true;
+    lost_ = 0;
     since_detect_ = 0;
     last_ = points;
     eyes_ = std::max(1.0, eyes(points));
@@ -136,10 +205,41 @@ class FaceFollower {
     offset_ = {box_[0] + box_[2] / 2.0 - c[0], box_[1] + box_[3] / 2.0 - c[1]};
     return true;
   }
-  void forget() { have_ = false; }
+  // The next frame runs the detector (the followed face may have gone).
+  void redetect() { have_ = false; }
 
  private:
   static constexpr int kRedetect = 5;
+  // The followed face among the detector's: its landmarks and box; false when it is not there.
+  bool detect(const Image& frame, std::array<double, 10>& points) {
+    const int side = std::min(640, std::max(frame.width, frame.height));  // no enlarging: it finds little more
+    std::vector<std::array<int, 4>> boxes;
+    std::string why;
+    if (!find_face_landmarks(frame, points, why, side, &boxes)) return false;
+    int pick = -1;
+    if (!known_) {
+      if (face_ < static_cast<int>(boxes.size())) pick = face_;
+    } else {
+      // Nearest to where the face was (its box's centre carried by the landmarks), within half the
+      // box's side and of a size within 1.5 times.
+      const auto c = centroid(last_);
+      const double cx = c[0] + offset_[0], cy = c[1] + offset_[1];
+      double best = 0.5 * box_[2];
+      for (size_t i = 0; i < boxes.size(); ++i) {
+        const auto& b = boxes[i];
+        const double d = std::hypot(b[0] + b[2] / 2.0 - cx, b[1] + b[3] / 2.0 - cy);
+        const double ratio = static_cast<double>(b[2]) / std::max(1, box_[2]);
+        if (d <= best && ratio < 1.5 && ratio > 1 / 1.5) {
+          best = d;
+          pick = static_cast<int>(i);
+        }
+      }
+    }
+    if (pick < 0) return false;
+    if (pick > 0 && !follow_face_landmarks(frame, boxes[static_cast<size_t>(pick)], points, why)) return false;
+    box_ = boxes[static_cast<size_t>(pick)];
+    return true;
+  }
   static std::array<double, 2> centroid(const std::array<double, 10>& p) {
     std::array<double, 2> c{0, 0};
     for (int k = 0; k < 5; ++k) {
@@ -149,7 +249,10 @@ class FaceFollower {
     return c;
   }
   static double eyes(const std::array<double, 10>& p) { return std::hypot(p[2] - p[0], p[3] - p[1]); }
-  bool have_ = false;
+  int face_ = 0, forget_ = 50;
+  bool have_ = false;   // followed on the last frame: the predictor may follow it on this one
+  bool known_ = false;  // which face is followed has been chosen
+  int lost_ = 0;        // frames since it was last found
   int since_detect_ = 0;
   std::array<int, 4> box_{};
   std::array<double, 10> last_{};
@@ -168,11 +271,11 @@ constexpr double kLostFace = 30.0;  // levels: from one frame to the next a foll
 // The face of one frame: landmarks (followed, smoothed) onto the model's framing, or, for a model
 // without one, the detector's box; none found: an empty crop.
 FaceCrop frame_face(Model& model, const Image& frame, FaceFollower& follower, FaceCrop& previous,
-                    std::array<OneEuro, 10>& filters, double dt, bool smooth) {
+                    std::array<OneEuro, 10>& filters, double dt, bool smooth, int face) {
   const int size = model.config().image_size;
-  if (model.framing().empty()) {
+  if (model.framing().empty()) {  // the detector's box on every frame, by size (not followed)
     try {
-      return align_face(frame, size, /*centre_fallback=*/false, "frame");
+      return align_face(frame, size, /*centre_fallback=*/false, "frame", {}, face);
     } catch (const Error&) {
       return {};
     }
@@ -188,7 +291,7 @@ FaceCrop frame_face(Model& model, const Image& frame, FaceFollower& follower, Fa
   // last one (a cut, the face gone) is looked for again by the detector.
   if (followed && !previous.crop.empty() &&
       mean_difference(align_to_landmarks(frame, size, points, model.framing()).crop, previous.crop) > kLostFace) {
-    follower.forget();
+    follower.redetect();
     if (!follower.landmarks(frame, points, followed)) {
       for (auto& f : filters) f.reset();
       previous.crop = {};
@@ -204,20 +307,99 @@ FaceCrop frame_face(Model& model, const Image& frame, FaceFollower& follower, Fa
   return crop;
 }
 
-}  // namespace
-
-ClipEditReport edit_clip(Model& model, const std::string& input, const std::string& output, const ClipEditOptions& o) {
-  ClipEditReport report;
-  auto cap = open_clip(input);
-  report.width = static_cast<int>(cap.get(cv::CAP_PROP_FRAME_WIDTH));
-  report.height = static_cast<int>(cap.get(cv::CAP_PROP_FRAME_HEIGHT));
-  if (report.width > kMaxSide || report.height > kMaxSide) {
-    throw Error(ErrorKind::InvalidArgument, input + ": " + std::to_string(report.width) + "x" + std::to_string(report.height) +
+// A clip's size and frame rate as its container says them; too large a clip is refused.
+struct ClipShape {
+  int width = 0, height = 0;
+  double fps = 25.0;
+  double frames = 1.0;  // as the container says (an estimate)
+};
+ClipShape clip_shape(cv::VideoCapture& cap, const std::string& input) {
+  ClipShape c;
+  c.width = static_cast<int>(cap.get(cv::CAP_PROP_FRAME_WIDTH));
+  c.height = static_cast<int>(cap.get(cv::CAP_PROP_FRAME_HEIGHT));
+  if (c.width > kMaxSide || c.height > kMaxSide) {
+    throw Error(ErrorKind::InvalidArgument, input + ": " + std::to_string(c.width) + "x" + std::to_string(c.height) +
                                                 " is larger than the " + std::to_string(kMaxSide) + " pixels a side clips are edited at");
   }
-  report.fps = cap.get(cv::CAP_PROP_FPS);
-  if (!(report.fps > 0.0 && report.fps <= 1000.0)) report.fps = 25.0;  // a stream that does not say
-  const double expected = std::max(1.0, cap.get(cv::CAP_PROP_FRAME_COUNT));
+  c.fps = cap.get(cv::CAP_PROP_FPS);
+  if (!(c.fps > 0.0 && c.fps <= 1000.0)) c.fps = 25.0;  // a stream that does not say
+  c.frames = std::max(1.0, cap.get(cv::CAP_PROP_FRAME_COUNT));
+  return c;
+}
+
+// The next frame as RGB; false at the end. Throws Error naming the clip for a frame of another
+// size or not in colour (`index` counts from 0).
+bool read_frame(cv::VideoCapture& cap, const ClipShape& shape, const std::string& input, size_t index, Image& frame) {
+  thread_local cv::Mat bgr;
+  if (!cap.read(bgr)) return false;
+  if (bgr.cols != shape.width || bgr.rows != shape.height || bgr.type() != CV_8UC3) {
+    throw Error(ErrorKind::Format, input + ": frame " + std::to_string(index + 1) + " is not of the clip's size or a colour frame");
+  }
+  frame = to_image(bgr);
+  return true;
+}
+
+Alphas moved_sliders(const SliderEdit& edit) {
+  Alphas moved;
+  for (const auto& a : edit.alphas) {
+    if (a.second != 0.0) moved.push_back(a);
+  }
+  return moved;
+}
+
+void check_options(const ClipEditOptions& o) {
+  if (o.face < 0) throw Error(ErrorKind::InvalidArgument, "the face to edit in a clip is counted from 1");
+}
+
+}  // namespace
+
+ClipPreview preview_clip(Model& model, const std::string& input, const ClipEditOptions& o, int search) {
+  check_options(o);
+  ClipPreview p;
+  auto cap = open_clip(input);
+  const ClipShape shape = clip_shape(cap, input);
+  p.width = shape.width;
+  p.height = shape.height;
+  p.fps = shape.fps;
+  p.frames = static_cast<int>(std::lround(shape.frames));
+  const int size = model.config().image_size;
+  Image frame;
+  FaceCrop crop;
+  for (int i = 0; i < std::max(1, search) && read_frame(cap, shape, input, static_cast<size_t>(i), frame); ++i) {
+    if (i == 0) p.frame = frame;
+    try {
+      crop = align_face(frame, size, /*centre_fallback=*/false, input, model.framing(), 0);
+    } catch (const Error&) {
+      continue;  // no face here
+    }
+    p.frame_index = i;
+    p.frame = frame;
+    p.faces = crop.boxes;
+    break;
+  }
+  if (p.frame.empty()) throw Error(ErrorKind::Format, input + ": the video has no frame that can be read");
+  p.edited = p.frame;
+  if (p.faces.empty() || o.face >= static_cast<int>(p.faces.size())) return p;
+  if (o.face > 0) crop = align_face(p.frame, size, false, input, model.framing(), o.face);
+  p.edited_face = true;
+  const Alphas moved = moved_sliders(o.edit);
+  if (moved.empty()) return p;
+  const auto latent = model.encode(crop.crop);
+  auto g = model.decode_guarded(latent, model.edit(latent, moved, o.edit.finest_level, o.edit.locked));
+  p.strength = g.strength;
+  p.edited = paste_change(p.frame, g.image, model.quantized(crop.crop), crop);
+  return p;
+}
+
+ClipEditReport edit_clip(Model& model, const std::string& input, const std::string& output, const ClipEditOptions& o) {
+  check_options(o);
+  ClipEditReport report;
+  auto cap = open_clip(input);
+  const ClipShape shape = clip_shape(cap, input);
+  report.width = shape.width;
+  report.height = shape.height;
+  report.fps = shape.fps;
+  const double expected = shape.frames;
   const double dt = 1.0 / report.fps;
   auto tell = [&](double fraction) {
     if (o.progress && !o.progress(std::min(1.0, fraction))) throw Error(ErrorKind::Cancelled, "cancelled: " + output + " was not written");
@@ -226,28 +408,20 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
   // First pass: each frame's face, latent and the strength the guard allows its edit.
   std::vector<FrameFace> faces;
   std::array<OneEuro, 10> filters;
-  FaceFollower follower;
+  FaceFollower follower(o.face, static_cast<int>(std::lround(2 * report.fps)));
   FaceCrop previous;  // the last frame's crop, when it had a face
-  Alphas moved;
-  for (const auto& a : o.edit.alphas) {
-    if (a.second != 0.0) moved.push_back(a);
-  }
+  const Alphas moved = moved_sliders(o.edit);
   auto& t = report.seconds;
-  cv::Mat bgr;
   for (;;) {
     Image frame;
     {
       Timed timed(t.read);
-      if (!cap.read(bgr)) break;
-      if (bgr.cols != report.width || bgr.rows != report.height || bgr.type() != CV_8UC3) {
-        throw Error(ErrorKind::Format, input + ": frame " + std::to_string(faces.size() + 1) + " is not of the clip's size or a colour frame");
-      }
-      frame = to_image(bgr);
+      if (!read_frame(cap, shape, input, faces.size(), frame)) break;
     }
     FaceCrop crop;
     {
       Timed timed(t.landmarks);
-      crop = frame_face(model, frame, follower, previous, filters, dt, o.smooth);
+      crop = frame_face(model, frame, follower, previous, filters, dt, o.smooth, o.face);
     }
     FrameFace f;
     if (crop.face_found) {
@@ -266,6 +440,7 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
         if (!g.limited()) f.edited = std::move(g.image);
       }
     }
+    report.transforms.push_back(f.found ? f.transform : std::array<double, 6>{});
     faces.push_back(std::move(f));
     tell(kAnalysisShare * faces.size() / std::max(expected, static_cast<double>(faces.size())));
   }
@@ -300,8 +475,7 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
       Image frame;
       {
         Timed timed(t.read);
-        if (!cap.read(bgr)) throw Error(ErrorKind::Format, input + ": frame " + std::to_string(i + 1) + " could not be read again");
-        frame = to_image(bgr);
+        if (!read_frame(cap, shape, input, i, frame)) throw Error(ErrorKind::Format, input + ": frame " + std::to_string(i + 1) + " could not be read again");
       }
       const double s = report.strength * weight[i];
       if (faces[i].found && s > 0.0 && !moved.empty()) {

@@ -174,7 +174,7 @@ bool landmarks_in_box(const cv::Mat& gray, const std::array<int, 4>& box, std::a
 #endif
 
 bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std::string& why, int detect_side,
-                         std::array<int, 4>* box) {
+                         std::vector<std::array<int, 4>>* all) {
   if (photo.empty()) {
     why = "empty photo";
     return false;
@@ -184,12 +184,12 @@ bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std
   int count = 0;
   std::vector<std::array<int, 4>> boxes;
   const bool found = face_detail::find_landmarks(gray, 0, points, why, count, boxes, detect_side);
-  if (found && box) *box = boxes.front();
+  if (found && all) *all = boxes;
   return found;
 #else
   (void)points;
   (void)detect_side;
-  (void)box;
+  (void)all;
   why = "this build has no face landmark support (dlib)";
   return false;
 #endif

@@ -46,9 +46,10 @@ FaceCrop align_to_landmarks(const Image& photo, int size, const std::array<doubl
 // The five landmarks (eye centres, nose tip, mouth corners; photo pixels) of the largest face, found
 // by dlib on a copy whose longer side is about `detect_side` px (small photos enlarged up to 4x).
 // False, with `why`, when there is no landmark model or no face. The same points align_face uses.
-// With `box`, also the detector's box of that face (x, y, w, h in photo pixels).
+// With `boxes`, also the detector's box of every face found (x, y, w, h in photo pixels), largest
+// first: the points are those of the first.
 bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std::string& why, int detect_side = 800,
-                         std::array<int, 4>* box = nullptr);
+                         std::vector<std::array<int, 4>>* boxes = nullptr);
 // The five landmarks of the face inside `box` (as find_face_landmarks gives it) by dlib's shape
 // predictor alone, without the detector: a face followed from one video frame to the next, where
 // the box moved with it. False, with `why`, when there is no landmark model.
