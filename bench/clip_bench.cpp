@@ -3,7 +3,7 @@
 // clips stay in DIR to look at). A benchmark's tool, not a test.
 // It also says how steadily the crop followed the face (track_steadiness): the photo's own five
 // landmarks, moved by the known camera, give where each frame's crop should be.
-//   glowlab-bench-clip [--model M] [--frames 60] [--set NAME=VALUE] [--no-smooth] -o DIR photo
+//   glowlab-bench-clip [--model M] [--frames 60] [--set NAME=VALUE] [--no-smooth] [--gif OUT.gif] -o DIR photo
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -37,6 +37,25 @@ glowlab::Image cut(const glowlab::Image& square) {  // the top 640x360 of a 640x
   return out;
 }
 
+// Two frames of one size side by side, each at half its size (2x2 means).
+glowlab::Image side_by_side_half(const glowlab::Image& a, const glowlab::Image& b) {
+  const int w = a.width / 2, h = a.height / 2;
+  glowlab::Image out{2 * w, h, 3, std::vector<std::uint8_t>(static_cast<size_t>(4 * w * h * 3))};
+  for (int side = 0; side < 2; ++side) {
+    const auto& src = side == 0 ? a : b;
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        for (int k = 0; k < 3; ++k) {
+          auto at = [&](int yy, int xx) { return src.bytes[(static_cast<size_t>(yy) * src.width + xx) * 3 + k]; };
+          const int sum = at(2 * y, 2 * x) + at(2 * y, 2 * x + 1) + at(2 * y + 1, 2 * x) + at(2 * y + 1, 2 * x + 1);
+          out.bytes[(static_cast<size_t>(y) * out.width + side * w + x) * 3 + k] = static_cast<std::uint8_t>((sum + 2) / 4);
+        }
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -44,6 +63,7 @@ int main(int argc, char** argv) {
     std::string model_path, output, photo, set = "Smiling=1.5";
     int frames = 60;
     bool smooth = true;
+    std::string gif;  // a before|after GIF at half size, every second frame (the docs' picture)
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
       auto value = [&]() -> std::string {
@@ -55,8 +75,9 @@ int main(int argc, char** argv) {
       else if (a == "--frames") frames = std::stoi(value());
       else if (a == "--set") set = value();
       else if (a == "--no-smooth") smooth = false;
+      else if (a == "--gif") gif = value();
       else if (a == "-h" || a == "--help") {
-        std::cout << "usage: glowlab-bench-clip [--model M] [--frames 60] [--set NAME=VALUE] [--no-smooth] -o DIR photo\n";
+        std::cout << "usage: glowlab-bench-clip [--model M] [--frames 60] [--set NAME=VALUE] [--no-smooth] [--gif OUT.gif] -o DIR photo\n";
         return 0;
       } else photo = a;
     }
@@ -108,6 +129,13 @@ int main(int argc, char** argv) {
       j["smoothing"] = smooth;
       j["jitter_px"] = steady.jitter;
       j["lag_px"] = steady.lag;
+    }
+    if (!gif.empty()) {
+      const auto before = glowlab::read_video_frames(in), after = glowlab::read_video_frames(out);
+      std::vector<glowlab::Image> sheet;
+      for (size_t i = 0; i < std::min(before.size(), after.size()); i += 2) sheet.push_back(side_by_side_half(before[i], after[i]));
+      glowlab::write_gif(gif, sheet, 12.5);
+      j["gif"] = gif;
     }
     std::cout << j.dump(2) << "\n";
     return 0;

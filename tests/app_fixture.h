@@ -44,6 +44,7 @@
 #include "data/pixels.h"
 #include "testutil.h"
 #include "tiny_model.h"
+#include "video_dialog.h"
 
 namespace app_test {
 

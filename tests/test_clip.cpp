@@ -18,8 +18,6 @@
 #include "vision/face_align.h"
 #include "vision/image_io.h"
 
-#include <opencv2/imgproc.hpp>
-#include <opencv2/videoio.hpp>
 
 using namespace glowlab;
 
@@ -48,17 +46,7 @@ void draw(Image& canvas, const Image& face, int x0, int y0) {
   }
 }
 
-std::vector<Image> read_clip(const std::string& path) {
-  cv::VideoCapture cap(path, cv::CAP_FFMPEG);  // FFmpeg alone: no camera backends probed
-  std::vector<Image> out;
-  cv::Mat bgr, rgb;
-  while (cap.read(bgr)) {
-    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-    Image im{rgb.cols, rgb.rows, 3, std::vector<std::uint8_t>(rgb.data, rgb.data + rgb.total() * 3)};
-    out.push_back(std::move(im));
-  }
-  return out;
-}
+std::vector<Image> read_clip(const std::string& path) { return read_video_frames(path); }
 
 // Mean absolute difference of two frames over a rectangle.
 double region_difference(const Image& a, const Image& b, int x0, int y0, int w, int h) {
@@ -287,6 +275,21 @@ class TestClip : public QObject {
       QVERIFY2(QString(e.what()).contains("not a video"), e.what());
     }
     QVERIFY_THROWS_EXCEPTION(Error, edit_clip(model, (dir_.path() + "/missing.mp4").toStdString(), out, o));
+    // A clip cut short (a copy interrupted): an MP4's index is at its end, so half of one is no video.
+    {
+      std::vector<Image> some;
+      for (int i = 0; i < 8; ++i) some.push_back(canvas_frame(face_, i, 4));
+      const std::string whole = (dir_.path() + "/whole.mp4").toStdString(), cut = (dir_.path() + "/cut.mp4").toStdString();
+      write_clip(whole, some);
+      const auto bytes = read_file(whole, 1 << 30);
+      write_file_atomic(cut, bytes.substr(0, bytes.size() / 2));
+      try {
+        edit_clip(model, cut, out, o);
+        QFAIL("half a clip was read as a video");
+      } catch (const Error& e) {
+        QVERIFY2(QString(e.what()).contains("cut.mp4") && QString(e.what()).contains("not a video"), e.what());
+      }
+    }
     QVERIFY(!QFile::exists(QString::fromStdString(out)));
 
     const std::string empty = (dir_.path() + "/empty.mp4").toStdString();

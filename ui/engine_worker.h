@@ -91,8 +91,29 @@ struct ImportOutcome {
   bool cancelled = false;
 };
 
+// One frame of a video before and after the edit (File > Apply Edit to Video's preview).
+struct ClipPreviewSummary {
+  quint64 request = 0;  // the previewClip() call this answers
+  QString clip;
+  int face = 0;         // the face asked for, by size (0: the largest)
+  QImage before, after; // the frame as read, and with the edit of that face pasted in
+  QList<QRect> faces;   // every face on it (frame pixels), largest first
+  bool editedFace = false;  // the face asked for is there and was edited
+  int frameIndex = 0;       // which frame (0: the first)
+  int frames = 0, width = 0, height = 0;
+  double fps = 0.0;
+  double strength = 1.0;    // what the guard allows on this frame
+};
+
+// What a video edit did (File > Apply Edit to Video).
+struct ClipEditSummary {
+  QString clip, output, codec;
+  int frames = 0, framesWithFace = 0, width = 0, height = 0;
+  double fps = 0.0, strength = 1.0, seconds = 0.0;
+};
+
 // A long job's progress, by what it is.
-enum class Task { Sampling, Exporting };
+enum class Task { Sampling, Exporting, Video };
 
 class EngineWorker : public QThread {
   Q_OBJECT
@@ -132,6 +153,13 @@ class EngineWorker : public QThread {
   // `scale`: frames enlarged this many times over the model's resolution.
   void exportAnimation(const QString& path, const EditState& state, const QString& sweepAttribute, int frames, double fps,
                        int scale = 1);
+  // A video's first frame with a face, before and after the edit of face `face` (by size);
+  // clipPreviewReady follows (failed for a file that is not a video). Returns the request number.
+  quint64 previewClip(const QString& clip, const EditState& state, int face);
+  // Edits the face in every frame of `clip` (glowlab::edit_clip: the face followed, one strength,
+  // the change pasted into each frame) and writes `output` atomically; progress(Task::Video) as it
+  // goes, cancel() stops it with nothing written (failed says so), clipEdited when done.
+  void editClip(const QString& clip, const QString& output, const EditState& state, int face);
   // Turns another Glow implementation's checkpoint into the .glow `output` (engine/import,
   // docs/import.md) on this thread; imported follows (with the import's message on failure). The
   // current model and image are untouched (the window then opens `output` like any model).
@@ -174,6 +202,8 @@ class EngineWorker : public QThread {
   // The second image asked for is the current image itself: it was not set.
   void secondIsCurrent();
   void recipeChecked(const std::vector<glowlab::RecipeWarning>& warnings);
+  void clipPreviewReady(const ClipPreviewSummary& preview);
+  void clipEdited(const ClipEditSummary& summary);
 
  protected:
   void run() override;
@@ -242,6 +272,7 @@ class EngineWorker : public QThread {
   // same sample's pixels); its summary, or none when there is no image.
   std::optional<ImageSummary> keepImage(int oldSize);
   std::atomic<int> renders_{0};
+  std::atomic<quint64> clipPreviews_{0};
 
   // Owned by the worker thread only.
   std::optional<glowlab::Model> model_;
@@ -281,4 +312,6 @@ Q_DECLARE_METATYPE(ImageSummary)
 Q_DECLARE_METATYPE(RenderInfo)
 Q_DECLARE_METATYPE(Task)
 Q_DECLARE_METATYPE(ImportOutcome)
+Q_DECLARE_METATYPE(ClipPreviewSummary)
+Q_DECLARE_METATYPE(ClipEditSummary)
 Q_DECLARE_METATYPE(std::vector<glowlab::RecipeWarning>)

@@ -131,7 +131,8 @@ void MainWindow::connectWorker() {
     progress_->setRange(0, 1000);
     progress_->show();
     cancel_->show();
-    progress_->setFormat((task == Task::Sampling ? tr("Sampling") : tr("Exporting")) + " %p%");
+    progress_->setFormat((task == Task::Sampling ? tr("Sampling") : task == Task::Video ? tr("Video") : tr("Exporting")) +
+                         " %p%");
     progress_->setValue(static_cast<int>(f * 1000));
     if (f >= 1.0) {
       progress_->hide();
@@ -160,6 +161,7 @@ void MainWindow::connectWorker() {
     if (!animation) markExported();  // the edit itself went out
     Q_EMIT exported(path);
   });
+  connect(worker_, &EngineWorker::clipEdited, this, &MainWindow::onClipEdited);
   connect(cancel_, &QToolButton::clicked, worker_, &EngineWorker::cancel);
 }
 
@@ -461,6 +463,10 @@ void MainWindow::interpolateTowardsSample(int index) {
 
 void MainWindow::showError(const QString& message) {
   lastError_ = message;
+  if (videoRunning_) {  // the engine runs one job at a time: the failure is the video's (or it was cancelled)
+    videoRunning_ = false;
+    updateActions();
+  }
   progress_->hide();
   cancel_->hide();
   statusBar()->showMessage(message, 10000);

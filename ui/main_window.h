@@ -59,6 +59,13 @@ class MainWindow : public QMainWindow {
   // `scale`: frames this many times the model's resolution.
   void exportAnimation(const QString& path, const QString& attribute, int frames = 24, double fps = 12.0, int scale = 1);
 
+  // File > Apply Edit to Video without its dialogs: the current sliders, holds and detail applied
+  // to every frame of `clip` (face `face` by size on its first frame with a face, followed), run
+  // on the engine thread with the status bar's progress and Cancel; exported(output) follows, and
+  // the status bar says the frames, the faces found and the time taken (errorShown on failure or
+  // a cancel: nothing is written).
+  void applyEditToVideo(const QString& clip, const QString& output, int face = 0);
+
   // Model > Import Checkpoint without its dialogs: imports another Glow implementation's checkpoint
   // into the .glow `output` on the engine thread (the window stays responsive, the status bar shows
   // it busy), then opens `output` as openModel() does (the image kept, one undo step). A failure
@@ -185,6 +192,10 @@ class MainWindow : public QMainWindow {
   bool chooseAndExportPastedNow();
   QString choosePastedPath();
   void chooseAndExportAnimation();
+  // File > Apply Edit to Video: the clip, then a preview of one frame with the choice of face and
+  // the output (VideoDialog), then applyEditToVideo.
+  void chooseAndApplyToVideo();
+  void onClipEdited(const ClipEditSummary& summary);
   bool chooseAndSaveRecipe();
   void chooseAndOpenRecipe();
   void pasteImage();
@@ -204,6 +215,8 @@ class MainWindow : public QMainWindow {
   QAction* exportPastedAction_ = nullptr;
   QAction* exportAnimationAction_ = nullptr;
   QAction* saveRecipeAction_ = nullptr;
+  QAction* applyToVideoAction_ = nullptr;
+  bool videoRunning_ = false;  // an Apply Edit to Video run is on the engine thread
   QAction* importAction_ = nullptr;
   QString importing_;  // the checkpoint being imported (empty when none)
   QSet<quint64> replayLoads_;  // model loads made by undo/redo (the panel already shows them)

@@ -62,6 +62,9 @@ void MainWindow::buildMenus() {
   saveRecipeAction_ = file->addAction(tr("Save Recip&e…"), this, &MainWindow::chooseAndSaveRecipe);
   saveRecipeAction_->setObjectName("saveRecipe");
   file->addSeparator();
+  applyToVideoAction_ = file->addAction(tr("Apply Edit to &Video…"), this, &MainWindow::chooseAndApplyToVideo);
+  applyToVideoAction_->setObjectName("applyToVideo");
+  file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
   auto* edit = menuBar()->addMenu(tr("&Edit"));
@@ -416,6 +419,12 @@ void MainWindow::updateActions() {
                               : (!haveSecond_ && attributes_->count() == 0)
                                   ? tr("This model has no attributes to sweep: set a second image in the Interpolation panel first")
                                   : QString());
+  const auto sliders = doc_->editState().alphas;
+  const bool moved = std::any_of(sliders.begin(), sliders.end(), [](const auto& a) { return a.second != 0.0; });
+  set(applyToVideoAction_, model_.path.isEmpty() ? tr("Open a model first")
+                           : videoRunning_       ? tr("A video is being edited: wait for it, or cancel it in the status bar")
+                           : !moved              ? tr("Move a slider first: the video gets the edit the sliders make")
+                                                 : QString());
   const bool fileBacked = image_.origin == ImageOrigin::File && QFileInfo::exists(image_.source);
   set(saveRecipeAction_, !haveImage                           ? noImage
                          : (sampleIndex < 0 && !fileBacked) ? tr("A recipe needs a photo file: save the pasted image first and open it")

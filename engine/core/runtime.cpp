@@ -24,6 +24,9 @@ void init_runtime(int threads) {
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
     mallopt(M_TOP_PAD, 64 << 20);
   }
+  // FFmpeg's own lines ("moov atom not found") would go to stderr beside GlowLab's one message
+  // naming the file; OpenCV reads this when it first opens a video. A value set by the user stays.
+  setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", /*overwrite=*/0);  // AV_LOG_QUIET
   // Pixel bombs: read_image checks the size each file's header declares before decoding (setting
   // OPENCV_IO_MAX_IMAGE_PIXELS here would be too late: OpenCV reads it when it loads).
 }

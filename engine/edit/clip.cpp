@@ -146,7 +146,7 @@ cv::VideoCapture open_clip(const std::string& path) {
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   cv::VideoCapture cap(path, cv::CAP_FFMPEG);  // FFmpeg alone: no camera backends probed
   cv::utils::logging::setLogLevel(level);
-  if (!cap.isOpened()) throw Error(ErrorKind::Format, path + ": not a video this build can read");
+  if (!cap.isOpened()) throw Error(ErrorKind::Format, path + ": not a video this build can read (or cut short: its index is missing)");
   return cap;
 }
 

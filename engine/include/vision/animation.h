@@ -43,5 +43,8 @@ struct AnimationInfo {
   std::string codec;  // an MP4's fourcc as the file declares it (e.g. "avc1", "mp4v"); empty for a GIF
 };
 AnimationInfo read_animation_info(const std::string& path);
+// The first `max_frames` frames of a video (OpenCV's FFmpeg), as RGB images: for checks and
+// contact sheets. Throws Error naming the file when it cannot be read as a video.
+std::vector<Image> read_video_frames(const std::string& path, int max_frames = 100000);
 
 }  // namespace glowlab
