@@ -12,6 +12,7 @@
 #include "edit/clip.h"
 #include "flow/glow.h"
 #include "glowlab.h"
+#include "av_clip.h"
 #include "face_generator.h"
 #include "testutil.h"
 #include "vision/animation.h"
@@ -256,6 +257,75 @@ class TestClip : public QObject {
     QVERIFY2(steady[1].jitter < 0.5 * steady[0].jitter, "smoothing did not halve the crop's shake");
     QVERIFY2(steady[1].jitter < 3.0, "the smoothed crop shakes by more than 3 px a frame");
     QVERIFY2(steady[1].lag < 6.0, "the smoothed crop falls more than 6 px behind the face (a 256-px face)");
+  }
+
+  // What OpenCV's writer drops comes back: the clip's sound (copied as it was: the same codec and
+  // packets; one an MP4 cannot hold is left out, and said), each frame's own time (a variable frame
+  // rate), and a portrait clip stored turned with a rotation flag is read upright (the face found)
+  // and written upright, so it shows as it went in.
+  void soundTimingAndRotationComeOutAsTheyWentIn() {
+    if (!have_landmark_support()) QSKIP("built without dlib's landmarks: clips are edited only where faces are found");
+    auto model = Model::load(model_);
+    ClipEditOptions o;
+    o.edit.alphas = {{"Smiling", 1.0}};
+    std::vector<Image> frames;
+    test::ClipExtras x;
+    for (int i = 0; i < 12; ++i) {
+      frames.push_back(canvas_frame(face_, i, 6));
+      x.seconds.push_back(i < 6 ? i / 25.0 : 6 / 25.0 + (i - 6) / 8.0);  // 25 frames a second, then 8
+    }
+    x.tone = true;
+    const std::string in = (dir_.path() + "/voiced.mov").toStdString(), out = (dir_.path() + "/voiced-edited.mp4").toStdString();
+    const std::string wrote = test::write_av_clip(in, frames, x);
+    QVERIFY2(wrote.empty(), wrote.c_str());
+    const auto source = test::read_av_clip(in);
+    QCOMPARE(source.sound_codec, std::string("aac"));
+    const auto r = edit_clip(model, in, out, o);
+    QCOMPARE(r.frames, 12);
+    QCOMPARE(r.frames_with_face, 12);
+    QVERIFY2(r.sound, r.sound_note.c_str());
+    QVERIFY(r.timing);
+    const auto edited = test::read_av_clip(out);
+    QCOMPARE(edited.sound_codec, std::string("aac"));
+    QCOMPARE(edited.sound_packets, source.sound_packets);
+    QVERIFY(std::abs(edited.sound_seconds - source.sound_seconds) < 1e-3);
+    QCOMPARE(edited.seconds.size(), size_t{12});
+    for (size_t i = 0; i < 12; ++i) {
+      QVERIFY2(std::abs(edited.seconds[i] - source.seconds[i]) < 1e-3,
+               qPrintable(QString("frame %1 at %2 s, was at %3 s").arg(i).arg(edited.seconds[i]).arg(source.seconds[i])));
+    }
+    const auto before = read_clip(in), after = read_clip(out);
+    QVERIFY(region_difference(before[3], after[3], 40 + 18 + 96, 52 + 128, 64, 48) > 10.0);
+
+    // Sound an MP4 cannot hold (16-bit PCM) is left out, and the report says why.
+    x.pcm = true;
+    const std::string pin = (dir_.path() + "/pcm.mov").toStdString();
+    const std::string wrotePcm = test::write_av_clip(pin, frames, x);
+    QVERIFY2(wrotePcm.empty(), wrotePcm.c_str());
+    QCOMPARE(test::read_av_clip(pin).sound_codec, std::string("pcm_s16le"));
+    const auto rp = edit_clip(model, pin, out, o);
+    QVERIFY(!rp.sound);
+    QVERIFY2(rp.sound_note.find("pcm_s16le") != std::string::npos && rp.sound_note.find("MP4") != std::string::npos, rp.sound_note.c_str());
+    QVERIFY(test::read_av_clip(out).sound_codec.empty());
+    QVERIFY(rp.timing);
+
+    // Portrait: stored turned, with the flag; read upright, edited, written upright without it.
+    test::ClipExtras turned;
+    turned.rotation = 90;
+    const std::string tin = (dir_.path() + "/turned.mov").toStdString(), tout = (dir_.path() + "/turned-edited.mp4").toStdString();
+    const std::string wroteTurned = test::write_av_clip(tin, frames, turned);
+    QVERIFY2(wroteTurned.empty(), wroteTurned.c_str());
+    QCOMPARE(test::read_av_clip(tin).rotation, 90);
+    const auto rt = edit_clip(model, tin, tout, o);
+    QCOMPARE(rt.width, 640);
+    QCOMPARE(rt.height, 360);
+    QCOMPARE(rt.frames_with_face, 12);
+    QVERIFY(!rt.sound && rt.sound_note.empty());  // it had none
+    QCOMPARE(test::read_av_clip(tout).rotation, 0);
+    const auto upright = read_clip(tout);
+    QCOMPARE(upright[0].width, 640);
+    QVERIFY(region_difference(frames[3], upright[3], 0, 0, 30, 360) < 8.0);  // the canvas, where it was
+    QVERIFY(region_difference(frames[3], upright[3], 40 + 18 + 96, 52 + 128, 64, 48) > 10.0);  // the face, edited
   }
 
   // Not a video, no face anywhere, a cancel: one clear error each (or the clip unchanged), and no

@@ -108,6 +108,8 @@ struct ClipPreviewSummary {
 // What a video edit did (File > Apply Edit to Video).
 struct ClipEditSummary {
   QString clip, output, codec;
+  bool sound = false;  // the clip's sound went in
+  QString soundNote;   // it has sound that did not go in: why
   int frames = 0, framesWithFace = 0, width = 0, height = 0;
   double fps = 0.0, strength = 1.0, seconds = 0.0;
 };

@@ -80,6 +80,8 @@ void EngineWorker::editClip(const QString& clip, const QString& output, const Ed
     s.height = r.height;
     s.fps = r.fps;
     s.strength = r.strength;
+    s.sound = r.sound;
+    s.soundNote = QString::fromStdString(r.sound_note);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     Q_EMIT clipEdited(s);
   });

@@ -63,6 +63,7 @@ void MainWindow::onClipEdited(const ClipEditSummary& s) {
                "one strength for the clip, so the edit does not pump)")
                 .arg(std::lround(100 * s.strength));
   }
-  notice(text + tr("; sound not carried"), 20000);
+  if (!s.sound && !s.soundNote.isEmpty()) text += tr("; its sound not carried: %1").arg(s.soundNote);
+  notice(text, 20000);
   Q_EMIT exported(s.output);
 }

@@ -77,7 +77,7 @@ VideoDialog::VideoDialog(EngineWorker* worker, const QString& clip, const EditSt
   form->addRow(whereLabel, where);
   layout->addLayout(form);
   auto* note = new QLabel(tr("Every frame's face is edited at one strength and its change pasted back; frames without it "
-                             "pass through unchanged. The clip's sound is not carried."));
+                             "pass through unchanged. The clip's sound and frame times are kept."));
   note->setWordWrap(true);
   layout->addWidget(note);
   buttons_ = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);

@@ -58,7 +58,8 @@ void run_clip_edit(Model& model, const std::string& input, const std::string& ou
   }
   std::cerr << "note: " << output << ": " << r.frames << " frames (" << r.frames_with_face << " with a face, "
             << r.frames - r.frames_with_face << " passed through unchanged), " << r.width << "x" << r.height << " at "
-            << std::setprecision(4) << r.fps << " fps, video codec " << r.codec << ", sound not carried; " << std::fixed
+            << std::setprecision(4) << r.fps << " fps, video codec " << r.codec << ", "
+            << (r.sound ? "its sound carried" : r.sound_note.empty() ? "no sound" : "sound not carried: " + r.sound_note) << "; " << std::fixed
             << std::setprecision(1) << seconds << " s (" << r.frames / std::max(seconds, 1e-9) << " frames/s)\n";
   std::cout << output << "\n";
 }

@@ -101,7 +101,7 @@ void add_edit_options(CLI::App* cmd, EditOptions& o) {
   cmd->add_option("photos", o.photos,
                   "Photos or folders of photos to edit (one that cannot be read is reported and the others still edited); "
                   "with --recipe and none given, the recipe's own photo or sample; or one video (.mp4, .mov, .m4v, .avi, .mkv, "
-                  ".webm) with -o OUT.mp4: every frame's face edited at one strength and pasted back (sound not carried)");
+                  ".webm) with -o OUT.mp4: every frame's face edited at one strength and pasted back, its sound and frame times kept");
   cmd->add_option("--recipe", o.recipe,
                   "Apply a recipe saved by the window (File > Save Recipe): its sliders, held attributes and detail level "
                   "(--set, --keep and --detail add to or override them), and, with no photos given, its photo framed as "

@@ -19,6 +19,7 @@
 #include "vision/animation.h"
 #include "vision/face_align.h"
 #include "vision/image_io.h"
+#include "vision/video_mux.h"
 
 namespace glowlab {
 bool is_video_path(const std::string& path) {
@@ -140,6 +141,9 @@ class OneEuro {
   double x_ = 0.0, dx_ = 0.0;
 };
 
+// OpenCV 4.6 turns a clip with a rotation flag the other way round from FFmpeg's tools and
+// players (a phone's portrait clip came out upside down): its own turning is off, and frames are
+// turned here by the flag as FFmpeg reads it (display_rotation).
 cv::VideoCapture open_clip(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw Error(ErrorKind::Io, path + ": no such file");
   const auto level = cv::utils::logging::getLogLevel();
@@ -147,6 +151,7 @@ cv::VideoCapture open_clip(const std::string& path) {
   cv::VideoCapture cap(path, cv::CAP_FFMPEG);  // FFmpeg alone: no camera backends probed
   cv::utils::logging::setLogLevel(level);
   if (!cap.isOpened()) throw Error(ErrorKind::Format, path + ": not a video this build can read (or cut short: its index is missing)");
+  cap.set(cv::CAP_PROP_ORIENTATION_AUTO, 0);
   return cap;
 }
 
@@ -309,7 +314,8 @@ FaceCrop frame_face(Model& model, const Image& frame, FaceFollower& follower, Fa
 
 // A clip's size and frame rate as its container says them; too large a clip is refused.
 struct ClipShape {
-  int width = 0, height = 0;
+  int width = 0, height = 0;  // as shown (turned by `rotation`)
+  int rotation = 0;           // degrees clockwise each stored frame is turned to be shown
   double fps = 25.0;
   double frames = 1.0;  // as the container says (an estimate)
 };
@@ -317,6 +323,8 @@ ClipShape clip_shape(cv::VideoCapture& cap, const std::string& input) {
   ClipShape c;
   c.width = static_cast<int>(cap.get(cv::CAP_PROP_FRAME_WIDTH));
   c.height = static_cast<int>(cap.get(cv::CAP_PROP_FRAME_HEIGHT));
+  c.rotation = display_rotation(input);
+  if (c.rotation == 90 || c.rotation == 270) std::swap(c.width, c.height);
   if (c.width > kMaxSide || c.height > kMaxSide) {
     throw Error(ErrorKind::InvalidArgument, input + ": " + std::to_string(c.width) + "x" + std::to_string(c.height) +
                                                 " is larger than the " + std::to_string(kMaxSide) + " pixels a side clips are edited at");
@@ -330,8 +338,12 @@ ClipShape clip_shape(cv::VideoCapture& cap, const std::string& input) {
 // The next frame as RGB; false at the end. Throws Error naming the clip for a frame of another
 // size or not in colour (`index` counts from 0).
 bool read_frame(cv::VideoCapture& cap, const ClipShape& shape, const std::string& input, size_t index, Image& frame) {
-  thread_local cv::Mat bgr;
+  thread_local cv::Mat bgr, turned;
   if (!cap.read(bgr)) return false;
+  if (shape.rotation != 0) {
+    cv::rotate(bgr, turned, shape.rotation == 90 ? cv::ROTATE_90_CLOCKWISE : shape.rotation == 180 ? cv::ROTATE_180 : cv::ROTATE_90_COUNTERCLOCKWISE);
+    std::swap(bgr, turned);
+  }
   if (bgr.cols != shape.width || bgr.rows != shape.height || bgr.type() != CV_8UC3) {
     throw Error(ErrorKind::Format, input + ": frame " + std::to_string(index + 1) + " is not of the clip's size or a colour frame");
   }
@@ -469,7 +481,14 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
   cap = open_clip(input);
   const int size = model.config().image_size;
   write_atomically(output, ".mp4", [&](const std::string& tmp) {
-    Mp4Writer writer(tmp, output, report.width, report.height, report.fps);
+    // OpenCV's writer keeps neither sound nor timestamps: the pictures go to a second temporary
+    // file beside, then into `tmp` with the source's sound and frame times (video_mux.h).
+    const std::string pictures = tmp + ".frames.mp4";
+    struct Remove {
+      std::string path;
+      ~Remove() { std::filesystem::remove(path); }
+    } remove{pictures};
+    Mp4Writer writer(pictures, output, report.width, report.height, report.fps);
     report.codec = writer.codec();
     for (size_t i = 0; i < faces.size(); ++i) {
       Image frame;
@@ -499,6 +518,11 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
       tell(kAnalysisShare + (1.0 - kAnalysisShare) * (i + 1) / faces.size());
     }
     writer.close();
+    Timed timed(t.write);
+    const auto muxed = mux_with_source(pictures, input, tmp, output, report.frames);
+    report.sound = muxed.sound;
+    report.sound_note = muxed.sound_note;
+    report.timing = muxed.timing;
   });
   return report;
 }

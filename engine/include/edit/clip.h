@@ -35,6 +35,9 @@ struct ClipEditReport {
   double fps = 0.0;
   int width = 0, height = 0;
   std::string codec;  // e.g. "H.264 (avc1)"
+  bool sound = false;      // the clip's sound went into the output, as it was (not re-encoded)
+  std::string sound_note;  // the clip has sound that did not go in: why (else empty)
+  bool timing = false;     // each frame keeps the clip's own timestamp (a variable frame rate too)
   // Per frame, the crop's transform (frame pixel -> crop pixel, as FaceCrop's) where a face was
   // found, all zero where none was: where the edit was placed, to measure its jitter and lag.
   std::vector<std::array<double, 6>> transforms;
@@ -51,7 +54,8 @@ struct ClipEditReport {
 // (landmarks smoothed over time), encodes it, applies `options.edit` at the one strength the guard
 // allows on every frame, pastes the change into the full frame (paste_change) and writes `output`
 // as an MP4 at the clip's size and frame rate, atomically: on any error or a cancel nothing is left.
-// The clip's sound is not carried. Throws Error naming the file: not a video, no frame, larger than
+// The clip's first sound stream is copied in as it is (when an MP4 can hold its codec) and each
+// frame keeps its own timestamp. Throws Error naming the file: not a video, no frame, larger than
 // 4096 pixels a side.
 ClipEditReport edit_clip(Model& model, const std::string& input, const std::string& output, const ClipEditOptions& options);
 
