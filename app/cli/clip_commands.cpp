@@ -57,7 +57,11 @@ void run_clip_edit(Model& model, const std::string& input, const std::string& ou
                  "the edit does not pump)\n";
   }
   std::cerr << "note: " << output << ": " << r.frames << " frames (" << r.frames_with_face << " with a face, "
-            << r.frames - r.frames_with_face << " passed through unchanged), " << r.width << "x" << r.height << " at "
+            << r.frames - r.frames_with_face << " passed through unchanged), " << r.width << "x" << r.height
+            << (r.width % 2 || r.height % 2 ? " (written " + std::to_string(r.width + r.width % 2) + "x" + std::to_string(r.height + r.height % 2) +
+                                                   ": H.264 needs even sizes, the last column or row repeated)"
+                                             : std::string())
+            << " at "
             << std::setprecision(4) << r.fps << " fps, video codec " << r.codec << ", "
             << (r.sound ? "its sound carried" : r.sound_note.empty() ? "no sound" : "sound not carried: " + r.sound_note) << "; " << std::fixed
             << std::setprecision(1) << seconds << " s (" << r.frames / std::max(seconds, 1e-9) << " frames/s)\n";

@@ -273,10 +273,25 @@ double mean_difference(const Image& a, const Image& b) {
 }
 constexpr double kLostFace = 30.0;  // levels: from one frame to the next a followed face's crop moves 4-14 (the astronaut panned and zoomed)
 
+// Steadies a followed face's five landmarks: each smoothed over time (One Euro).
+class Steadier {
+ public:
+  void reset() {
+    for (auto& f : filters_) f.reset();
+  }
+  void apply(std::array<double, 10>& p, double dt) {
+    for (size_t i = 0; i < p.size(); ++i) p[i] = filters_[i].filter(p[i], dt);
+  }
+
+ private:
+  std::array<OneEuro, 10> filters_;
+};
+
+
 // The face of one frame: landmarks (followed, smoothed) onto the model's framing, or, for a model
 // without one, the detector's box; none found: an empty crop.
 FaceCrop frame_face(Model& model, const Image& frame, FaceFollower& follower, FaceCrop& previous,
-                    std::array<OneEuro, 10>& filters, double dt, bool smooth, int face) {
+                    Steadier& steadier, double dt, bool smooth, int face) {
   const int size = model.config().image_size;
   if (model.framing().empty()) {  // the detector's box on every frame, by size (not followed)
     try {
@@ -288,7 +303,7 @@ FaceCrop frame_face(Model& model, const Image& frame, FaceFollower& follower, Fa
   std::array<double, 10> points{};
   bool followed = false;
   if (!follower.landmarks(frame, points, followed)) {
-    for (auto& f : filters) f.reset();
+    steadier.reset();
     previous.crop = {};
     return {};
   }
@@ -298,13 +313,13 @@ FaceCrop frame_face(Model& model, const Image& frame, FaceFollower& follower, Fa
       mean_difference(align_to_landmarks(frame, size, points, model.framing()).crop, previous.crop) > kLostFace) {
     follower.redetect();
     if (!follower.landmarks(frame, points, followed)) {
-      for (auto& f : filters) f.reset();
+      steadier.reset();
       previous.crop = {};
       return {};
     }
   }
   if (smooth) {
-    for (size_t i = 0; i < points.size(); ++i) points[i] = filters[i].filter(points[i], dt);
+    steadier.apply(points, dt);
   }
   auto crop = align_to_landmarks(frame, size, points, model.framing());
   crop.face_found = true;
@@ -419,7 +434,7 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
 
   // First pass: each frame's face, latent and the strength the guard allows its edit.
   std::vector<FrameFace> faces;
-  std::array<OneEuro, 10> filters;
+  Steadier steadier;
   FaceFollower follower(o.face, static_cast<int>(std::lround(2 * report.fps)));
   FaceCrop previous;  // the last frame's crop, when it had a face
   const Alphas moved = moved_sliders(o.edit);
@@ -433,7 +448,7 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
     FaceCrop crop;
     {
       Timed timed(t.landmarks);
-      crop = frame_face(model, frame, follower, previous, filters, dt, o.smooth, o.face);
+      crop = frame_face(model, frame, follower, previous, steadier, dt, o.smooth, o.face);
     }
     FrameFace f;
     if (crop.face_found) {
