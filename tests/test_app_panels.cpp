@@ -289,6 +289,19 @@ class TestAppPanels : public QObject, AppFixture {
     QVERIFY2(w.lastError().contains("never.mp4") && w.lastError().contains("not written"), qPrintable(w.lastError()));
     QVERIFY(!QFile::exists(path("never.mp4")));
     QVERIFY(action->isEnabled());
+
+    // A file that is not a video: the dialog says so where the preview would be, and cannot apply.
+    QFile text(path("notes.mp4"));
+    QVERIFY(text.open(QIODevice::WriteOnly));
+    text.write("these are not frames\n");
+    text.close();
+    VideoDialog dialog(w.worker(), path("notes.mp4"), w.document()->editState(), path("never.mp4"), &w);
+    dialog.show();
+    QVERIFY(errors.wait(30000));
+    auto* about = dialog.findChild<QLabel*>("about");
+    QTRY_VERIFY2(about->text().contains("notes.mp4") && about->text().contains("not a video"), qPrintable(about->text()));
+    QVERIFY(!dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->isEnabled());
+    dialog.reject();
   }
 
   // Issue 24 (2): the title names the photo and marks unsaved edits; quitting with them asks.
