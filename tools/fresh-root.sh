@@ -19,6 +19,8 @@ if ! command -v debootstrap >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 fi
+# The commit to test, fixed now: a commit made while debootstrap runs must not change it.
+head=$(git rev-parse HEAD)
 if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
   echo "note: uncommitted changes are not in the fresh root (it clones HEAD, $(git rev-parse --short HEAD))" >&2
 fi
@@ -73,7 +75,7 @@ cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/glowlab-host-ca.crt"
 
 # A clone of the committed HEAD, as CI's clean clone.
 git clone -q --no-local --no-hardlinks "$(pwd)" "$root/src/glowlab"
-git -C "$root/src/glowlab" checkout -q "$(git rev-parse HEAD)"
+git -C "$root/src/glowlab" checkout -q "$head"
 
 for m in proc sys dev dev/pts; do
   mkdir -p "$root/$m"
