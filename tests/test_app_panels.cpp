@@ -272,6 +272,27 @@ class TestAppPanels : public QObject, AppFixture {
     QVERIFY2(w.lastNotice().contains("10 frames, 10 with a face"), qPrintable(w.lastNotice()));
     QVERIFY(action->isEnabled());
 
+    // Quitting while a video runs asks first; Cancel there keeps the window and the run.
+    {
+      QSignalSpy done(&w, &MainWindow::exported);
+      bool asked = false;
+      auto conn = connect(w.worker(), &EngineWorker::progress, &w, [&](Task task) {
+        if (task != Task::Video || asked) return;
+        asked = true;
+        onNextDialog("QMessageBox", [](QWidget* d) {
+          QVERIFY2(qobject_cast<QMessageBox*>(d)->text().contains("clip.mp4"), qPrintable(qobject_cast<QMessageBox*>(d)->text()));
+          qobject_cast<QMessageBox*>(d)->button(QMessageBox::Cancel)->click();
+        });
+        QVERIFY(!w.close());  // the box answered Cancel: the window stays
+      }, Qt::QueuedConnection);
+      w.applyEditToVideo(clip, path("kept.mp4"));
+      QTRY_VERIFY_WITH_TIMEOUT(done.count() > 0, 120000);  // (it may end while the box is open)
+      disconnect(conn);
+      QVERIFY(asked);
+      QVERIFY(w.isVisible());
+      QCOMPARE(read_animation_info(path("kept.mp4").toStdString()).frames, 10);
+    }
+
     // Cancel, pressed while the run goes: an error says nothing was written, and nothing is.
     QSignalSpy errors(&w, &MainWindow::errorShown);
     auto* cancel = [&]() -> QToolButton* {

@@ -217,6 +217,7 @@ class MainWindow : public QMainWindow {
   QAction* saveRecipeAction_ = nullptr;
   QAction* applyToVideoAction_ = nullptr;
   bool videoRunning_ = false;  // an Apply Edit to Video run is on the engine thread
+  QString videoClip_;          // its clip
   QAction* importAction_ = nullptr;
   QString importing_;  // the checkpoint being imported (empty when none)
   QSet<quint64> replayLoads_;  // model loads made by undo/redo (the panel already shows them)

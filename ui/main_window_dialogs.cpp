@@ -18,6 +18,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
@@ -424,6 +425,21 @@ void MainWindow::showPreferences() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (videoRunning_) {  // quitting cancels it: asked first
+    QMessageBox box(QMessageBox::Warning, tr("GlowLab"),
+                    tr("%1 is being edited (%2%). Quit and cancel it? Nothing of it is written.")
+                        .arg(QFileInfo(videoClip_).fileName())
+                        .arg(progress_->value() / 10),
+                    QMessageBox::Cancel, this);
+    auto* quit = box.addButton(tr("&Quit and Cancel the Video"), QMessageBox::DestructiveRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    if (box.clickedButton() != quit) {
+      event->ignore();
+      return;
+    }
+    worker_->cancel();
+  }
   if (hasUnexportedEdits() && !confirmDiscard(tr("Quit"), tr("&Quit Without Saving"))) {
     event->ignore();
     return;

@@ -33,6 +33,7 @@ void MainWindow::chooseAndApplyToVideo() {
 
 void MainWindow::applyEditToVideo(const QString& clip, const QString& output, int face) {
   videoRunning_ = true;
+  videoClip_ = clip;
   updateActions();
   progress_->setRange(0, 1000);
   progress_->setValue(0);
