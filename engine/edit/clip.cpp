@@ -427,6 +427,8 @@ ClipPreview preview_clip(Model& model, const std::string& input, const ClipEditO
   p.edited = p.frame;
   if (p.faces.empty() || o.face >= static_cast<int>(p.faces.size())) return p;
   if (o.face > 0) crop = align_face(p.frame, size, false, input, model.framing(), o.face);
+  // Framed as the run frames this frame (video_fit), not as a photo is.
+  if (crop.landmarks_used) crop = crop_with_transform(p.frame, size, video_fit(crop.landmarks, model.framing(), size));
   p.edited_face = true;
   const Alphas moved = moved_sliders(o.edit);
   if (moved.empty()) return p;
