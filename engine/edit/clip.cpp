@@ -164,12 +164,14 @@ Image to_image(const cv::Mat& bgr) {
   return im;
 }
 
-// What the first pass keeps of a frame: where its face is and its latent.
+// What the first pass keeps of a frame: where its face is and, when the guard let the edit
+// through whole, its render (12 KB at 64 px), which the second pass reuses. Not the latent (48 KB):
+// a frame that needs another strength (a fade, a limited clip) is encoded again from the same
+// pixels in the second pass, so a long clip does not hold every frame's latent.
 struct FrameFace {
   bool found = false;
   std::array<double, 6> transform{};
-  std::vector<float> latent;
-  Image edited;  // the edit in full, when the guard let it through whole (a second pass reuses it)
+  Image edited;
 };
 
 // Follows one face from frame to frame: dlib's detector (most of the time a frame takes) every
@@ -475,15 +477,16 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
     if (crop.face_found) {
       f.found = true;
       f.transform = crop.transform;
+      std::vector<float> latent;
       {
         Timed timed(t.encode);
-        f.latent = model.encode(crop.crop);
+        latent = model.encode(crop.crop);
       }
       ++report.frames_with_face;
       if (!moved.empty()) {
         Timed timed(t.guard);
-        const auto target = model.edit(f.latent, moved, o.edit.finest_level, o.edit.locked);
-        auto g = model.decode_guarded(f.latent, target);
+        const auto target = model.edit(latent, moved, o.edit.finest_level, o.edit.locked);
+        auto g = model.decode_guarded(latent, target);
         report.strength = std::min(report.strength, g.strength);
         if (!g.limited()) f.edited = std::move(g.image);
       }
@@ -534,11 +537,16 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
       }
       const double s = report.strength * weight[i];
       if (faces[i].found && s > 0.0 && !moved.empty()) {
-        const auto& base = faces[i].latent;
+        const FaceCrop crop = crop_with_transform(frame, size, faces[i].transform);  // the first pass's crop, exactly
         Image edited;
         if (s == 1.0 && !faces[i].edited.empty()) {
           edited = std::move(faces[i].edited);  // rendered and checked whole in the first pass
         } else {
+          std::vector<float> base;
+          {
+            Timed timed(t.encode);
+            base = model.encode(crop.crop);
+          }
           Timed timed(t.render);
           const auto target = model.edit(base, moved, o.edit.finest_level, o.edit.locked);
           std::vector<float> mix(base.size());
@@ -546,7 +554,6 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
           edited = model.decode_guarded(base, mix).image;
         }
         Timed timed(t.paste);
-        const FaceCrop crop = crop_with_transform(frame, size, faces[i].transform);
         frame = paste_change(frame, edited, model.quantized(crop.crop), crop);  // the unedited decode, exactly
       }
       Timed timed(t.write);
