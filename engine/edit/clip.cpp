@@ -484,11 +484,21 @@ ClipEditReport edit_clip(Model& model, const std::string& input, const std::stri
       }
       ++report.frames_with_face;
       if (!moved.empty()) {
+        // Only the least strength over the clip matters: a frame clean in full keeps its render; one
+        // that is not but is clean at the clip's strength so far changes nothing (two decodes); only
+        // a frame below that is searched, between 0 and it (the guard's own bisection).
         Timed timed(t.guard);
         const auto target = model.edit(latent, moved, o.edit.finest_level, o.edit.locked);
-        auto g = model.decode_guarded(latent, target);
-        report.strength = std::min(report.strength, g.strength);
-        if (!g.limited()) f.edited = std::move(g.image);
+        auto full = model.check_decode(target, &latent);
+        if (full.clean) {
+          f.edited = std::move(full.image);
+        } else {
+          const double so_far = report.strength;
+          std::vector<float> capped(target.size());
+          for (size_t k = 0; k < capped.size(); ++k) capped[k] = static_cast<float>(latent[k] + so_far * (target[k] - latent[k]));
+          const bool clean_so_far = so_far < 1.0 && model.check_decode(capped, &latent).clean;
+          if (!clean_so_far) report.strength = so_far * model.decode_guarded(latent, capped).strength;
+        }
       }
     }
     report.transforms.push_back(f.found ? f.transform : std::array<double, 6>{});
