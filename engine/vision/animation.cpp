@@ -13,6 +13,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "vision/video_reader.h"
 
 namespace glowlab {
 namespace {
@@ -189,16 +190,10 @@ AnimationInfo read_animation_info(const std::string& path) {
 }
 
 std::vector<Image> read_video_frames(const std::string& path, int max_frames) {
-  cv::VideoCapture cap(path, cv::CAP_FFMPEG);
-  if (!cap.isOpened()) throw Error(ErrorKind::Format, path + ": cannot open the video");
+  VideoReader clip(path);  // upright, as the clip editor reads it
   std::vector<Image> out;
-  cv::Mat bgr, rgb;
-  while (static_cast<int>(out.size()) < max_frames && cap.read(bgr)) {
-    cv::cvtColor(bgr, rgb, bgr.channels() == 1 ? cv::COLOR_GRAY2RGB : cv::COLOR_BGR2RGB);
-    Image im{rgb.cols, rgb.rows, 3, std::vector<std::uint8_t>(static_cast<size_t>(rgb.cols) * rgb.rows * 3)};
-    for (int y = 0; y < rgb.rows; ++y) std::copy_n(rgb.ptr<std::uint8_t>(y), rgb.cols * 3, im.bytes.data() + static_cast<size_t>(y) * rgb.cols * 3);
-    out.push_back(std::move(im));
-  }
+  Image frame;
+  while (static_cast<int>(out.size()) < max_frames && clip.read(frame)) out.push_back(std::move(frame));
   return out;
 }
 

@@ -91,12 +91,23 @@ std::array<double, 6> similarity_transform(const std::vector<double>& from, cons
   return {a, -b, qcx - (a * pcx - b * pcy), b, a, qcy - (b * pcx + a * pcy)};
 }
 
+std::array<double, 6> landmark_transform(const std::array<double, 10>& points, const std::vector<double>& framing, int size,
+                                         bool with_nose) {
+  if (framing.size() != 10) throw Error(ErrorKind::InvalidArgument, "landmark_transform: framing needs 10 values");
+  std::vector<double> from, to;
+  for (size_t k = 0; k < 5; ++k) {
+    if (k == 2 && !with_nose) continue;  // the nose tip
+    for (size_t c = 0; c < 2; ++c) {
+      from.push_back(points[2 * k + c]);
+      to.push_back(framing[2 * k + c] * size - 0.5);  // fractions -> pixel centres
+    }
+  }
+  return similarity_transform(from, to);
+}
+
 FaceCrop align_to_landmarks(const Image& photo, int size, const std::array<double, 10>& points, const std::vector<double>& framing) {
   if (photo.empty()) throw Error(ErrorKind::Image, "empty photo");
-  if (framing.size() != 10) throw Error(ErrorKind::InvalidArgument, "align_to_landmarks: framing needs 10 values");
-  std::vector<double> target(10);
-  for (size_t k = 0; k < 10; ++k) target[k] = framing[k] * size - 0.5;  // fractions -> pixel centres
-  const auto t = similarity_transform(std::vector<double>(points.begin(), points.end()), target);
+  const auto t = landmark_transform(points, framing, size);
   FaceCrop fc = face_detail::warp_crop(photo, size, face_detail::transform_mat(t));
   fc.face_found = true;
   fc.eyes_levelled = true;

@@ -1,4 +1,5 @@
-// Internal to the face code (face_align.cpp, face_crop.cpp, landmarks.cpp, paste_back.cpp): Image <->
+// Internal to the face code (face_align.cpp, face_crop.cpp, landmarks.cpp, paste_back.cpp) and the
+// video reader (video_reader.cpp): Image <->
 // cv::Mat views and the affine warp every crop is made by. Not part of the engine's API.
 #pragma once
 

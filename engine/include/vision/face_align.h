@@ -39,6 +39,13 @@ struct FaceCrop {
 FaceCrop align_face(const Image& photo, int size, bool centre_fallback, const std::string& source,
                     const std::vector<double>& framing = {}, int face_index = 0);
 
+// The least-squares similarity that maps five landmarks `points` (photo pixels, integer pixel
+// centres) onto framing * size (fractions of the side -> crop pixel centres). Without the nose tip
+// (`with_nose` false: the eyes and mouth corners alone) for a video's frames, where dlib's
+// predictor moves the nose tip most from frame to frame and with the expression (docs/video.md).
+std::array<double, 6> landmark_transform(const std::array<double, 10>& points, const std::vector<double>& framing, int size,
+                                         bool with_nose = true);
+
 // The crop that maps five landmarks `points` (photo pixels, integer pixel centres) onto
 // framing * size by the least-squares similarity transform (what align_face does once it has them).
 FaceCrop align_to_landmarks(const Image& photo, int size, const std::array<double, 10>& points, const std::vector<double>& framing);
