@@ -58,6 +58,7 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   dirs_opt.finest_level = o.finest_level;
   dirs_opt.shrink_levels = o.shrink_levels;
   dirs_opt.max_range = o.max_range;
+  dirs_opt.max_unfit = o.max_unfit;
   dirs_opt.condition = o.condition;
   dirs_opt.range_sample = o.range_sample;
   dirs_opt.progress = o.progress;

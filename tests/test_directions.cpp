@@ -81,15 +81,16 @@ class TestDirections : public QObject {
 
   void directionsRecoverAKnownAnswer() {
     // Latents z = noise + v (positives) or noise - v (negatives), decoded to images by a model;
-    // the direction computed from the images must be 2v.
+    // the direction computed from the images must be 2v. Small enough that the decodes along it
+    // stay fit to show (an untrained model's larger edits paint colour noise, where ranges end).
     at::manual_seed(11);
     auto c = test::tiny_config(16, 2, 2, 16);
     Glow glow(c);
     glow->initialize(to_model_input(images_to_uint8({toy_image(16, 0, true), toy_image(16, 1, false)}), 8, at::kFloat, 1));
     const int64_t n = 200, d = c.dimension();
-    const auto v = (at::randint(0, 2, {d}).to(at::kFloat) * 2 - 1) * 0.5;
+    const auto v = (at::randint(0, 2, {d}).to(at::kFloat) * 2 - 1) * 0.03;
     const auto sign = (at::arange(n) % 2 == 0).to(at::kFloat) * 2 - 1;  // +1, -1, ...
-    const auto z = at::randn({n, d}) * 0.5 + sign.unsqueeze(1) * v;
+    const auto z = at::randn({n, d}) * 0.03 + sign.unsqueeze(1) * v;
     const Dataset data = decoded_set(glow, z, sign, "Known");
     DirectionOptions dopt;
     dopt.method = "mean";
@@ -113,6 +114,43 @@ class TestDirections : public QObject {
     const auto held = compute_directions(glow, data, dopt);
     QVERIFY(held.attributes[0].range_max >= 0.5 && held.attributes[0].range_max <= 0.6);
     QVERIFY(held.attributes[0].range_min <= -0.5 && held.attributes[0].range_min >= -0.6);
+  }
+
+  // The known answer again, with an effect large enough that decodes along it paint colour noise
+  // (an untrained model) before the faces lacking it reach where those having it sit: the range
+  // ends where at most max_unfit of the sampled faces decode unfit, not where the pixels arrive.
+  void aRangeEndsBeforeItsEditsPaintGarbage() {
+    at::manual_seed(13);
+    auto c = test::tiny_config(16, 2, 2, 16);
+    Glow glow(c);
+    glow->initialize(to_model_input(images_to_uint8({toy_image(16, 0, true), toy_image(16, 1, false)}), 8, at::kFloat, 1));
+    const int64_t n = 200, sample = 100, d = c.dimension();
+    const auto v = (at::randint(0, 2, {d}).to(at::kFloat) * 2 - 1) * 0.1;
+    const auto sign = (at::arange(n) % 2 == 0).to(at::kFloat) * 2 - 1;
+    const Dataset data = decoded_set(glow, at::randn({n, d}) * 0.1 + sign.unsqueeze(1) * v, sign, "Known");
+    DirectionOptions dopt;
+    dopt.method = "mean";
+    dopt.range_sample = sample;
+    dopt.max_unfit = 0.02;
+    const auto a = compute_directions(glow, data, dopt);
+    dopt.max_unfit = 1;  // no such limit: where the pixels arrive
+    const auto arrive = compute_directions(glow, data, dopt).attributes[0];
+    c10::InferenceMode guard;
+    const auto eps = glow->flatten(glow->encode(to_model_input(data.images.narrow(0, 0, sample), c.n_bits, at::kFloat, std::nullopt)).eps);
+    const auto base = glow->decode(glow->unflatten(eps));
+    auto unfit_at = [&](double alpha) {
+      const auto x = glow->decode(glow->unflatten(eps + alpha * a.directions[0].unsqueeze(0)));
+      return unfit_decodes(x, c.n_bits, base).to(at::kDouble).mean().item<double>();
+    };
+    const auto& r = a.attributes[0];
+    QVERIFY2(unfit_at(arrive.range_max) > 0.5 && unfit_at(arrive.range_min) > 0.5, "the test needs edits that break before they arrive");
+    QVERIFY2(r.range_max < arrive.range_max && r.range_min > arrive.range_min,
+             qPrintable(QString("%1 %2 against %3 %4").arg(r.range_min).arg(r.range_max).arg(arrive.range_min).arg(arrive.range_max)));
+    QVERIFY2(unfit_at(r.range_max) <= 0.02 && unfit_at(r.range_min) <= 0.02,
+             qPrintable(QString("%1 at %2, %3 at %4").arg(unfit_at(r.range_max)).arg(r.range_max).arg(unfit_at(r.range_min)).arg(r.range_min)));
+    // Brought in no further than it has to be.
+    QVERIFY2(unfit_at(r.range_max * 1.15) > 0.02 && unfit_at(r.range_min * 1.15) > 0.02,
+             qPrintable(QString("%1 %2").arg(unfit_at(r.range_max * 1.15)).arg(unfit_at(r.range_min * 1.15))));
   }
 
   // Two attributes whose labels go together (as Male and No_Beard do): the mean difference of the
@@ -242,6 +280,12 @@ class TestDirections : public QObject {
     o.note = [&](const std::string& s) { said = s; };
     const auto calibrated = age_direction(glow, data, o);
     QVERIFY2(said.find("scaled by") != std::string::npos, said.c_str());
+    // Measured both ways on faces of every age: +20 years of all 64 (aged 10 to 69), -20 only of
+    // those 30 and older (about two in three).
+    const auto open = said.find('('), steps_at = said.find(" steps");
+    QVERIFY2(open != std::string::npos && steps_at != std::string::npos, said.c_str());
+    const int steps = std::stoi(said.substr(open + 1, steps_at - open - 1));
+    QVERIFY2(steps > 64 + 30 && steps < 64 + 50, said.c_str());
     const double scale = (calibrated->second.norm() / fitted->second.norm()).item<double>();
     QVERIFY(scale >= 1.0 && scale <= 4.0);
     // Brightness per year in the data: 2 levels of 255; a decoded 20-year step on the first faces.
@@ -385,11 +429,17 @@ class TestDirections : public QObject {
     e.faces = 6;
     e.through_export = false;
     const auto crops = evaluate_age_edits(e);
-    QCOMPARE(crops.faces, 6);
+    QCOMPARE(crops.older_faces, 6);
+    QCOMPARE(crops.younger_faces, 6);
     QVERIFY2(crops.older > 2 && crops.younger < -2, qPrintable(QString("%1, %2").arg(crops.older).arg(crops.younger)));
+    // The faces are drawn across the ages (UTKFace's names sort by age), and each edit is asked
+    // only where the age it asks for is one a face can have: -20 years of faces 30 and older.
+    QVERIFY2(crops.oldest - crops.youngest >= 30, qPrintable(QString("%1 to %2").arg(crops.youngest).arg(crops.oldest)));
+    QVERIFY(crops.youngest_made_younger >= e.years + kAgeEditYoungest);
+    QVERIFY(crops.oldest_made_older <= kAgeEditOldest - e.years);
     e.through_export = true;
     const auto exported = evaluate_age_edits(e);
-    QCOMPARE(exported.faces, 6);
+    QCOMPARE(exported.older_faces, 6);
     QVERIFY(exported.mean_strength > 0 && exported.mean_strength <= 1);
     QVERIFY(std::isfinite(exported.older) && std::isfinite(exported.younger));
     // The verdict marks the Age slider as it marks the others: featured exactly when it meets the target.

@@ -124,7 +124,8 @@ void add_judge_edits(CLI::App& app) {
       age_score = evaluate_age_edits(*age);
       const auto& a = age_score;
       out["age"] = {{"years_asked", a.years}, {"judge_change_older", a.older}, {"judge_change_younger", a.younger},
-                    {"meets_target", a.meets_target()}, {"faces", a.faces}, {"photos_set_aside", a.set_aside},
+                    {"meets_target", a.meets_target()}, {"faces_made_older", a.older_faces},
+                    {"faces_made_younger", a.younger_faces}, {"ages_edited", {a.youngest, a.oldest}}, {"photos_set_aside", a.set_aside},
                     {"mean_strength_allowed", a.mean_strength}, {"judge_error_unedited_years", a.judge_error}};
     }
     const std::string text = out.dump(2);

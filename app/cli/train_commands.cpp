@@ -237,6 +237,10 @@ void add_attributes(CLI::App& app) {
   cmd->add_option("--max-range", o->max_range,
                   "The sliders' recommended ranges end at most at this strength (a shrunk direction needs more "
                   "strength for the same change)")->capture_default_str()->check(CLI::Range(0.5, 20.0));
+  cmd->add_option("--max-unfit", o->max_unfit,
+                  "...and where at most this share of the sampled faces decode unfit to show (out of the image's "
+                  "range, black, or painting colour noise, as the guard finds; 1: no such limit)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--condition", o->condition,
                   "Project each direction off the directions of the attributes whose training labels go with its own "
                   "at |phi| >= this (InterFaceGAN's conditional edit, built in; 0: none); printed and stored")

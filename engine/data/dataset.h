@@ -75,6 +75,9 @@ std::string join_sources(const std::vector<std::string>& paths);
 bool parse_utkface_name(const std::string& file_name, int& age, int& gender);
 // The held-out rule above for a file name: true for about one name in ten.
 bool held_out_by_name(const std::string& file_name);
+// The 64-bit hash behind that rule: also a fixed order of files that follows nothing in their
+// names (UTKFace's names begin with the age, so their sorted order is by age).
+std::uint64_t name_hash(const std::string& file_name);
 
 // Fashion-MNIST's default location (Debian's dataset-fashion-mnist package).
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";

@@ -34,6 +34,13 @@ at::Tensor colour_noise(const at::Tensor& x, const at::Tensor& base) {
   return std::get<0>(windows.flatten(1).max(1)).sqrt().cpu();
 }
 
+at::Tensor unfit_decodes(const at::Tensor& x, int n_bits, const at::Tensor& base) {
+  const auto black = to_pixels(x, n_bits).flatten(1).amax(1).cpu() < 8;
+  auto out = clean_decodes(x, 1 << n_bits).logical_not().logical_or(black);
+  if (base.defined()) out = out.logical_or(colour_noise(x, base) > kCleanColourNoise);
+  return out;
+}
+
 at::Tensor images_to_uint8(const std::vector<Image>& images) {
   if (images.empty()) throw Error(ErrorKind::InvalidArgument, "no images given");
   const auto& first = images.front();

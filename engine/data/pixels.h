@@ -49,4 +49,10 @@ at::Tensor share_beyond_range(const at::Tensor& x, int n_bins);
 inline constexpr double kCleanColourNoise = 0.056;
 at::Tensor colour_noise(const at::Tensor& x, const at::Tensor& base);
 
+// Decoded images [B, C, H, W] (model range, `n_bits`) not fit to show: not clean (above), all
+// but black (no pixel above 8 of 255), or, an edit given the unedited decodes `base`, painting
+// colour noise over them, as the guard finds. Bool [B] on the CPU. The judge counts these at the
+// ends of the ranges, and `attributes` ends a range before they become common.
+at::Tensor unfit_decodes(const at::Tensor& x, int n_bits, const at::Tensor& base = {});
+
 }  // namespace glowlab

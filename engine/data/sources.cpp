@@ -98,14 +98,16 @@ bool parse_utkface_name(const std::string& name, int& age, int& gender) {
   return number(rest, 17) && i < name.size();
 }
 
-bool held_out_by_name(const std::string& name) {
+std::uint64_t name_hash(const std::string& name) {
   // FNV-1a, then splitmix64's finaliser: FNV's low bits alone follow the names' characters too
   // closely (its lowest bit is the parity of the odd characters) for a fair one-in-ten.
   std::uint64_t h = 1469598103934665603ULL;
   for (unsigned char ch : name) h = (h ^ ch) * 1099511628211ULL;
   h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
   h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
-  return (h ^ (h >> 31)) % 10 == 0;
+  return h ^ (h >> 31);
 }
+
+bool held_out_by_name(const std::string& name) { return name_hash(name) % 10 == 0; }
 
 }  // namespace glowlab

@@ -189,6 +189,7 @@ struct AttributeOptions {
   int finest_level = 0;              // directions are zero on latent levels finer than this (0: all levels)
   bool shrink_levels = false;        // shrink each level of a direction by its share of sampling noise (directions.h)
   double max_range = 3.0;            // the recommended ranges' ends are at most this strength
+  double max_unfit = 0.05;           // ... and where at most this share of the sampled faces decode unfit
   double condition = 0;              // project each direction off those of attributes whose labels go with it at |phi| >= this
   ProgressFn progress;               // encoding and the ranges' decodes, 0..1
   std::function<void(double)> reading;  // first, the photos read (and framed by their landmarks with align), 0..1

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <tuple>
 
 #include <c10/core/InferenceMode.h>
 
@@ -35,14 +36,19 @@ LoadedJudge load_age_judge(const std::string& path) {
   return j;
 }
 
-// The held-out photos of a UTKFace folder (held_out_by_name) with the ages in their names.
+// The held-out photos of a UTKFace folder (held_out_by_name) with the ages in their names, in the
+// order of their names' hash: UTKFace's names begin with the age, so in name order the first 40
+// are all 10 to 14 years old.
 std::vector<std::pair<std::string, double>> held_out_aged_photos(const std::string& folder) {
-  std::vector<std::pair<std::string, double>> out;
+  std::vector<std::tuple<std::uint64_t, std::string, double>> found;
   for (const auto& f : list_images(folder)) {
     const auto name = std::filesystem::path(f).filename().string();
     int age = 0, gender = 0;
-    if (held_out_by_name(name) && parse_utkface_name(name, age, gender)) out.emplace_back(f, age);
+    if (held_out_by_name(name) && parse_utkface_name(name, age, gender)) found.emplace_back(name_hash(name), f, age);
   }
+  std::sort(found.begin(), found.end());
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& [h, f, age] : found) out.emplace_back(f, age);
   return out;
 }
 
@@ -98,8 +104,14 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
   s.years = o.years;
   s.through_export = o.through_export;
   double older = 0, younger = 0, strength = 0, error = 0;
+  int edits = 0;
   for (const auto& [file, years] : photos) {
-    if (s.faces >= o.faces) break;
+    if (s.older_faces >= o.faces && s.younger_faces >= o.faces) break;
+    // An edit is asked only where the age it asks for is one a face can have and the data shows
+    // (kAgeEditYoungest..kAgeEditOldest): -20 years of a 12-year-old cannot be seen.
+    const bool make_older = s.older_faces < o.faces && years + o.years <= kAgeEditOldest;
+    const bool make_younger = s.younger_faces < o.faces && years - o.years >= kAgeEditYoungest;
+    if (!make_older && !make_younger) continue;
     ExportPath::Photo p;
     try {
       p = path.open(file);
@@ -109,7 +121,10 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
       continue;
     }
     std::vector<Image> crops{p.crop.crop};
-    for (double sign : {+1.0, -1.0}) {
+    std::vector<double> signs;
+    if (make_older) signs.push_back(+1.0);
+    if (make_younger) signs.push_back(-1.0);
+    for (double sign : signs) {
       SliderEdit edit;
       // The slider as a person sets it: held to its range (Age goes to +-40 years).
       edit.alphas = {{"Age", std::clamp(sign * o.years, age->range_min, age->range_max)}};
@@ -122,22 +137,40 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
         crops.push_back(r.image);
         strength += r.strength;
       }
+      ++edits;
     }
     const auto est = ages_of(*judge.net, images_to_uint8(crops));
     const double before = est[0].item<double>();
-    older += est[1].item<double>() - before;
-    younger += est[2].item<double>() - before;
+    for (size_t k = 0; k < signs.size(); ++k) {
+      const double change = est[static_cast<int64_t>(k + 1)].item<double>() - before;
+      if (signs[k] > 0) {
+        older += change;
+        ++s.older_faces;
+        s.oldest_made_older = std::max(s.oldest_made_older, years);
+      } else {
+        younger += change;
+        ++s.younger_faces;
+        s.youngest_made_younger = std::min(s.youngest_made_younger, years);
+      }
+    }
+    s.youngest = std::min(s.youngest, years);
+    s.oldest = std::max(s.oldest, years);
     error += std::abs(before - years);
     ++s.faces;
   }
   if (s.faces == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out photo had a face to edit");
-  s.older = older / s.faces;
-  s.younger = younger / s.faces;
-  s.mean_strength = strength / (2.0 * s.faces);
+  if (s.older_faces == 0 || s.younger_faces == 0) {
+    throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out face can be made " + (s.older_faces ? "younger" : "older") +
+                                                " by " + std::to_string(o.years) + " years");
+  }
+  s.older = older / s.older_faces;
+  s.younger = younger / s.younger_faces;
+  s.mean_strength = strength / edits;
   s.judge_error = error / s.faces;
   log("Age " + std::string(o.through_export ? "(through the export)" : "(64-px crops)") + ": +" + std::to_string(o.years) +
       " years moves the age judge by " + std::to_string(s.older) + ", -" + std::to_string(o.years) + " by " +
-      std::to_string(s.younger) + " (" + std::to_string(s.faces) + " faces)");
+      std::to_string(s.younger) + " (" + std::to_string(s.older_faces) + " and " + std::to_string(s.younger_faces) +
+      " faces aged " + std::to_string(static_cast<int>(s.youngest)) + " to " + std::to_string(static_cast<int>(s.oldest)) + ")");
   return s;
 }
 

@@ -43,15 +43,6 @@ double frechet_distance(const at::Tensor& a, const at::Tensor& b) {
   return std::max(0.0, mean_term + trace_term);
 }
 
-// Decoded images that are not fit to show: a raw decode that is not clean, all but black, or (an
-// edit, given the unedited decodes) painting colour noise over them, as the guard would find.
-at::Tensor unfit(const at::Tensor& x, const at::Tensor& pixels, int n_bits, const at::Tensor& unedited = {}) {
-  const auto black = pixels.flatten(1).amax(1).cpu() < 8;
-  auto out = clean_decodes(x, 1 << n_bits).logical_not().logical_or(black);
-  if (unedited.defined()) out = out.logical_or(colour_noise(x, unedited) > kCleanColourNoise);
-  return out;
-}
-
 // A judge of attributes (probabilities), not the age judge (years).
 LoadedJudge load_attribute_judge(const std::string& path) {
   auto j = load_judge(path);
@@ -148,7 +139,7 @@ struct FlowCodec {
       const auto px = to_pixels(x, n_bits);
       if (unfit_count) {
         const auto base = unedited.defined() ? glow->decode(glow->unflatten(unedited.narrow(0, i, len))) : at::Tensor();
-        *unfit_count += unfit(x, px, n_bits, base).sum().item<int64_t>();
+        *unfit_count += unfit_decodes(x, n_bits, base).sum().item<int64_t>();
       }
       out.push_back(px.cpu());
     }

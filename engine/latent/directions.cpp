@@ -221,39 +221,86 @@ void zero_finer_levels(Glow& glow, int finest_level, std::vector<at::Tensor>& di
   for (auto& dd : dirs) dd.narrow(0, 0, from).zero_();
 }
 
+// Decodes `eps` [N, D] (float64, CPU) in batches.
+at::Tensor decode_batches(Glow& glow, const at::Tensor& eps) {
+  std::vector<at::Tensor> out;
+  for (int64_t i = 0; i < eps.size(0); i += kBatch) {
+    out.push_back(glow->decode(glow->unflatten(eps.narrow(0, i, std::min(kBatch, eps.size(0) - i)).to(glow->device(), at::kFloat))).cpu());
+  }
+  return at::cat(out);
+}
+
+// The share of the faces `eps` whose decode, moved by `alpha` along `d`, is unfit to show
+// (unfit_decodes against their unedited decodes `base`).
+double unfit_share(Glow& glow, const at::Tensor& eps, const at::Tensor& base, const at::Tensor& d, double alpha) {
+  int64_t unfit = 0;
+  for (int64_t i = 0; i < eps.size(0); i += kBatch) {
+    const int64_t len = std::min(kBatch, eps.size(0) - i);
+    const auto x = glow->decode(glow->unflatten((eps.narrow(0, i, len) + alpha * d.unsqueeze(0)).to(glow->device(), at::kFloat)));
+    unfit += unfit_decodes(x, glow->config().n_bits, base.narrow(0, i, len).to(x.device())).sum().item<int64_t>();
+  }
+  return static_cast<double>(unfit) / static_cast<double>(eps.size(0));
+}
+
+// A range's end `end` (signed), brought in until at most `max_unfit` of the faces are unfit there
+// (bisection, not below kMinRange): where an edit starts to paint garbage on more than a few
+// faces, not where most faces break.
+double end_before_unfit(Glow& glow, const at::Tensor& eps, const at::Tensor& base, const at::Tensor& d, double end,
+                        double max_unfit) {
+  constexpr int kBisections = 5;
+  const double sign = end < 0 ? -1.0 : 1.0;
+  auto fit = [&](double a) { return unfit_share(glow, eps, base, d, sign * a) <= max_unfit; };
+  double hi = std::abs(end);
+  if (max_unfit >= 1 || hi <= kMinRange || fit(hi)) return end;
+  double lo = kMinRange;
+  if (!fit(lo)) return sign * lo;
+  for (int i = 0; i < kBisections; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (fit(mid) ? lo : hi) = mid;
+  }
+  return sign * lo;
+}
+
 // Recommended ranges from the decoder's response (second pass over the first `sample` faces): the
 // strength at which kRangeQuantile of the faces lacking (having) the attribute are decoded to an
 // image sitting where the faces having (lacking) it sit on average, along the pixel-space axis
-// mean image(having) - mean image(lacking). A position along the latent direction is not enough:
-// there the edit "arrives" at strength 1 by construction, while the decoded face often still
-// shows too little of the attribute. Progress runs from n to n + sample of total_work.
+// mean image(having) - mean image(lacking), then brought in where more than o.max_unfit of all
+// the sampled faces decode unfit. A position along the latent direction is not enough: there the
+// edit "arrives" at strength 1 by construction, while the decoded face often still shows too
+// little of the attribute. Progress runs from n to n + sample of total_work.
 void recommend_ranges(Glow& glow, const Dataset& data, const Sums& s, const std::vector<int64_t>& kept,
                       const std::vector<at::Tensor>& dirs, int64_t sample, int64_t total_work, const DirectionOptions& o,
                       std::vector<Attribute>& attributes) {
   const int64_t n = data.size();
+  std::vector<at::Tensor> parts;
+  for (int64_t i = 0; i < sample; i += kBatch) {
+    parts.push_back(encode_batch(glow, model_input(glow, data.images.narrow(0, i, std::min(kBatch, sample - i)))));
+  }
+  const auto eps = at::cat(parts);
+  const auto base = decode_batches(glow, eps);
   for (size_t j = 0; j < kept.size(); ++j) {
     const auto k = kept[j];
     const auto mean_pos = s.pix_pos[k] / s.cnt_pos[k], mean_neg = s.pix_neg[k] / s.cnt_neg[k];
     const auto axis = mean_pos - mean_neg;
     const double target_pos = mean_pos.dot(axis).item<double>() / axis.dot(axis).item<double>();
     const double target_neg = mean_neg.dot(axis).item<double>() / axis.dot(axis).item<double>();
+    const auto lab = data.labels.narrow(0, 0, sample).select(1, k);
+    const auto lacking = (lab < 0).nonzero().flatten(), having = (lab > 0).nonzero().flatten();
     std::vector<double> need_plus, need_minus;
-    for (int64_t i = 0; i < sample; i += kBatch) {
-      const int64_t len = std::min(kBatch, sample - i);
-      const auto eps = encode_batch(glow, model_input(glow, data.images.narrow(0, i, len)));
-      const auto lab = data.labels.narrow(0, i, len).select(1, k);
-      const auto lacking = (lab < 0).nonzero().flatten(), having = (lab > 0).nonzero().flatten();
-      if (lacking.numel() > 0) {
-        auto v = strength_to_reach(glow, eps.index_select(0, lacking), dirs[j], axis, target_pos, +1, o.max_range);
-        need_plus.insert(need_plus.end(), v.begin(), v.end());
-      }
-      if (having.numel() > 0) {
-        auto v = strength_to_reach(glow, eps.index_select(0, having), dirs[j], axis, target_neg, -1, o.max_range);
-        need_minus.insert(need_minus.end(), v.begin(), v.end());
-      }
+    for (int64_t i = 0; i < lacking.numel(); i += kBatch) {
+      auto v = strength_to_reach(glow, eps.index_select(0, lacking.narrow(0, i, std::min(kBatch, lacking.numel() - i))), dirs[j], axis,
+                                 target_pos, +1, o.max_range);
+      need_plus.insert(need_plus.end(), v.begin(), v.end());
     }
-    attributes[j].range_max = need_plus.empty() ? 1.5 : std::clamp(quantile(need_plus, kRangeQuantile), kMinRange, o.max_range);
-    attributes[j].range_min = need_minus.empty() ? -1.5 : -std::clamp(quantile(need_minus, kRangeQuantile), kMinRange, o.max_range);
+    for (int64_t i = 0; i < having.numel(); i += kBatch) {
+      auto v = strength_to_reach(glow, eps.index_select(0, having.narrow(0, i, std::min(kBatch, having.numel() - i))), dirs[j], axis,
+                                 target_neg, -1, o.max_range);
+      need_minus.insert(need_minus.end(), v.begin(), v.end());
+    }
+    const double top = need_plus.empty() ? 1.5 : std::clamp(quantile(need_plus, kRangeQuantile), kMinRange, o.max_range);
+    const double bottom = need_minus.empty() ? -1.5 : -std::clamp(quantile(need_minus, kRangeQuantile), kMinRange, o.max_range);
+    attributes[j].range_max = end_before_unfit(glow, eps, base, dirs[j], top, o.max_unfit);
+    attributes[j].range_min = end_before_unfit(glow, eps, base, dirs[j], bottom, o.max_unfit);
     if (o.progress && !o.progress(static_cast<double>(n + sample * static_cast<int64_t>(j + 1) / static_cast<int64_t>(kept.size())) / total_work)) {
       throw Error(ErrorKind::Cancelled, "cancelled");
     }
@@ -361,20 +408,29 @@ std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const 
     zero_finer_levels(glow, o.finest_level, one);
   }
   // The decoder's answer: how many years (along the pixels' age axis) a 20-year step moves decoded
-  // faces, on the first faces of known age; faces whose edited decode is not clean do not count.
+  // faces, older and younger, on faces spread over every age (taken evenly through the faces of
+  // known age, which a folder lists by age), each step asked only towards an age within
+  // [kAgeEditYoungest, kAgeEditOldest]; faces whose edited decode is not clean do not count.
   const int64_t sample = std::min<int64_t>(n, std::max<int64_t>(o.range_sample, 0));
   if (sample > 0 && pixels_per_year.norm().item<double>() > 0) {
     constexpr double kStep = 20.0;
+    std::vector<int64_t> spread(static_cast<size_t>(sample));
+    for (int64_t j = 0; j < sample; ++j) spread[static_cast<size_t>(j)] = j * n / sample;
+    const auto picked = known.index_select(0, at::tensor(spread, at::kLong));
     double moved = 0;
     int64_t counted = 0;
     for (int64_t i = 0; i < sample; i += kBatch) {
-      const auto idx = known.narrow(0, i, std::min(kBatch, sample - i));
+      const auto idx = picked.narrow(0, i, std::min(kBatch, sample - i));
       const auto eps = encode_batch(glow, model_input(glow, data.images.index_select(0, idx)));
+      const auto age = data.ages.index_select(0, idx).to(at::kDouble);
       const auto before = pixel_position(glow, eps, pixels_per_year);
-      const auto after = pixel_position(glow, eps + kStep * dir.unsqueeze(0), pixels_per_year);
-      const auto ok = at::isfinite(after).logical_and(at::isfinite(before));
-      moved += (after - before).index({ok}).sum().item<double>();
-      counted += ok.sum().item<int64_t>();
+      for (double sign : {+1.0, -1.0}) {
+        const auto after = pixel_position(glow, eps + sign * kStep * dir.unsqueeze(0), pixels_per_year);
+        const auto asked = age + sign * kStep;
+        const auto ok = at::isfinite(after).logical_and(at::isfinite(before)).logical_and(asked >= kAgeEditYoungest).logical_and(asked <= kAgeEditOldest);
+        moved += (sign * (after - before)).index({ok}).sum().item<double>();
+        counted += ok.sum().item<int64_t>();
+      }
     }
     const double years = counted ? moved / counted : 0.0;
     const double scale = years > 0 ? std::clamp(kStep / years, 1.0, 4.0) : 1.0;
@@ -383,7 +439,7 @@ std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const 
       char text[200];
       std::snprintf(text, sizeof text,
                     "Age: a 20-year step of the fitted direction moves decoded faces %.1f years along the pixels' age "
-                    "axis (%lld faces); the direction is scaled by %.2f",
+                    "axis (%lld steps, older and younger); the direction is scaled by %.2f",
                     years, static_cast<long long>(counted), scale);
       o.note(text);
     }

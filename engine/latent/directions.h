@@ -31,6 +31,9 @@ struct DirectionOptions {
   // levels, mostly noise, then stop painting it.
   bool shrink_levels = false;
   double max_range = 3.0;              // the recommended ranges' ends are at most this strength (at least 0.5)
+  // ... and where at most this share of the range sample decodes unfit to show (unfit_decodes;
+  // 1: no such limit): past it the guard would limit the edit on more faces than that.
+  double max_unfit = 0.05;
   // InterFaceGAN's conditional edit, built into the direction: each direction projected off the
   // directions of the attributes whose training labels go with its own at |phi| >= condition
   // (0: none), recorded in Attribute::held_off.
@@ -55,7 +58,11 @@ at::Tensor project_off(const at::Tensor& d, const at::Tensor& kept);
 // The recommended range is the decoder's answer, measured on up to `range_sample` faces: the
 // strength at which 90% of the faces lacking (having) the attribute decode to images that sit at
 // the positives' (negatives') mean along the pixel axis mean image(having) - mean image(lacking)
-// (bisection on the strength; clamped to [0.5, max_range]; an unclean decode ends the range). Attributes with no positives or no negatives are skipped with a warning.
+// (bisection on the strength; clamped to [0.5, max_range]; an unclean decode ends the range), then
+// brought in (not below 0.5) until at most max_unfit of all those faces decode unfit to show there
+// (unfit_decodes: not clean, black, or painting colour noise, as the guard finds): a slider's end
+// is where an edit still looks like a photo on nearly every face, not where most faces break.
+// Attributes with no positives or no negatives are skipped with a warning.
 // Faces lacking any label (0, another source's attribute) are left out of the fit.
 Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOptions& options);
 
@@ -64,7 +71,8 @@ Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOp
 // one year per unit (Attribute::unit "years"), its range as far as the ages seen (5 to 40 years
 // each way). Nothing when fewer than 20 faces have an age.
 // Calibrated on the decoder's response, as the ranges are: the same regression on the pixels gives
-// the pixels' change per year; a 20-year step of b_age decoded on up to range_sample of the faces
+// the pixels' change per year; a 20-year step of b_age each way, decoded on up to range_sample
+// faces spread over the ages (each step towards an age within kAgeEditYoungest..kAgeEditOldest),
 // moves them less far along it than 20 years (a noisy label's fit is attenuated), so the direction
 // is scaled until one unit moves the decoded faces one year along it on average (by 1 to 4 times;
 // `note` says by how much).

@@ -8,6 +8,10 @@
 
 namespace glowlab {
 
+// The ages an Age edit is measured towards (calibrating the direction, judging it): -20 years is
+// asked of faces aged 30 and over, +20 of faces up to 70; -20 years of a 12-year-old cannot be seen.
+inline constexpr double kAgeEditYoungest = 10, kAgeEditOldest = 90;
+
 struct Attribute {
   std::string name;            // CelebA-style, e.g. "Blond_Hair"
   std::int64_t positives = 0;  // images the direction was computed from

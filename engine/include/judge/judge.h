@@ -92,19 +92,25 @@ struct AgeEditOptions {
   std::string model;           // .glow with an Age slider (years)
   std::string judge;           // from train_age_judge
   std::string data;            // UTKFace folder; its held-out photos are edited
-  int faces = 40;
+  int faces = 40;              // faces made older, and as many made younger
   double years = 20;           // the edit asked for, each way (held to the slider's range)
   bool through_export = true;  // the user's path (ExportPath), else the 64-px crop's guarded render
   std::string device = "cpu";
   std::function<void(const std::string&)> log;
 };
 
+// Faces are drawn from the held-out photos in a fixed order that follows nothing in their names
+// (all ages), and each edit asked only where the age it asks for lies within [kAgeEditYoungest,
+// kAgeEditOldest] (bundle/attribute.h): +20 years of faces up to 70, -20 of faces from 30.
 struct AgeEditScore {
   int faces = 0, set_aside = 0;
+  int older_faces = 0, younger_faces = 0;  // faces made older / younger (o.faces each at most)
+  double youngest = 1e9, oldest = -1e9;    // the ages (from the names) of the faces edited
+  double oldest_made_older = -1e9, youngest_made_younger = 1e9;
   double years = 20;
   bool through_export = true;
-  double older = 0;          // mean change of the age judge's estimate after +years
-  double younger = 0;        // ... after -years
+  double older = 0;          // mean change of the age judge's estimate after +years (older_faces)
+  double younger = 0;        // ... after -years (younger_faces)
   double mean_strength = 1;  // the mean fraction of the edits the guard allowed
   double judge_error = 0;    // the age judge's mean error on the unedited crops (years)
   // Issue 28's target: +20 years moves the estimate by at least +10, -20 by at least -10.
