@@ -63,7 +63,7 @@ void add_judge_edits(CLI::App& app) {
   ev->add_option("--judge", e->judge, "Judge file from judge-train")->required();
   ev->add_option("data", e->data, "CelebA-layout folder; its held-out partition is used")->required();
   ev->add_flag("--align", e->align, "Frame the photos onto the model's framing by their landmarks (a model trained with --align)");
-  ev->add_option("--faces", e->faces, "Faces per attribute and direction")->capture_default_str();
+  ev->add_option("--faces", e->faces, "Faces per attribute and direction (Age: faces made older, and as many made younger, of every age)")->capture_default_str();
   ev->add_option("--strength", e->strength, "Edit to this multiple of each recommended range's ends (a strength curve)")
       ->capture_default_str()->check(CLI::Range(0.0, 10.0));
   ev->add_option("--grid", e->grid, "Also write the edit grid (8 faces x each attribute at -1, 0, +1 of its range)");
