@@ -73,35 +73,42 @@ nlohmann::json machine_peak() {
 nlohmann::json profile_runs(int runs, const std::function<void()>& fn) {
   namespace prof = torch::autograd::profiler;
   fn();  // warm-up, unrecorded
-  prof::enableProfilerLegacy(torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < runs; ++i) fn();
-  const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / runs;
-  const auto lists = prof::disableProfilerLegacy();
   // Self time per operator (its own time less its children's), total time per level scope.
   std::map<std::string, double> self_us, level_us;
-  for (const auto& events : lists) {
-    struct Open {
-      const prof::LegacyEvent* push;
-      double children_us;
-    };
-    std::vector<Open> stack;
-    for (const auto& e : events) {
-      if (e.kind() == prof::EventKind::PushRange) {
-        stack.push_back({&e, 0.0});
-      } else if (e.kind() == prof::EventKind::PopRange && !stack.empty()) {
-        const Open open = stack.back();
-        stack.pop_back();
-        const double us = open.push->cpuElapsedUs(e);
-        const std::string name = open.push->name();
-        if (name.rfind("glowlab::level", 0) == 0) {
-          level_us[name.substr(9)] += us;  // "level2": a scope, not an operator (its operators count themselves)
-          continue;
+  auto tally = [&](const prof::thread_event_lists& lists) {
+    for (const auto& events : lists) {
+      struct Open {
+        const prof::LegacyEvent* push;
+        double children_us;
+      };
+      std::vector<Open> stack;
+      for (const auto& e : events) {
+        if (e.kind() == prof::EventKind::PushRange) {
+          stack.push_back({&e, 0.0});
+        } else if (e.kind() == prof::EventKind::PopRange && !stack.empty()) {
+          const Open open = stack.back();
+          stack.pop_back();
+          const double us = open.push->cpuElapsedUs(e);
+          const std::string name = open.push->name();
+          if (name.rfind("glowlab::level", 0) == 0) {
+            level_us[name.substr(9)] += us;  // "level2": a scope, not an operator (its operators count themselves)
+            continue;
+          }
+          self_us[name] += us - open.children_us;
+          if (!stack.empty()) stack.back().children_us += us;
         }
-        self_us[name] += us - open.children_us;
-        if (!stack.empty()) stack.back().children_us += us;
       }
     }
+  };
+  // One recording per run, tallied and freed before the next.
+  double wall_ms = 0.0;
+  for (int i = 0; i < runs; ++i) {
+    prof::enableProfilerLegacy(torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    wall_ms += ms / runs;
+    tally(prof::disableProfilerLegacy());
   }
   double total = 0.0;
   for (const auto& [name, us] : self_us) total += us;
