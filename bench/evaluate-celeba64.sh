@@ -10,6 +10,7 @@
 #   JUDGE      the judge file to use or, when absent, to train (bench/judge/celeba64-judge.safetensors)
 #   AGE_JUDGE  the same for the age judge (bench/judge/celeba64-age-judge.safetensors)
 #   ATTRIBUTE_FLAGS (environment) more flags for `attributes`, e.g. --shrink-levels
+#   FACES, AGE_FACES (environment) photos per side for the attributes (40) and for Age (150)
 # Needs: webp (cwebp), libjxl-tools (cjxl), optipng, bc (bench/codec-table.sh).
 set -euo pipefail
 model=${1:?model} celeba=${2:?CelebA folder} utk=${3:?UTKFace folder} out=${4:?out}
@@ -30,7 +31,7 @@ for t in 0.5 0.7 1.0; do
   "$cli" sample -m "$model" -n 36 --cols 6 -T "$t" --seed 7 -o "$out/samples-T$t.png" > /dev/null
 done
 "$cli" judge-edits -m "$model" --judge "$judge" "$celeba" --align --faces "${FACES:-40}" --through-export \
-  --age-judge "$age_judge" --age-data "$utk" --json "$out/judge-edits.json" --mark-featured > /dev/null
+  --age-faces "${AGE_FACES:-150}" --age-judge "$age_judge" --age-data "$utk" --json "$out/judge-edits.json" --mark-featured > /dev/null
 "$cli" judge-fid -m "$model" --judge "$judge" "$celeba" --align -n 900 -T 0.7 --seed 1 > "$out/judge-fid.json"
 
 # Held-out bits/dim: the model (uniform dequantisation) and three lossless codecs on the same aligned

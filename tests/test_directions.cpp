@@ -432,6 +432,9 @@ class TestDirections : public QObject {
     QCOMPARE(crops.older_faces, 6);
     QCOMPARE(crops.younger_faces, 6);
     QVERIFY2(crops.older > 2 && crops.younger < -2, qPrintable(QString("%1, %2").arg(crops.older).arg(crops.younger)));
+    // Each mean comes with its standard error: the faces' changes differ, so it is above zero.
+    QVERIFY2(crops.older_se > 0 && crops.younger_se > 0 && std::isfinite(crops.older_se + crops.younger_se),
+             qPrintable(QString("%1, %2").arg(crops.older_se).arg(crops.younger_se)));
     // The faces are drawn across the ages (UTKFace's names sort by age), and each edit is asked
     // only where the age it asks for is one a face can have: -20 years of faces 30 and older.
     QVERIFY2(crops.oldest - crops.youngest >= 30, qPrintable(QString("%1 to %2").arg(crops.youngest).arg(crops.oldest)));

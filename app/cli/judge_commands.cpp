@@ -63,7 +63,7 @@ void add_judge_edits(CLI::App& app) {
   ev->add_option("--judge", e->judge, "Judge file from judge-train")->required();
   ev->add_option("data", e->data, "CelebA-layout folder; its held-out partition is used")->required();
   ev->add_flag("--align", e->align, "Frame the photos onto the model's framing by their landmarks (a model trained with --align)");
-  ev->add_option("--faces", e->faces, "Faces per attribute and direction (Age: faces made older, and as many made younger, of every age)")->capture_default_str();
+  ev->add_option("--faces", e->faces, "Faces per attribute and direction (Age: faces made older, and as many made younger, of every age, unless --age-faces)")->capture_default_str();
   ev->add_option("--strength", e->strength, "Edit to this multiple of each recommended range's ends (a strength curve)")
       ->capture_default_str()->check(CLI::Range(0.0, 10.0));
   ev->add_option("--grid", e->grid, "Also write the edit grid (8 faces x each attribute at -1, 0, +1 of its range)");
@@ -76,13 +76,16 @@ void add_judge_edits(CLI::App& app) {
       ->check(CLI::ExistingFile);
   ev->add_option("--age-data", age->data, "UTKFace folder whose held-out photos the Age slider edits (with --age-judge)")
       ->check(CLI::ExistingDirectory);
+  auto age_faces = std::make_shared<int>(0);
+  ev->add_option("--age-faces", *age_faces, "Faces made older, and as many made younger, for Age (0: --faces)")
+      ->capture_default_str()->check(CLI::Range(0, 100000));
   ev->add_option("--age-years", age->years, "Age edit asked for, each way, in years")->capture_default_str()->check(CLI::Range(1.0, 100.0));
   auto mark = std::make_shared<bool>(false);
   ev->add_flag("--mark-featured", *mark,
                "Store the verdict in the model (in place): attributes that meet the target are shown in the window by "
                "default, the others behind More attributes");
   ev->add_option("--device", e->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  ev->callback([e, json_out, mark, age] {
+  ev->callback([e, json_out, mark, age, age_faces] {
     if (age->judge.empty() != age->data.empty()) {
       throw CLI::ValidationError("judge-edits", "--age-judge and --age-data go together");
     }
@@ -117,13 +120,14 @@ void add_judge_edits(CLI::App& app) {
     AgeEditScore age_score;
     if (!age->judge.empty()) {
       age->model = e->model;
-      age->faces = e->faces;
+      age->faces = *age_faces > 0 ? *age_faces : e->faces;
       age->through_export = e->through_export;
       age->device = e->device;
       age->log = e->log;
       age_score = evaluate_age_edits(*age);
       const auto& a = age_score;
       out["age"] = {{"years_asked", a.years}, {"judge_change_older", a.older}, {"judge_change_younger", a.younger},
+                    {"judge_change_older_se", a.older_se}, {"judge_change_younger_se", a.younger_se},
                     {"meets_target", a.meets_target()}, {"faces_made_older", a.older_faces},
                     {"faces_made_younger", a.younger_faces}, {"ages_edited", {a.youngest, a.oldest}}, {"photos_set_aside", a.set_aside},
                     {"mean_strength_allowed", a.mean_strength}, {"judge_error_unedited_years", a.judge_error}};

@@ -103,7 +103,7 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
   AgeEditScore s;
   s.years = o.years;
   s.through_export = o.through_export;
-  double older = 0, younger = 0, strength = 0, error = 0;
+  double older = 0, younger = 0, older_sq = 0, younger_sq = 0, strength = 0, error = 0;
   int edits = 0;
   for (const auto& [file, years] : photos) {
     if (s.older_faces >= o.faces && s.younger_faces >= o.faces) break;
@@ -145,10 +145,12 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
       const double change = est[static_cast<int64_t>(k + 1)].item<double>() - before;
       if (signs[k] > 0) {
         older += change;
+        older_sq += change * change;
         ++s.older_faces;
         s.oldest_made_older = std::max(s.oldest_made_older, years);
       } else {
         younger += change;
+        younger_sq += change * change;
         ++s.younger_faces;
         s.youngest_made_younger = std::min(s.youngest_made_younger, years);
       }
@@ -165,11 +167,16 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
   }
   s.older = older / s.older_faces;
   s.younger = younger / s.younger_faces;
+  const auto standard_error = [](double sum_sq, double mean, int n) {
+    return n > 1 ? std::sqrt(std::max(0.0, (sum_sq - n * mean * mean) / (n - 1)) / n) : 0.0;
+  };
+  s.older_se = standard_error(older_sq, s.older, s.older_faces);
+  s.younger_se = standard_error(younger_sq, s.younger, s.younger_faces);
   s.mean_strength = strength / edits;
   s.judge_error = error / s.faces;
   log("Age " + std::string(o.through_export ? "(through the export)" : "(64-px crops)") + ": +" + std::to_string(o.years) +
-      " years moves the age judge by " + std::to_string(s.older) + ", -" + std::to_string(o.years) + " by " +
-      std::to_string(s.younger) + " (" + std::to_string(s.older_faces) + " and " + std::to_string(s.younger_faces) +
+      " years moves the age judge by " + std::to_string(s.older) + " (+-" + std::to_string(s.older_se) + "), -" +
+      std::to_string(o.years) + " by " + std::to_string(s.younger) + " (+-" + std::to_string(s.younger_se) + ") (" + std::to_string(s.older_faces) + " and " + std::to_string(s.younger_faces) +
       " faces aged " + std::to_string(static_cast<int>(s.youngest)) + " to " + std::to_string(static_cast<int>(s.oldest)) + ")");
   return s;
 }

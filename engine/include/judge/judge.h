@@ -111,6 +111,9 @@ struct AgeEditScore {
   bool through_export = true;
   double older = 0;          // mean change of the age judge's estimate after +years (older_faces)
   double younger = 0;        // ... after -years (younger_faces)
+  // The standard errors of those means (the faces' spread over the square root of their count):
+  // with 40 faces a mean moves by a year or two from one draw of faces to the next.
+  double older_se = 0, younger_se = 0;
   double mean_strength = 1;  // the mean fraction of the edits the guard allowed
   double judge_error = 0;    // the age judge's mean error on the unedited crops (years)
   // Issue 28's target: +20 years moves the estimate by at least +10, -20 by at least -10.
