@@ -1,5 +1,6 @@
 // Facade entry points for the long jobs: attribute directions (training lives in train/trainer.cpp).
 #include <algorithm>
+#include <limits>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -8,6 +9,7 @@
 #include "data/dataset.h"
 #include "data/pixels.h"
 #include "glowlab.h"
+#include "judge/judge_net.h"
 #include "latent/directions.h"
 
 namespace glowlab {
@@ -51,6 +53,20 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
     // Directions and ranges come from the training partition alone: the held-out faces stay
     // unseen, for the judge.
     if (data.held_out().size() > 0) data = data.split(0);
+  }
+  if (!o.age_teacher.empty()) {
+    // The photos without an age get the teacher's reading; those with one (UTKFace's names) keep it.
+    if (!data.ages.defined()) data.ages = at::full({data.size()}, std::numeric_limits<float>::quiet_NaN());
+    const auto unknown = at::isfinite(data.ages).logical_not().nonzero().flatten();
+    if (unknown.numel() > 0) {
+      const auto read = read_ages(o.age_teacher, data.images.index_select(0, unknown)).to(data.ages.scalar_type());
+      data.ages.index_copy_(0, unknown, read);
+      if (o.note) {
+        o.note("Age teacher " + o.age_teacher + ": " + std::to_string(unknown.numel()) + " photos aged from their crops, " +
+               std::to_string(read.min().item<double>()).substr(0, 4) + " to " + std::to_string(read.max().item<double>()).substr(0, 4) +
+               " years (mean " + std::to_string(read.mean().item<double>()).substr(0, 4) + ")");
+      }
+    }
   }
   DirectionOptions dirs_opt;
   dirs_opt.method = o.method;

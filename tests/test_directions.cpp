@@ -445,6 +445,14 @@ class TestDirections : public QObject {
     QCOMPARE(exported.older_faces, 6);
     QVERIFY(exported.mean_strength > 0 && exported.mean_strength <= 1);
     QVERIFY(std::isfinite(exported.older) && std::isfinite(exported.younger));
+    // Photos without ages in their names (a CelebA folder's, as users' photos look): each photo's
+    // age is the judge's reading of it, and the judge's error against the names is not known.
+    AgeEditOptions unnamed = e;
+    unnamed.data = (data_ + "/img_align_celeba").toStdString();
+    unnamed.through_export = false;
+    const auto read = evaluate_age_edits(unnamed);
+    QVERIFY(read.older_faces + read.younger_faces > 0);
+    QVERIFY(std::isnan(read.judge_error));
     // The verdict marks the Age slider as it marks the others: featured exactly when it meets the target.
     AgeEditScore weak = crops, strong = crops;
     weak.older = 1.0;
@@ -464,6 +472,35 @@ class TestDirections : public QObject {
     wrong.judge = e.judge;  // an age judge where a judge of attributes is asked for
     wrong.data = data_.toStdString();
     QVERIFY_THROWS_EXCEPTION(Error, evaluate_edits(wrong));
+
+    // UTKFace as a teacher (issue 28, item 1): a CelebA folder has no ages, so no Age slider, until
+    // an age regressor reads its photos' ages; Age is then fitted on them, one unit a year.
+    QTemporaryDir celeba_run;
+    const std::string celeba_model = tiny_model_with_directions(data_, celeba_run.path());
+    const auto names = [](const std::string& path) {
+      std::vector<std::string> out;
+      const auto loaded = Model::load(path);
+      for (const auto& a : loaded.attributes()) out.push_back(a.name);
+      return out;
+    };
+    const auto before = names(celeba_model);
+    QVERIFY(std::find(before.begin(), before.end(), "Age") == before.end());
+    AttributeOptions taught;
+    taught.model_path = celeba_model;
+    taught.data = {data_.toStdString()};
+    taught.age_teacher = e.judge;
+    std::vector<std::string> notes;
+    taught.note = [&](const std::string& n) { notes.push_back(n); };
+    add_attributes(taught);
+    const auto after = names(celeba_model);
+    QVERIFY(std::find(after.begin(), after.end(), "Age") != after.end());
+    const auto m = Model::load(celeba_model);
+    const auto& age_attr = m.attributes()[find_attribute(m.attributes(), "Age")];
+    QCOMPARE(age_attr.unit, std::string("years"));
+    QVERIFY(age_attr.positives > 0);  // faces of known age: all of the folder's training photos
+    QVERIFY(std::any_of(notes.begin(), notes.end(), [](const std::string& n) { return n.rfind("Age teacher", 0) == 0; }));
+    taught.age_teacher = model;  // a flow, not an age regressor
+    QVERIFY_THROWS_EXCEPTION(Error, add_attributes(taught));
   }
 };
 

@@ -74,7 +74,7 @@ void add_judge_edits(CLI::App& app) {
   auto age = std::make_shared<AgeEditOptions>();
   ev->add_option("--age-judge", age->judge, "Also score the Age slider with this age judge (judge-train --age) on --age-data's held-out photos")
       ->check(CLI::ExistingFile);
-  ev->add_option("--age-data", age->data, "UTKFace folder whose held-out photos the Age slider edits (with --age-judge)")
+  ev->add_option("--age-data", age->data, "UTKFace folder whose held-out photos the Age slider edits (with --age-judge); or a folder of photos without ages in their names (CelebA's img_align_celeba), each photo's age then the age judge's reading of it")
       ->check(CLI::ExistingDirectory);
   auto age_faces = std::make_shared<int>(0);
   ev->add_option("--age-faces", *age_faces, "Faces made older, and as many made younger, for Age (0: --faces)")

@@ -245,6 +245,10 @@ void add_attributes(CLI::App& app) {
                   "Project each direction off the directions of the attributes whose training labels go with its own "
                   "at |phi| >= this (InterFaceGAN's conditional edit, built in; 0: none); printed and stored")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--age-teacher", o->age_teacher,
+                  "Fit Age also on the photos without an age in their names (CelebA's), their ages read by this age "
+                  "regressor (judge-train --age; not the age judge that will score the slider)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--ridge", o->ridge, "Regression: ridge term, relative to the mean label count")->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));

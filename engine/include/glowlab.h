@@ -191,6 +191,10 @@ struct AttributeOptions {
   double max_range = 3.0;            // the recommended ranges' ends are at most this strength
   double max_unfit = 0.05;           // ... and where at most this share of the sampled faces decode unfit
   double condition = 0;              // project each direction off those of attributes whose labels go with it at |phi| >= this
+  // An age regressor (judge-train --age): the photos without an age (CelebA's) get the age it reads
+  // from their crops, and Age is fitted on them (issue 28: UTKFace as a teacher, not as photos to
+  // fit on). Should not be the age judge that then scores the slider.
+  std::string age_teacher;
   ProgressFn progress;               // encoding and the ranges' decodes, 0..1
   std::function<void(double)> reading;  // first, the photos read (and framed by their landmarks with align), 0..1
   std::function<void(const std::string&)> warn;

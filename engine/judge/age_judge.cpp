@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <tuple>
 
 #include <c10/core/InferenceMode.h>
@@ -36,16 +37,23 @@ LoadedJudge load_age_judge(const std::string& path) {
   return j;
 }
 
-// The held-out photos of a UTKFace folder (held_out_by_name) with the ages in their names, in the
-// order of their names' hash: UTKFace's names begin with the age, so in name order the first 40
-// are all 10 to 14 years old.
+// The held-out photos of a folder (held_out_by_name) with the ages in their names (UTKFace's), in
+// the order of their names' hash: UTKFace's names begin with the age, so in name order the first 40
+// are all 10 to 14 years old. A folder whose names give no ages (CelebA's photos) gives its
+// held-out photos with the age NaN: the age judge's reading of each stands in for it.
 std::vector<std::pair<std::string, double>> held_out_aged_photos(const std::string& folder) {
-  std::vector<std::tuple<std::uint64_t, std::string, double>> found;
+  std::vector<std::tuple<std::uint64_t, std::string, double>> found, unaged;
   for (const auto& f : list_images(folder)) {
     const auto name = std::filesystem::path(f).filename().string();
+    if (!held_out_by_name(name)) continue;
     int age = 0, gender = 0;
-    if (held_out_by_name(name) && parse_utkface_name(name, age, gender)) found.emplace_back(name_hash(name), f, age);
+    if (parse_utkface_name(name, age, gender)) {
+      found.emplace_back(name_hash(name), f, age);
+    } else {
+      unaged.emplace_back(name_hash(name), f, std::numeric_limits<double>::quiet_NaN());
+    }
   }
+  if (found.empty()) found = std::move(unaged);
   std::sort(found.begin(), found.end());
   std::vector<std::pair<std::string, double>> out;
   for (const auto& [h, f, age] : found) out.emplace_back(f, age);
@@ -53,6 +61,17 @@ std::vector<std::pair<std::string, double>> held_out_aged_photos(const std::stri
 }
 
 }  // namespace
+
+at::Tensor read_ages(const std::string& age_judge_path, const at::Tensor& images) {
+  auto judge = load_age_judge(age_judge_path);
+  c10::InferenceMode guard;
+  constexpr std::int64_t kChunk = 256;
+  std::vector<at::Tensor> out;
+  for (std::int64_t i = 0; i < images.size(0); i += kChunk) {
+    out.push_back(ages_of(*judge.net, images.narrow(0, i, std::min(kChunk, images.size(0) - i))));
+  }
+  return out.empty() ? at::zeros({0}, at::kDouble) : at::cat(out);
+}
 
 AgeJudgeAccuracy train_age_judge(const JudgeTrainOptions& o) {
   auto dopt = DatasetOptions::for_images("auto", o.image_size, 3, o.cache_dir);
@@ -98,20 +117,27 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
   const auto age = std::find_if(attrs.begin(), attrs.end(), [](const Attribute& a) { return a.name == "Age"; });
   if (age == attrs.end()) throw Error(ErrorKind::InvalidArgument, o.model + ": has no Age slider");
   const auto photos = held_out_aged_photos(o.data);
-  if (photos.empty()) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out photos with an age in their names");
+  if (photos.empty()) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out photos");
   const ExportPath path(model);
   AgeEditScore s;
   s.years = o.years;
   s.through_export = o.through_export;
   double older = 0, younger = 0, older_sq = 0, younger_sq = 0, strength = 0, error = 0;
   int edits = 0;
-  for (const auto& [file, years] : photos) {
+  int known_ages = 0;
+  for (const auto& [file, named_years] : photos) {
     if (s.older_faces >= o.faces && s.younger_faces >= o.faces) break;
+    const bool named = std::isfinite(named_years);
     // An edit is asked only where the age it asks for is one a face can have and the data shows
     // (kAgeEditYoungest..kAgeEditOldest): -20 years of a 12-year-old cannot be seen.
-    const bool make_older = s.older_faces < o.faces && years + o.years <= kAgeEditOldest;
-    const bool make_younger = s.younger_faces < o.faces && years - o.years >= kAgeEditYoungest;
-    if (!make_older && !make_younger) continue;
+    const auto wanted = [&](double years) {
+      return std::pair{s.older_faces < o.faces && years + o.years <= kAgeEditOldest,
+                       s.younger_faces < o.faces && years - o.years >= kAgeEditYoungest};
+    };
+    if (named) {
+      const auto [older, younger] = wanted(named_years);
+      if (!older && !younger) continue;
+    }
     ExportPath::Photo p;
     try {
       p = path.open(file);
@@ -120,6 +146,10 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
       log("set aside: " + std::string(e.what()));
       continue;
     }
+    // No age in the name: the judge's reading of the unedited crop.
+    const double years = named ? named_years : ages_of(*judge.net, images_to_uint8({p.crop.crop}))[0].item<double>();
+    const auto [make_older, make_younger] = wanted(years);
+    if (!make_older && !make_younger) continue;
     std::vector<Image> crops{p.crop.crop};
     std::vector<double> signs;
     if (make_older) signs.push_back(+1.0);
@@ -157,7 +187,10 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
     }
     s.youngest = std::min(s.youngest, years);
     s.oldest = std::max(s.oldest, years);
-    error += std::abs(before - years);
+    if (named) {
+      error += std::abs(before - years);
+      ++known_ages;
+    }
     ++s.faces;
   }
   if (s.faces == 0) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out photo had a face to edit");
@@ -173,7 +206,7 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
   s.older_se = standard_error(older_sq, s.older, s.older_faces);
   s.younger_se = standard_error(younger_sq, s.younger, s.younger_faces);
   s.mean_strength = strength / edits;
-  s.judge_error = error / s.faces;
+  s.judge_error = known_ages ? error / known_ages : std::numeric_limits<double>::quiet_NaN();
   log("Age " + std::string(o.through_export ? "(through the export)" : "(64-px crops)") + ": +" + std::to_string(o.years) +
       " years moves the age judge by " + std::to_string(s.older) + " (+-" + std::to_string(s.older_se) + "), -" +
       std::to_string(o.years) + " by " + std::to_string(s.younger) + " (+-" + std::to_string(s.younger_se) + ") (" + std::to_string(s.older_faces) + " and " + std::to_string(s.younger_faces) +

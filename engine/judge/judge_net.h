@@ -48,6 +48,10 @@ void save_judge(const std::string& path, JudgeNet& net, const std::vector<std::s
 
 // The net's raw outputs on uint8 pixels, in chunks, without gradients: [N, outputs].
 at::Tensor judge_outputs(JudgeNet& net, const at::Tensor& pixels);
+
+// The ages (years, double [N]) an age judge file (train_age_judge) reads from uint8 crops
+// [N, 3, S, S] at its framing: `attributes --age-teacher`.
+at::Tensor read_ages(const std::string& age_judge_path, const at::Tensor& images);
 // sigmoid of them: each attribute's probability.
 at::Tensor probabilities(JudgeNet& net, const at::Tensor& pixels);
 // The pooled features [N, 128] as double.

@@ -91,7 +91,8 @@ AgeJudgeAccuracy train_age_judge(const JudgeTrainOptions& options);
 struct AgeEditOptions {
   std::string model;           // .glow with an Age slider (years)
   std::string judge;           // from train_age_judge
-  std::string data;            // UTKFace folder; its held-out photos are edited
+  std::string data;            // UTKFace folder; its held-out photos are edited. A folder whose names give
+                               // no ages (CelebA's img_align_celeba): each photo's age is the judge's reading
   int faces = 40;              // faces made older, and as many made younger
   double years = 20;           // the edit asked for, each way (held to the slider's range)
   bool through_export = true;  // the user's path (ExportPath), else the 64-px crop's guarded render
@@ -115,7 +116,7 @@ struct AgeEditScore {
   // with 40 faces a mean moves by a year or two from one draw of faces to the next.
   double older_se = 0, younger_se = 0;
   double mean_strength = 1;  // the mean fraction of the edits the guard allowed
-  double judge_error = 0;    // the age judge's mean error on the unedited crops (years)
+  double judge_error = 0;    // the age judge's mean error on the unedited crops (years; NaN: no ages in the names)
   // Issue 28's target: +20 years moves the estimate by at least +10, -20 by at least -10.
   bool meets_target() const { return older >= years / 2 && younger <= -years / 2; }
 };
