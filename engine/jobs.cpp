@@ -1,5 +1,6 @@
 // Facade entry points for the long jobs: attribute directions (training lives in train/trainer.cpp).
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -62,9 +63,11 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
       const auto read = read_ages(o.age_teacher, data.images.index_select(0, unknown)).to(data.ages.scalar_type());
       data.ages.index_copy_(0, unknown, read);
       if (o.note) {
-        o.note("Age teacher " + o.age_teacher + ": " + std::to_string(unknown.numel()) + " photos aged from their crops, " +
-               std::to_string(read.min().item<double>()).substr(0, 4) + " to " + std::to_string(read.max().item<double>()).substr(0, 4) +
-               " years (mean " + std::to_string(read.mean().item<double>()).substr(0, 4) + ")");
+        char text[160];
+        std::snprintf(text, sizeof text, ": %lld photos aged from their crops, %.1f to %.1f years (mean %.1f)",
+                      static_cast<long long>(unknown.numel()), read.min().item<double>(), read.max().item<double>(),
+                      read.mean().item<double>());
+        o.note("Age teacher " + o.age_teacher + text);
       }
     }
   }

@@ -64,13 +64,7 @@ std::vector<std::pair<std::string, double>> held_out_aged_photos(const std::stri
 
 at::Tensor read_ages(const std::string& age_judge_path, const at::Tensor& images) {
   auto judge = load_age_judge(age_judge_path);
-  c10::InferenceMode guard;
-  constexpr std::int64_t kChunk = 256;
-  std::vector<at::Tensor> out;
-  for (std::int64_t i = 0; i < images.size(0); i += kChunk) {
-    out.push_back(ages_of(*judge.net, images.narrow(0, i, std::min(kChunk, images.size(0) - i))));
-  }
-  return out.empty() ? at::zeros({0}, at::kDouble) : at::cat(out);
+  return ages_of(*judge.net, images);  // judge_outputs reads in chunks
 }
 
 AgeJudgeAccuracy train_age_judge(const JudgeTrainOptions& o) {
