@@ -1,6 +1,7 @@
 // Facade entry points for the long jobs: attribute directions (training lives in train/trainer.cpp).
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -80,6 +81,20 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   dirs_opt.max_unfit = o.max_unfit;
   dirs_opt.condition = o.condition;
   dirs_opt.range_sample = o.range_sample;
+  if (!o.guide.empty()) {
+    auto judge = load_judge(o.guide);
+    if (!judge.unit.empty()) throw Error(ErrorKind::InvalidArgument, o.guide + ": an age judge, not a judge of attributes (--guide needs one from judge-train)");
+    for (auto& p : judge.net->parameters()) p.set_requires_grad(false);
+    judge.net->to(device);
+    const int n_bits = c.n_bits;
+    dirs_opt.guide.logits = [net = judge.net, n_bits](const at::Tensor& x) { return net->forward_decoded(x, n_bits); };
+    dirs_opt.guide.attributes = judge.attributes;
+    dirs_opt.guide.name = std::filesystem::path(o.guide).filename().string();
+    dirs_opt.guide.steps = o.guide_steps;
+    dirs_opt.guide.hold = o.guide_hold;
+    dirs_opt.guide.strength = o.guide_strength;
+    dirs_opt.guided = o.guide_attributes;
+  }
   dirs_opt.progress = o.progress;
   dirs_opt.warn = o.warn;
   dirs_opt.note = o.note;

@@ -12,6 +12,7 @@
 #include "data/pixels.h"
 #include "glowlab.h"
 #include "latent/directions.h"
+#include "latent/guide.h"
 #include "testutil.h"
 #include "toy_celeba.h"
 #include "directions_fixtures.h"
@@ -216,7 +217,49 @@ class TestDirections : public QObject {
     a.held_off = {"Other"};
     QCOMPARE(attributes_from_json(attributes_to_json({a}), "test")[0].held_off, a.held_off);
     QVERIFY_THROWS_EXCEPTION(Error, attributes_from_json(R"([{"name":"A","held_off":[1]}])", "test"));
+    a.guide = "guide.safetensors";
+    QCOMPARE(attributes_from_json(attributes_to_json({a}), "test")[0].guide, a.guide);
+    QVERIFY_THROWS_EXCEPTION(Error, attributes_from_json(R"([{"name":"A","guide":2}])", "test"));
     QVERIFY_THROWS_EXCEPTION(Error, attributes_from_json(R"([{"name":"A","level_weights":[1.5]}])", "test"));
+  }
+
+  // The guide (attributes --guide): a classifier reading one output from the red of the decoded
+  // image and another from its green, and a fitted direction that brightens both. Refined against
+  // the guide, the direction keeps pushing red across the guide's line and stops dragging green.
+  void aGuideHoldsTheOthersWhileTheNamedOneCrosses() {
+    at::manual_seed(41);
+    Glow glow = test::initialised_toy_glow();
+    const int64_t n = 64, d = glow->config().dimension();
+    at::Tensor z, x, d0;
+    {
+      c10::InferenceMode guard;
+      z = at::randn({n, d}) * 0.1;
+      x = glow->decode(glow->unflatten(z));
+      const auto shift = at::tensor({0.1f, 0.1f, 0.0f}).view({1, 3, 1, 1});
+      d0 = (glow->flatten(glow->encode(x + shift).eps) - z).mean(0);
+    }
+    auto red = [](const at::Tensor& im) { return im.select(1, 0).mean({1, 2}); };
+    auto green = [](const at::Tensor& im) { return im.select(1, 1).mean({1, 2}); };
+    const double r0 = red(x).median().item<double>(), g0 = green(x).median().item<double>();
+    Guide g;
+    g.logits = [&](const at::Tensor& im) { return at::stack({(red(im) - r0) * 40.0, (green(im) - g0) * 40.0}, 1); };
+    g.attributes = {"Red", "Green"};
+    g.strength = 1.0;
+    g.steps = 60;
+    const auto lacking = (red(x) < r0).nonzero().flatten(), having = (red(x) >= r0).nonzero().flatten();
+    const auto r = guide_direction(glow, g, 0, d0, z.index_select(0, lacking), z.index_select(0, having),
+                                   x.index_select(0, lacking), x.index_select(0, having), 1);
+    const QString figures = QString("crossing %1 -> %2, others %3 -> %4, moved %5")
+                                .arg(r.before.flipped).arg(r.after.flipped).arg(r.before.others).arg(r.after.others).arg(r.moved);
+    QVERIFY2(r.before.others > 0.2, qPrintable("the fitted direction must drag green: " + figures));
+    QVERIFY2(r.after.others < 0.5 * r.before.others, qPrintable(figures));
+    QVERIFY2(r.after.flipped >= 0.9 && r.after.flipped >= r.before.flipped - 0.05, qPrintable(figures));
+    QVERIFY2(r.moved > 0.05, qPrintable(figures));
+    QCOMPARE(r.direction.sizes(), d0.sizes());
+    // Deterministic for its seed.
+    const auto again = guide_direction(glow, g, 0, d0, z.index_select(0, lacking), z.index_select(0, having),
+                                       x.index_select(0, lacking), x.index_select(0, having), 1);
+    QVERIFY(at::equal(again.direction, r.direction));
   }
 
 
@@ -278,6 +321,31 @@ class TestDirections : public QObject {
     QVERIFY(scores[0].eligible_add > 0 && scores[0].eligible_add <= 5);
     QVERIFY(scores[0].add_flip >= 0 && scores[0].add_flip <= 1 && scores[0].others_change >= 0);
     QVERIFY(scores[0].edits >= scores[0].eligible_add && scores[0].unclean >= 0 && scores[0].unclean <= scores[0].edits);
+    // The judge as a guide for attributes (--guide): the asked direction is refined, the other kept
+    // as fitted; a file that is not a judge is refused, naming it.
+    AttributeOptions guided;
+    guided.model_path = e.model;
+    guided.output_path = (run.path() + "/guided.glow").toStdString();
+    guided.data = {data_.toStdString()};
+    guided.guide = jt.output;
+    guided.guide_attributes = {"Red"};
+    guided.guide_steps = 3;
+    std::vector<std::string> notes;
+    guided.note = [&](const std::string& s) { notes.push_back(s); };
+    add_attributes(guided);
+    const auto plain = load_model(e.model), refined = load_model(guided.output_path);
+    QVERIFY(!at::equal(plain.directions[0], refined.directions[0]));
+    QVERIFY(at::equal(plain.directions[1], refined.directions[1]));
+    QCOMPARE(QString::fromStdString(refined.attributes[0].guide), QString("judge.safetensors"));
+    QVERIFY(refined.attributes[1].guide.empty());
+    QVERIFY(std::any_of(notes.begin(), notes.end(), [](const std::string& s) { return s.rfind("Red: refined by the guide", 0) == 0; }));
+    guided.guide = e.model;
+    try {
+      add_attributes(guided);
+      QFAIL("a model file was taken for a guide");
+    } catch (const Error& err) {
+      QVERIFY2(QString(err.what()).contains(QString::fromStdString(e.model)), err.what());
+    }
     const auto grid = read_image(e.grid, 3);
     QCOMPARE(grid.width, 6 * 16 + 5);   // 2 attributes x 3 values, 1 px gaps
     QCOMPARE(grid.height, 8 * 16 + 7);  // 8 held-out faces

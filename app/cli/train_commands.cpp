@@ -249,6 +249,18 @@ void add_attributes(CLI::App& app) {
                   "Fit Age also on the photos without an age in their names (CelebA's), their ages read by this age "
                   "regressor (judge-train --age; not the age judge that will score the slider)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--guide", o->guide,
+                  "Refine the directions against this judge of attributes (judge-train; not the judge that will score "
+                  "the sliders) through the decoder: the named attribute crosses, the others held (the Latent "
+                  "Transformer's recipe on pixels)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--guide-attributes", o->guide_attributes, "Refine only these attributes (comma-separated; default: all the guide knows)")
+      ->delimiter(',');
+  cmd->add_option("--guide-steps", o->guide_steps, "Steps of refinement per direction")->capture_default_str()->check(CLI::Range(1, 10000));
+  cmd->add_option("--guide-hold", o->guide_hold, "Weight of the other attributes' change in the refinement")
+      ->capture_default_str()->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--guide-strength", o->guide_strength, "The edit the directions are refined at, each way (slider units)")
+      ->capture_default_str()->check(CLI::Range(0.5, 10.0));
   cmd->add_option("--ridge", o->ridge, "Regression: ridge term, relative to the mean label count")->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
@@ -281,6 +293,7 @@ void add_attributes(CLI::App& app) {
         std::cout << " held off";
         for (const auto& h : a.held_off) std::cout << " " << h;
       }
+      if (!a.guide.empty()) std::cout << " guided by " << a.guide;
       if (!a.level_weights.empty()) {
         std::cout << " levels kept";
         for (double w : a.level_weights) std::cout << " " << std::round(w * 100) / 100;

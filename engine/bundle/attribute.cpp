@@ -101,6 +101,7 @@ std::string attributes_to_json(const std::vector<Attribute>& attributes) {
     if (!a.featured) e["featured"] = false;
     if (!a.level_weights.empty()) e["level_weights"] = a.level_weights;
     if (!a.held_off.empty()) e["held_off"] = a.held_off;
+    if (!a.guide.empty()) e["guide"] = a.guide;
     j.push_back(std::move(e));
   }
   return j.dump();
@@ -149,6 +150,10 @@ std::vector<Attribute> attributes_from_json(const std::string& json, const std::
         throw Error(ErrorKind::Format, at + ": 'held_off' must be a list of attribute names");
       }
       a.held_off = h.get<std::vector<std::string>>();
+    }
+    if (e.contains("guide")) {
+      if (!e["guide"].is_string()) throw Error(ErrorKind::Format, at + ": 'guide' must be a file name");
+      a.guide = e["guide"].get<std::string>();
     }
     if (e.contains("unit")) {
       if (!e["unit"].is_string() || e["unit"].get<std::string>().size() > 16) throw Error(ErrorKind::Format, at + ": 'unit' must be a short string");

@@ -195,6 +195,14 @@ struct AttributeOptions {
   // from their crops, and Age is fitted on them (issue 28: UTKFace as a teacher, not as photos to
   // fit on). Should not be the age judge that then scores the slider.
   std::string age_teacher;
+  // A judge of attributes (judge-train) that refines the directions of the attributes it knows
+  // (all, or those in guide_attributes) through the decoder: the named one crosses, the others held
+  // (issue 28, 4; latent/guide.h). Should not be the judge that then scores the sliders.
+  std::string guide;
+  std::vector<std::string> guide_attributes;
+  int guide_steps = 100;
+  double guide_hold = 5.0;            // weight of the other attributes' change
+  double guide_strength = 2.0;        // the edit the directions are refined at, each way
   ProgressFn progress;               // encoding and the ranges' decodes, 0..1
   std::function<void(double)> reading;  // first, the photos read (and framed by their landmarks with align), 0..1
   std::function<void(const std::string&)> warn;

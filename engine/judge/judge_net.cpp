@@ -30,8 +30,14 @@ JudgeNet::JudgeNet(int64_t outputs) {
 
 at::Tensor JudgeNet::forward(const at::Tensor& pixels) { return at::linear(features(pixels), fc_w_, fc_b_); }
 
-at::Tensor JudgeNet::features(const at::Tensor& pixels) {
-  auto h = pixels.to(at::kFloat) / 255.0 - 0.5;
+at::Tensor JudgeNet::features(const at::Tensor& pixels) { return features_of_unit(pixels.to(at::kFloat) / 255.0 - 0.5); }
+
+at::Tensor JudgeNet::forward_decoded(const at::Tensor& x, int n_bits) {
+  const auto seen = to_pixels(x.detach(), n_bits).to(at::kFloat) / 255.0 - 0.5;
+  return at::linear(features_of_unit(seen + (x - x.detach())), fc_w_, fc_b_);
+}
+
+at::Tensor JudgeNet::features_of_unit(at::Tensor h) {
   for (size_t i = 0; i < weights_.size(); ++i) h = at::conv2d(h, weights_[i], biases_[i], /*stride=*/2, /*padding=*/1).relu_();
   return h.mean({2, 3});
 }

@@ -28,8 +28,13 @@ class JudgeNet : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& pixels);
   // uint8 [B, 3, S, S] -> the pooled penultimate features [B, 128]
   at::Tensor features(const at::Tensor& pixels);
+  // The same outputs from float images in [-0.5, 0.5] (a model's decodes) as the net sees them
+  // quantised to `n_bits` and written to 8 bits (to_pixels), with the gradient passed straight
+  // through the quantisation: attributes --guide.
+  at::Tensor forward_decoded(const at::Tensor& x, int n_bits);
 
  private:
+  at::Tensor features_of_unit(at::Tensor h);  // from pixels / 255 - 0.5
   std::vector<at::Tensor> weights_, biases_;
   at::Tensor fc_w_, fc_b_;
 };

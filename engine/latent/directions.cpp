@@ -221,6 +221,62 @@ void zero_finer_levels(Glow& glow, int finest_level, std::vector<at::Tensor>& di
   for (auto& dd : dirs) dd.narrow(0, 0, from).zero_();
 }
 
+// DirectionOptions::guide: each direction the guide names (and `guided` asks for) refined against
+// it on training faces outside the range sample, spread through the set, up to Guide::faces of each
+// class; the ranges are then measured on faces it was not refined on.
+void guide_directions(Glow& glow, const Dataset& data, const std::vector<int64_t>& kept, int64_t sample, const DirectionOptions& o,
+                      std::vector<at::Tensor>& dirs, std::vector<Attribute>& attributes) {
+  const Guide& g = o.guide;
+  const int64_t n = data.size();
+  const int64_t from = n - sample >= 2 ? sample : 0;
+  for (const auto& name : o.guided) {
+    const bool known = std::any_of(attributes.begin(), attributes.end(), [&](const Attribute& a) { return a.name == name; });
+    const bool guide_knows = std::find(g.attributes.begin(), g.attributes.end(), name) != g.attributes.end();
+    if ((!known || !guide_knows) && o.warn) o.warn(name + ": not refined by the guide (" + (known ? "the guide has no such output" : "no such attribute fitted") + ")");
+  }
+  for (size_t j = 0; j < kept.size(); ++j) {
+    const auto& name = attributes[j].name;
+    if (!o.guided.empty() && std::find(o.guided.begin(), o.guided.end(), name) == o.guided.end()) continue;
+    const auto it = std::find(g.attributes.begin(), g.attributes.end(), name);
+    if (it == g.attributes.end()) continue;
+    const auto lab = data.labels.narrow(0, from, n - from).select(1, kept[j]);
+    auto pick = [&](const at::Tensor& mask) {
+      auto idx = mask.nonzero().flatten();
+      if (idx.numel() > g.faces) idx = idx.index_select(0, at::linspace(0, static_cast<double>(idx.numel() - 1), g.faces, at::kDouble).round().to(at::kLong));
+      return idx + from;
+    };
+    const auto il = pick(lab < 0), ih = pick(lab > 0);
+    if (il.numel() == 0 || ih.numel() == 0) {
+      if (o.warn) o.warn(name + ": not refined by the guide (no training faces of one class outside the range sample)");
+      continue;
+    }
+    auto encode = [&](const at::Tensor& idx, at::Tensor& x_out) {
+      std::vector<at::Tensor> eps, xs;
+      for (int64_t i = 0; i < idx.numel(); i += kBatch) {
+        const auto x = model_input(glow, data.images.index_select(0, idx.narrow(0, i, std::min(kBatch, idx.numel() - i))));
+        eps.push_back(encode_batch(glow, x));
+        xs.push_back(x.cpu());
+      }
+      x_out = at::cat(xs);
+      return at::cat(eps);
+    };
+    at::Tensor xl, xh;
+    const auto el = encode(il, xl), eh = encode(ih, xh);
+    const auto r = guide_direction(glow, g, it - g.attributes.begin(), dirs[j], el, eh, xl, xh, static_cast<std::uint64_t>(kept[j]));
+    dirs[j] = r.direction;
+    attributes[j].guide = g.name;
+    if (o.note) {
+      char text[300];
+      std::snprintf(text, sizeof text,
+                    "%s: refined by the guide on %lld + %lld training faces at strength %.1f: the guide reads it "
+                    "crossing on %.0f%% -> %.0f%% of them, the other attributes moving %.3f -> %.3f; moved %.2f of its length",
+                    name.c_str(), static_cast<long long>(il.numel()), static_cast<long long>(ih.numel()), g.strength,
+                    100 * r.before.flipped, 100 * r.after.flipped, r.before.others, r.after.others, r.moved);
+      o.note(text);
+    }
+  }
+}
+
 // Decodes `eps` [N, D] (float64, CPU) in batches.
 at::Tensor decode_batches(Glow& glow, const at::Tensor& eps) {
   std::vector<at::Tensor> out;
@@ -352,6 +408,10 @@ Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOpt
   }
   if (o.condition > 0 && !kept.empty()) condition_directions(s, kept, o.condition, dirs, out.attributes);
   if (o.finest_level > 0) zero_finer_levels(glow, o.finest_level, dirs);
+  if (o.guide.logits && !kept.empty()) {
+    guide_directions(glow, data, kept, sample, o, dirs, out.attributes);
+    if (o.finest_level > 0) zero_finer_levels(glow, o.finest_level, dirs);
+  }
   if (sample > 0 && !kept.empty()) {
     recommend_ranges(glow, data, s, kept, dirs, sample, total_work, o, out.attributes);
   } else {

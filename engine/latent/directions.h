@@ -12,6 +12,7 @@
 #include "bundle/attribute.h"
 #include "data/dataset.h"
 #include "flow/glow.h"
+#include "latent/guide.h"
 
 namespace glowlab {
 
@@ -38,6 +39,10 @@ struct DirectionOptions {
   // directions of the attributes whose training labels go with its own at |phi| >= condition
   // (0: none), recorded in Attribute::held_off.
   double condition = 0;
+  // A classifier on decoded pixels that refines the directions of the attributes it names (all of
+  // them, or those in `guided`) through the decoder (guide.h), after the fit and before the ranges.
+  Guide guide;
+  std::vector<std::string> guided;
   std::function<bool(double)> progress;
   std::function<void(const std::string&)> warn;
   std::function<void(const std::string&)> note;  // what was measured on the way (a person may want to know)

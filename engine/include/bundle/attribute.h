@@ -28,6 +28,9 @@ struct Attribute {
   // attributes --condition: the attributes whose directions this one was projected off (their
   // training labels go with its own), so that it moves them less. Empty: none.
   std::vector<std::string> held_off;
+  // attributes --guide: the file name of the judge this direction was refined against (through the
+  // decoder, the others held). Empty: as fitted.
+  std::string guide;
 };
 
 // "Blond_Hair" -> "Blond hair": the label a person reads.
