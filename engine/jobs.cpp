@@ -93,6 +93,7 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
     dirs_opt.guide.steps = o.guide_steps;
     dirs_opt.guide.hold = o.guide_hold;
     dirs_opt.guide.strength = o.guide_strength;
+    dirs_opt.guide.anchor = o.guide_anchor;
     dirs_opt.guided = o.guide_attributes;
   }
   dirs_opt.progress = o.progress;

@@ -261,6 +261,8 @@ void add_attributes(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--guide-strength", o->guide_strength, "The edit the directions are refined at, each way (slider units)")
       ->capture_default_str()->check(CLI::Range(0.5, 10.0));
+  cmd->add_option("--guide-anchor", o->guide_anchor, "Weight that keeps a refined direction near the fitted one (|d - d0|^2 / |d0|^2)")
+      ->capture_default_str()->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--ridge", o->ridge, "Regression: ridge term, relative to the mean label count")->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));

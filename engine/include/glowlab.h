@@ -203,6 +203,7 @@ struct AttributeOptions {
   int guide_steps = 100;
   double guide_hold = 5.0;            // weight of the other attributes' change
   double guide_strength = 2.0;        // the edit the directions are refined at, each way
+  double guide_anchor = 0.1;          // weight of |d - d0|^2 / |d0|^2: how near the fitted direction it stays
   ProgressFn progress;               // encoding and the ranges' decodes, 0..1
   std::function<void(double)> reading;  // first, the photos read (and framed by their landmarks with align), 0..1
   std::function<void(const std::string&)> warn;
