@@ -91,16 +91,21 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
     dirs_opt.guide.attributes = judge.attributes;
     dirs_opt.guide.name = std::filesystem::path(o.guide).filename().string();
     dirs_opt.guide.steps = o.guide_steps;
-    dirs_opt.guide.hold = o.guide_hold;
-    dirs_opt.guide.strength = o.guide_strength;
+    dirs_opt.guide.holds = o.guide_holds;
+    dirs_opt.guide_at_ends = !(o.guide_strength > 0);
+    if (o.guide_strength > 0) dirs_opt.guide.add_strength = dirs_opt.guide.remove_strength = o.guide_strength;
     dirs_opt.guide.anchor = o.guide_anchor;
     dirs_opt.guided = o.guide_attributes;
   }
+  dirs_opt.only = o.only;
   dirs_opt.progress = o.progress;
+  dirs_opt.stage = o.stage;
   dirs_opt.warn = o.warn;
   dirs_opt.note = o.note;
   auto dirs = compute_directions(mf.glow, data, dirs_opt);
-  if (auto age = age_direction(mf.glow, data, dirs_opt)) {
+  if (o.stage) o.stage("the Age direction");
+  const bool age_asked = o.only.empty() || std::find(o.only.begin(), o.only.end(), "Age") != o.only.end();
+  if (auto age = age_asked ? age_direction(mf.glow, data, dirs_opt) : std::nullopt) {
     dirs.attributes.push_back(age->first);
     dirs.directions.push_back(age->second);
   }

@@ -256,13 +256,20 @@ void add_attributes(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--guide-attributes", o->guide_attributes, "Refine only these attributes (comma-separated; default: all the guide knows)")
       ->delimiter(',');
-  cmd->add_option("--guide-steps", o->guide_steps, "Steps of refinement per direction")->capture_default_str()->check(CLI::Range(1, 10000));
-  cmd->add_option("--guide-hold", o->guide_hold, "Weight of the other attributes' change in the refinement")
-      ->capture_default_str()->check(CLI::Range(0.0, 100.0));
-  cmd->add_option("--guide-strength", o->guide_strength, "The edit the directions are refined at, each way (slider units)")
-      ->capture_default_str()->check(CLI::Range(0.5, 10.0));
+  cmd->add_option("--guide-steps", o->guide_steps, "Steps of refinement per direction and hold")->capture_default_str()->check(CLI::Range(1, 10000));
+  cmd->add_option("--guide-hold", o->guide_holds,
+                  "Weights of the other attributes' change in the refinement, comma-separated: each is tried and "
+                  "other training faces choose, by the guide's reading (the fitted direction too)")
+      ->capture_default_str()->delimiter(',')->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--guide-strength", o->guide_strength,
+                  "The edit the directions are refined at, each way, in slider units (0: each fitted direction's own range ends)")
+      ->capture_default_str()->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--guide-anchor", o->guide_anchor, "Weight that keeps a refined direction near the fitted one (|d - d0|^2 / |d0|^2)")
       ->capture_default_str()->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--only", o->only,
+                  "Compute and replace only these attributes (comma-separated; Age included only if named); the model's "
+                  "others are kept as they are")
+      ->delimiter(',');
   cmd->add_option("--ridge", o->ridge, "Regression: ridge term, relative to the mean label count")->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
@@ -281,8 +288,10 @@ void add_attributes(CLI::App& app) {
     o->reading = [tty](double f) {
       if (tty) std::fprintf(stderr, "\r\033[Kreading the photos %5.1f%%", 100.0 * f);
     };
-    o->progress = [tty](double f) {
-      if (tty) std::fprintf(stderr, "\r\033[Kencoding %5.1f%%", 100.0 * f);
+    auto stage = std::make_shared<std::string>("encoding");
+    o->stage = [stage](const std::string& s) { *stage = s; };
+    o->progress = [tty, stage](double f) {
+      if (tty) std::fprintf(stderr, "\r\033[K%s %5.1f%%", stage->c_str(), 100.0 * f);
       return true;
     };
     o->warn = [tty](const std::string& s) { std::cerr << (tty ? "\r\033[K" : "") << "warning: " << s << "\n"; };

@@ -201,10 +201,12 @@ struct AttributeOptions {
   std::string guide;
   std::vector<std::string> guide_attributes;
   int guide_steps = 100;
-  double guide_hold = 5.0;            // weight of the other attributes' change
-  double guide_strength = 2.0;        // the edit the directions are refined at, each way
-  double guide_anchor = 0.1;          // weight of |d - d0|^2 / |d0|^2: how near the fitted direction it stays
-  ProgressFn progress;               // encoding and the ranges' decodes, 0..1
+  std::vector<double> guide_holds{5.0, 10.0, 20.0};  // weights of the other attributes' change tried; other training faces choose
+  double guide_strength = 0;          // the edit the directions are refined at, each way (0: each fitted range's own ends)
+  double guide_anchor = 1.0;          // weight of |d - d0|^2 / |d0|^2: how near the fitted direction it stays
+  std::vector<std::string> only;      // only these attributes are computed and replaced in the model (empty: all)
+  ProgressFn progress;               // the whole job (encoding, the guide, the ranges' decodes), 0..1
+  std::function<void(const std::string&)> stage;  // what it is doing now ("encoding", "ranges", ...)
   std::function<void(double)> reading;  // first, the photos read (and framed by their landmarks with align), 0..1
   std::function<void(const std::string&)> warn;
   std::function<void(const std::string&)> note;  // what was measured on the way (e.g. the Age direction's scale)

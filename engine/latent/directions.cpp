@@ -62,6 +62,25 @@ double quantile(std::vector<double> v, double q) {
   return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
+// The job's progress, in units of about one face's encoding: encoding every face, each guided
+// attribute's refinement (Guide::steps * batch / 2 per hold), each attribute's range (kRangeWork
+// per sampled face: some 20 decodes of it); cancelled when DirectionOptions::progress says so.
+struct Work {
+  const DirectionOptions& o;
+  double total = 1, done = 0, guide_share = 0;
+  void stage(const std::string& s) const {
+    if (o.stage) o.stage(s);
+  }
+  bool reach(double d, bool throwing = true) {
+    done = d;
+    const bool go = !o.progress || o.progress(std::min(1.0, done / total));
+    if (!go && throwing) throw Error(ErrorKind::Cancelled, "cancelled");
+    return go;
+  }
+  void advance(double by) { reach(done + by); }
+};
+constexpr double kRangeWork = 2.5;
+
 // Several sources may label different attributes (0: no label). The joint fit needs every label
 // of a face: faces lacking any are left out (UTKFace's, next to CelebA's; their ages fit Age).
 Dataset fully_labelled(const Dataset& all, const DirectionOptions& o) {
@@ -90,7 +109,7 @@ struct Sums {
   at::Tensor gram;              // [A+1, A+1] X^T X of the design [1, a_1 .. a_A]
 };
 
-Sums accumulate(Glow& glow, const Dataset& data, int64_t total_work, const DirectionOptions& o) {
+Sums accumulate(Glow& glow, const Dataset& data, Work& work) {
   const int64_t n = data.size(), a = static_cast<int64_t>(data.attribute_names.size());
   const int64_t d = glow->config().dimension();
   Sums s{at::zeros({a, d}, at::kDouble), at::zeros({a, d}, at::kDouble), at::zeros({d}, at::kDouble),
@@ -113,7 +132,7 @@ Sums accumulate(Glow& glow, const Dataset& data, int64_t total_work, const Direc
     s.cnt_neg.add_(neg.sum(0));
     const auto design = at::cat({at::ones({len, 1}, at::kDouble), pos}, 1);      // [B, A+1]
     s.gram.add_(design.t().matmul(design));
-    if (o.progress && !o.progress(static_cast<double>(i + len) / total_work)) throw Error(ErrorKind::Cancelled, "cancelled");
+    work.reach(static_cast<double>(i + len));
   }
   return s;
 }
@@ -221,33 +240,38 @@ void zero_finer_levels(Glow& glow, int finest_level, std::vector<at::Tensor>& di
   for (auto& dd : dirs) dd.narrow(0, 0, from).zero_();
 }
 
+// Where the guide's faces of one class are split: spread through the candidates, every third to
+// validation (up to Guide::validation), the rest to training (up to Guide::faces).
+std::pair<at::Tensor, at::Tensor> split_guide_faces(const at::Tensor& candidates, const Guide& g) {
+  auto idx = candidates;
+  const int64_t want = g.faces + g.validation;
+  if (idx.numel() > want) idx = idx.index_select(0, at::linspace(0, static_cast<double>(idx.numel() - 1), want, at::kDouble).round().to(at::kLong));
+  const auto third = (at::arange(idx.numel(), at::kLong) % 3 == 2).logical_and(at::arange(idx.numel(), at::kLong) < 3 * g.validation);
+  auto train = idx.index({third.logical_not()}), val = idx.index({third});
+  if (train.numel() > g.faces) train = train.narrow(0, 0, g.faces);
+  return {train, val};
+}
+
 // DirectionOptions::guide: each direction the guide names (and `guided` asks for) refined against
-// it on training faces outside the range sample, spread through the set, up to Guide::faces of each
-// class; the ranges are then measured on faces it was not refined on.
-void guide_directions(Glow& glow, const Dataset& data, const std::vector<int64_t>& kept, int64_t sample, const DirectionOptions& o,
-                      std::vector<at::Tensor>& dirs, std::vector<Attribute>& attributes) {
-  const Guide& g = o.guide;
+// it on training faces outside the range sample, spread through the set, the hold chosen on other
+// such faces (choose_guided); the ranges are then measured on faces it was not refined on. With
+// guide_at_ends, each is refined at its fitted direction's range ends (already in `attributes`).
+void guide_directions(Glow& glow, const Dataset& data, const std::vector<int64_t>& kept, const std::vector<size_t>& guided,
+                      int64_t sample, const DirectionOptions& o, Work& work, std::vector<at::Tensor>& dirs,
+                      std::vector<Attribute>& attributes) {
   const int64_t n = data.size();
   const int64_t from = n - sample >= 2 ? sample : 0;
-  for (const auto& name : o.guided) {
-    const bool known = std::any_of(attributes.begin(), attributes.end(), [&](const Attribute& a) { return a.name == name; });
-    const bool guide_knows = std::find(g.attributes.begin(), g.attributes.end(), name) != g.attributes.end();
-    if ((!known || !guide_knows) && o.warn) o.warn(name + ": not refined by the guide (" + (known ? "the guide has no such output" : "no such attribute fitted") + ")");
-  }
-  for (size_t j = 0; j < kept.size(); ++j) {
+  for (size_t j : guided) {
     const auto& name = attributes[j].name;
-    if (!o.guided.empty() && std::find(o.guided.begin(), o.guided.end(), name) == o.guided.end()) continue;
-    const auto it = std::find(g.attributes.begin(), g.attributes.end(), name);
-    if (it == g.attributes.end()) continue;
+    const auto target = std::find(o.guide.attributes.begin(), o.guide.attributes.end(), name) - o.guide.attributes.begin();
+    Guide g = o.guide;
+    if (o.guide_at_ends) g.add_strength = attributes[j].range_max, g.remove_strength = -attributes[j].range_min;
     const auto lab = data.labels.narrow(0, from, n - from).select(1, kept[j]);
-    auto pick = [&](const at::Tensor& mask) {
-      auto idx = mask.nonzero().flatten();
-      if (idx.numel() > g.faces) idx = idx.index_select(0, at::linspace(0, static_cast<double>(idx.numel() - 1), g.faces, at::kDouble).round().to(at::kLong));
-      return idx + from;
-    };
-    const auto il = pick(lab < 0), ih = pick(lab > 0);
-    if (il.numel() == 0 || ih.numel() == 0) {
+    const auto [tl, vl] = split_guide_faces((lab < 0).nonzero().flatten() + from, g);
+    const auto [th, vh] = split_guide_faces((lab > 0).nonzero().flatten() + from, g);
+    if (tl.numel() == 0 || th.numel() == 0) {
       if (o.warn) o.warn(name + ": not refined by the guide (no training faces of one class outside the range sample)");
+      work.advance(work.guide_share);
       continue;
     }
     auto encode = [&](const at::Tensor& idx, at::Tensor& x_out) {
@@ -257,22 +281,33 @@ void guide_directions(Glow& glow, const Dataset& data, const std::vector<int64_t
         eps.push_back(encode_batch(glow, x));
         xs.push_back(x.cpu());
       }
-      x_out = at::cat(xs);
-      return at::cat(eps);
+      x_out = xs.empty() ? at::Tensor() : at::cat(xs);
+      return eps.empty() ? at::Tensor() : at::cat(eps);
     };
-    at::Tensor xl, xh;
-    const auto el = encode(il, xl), eh = encode(ih, xh);
-    const auto r = guide_direction(glow, g, it - g.attributes.begin(), dirs[j], el, eh, xl, xh, static_cast<std::uint64_t>(kept[j]));
-    dirs[j] = r.direction;
-    attributes[j].guide = g.name;
+    work.stage("refining " + name + " against the guide");
+    GuideFaces train, validation;
+    train.lacking = encode(tl, train.lacking_x), train.having = encode(th, train.having_x);
+    validation.lacking = encode(vl, validation.lacking_x), validation.having = encode(vh, validation.having_x);
+    const double start = work.done;
+    const auto r = choose_guided(glow, g, target, dirs[j], train, validation, static_cast<std::uint64_t>(kept[j]),
+                                 [&](double f) { return work.reach(start + f * work.guide_share, /*throwing=*/false); });
+    work.reach(start + work.guide_share);
     if (o.note) {
-      char text[300];
+      char what[80], text[400];
+      if (r.refined) std::snprintf(what, sizeof what, "refined by the guide at hold %g", r.hold);
+      else std::snprintf(what, sizeof what, "the fitted direction kept (the guide reads no refinement better)");
+      const auto& b = r.before;
+      const auto& a = r.after;
       std::snprintf(text, sizeof text,
-                    "%s: refined by the guide on %lld + %lld training faces at strength %.1f: the guide reads it "
-                    "crossing on %.0f%% -> %.0f%% of them, the other attributes moving %.3f -> %.3f; moved %.2f of its length",
-                    name.c_str(), static_cast<long long>(il.numel()), static_cast<long long>(ih.numel()), g.strength,
-                    100 * r.before.flipped, 100 * r.after.flipped, r.before.others, r.after.others, r.moved);
+                    "%s: %s; on %lld + %lld other training faces at %+.2f / %+.2f it reads the attribute added on "
+                    "%.0f%% -> %.0f%%, removed on %.0f%% -> %.0f%%, the others moving %.3f -> %.3f; moved %.2f of its length",
+                    name.c_str(), what, static_cast<long long>(vl.numel()), static_cast<long long>(vh.numel()), g.add_strength,
+                    -g.remove_strength, 100 * b.add, 100 * a.add, 100 * b.remove, 100 * a.remove, b.others, a.others, r.moved);
       o.note(text);
+    }
+    if (r.refined) {
+      dirs[j] = r.direction;
+      attributes[j].guide = g.name;
     }
   }
 }
@@ -323,18 +358,17 @@ double end_before_unfit(Glow& glow, const at::Tensor& eps, const at::Tensor& bas
 // mean image(having) - mean image(lacking), then brought in where more than o.max_unfit of all
 // the sampled faces decode unfit. A position along the latent direction is not enough: there the
 // edit "arrives" at strength 1 by construction, while the decoded face often still shows too
-// little of the attribute. Progress runs from n to n + sample of total_work.
+// little of the attribute. Only the attributes `which` (indices into kept).
 void recommend_ranges(Glow& glow, const Dataset& data, const Sums& s, const std::vector<int64_t>& kept,
-                      const std::vector<at::Tensor>& dirs, int64_t sample, int64_t total_work, const DirectionOptions& o,
-                      std::vector<Attribute>& attributes) {
-  const int64_t n = data.size();
+                      const std::vector<at::Tensor>& dirs, const std::vector<size_t>& which, int64_t sample,
+                      const DirectionOptions& o, Work& work, std::vector<Attribute>& attributes) {
   std::vector<at::Tensor> parts;
   for (int64_t i = 0; i < sample; i += kBatch) {
     parts.push_back(encode_batch(glow, model_input(glow, data.images.narrow(0, i, std::min(kBatch, sample - i)))));
   }
   const auto eps = at::cat(parts);
   const auto base = decode_batches(glow, eps);
-  for (size_t j = 0; j < kept.size(); ++j) {
+  for (size_t j : which) {
     const auto k = kept[j];
     const auto mean_pos = s.pix_pos[k] / s.cnt_pos[k], mean_neg = s.pix_neg[k] / s.cnt_neg[k];
     const auto axis = mean_pos - mean_neg;
@@ -357,9 +391,7 @@ void recommend_ranges(Glow& glow, const Dataset& data, const Sums& s, const std:
     const double bottom = need_minus.empty() ? -1.5 : -std::clamp(quantile(need_minus, kRangeQuantile), kMinRange, o.max_range);
     attributes[j].range_max = end_before_unfit(glow, eps, base, dirs[j], top, o.max_unfit);
     attributes[j].range_min = end_before_unfit(glow, eps, base, dirs[j], bottom, o.max_unfit);
-    if (o.progress && !o.progress(static_cast<double>(n + sample * static_cast<int64_t>(j + 1) / static_cast<int64_t>(kept.size())) / total_work)) {
-      throw Error(ErrorKind::Cancelled, "cancelled");
-    }
+    work.advance(kRangeWork * static_cast<double>(sample));
   }
 }
 
@@ -382,8 +414,37 @@ Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOpt
   }
   c10::InferenceMode guard;
   const int64_t sample = std::min(n, std::max<int64_t>(o.range_sample, 0));
-  const int64_t total_work = n + sample;
-  const Sums s = accumulate(glow, data, total_work, o);
+  auto listed = [](const std::vector<std::string>& list, const std::string& name) {
+    return list.empty() || std::find(list.begin(), list.end(), name) != list.end();
+  };
+  auto is_guided = [&](const std::string& name) {
+    return o.guide.logits && listed(o.guided, name) &&
+           std::find(o.guide.attributes.begin(), o.guide.attributes.end(), name) != o.guide.attributes.end();
+  };
+  for (const auto& name : o.only) {
+    if (!listed(data.attribute_names, name) && name != "Age" && o.warn) o.warn(name + ": no such attribute in " + data.source + " (--only)");
+  }
+  for (const auto& name : o.guided) {
+    const bool known = std::find(data.attribute_names.begin(), data.attribute_names.end(), name) != data.attribute_names.end();
+    const bool guide_knows = std::find(o.guide.attributes.begin(), o.guide.attributes.end(), name) != o.guide.attributes.end();
+    if ((!known || !guide_knows || !listed(o.only, name)) && o.warn) {
+      o.warn(name + ": not refined by the guide (" + (!known ? "no such attribute fitted" : !guide_knows ? "the guide has no such output" : "not among --only") + ")");
+    }
+  }
+  // The work ahead (Work), as far as the names tell before the fit.
+  Work work{o};
+  work.guide_share = static_cast<double>(std::max<size_t>(o.guide.holds.size(), 1)) * o.guide.steps * static_cast<double>(o.guide.batch) / 2.0;
+  auto plan = [&](size_t selected, size_t guided) {
+    work.total = static_cast<double>(n) + static_cast<double>(guided) * work.guide_share +
+                 kRangeWork * static_cast<double>(sample) * static_cast<double>(selected + (o.guide_at_ends ? guided : 0));
+  };
+  {
+    size_t selected = 0, guided = 0;
+    for (const auto& name : data.attribute_names) selected += listed(o.only, name), guided += listed(o.only, name) && is_guided(name);
+    plan(selected, guided);
+  }
+  work.stage("encoding");
+  const Sums s = accumulate(glow, data, work);
   const at::Tensor coef = o.method == "regression" ? regression_coefficients(s, o.ridge) : at::Tensor();
   Directions out;
   std::vector<int64_t> kept;
@@ -408,12 +469,35 @@ Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOpt
   }
   if (o.condition > 0 && !kept.empty()) condition_directions(s, kept, o.condition, dirs, out.attributes);
   if (o.finest_level > 0) zero_finer_levels(glow, o.finest_level, dirs);
-  if (o.guide.logits && !kept.empty()) {
-    guide_directions(glow, data, kept, sample, o, dirs, out.attributes);
+  // --only: the fit above is the same whatever is asked (all attributes jointly); what follows,
+  // and what is returned, is the named attributes' alone.
+  if (!o.only.empty()) {
+    std::vector<int64_t> k2;
+    std::vector<at::Tensor> d2;
+    std::vector<Attribute> a2;
+    for (size_t j = 0; j < kept.size(); ++j) {
+      if (!listed(o.only, out.attributes[j].name)) continue;
+      k2.push_back(kept[j]), d2.push_back(dirs[j]), a2.push_back(out.attributes[j]);
+    }
+    kept = std::move(k2), dirs = std::move(d2), out.attributes = std::move(a2);
+  }
+  std::vector<size_t> every, guided;
+  for (size_t j = 0; j < kept.size(); ++j) {
+    every.push_back(j);
+    if (is_guided(out.attributes[j].name)) guided.push_back(j);
+  }
+  plan(every.size(), guided.size());
+  if (!guided.empty()) {
+    if (o.guide_at_ends && sample > 0) {
+      work.stage("ranges of the fitted directions to refine");
+      recommend_ranges(glow, data, s, kept, dirs, guided, sample, o, work, out.attributes);
+    }
+    guide_directions(glow, data, kept, guided, sample, o, work, dirs, out.attributes);
     if (o.finest_level > 0) zero_finer_levels(glow, o.finest_level, dirs);
   }
   if (sample > 0 && !kept.empty()) {
-    recommend_ranges(glow, data, s, kept, dirs, sample, total_work, o, out.attributes);
+    work.stage("ranges");
+    recommend_ranges(glow, data, s, kept, dirs, every, sample, o, work, out.attributes);
   } else {
     for (auto& attr : out.attributes) { attr.range_min = -1.5; attr.range_max = 1.5; }
   }

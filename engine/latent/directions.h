@@ -40,10 +40,17 @@ struct DirectionOptions {
   // (0: none), recorded in Attribute::held_off.
   double condition = 0;
   // A classifier on decoded pixels that refines the directions of the attributes it names (all of
-  // them, or those in `guided`) through the decoder (guide.h), after the fit and before the ranges.
+  // them, or those in `guided`) through the decoder (guide.h), after the fit and before the ranges;
+  // with guide_at_ends, each at its fitted direction's own range ends (measured first), not at the
+  // Guide's strengths.
   Guide guide;
   std::vector<std::string> guided;
-  std::function<bool(double)> progress;
+  bool guide_at_ends = true;
+  // Only these attributes are returned (ranges and the guide only for them; the fit is the same
+  // joint one); empty: all.
+  std::vector<std::string> only;
+  std::function<bool(double)> progress;               // the whole job, 0..1
+  std::function<void(const std::string&)> stage;      // what the job is doing now ("encoding", "ranges", ...)
   std::function<void(const std::string&)> warn;
   std::function<void(const std::string&)> note;  // what was measured on the way (a person may want to know)
 };

@@ -14,54 +14,83 @@ namespace {
 
 constexpr int64_t kChunk = 32;
 constexpr double kMomentum = 0.9;
-constexpr double kStep = 0.03;
+constexpr double kStep = 0.03;  // each step moves d by this share of |d0| at first, falling linearly to 0
 // The probability the named output is asked to reach (1 - it, removing): a face that already reads
 // the attribute clearly is not pushed further, where the edit would only drag the others more.
-constexpr double kAsked = 0.9;  // each step moves d by this share of |d0| at first, falling linearly to 0
+constexpr double kAsked = 0.9;
+constexpr std::uint64_t kFiguresSeed = 7;  // the figures' one fixed resampling per face
+// The targets, which GuideFigures::shortfall measures the distance to.
+constexpr double kCrossTarget = 0.8, kOthersTarget = 0.10;
+constexpr double kMayWeaken = 0.10;  // choose_guided: how much less often a refinement may cross than the fitted direction
 
-// The guide's figures for d at +-strength over every face (no gradients).
-GuideFigures figures(Glow& glow, const Guide& g, int64_t target, const at::Tensor& d, const at::Tensor& lacking,
-                     const at::Tensor& having, const at::Tensor& p_lacking, const at::Tensor& p_having) {
+// [N, 2, 3] affine maps (output -> input, normalised coordinates) of N small random similarities
+// of an S-pixel square, each mirrored half the time (Guide::jitter).
+at::Tensor draw_jitter(int64_t n, int64_t size, at::Generator& gen) {
+  auto uniform = [&](double lo, double hi) { return at::empty({n}, at::kDouble).uniform_(lo, hi, gen); };
+  const auto scale = uniform(0.95, 1.05), angle = uniform(-3.0, 3.0) * (M_PI / 180.0);
+  const double pixel = 2.0 / static_cast<double>(size);
+  const auto tx = uniform(-2.0, 2.0) * pixel, ty = uniform(-2.0, 2.0) * pixel;
+  const auto mirror = at::where(uniform(0.0, 1.0) < 0.5, -1.0, 1.0);
+  const auto c = scale * angle.cos(), s = scale * angle.sin();
+  return at::stack({at::stack({c * mirror, -s, tx}, 1), at::stack({s * mirror, c, ty}, 1)}, 1);
+}
+
+at::Tensor resample(const at::Tensor& x, const at::Tensor& theta) {
+  if (!theta.defined()) return x;
+  const auto grid = at::affine_grid_generator(theta.to(x.device(), x.scalar_type()), x.sizes(), /*align_corners=*/false);
+  return at::grid_sampler(x, grid, /*bilinear*/ 0, /*border*/ 1, /*align_corners=*/false);
+}
+
+at::Tensor probabilities(const Guide& g, const at::Tensor& x) { return at::sigmoid(g.logits(at::nan_to_num(x, 0.0, 0.0, 0.0))); }
+
+// The guide's figures for d at the Guide's strengths over every face (no gradients), each face
+// (edited and not) read through the same fixed resampling.
+GuideFigures figures(Glow& glow, const Guide& g, int64_t target, const at::Tensor& d, const GuideFaces& f) {
   at::NoGradGuard no_grad;
-  const int64_t outputs = p_lacking.size(1);
-  const auto others = at::arange(outputs, at::kLong) != target;
-  double flipped = 0, moved = 0;
-  int64_t n = 0, finite = 0;
+  const auto device = glow->device();
+  const auto dd = d.to(device, at::kFloat);
+  auto gen = at::detail::createCPUGenerator(kFiguresSeed);
+  GuideFigures out;
+  double moved = 0;
+  int64_t finite = 0;
   for (int side = 0; side < 2; ++side) {
-    const auto& eps = side == 0 ? lacking : having;
-    const auto& p0 = side == 0 ? p_lacking : p_having;
-    const double sign = side == 0 ? 1.0 : -1.0;
+    const auto& eps = side == 0 ? f.lacking : f.having;
+    const auto& photo = side == 0 ? f.lacking_x : f.having_x;
+    const double alpha = side == 0 ? g.add_strength : -g.remove_strength;
+    double crossed = 0;
     for (int64_t i = 0; i < eps.size(0); i += kChunk) {
       const int64_t len = std::min(kChunk, eps.size(0) - i);
-      const auto z = eps.narrow(0, i, len) + (sign * g.strength) * d.unsqueeze(0);
+      const auto theta = g.jitter ? draw_jitter(len, photo.size(-1), gen) : at::Tensor();
+      const auto z = eps.narrow(0, i, len).to(device, at::kFloat) + alpha * dd.unsqueeze(0);
       const auto x = glow->decode(glow->unflatten(z));
       // A decode that breaks (non-finite) neither crosses nor counts among the others' changes.
       const auto ok = at::isfinite(x).flatten(1).all(1).cpu();
-      const auto p = at::sigmoid(g.logits(at::nan_to_num(x, 0.0, 0.0, 0.0))).cpu();
+      const auto p = probabilities(g, resample(x, theta)).cpu();
+      const auto p0 = probabilities(g, resample(photo.narrow(0, i, len).to(device, at::kFloat), theta)).cpu();
       const auto t = p.select(1, target);
-      flipped += (side == 0 ? (t > 0.5) : (t < 0.5)).logical_and(ok).sum().item<double>();
-      moved += (p - p0.narrow(0, i, len)).abs().index({ok}).index({at::indexing::Slice(), others}).mean(1).sum().item<double>();
-      n += len;
+      crossed += (side == 0 ? (t > 0.5) : (t < 0.5)).logical_and(ok).sum().item<double>();
+      auto change = (p - p0).abs().index({ok});
+      change = at::cat({change.narrow(1, 0, target), change.narrow(1, target + 1, change.size(1) - target - 1)}, 1);
+      if (change.size(0) > 0 && change.size(1) > 0) moved += change.mean(1).sum().item<double>();
       finite += ok.sum().item<int64_t>();
     }
+    (side == 0 ? out.add : out.remove) = eps.size(0) ? crossed / static_cast<double>(eps.size(0)) : 0.0;
   }
-  return {n ? flipped / n : 0.0, finite ? moved / finite : 0.0};
-}
-
-at::Tensor guide_probabilities(const Guide& g, const at::Tensor& x) {
-  at::NoGradGuard no_grad;
-  std::vector<at::Tensor> out;
-  for (int64_t i = 0; i < x.size(0); i += kChunk) out.push_back(at::sigmoid(g.logits(x.narrow(0, i, std::min(kChunk, x.size(0) - i)))).cpu());
-  return at::cat(out);
+  out.others = finite ? moved / static_cast<double>(finite) : 0.0;
+  return out;
 }
 
 }  // namespace
 
-GuidedDirection guide_direction(Glow& glow, const Guide& g, int64_t target, const at::Tensor& d0_in, const at::Tensor& lacking_in,
-                                const at::Tensor& having_in, const at::Tensor& lacking_x, const at::Tensor& having_x,
-                                std::uint64_t seed, const std::function<bool(double)>& progress) {
+double GuideFigures::shortfall() const {
+  return std::max(0.0, kCrossTarget - add) + std::max(0.0, kCrossTarget - remove) +
+         (kCrossTarget / kOthersTarget) * std::max(0.0, others - kOthersTarget);
+}
+
+GuidedDirection guide_direction(Glow& glow, const Guide& g, int64_t target, const at::Tensor& d0_in, const GuideFaces& faces,
+                                double hold, std::uint64_t seed, const std::function<bool(double)>& progress) {
   if (!g.logits) throw Error(ErrorKind::InvalidArgument, "guide_direction: no guide");
-  if (lacking_in.size(0) == 0 || having_in.size(0) == 0) throw Error(ErrorKind::InvalidArgument, "guide_direction: needs faces of both classes");
+  if (faces.lacking.size(0) == 0 || faces.having.size(0) == 0) throw Error(ErrorKind::InvalidArgument, "guide_direction: needs faces of both classes");
   // Gradients flow through the decoder here, even when the caller runs in inference mode: a copy of
   // the flow (its weight caches made afresh, outside inference mode) with frozen weights.
   c10::InferenceMode normal(false);
@@ -69,44 +98,51 @@ GuidedDirection guide_direction(Glow& glow, const Guide& g, int64_t target, cons
   for (auto& p : flow->parameters()) p.set_requires_grad(false);
   const auto device = flow->device();
   const auto d0 = d0_in.to(device, at::kFloat).clone();
-  const auto lacking = lacking_in.to(device, at::kFloat).clone(), having = having_in.to(device, at::kFloat).clone();
-  const auto p_lacking = guide_probabilities(g, lacking_x.to(device, at::kFloat).clone());
-  const auto p_having = guide_probabilities(g, having_x.to(device, at::kFloat).clone());
-  const int64_t outputs = p_lacking.size(1);
-  const auto others = (at::arange(outputs, at::kLong) != target).to(device);
+  const auto eps = at::cat({faces.lacking, faces.having}).to(device, at::kFloat);
+  const auto photos = at::cat({faces.lacking_x, faces.having_x}).to(device, at::kFloat);
+  const int64_t n_lacking = faces.lacking.size(0), n_having = faces.having.size(0);
   const double d0_norm = d0.norm().item<double>();
   if (!(d0_norm > 0)) throw Error(ErrorKind::InvalidArgument, "guide_direction: the fitted direction is zero");
 
   GuidedDirection out;
-  out.before = figures(flow, g, target, d0, lacking, having, p_lacking, p_having);
+  out.hold = hold;
+  out.refined = true;
+  out.before = figures(flow, g, target, d0, faces);
   auto d = d0.clone().set_requires_grad(true);
   auto velocity = at::zeros_like(d0);
   auto gen = at::detail::createCPUGenerator(seed);
   const int64_t half = std::max<int64_t>(1, g.batch / 2);
-  const auto p0_all = at::cat({p_lacking, p_having}).to(device);
   for (int step = 0; step < g.steps; ++step) {
     if (progress && !progress(static_cast<double>(step) / g.steps)) throw Error(ErrorKind::Cancelled, "cancelled");
-    const auto il = at::randint(lacking.size(0), {half}, gen, at::kLong);
-    const auto ih = at::randint(having.size(0), {half}, gen, at::kLong);
-    auto z0 = at::cat({lacking.index_select(0, il.to(device)), having.index_select(0, ih.to(device))});
-    auto sign = at::cat({at::full({half, 1}, g.strength, z0.options()), at::full({half, 1}, -g.strength, z0.options())});
+    const auto pick = at::cat({at::randint(n_lacking, {half}, gen, at::kLong), at::randint(n_having, {half}, gen, at::kLong) + n_lacking}).to(device);
+    const auto theta = g.jitter ? draw_jitter(2 * half, photos.size(-1), gen) : at::Tensor();
+    auto z0 = eps.index_select(0, pick);
+    auto alpha = at::cat({at::full({half, 1}, g.add_strength, z0.options()), at::full({half, 1}, -g.remove_strength, z0.options())});
     auto asked = at::cat({at::full({half}, kAsked, z0.options()), at::full({half}, 1.0 - kAsked, z0.options())});
-    auto p0 = at::cat({p0_all.index_select(0, il.to(device)), p0_all.index_select(0, (ih + lacking.size(0)).to(device))});
-    auto x = flow->decode(flow->unflatten(z0 + sign * d));
+    at::Tensor p0;
+    {
+      at::NoGradGuard no_grad;
+      p0 = probabilities(g, resample(photos.index_select(0, pick), theta));
+    }
+    auto x = flow->decode(flow->unflatten(z0 + alpha * d));
+    at::Tensor seen = theta;
     // Faces whose edit breaks the decode (non-finite: past where the direction holds for them) are
     // left out of the step (decoded again without them), so that they do not poison the gradient.
     if (const auto ok = at::isfinite(x.detach()).flatten(1).all(1); !ok.all().item<bool>()) {
       const auto keep = ok.nonzero().flatten();
-      z0 = z0.index_select(0, keep), sign = sign.index_select(0, keep);
+      z0 = z0.index_select(0, keep), alpha = alpha.index_select(0, keep);
       asked = asked.index_select(0, keep), p0 = p0.index_select(0, keep);
-      x = keep.numel() ? flow->decode(flow->unflatten(z0 + sign * d)) : at::Tensor();
+      if (seen.defined()) seen = seen.index_select(0, keep.cpu());
+      x = keep.numel() ? flow->decode(flow->unflatten(z0 + alpha * d)) : at::Tensor();
     }
     if (!x.defined()) continue;
-    const auto logits = g.logits(x);
+    const auto logits = g.logits(resample(x, seen));
     const auto target_loss = at::binary_cross_entropy_with_logits(logits.select(1, target), asked);
-    const auto held = (at::sigmoid(logits) - p0).abs().index({at::indexing::Slice(), others}).mean();
+    auto change = (at::sigmoid(logits) - p0).abs();
+    change = at::cat({change.narrow(1, 0, target), change.narrow(1, target + 1, change.size(1) - target - 1)}, 1);
+    const auto held = change.size(1) > 0 ? change.mean() : at::zeros({}, change.options());
     const auto anchor = (d - d0).square().sum() / (d0_norm * d0_norm);
-    const auto loss = target_loss + g.hold * held + g.anchor * anchor;
+    const auto loss = target_loss + hold * held + g.anchor * anchor;
     const auto grad = torch::autograd::grad({loss}, {d})[0];
     if (!at::isfinite(grad).all().item<bool>()) continue;
     {
@@ -118,10 +154,40 @@ GuidedDirection guide_direction(Glow& glow, const Guide& g, int64_t target, cons
     }
   }
   const auto refined = d.detach();
-  out.after = figures(flow, g, target, refined, lacking, having, p_lacking, p_having);
+  out.after = figures(flow, g, target, refined, faces);
   out.moved = (refined - d0).norm().item<double>() / d0_norm;
   out.direction = refined.to(at::kCPU, d0_in.scalar_type());
   return out;
+}
+
+GuidedDirection choose_guided(Glow& glow, const Guide& g, int64_t target, const at::Tensor& d0, const GuideFaces& train,
+                              const GuideFaces& validation, std::uint64_t seed, const std::function<bool(double)>& progress) {
+  const bool held_out = validation.lacking.defined() && validation.having.defined() && validation.lacking.size(0) > 0 &&
+                        validation.having.size(0) > 0;
+  const GuideFaces& judged = held_out ? validation : train;
+  GuidedDirection best;
+  best.direction = d0;
+  best.before = best.after = figures(glow, g, target, d0, judged);
+  const auto holds = g.holds.empty() ? std::vector<double>{5.0} : g.holds;
+  for (size_t i = 0; i < holds.size(); ++i) {
+    auto part = [&](double f) { return !progress || progress((static_cast<double>(i) + f) / static_cast<double>(holds.size())); };
+    auto r = guide_direction(glow, g, target, d0, train, holds[i], seed, part);
+    const auto seen = figures(glow, g, target, r.direction, judged);
+    // Holding the others must not cost the slider its own attribute: a refinement that the faces
+    // read as added or removed less often than the fitted direction, by more than kMayWeaken, is
+    // not taken, however little it drags the others.
+    if (seen.add < best.before.add - kMayWeaken || seen.remove < best.before.remove - kMayWeaken) continue;
+    const double s = seen.shortfall(), b = best.after.shortfall();
+    if (s < b - 1e-12 || (std::abs(s - b) <= 1e-12 && seen.others < best.after.others)) {
+      best.direction = r.direction;
+      best.after = seen;
+      best.moved = r.moved;
+      best.hold = holds[i];
+      best.refined = true;
+    }
+  }
+  if (progress && !progress(1.0)) throw Error(ErrorKind::Cancelled, "cancelled");
+  return best;
 }
 
 }  // namespace glowlab

@@ -19,36 +19,62 @@ struct Guide {
   std::function<at::Tensor(const at::Tensor&)> logits;
   std::vector<std::string> attributes;  // the G outputs' names
   std::string name;                     // recorded on each refined attribute (Attribute::guide)
-  int steps = 100;                      // Adam steps per direction
+  int steps = 100;                      // steps of gradient descent per direction and hold
   int64_t batch = 16;                   // faces per step, half lacking the attribute, half having it
   int64_t faces = 128;                  // training faces of each class the direction is refined on
-  double strength = 2.0;                // the edit it is refined at, each way (slider units)
-  double hold = 5.0;                    // weight of the other outputs' mean change against the named one's loss
+  int64_t validation = 64;              // further faces of each class that choose among the holds
+  // The edits it is refined at (slider units): +add_strength on faces lacking the attribute,
+  // -remove_strength on faces having it (compute_directions: the fitted direction's range ends).
+  double add_strength = 2.0, remove_strength = 2.0;
+  // Candidate weights of the other outputs' mean change against the named one's loss; each is tried
+  // and the validation faces choose (choose_guided), the fitted direction itself among them.
+  std::vector<double> holds{5.0};
   double anchor = 0.1;                  // weight of |d - d0|^2 / |d0|^2, which keeps it near the fitted direction
+  // The guide reads each decode resampled by a small random similarity (scale 0.95-1.05, rotation
+  // up to 3 degrees, shift up to 2 pixels, mirrored half the time; bilinear), as an exported edit is
+  // pasted and framed again: a direction that moves the guide only through pixel-exact patterns
+  // does not survive it. The figures use one fixed draw per face.
+  bool jitter = true;
 };
 
-// What the guide says of one direction at Guide::strength on the faces it was refined on: the
-// share of faces whose named output crosses 0.5 the asked way, and the other outputs' mean
-// absolute change of probability.
+// Faces of the two classes: latents [N, D] and their images [N, C, S, S] in [-0.5, 0.5].
+struct GuideFaces {
+  at::Tensor lacking, having, lacking_x, having_x;
+};
+
+// What the guide says of a direction on a set of faces at the Guide's strengths: the shares of
+// faces lacking (having) the attribute whose named output crosses 0.5 the asked way, and the other
+// outputs' mean absolute change of probability.
 struct GuideFigures {
-  double flipped = 0, others = 0;
+  double add = 0, remove = 0, others = 0;
+  // How far from the targets (add and remove >= 0.8, others <= 0.10) as the guide reads
+  // them: the crossings' shortfall plus the others' excess, weighted 8 (the targets' ratio).
+  double shortfall() const;
 };
 
 struct GuidedDirection {
-  at::Tensor direction;        // [D] float, the refined direction
-  GuideFigures before, after;  // the fitted direction's figures and the refined one's
+  at::Tensor direction;        // [D] float, the refined direction (or the fitted one, kept)
+  GuideFigures before, after;  // the fitted direction's figures and the chosen one's
   double moved = 0;            // |d - d0| / |d0|
+  double hold = 0;             // the hold it was refined at
+  bool refined = false;        // false: choose_guided kept the fitted direction
 };
 
-// Refines `d0` [D] for the guide's output `target`: minimises, over faces lacking the attribute
-// pushed by +strength * d and faces having it pushed by -strength * d (their latents `lacking`,
-// `having` [N, D], their images `lacking_x`, `having_x` [N, C, S, S] in [-0.5, 0.5]),
+// Refines `d0` [D] for the guide's output `target` at one `hold`: minimises, over the faces
+// lacking the attribute pushed by +add_strength * d and those having it by -remove_strength * d,
 //   BCE(target output, the asked side) + hold * mean |p_other(edited) - p_other(photo)|
 //   + anchor * |d - d0|^2 / |d0|^2
-// by Adam through the decoder. `glow` is not changed (its weights are copied, without gradients).
-// Deterministic for a given `seed`.
-GuidedDirection guide_direction(Glow& glow, const Guide& guide, int64_t target, const at::Tensor& d0, const at::Tensor& lacking,
-                                const at::Tensor& having, const at::Tensor& lacking_x, const at::Tensor& having_x,
-                                std::uint64_t seed, const std::function<bool(double)>& progress = {});
+// by normalised gradient descent with momentum through the decoder. `glow` is not changed (its
+// weights are copied, without gradients). The figures are on `faces`. Deterministic for `seed`.
+GuidedDirection guide_direction(Glow& glow, const Guide& guide, int64_t target, const at::Tensor& d0, const GuideFaces& faces,
+                                double hold, std::uint64_t seed, const std::function<bool(double)>& progress = {});
+
+// Each of guide.holds refined on `train`, then the one whose figures on `validation` (faces it was
+// not refined on) have the smallest shortfall, the fitted direction itself among the candidates
+// (ties: the smaller change of the others). A refinement that crosses on fewer validation faces
+// than the fitted direction, by more than 0.1 either way, is not a candidate: holding the others
+// must not cost the slider its own attribute. The figures returned are the validation faces'.
+GuidedDirection choose_guided(Glow& glow, const Guide& guide, int64_t target, const at::Tensor& d0, const GuideFaces& train,
+                              const GuideFaces& validation, std::uint64_t seed, const std::function<bool(double)>& progress = {});
 
 }  // namespace glowlab
