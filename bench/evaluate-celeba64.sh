@@ -10,6 +10,10 @@
 #   JUDGE      the judge file to use or, when absent, to train (bench/judge/celeba64-judge.safetensors)
 #   AGE_JUDGE  the same for the age judge (bench/judge/celeba64-age-judge.safetensors)
 #   ATTRIBUTE_FLAGS (environment) more flags for `attributes`, e.g. --shrink-levels
+#   GUIDE, GUIDED (environment) the second judge the real-photo sliders GUIDED (issue 28's 14) are
+#              then refined against (`attributes --guide ... --only GUIDED`, about 40 minutes);
+#              default bench/judge/celeba64-guide.safetensors (trained like the judge, --seed 2,
+#              when absent); GUIDE= to keep the fitted directions
 #   FACES, AGE_FACES (environment) photos per side for the attributes (40) and for Age (150)
 # Needs: webp (cwebp), libjxl-tools (cjxl), optipng, bc (bench/codec-table.sh).
 set -euo pipefail
@@ -21,6 +25,15 @@ mkdir -p "$out"
 
 # shellcheck disable=SC2086
 "$cli" attributes -m "$model" "$celeba" "$utk" --align --range-sample "${RANGE_SAMPLE:-128}" ${ATTRIBUTE_FLAGS:-} > "$out/attributes.txt"
+guide=${GUIDE-$(dirname "$0")/judge/celeba64-guide.safetensors}
+guided=${GUIDED:-Bald,Big_Nose,Black_Hair,Blond_Hair,Brown_Hair,Chubby,Eyeglasses,Gray_Hair,Male,Mouth_Slightly_Open,No_Beard,Pale_Skin,Smiling,Wearing_Hat}
+if [ -n "$guide" ]; then
+  if [ ! -f "$guide" ]; then
+    "$cli" judge-train "$celeba" --align "$model" -o "$guide" --epochs "${JUDGE_EPOCHS:-8}" --seed 2 > "$out/guide-accuracy.json"
+  fi
+  "$cli" attributes -m "$model" "$celeba" --align --range-sample "${RANGE_SAMPLE:-128}" --guide "$guide" --only "$guided" \
+    > "$out/guided-attributes.txt" 2> "$out/guided-attributes.log"
+fi
 if [ ! -f "$judge" ]; then
   "$cli" judge-train "$celeba" --align "$model" -o "$judge" --epochs "${JUDGE_EPOCHS:-8}" > "$out/judge-accuracy.json"
 fi
