@@ -3,18 +3,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 
 #include <c10/core/InferenceMode.h>
 
 #include "core/error.h"
 #include "data/pixels.h"
+#include "latent/ranges.h"
 
 namespace glowlab {
 namespace {
 
-constexpr int64_t kBatch = 32;
-constexpr double kRangeQuantile = 0.9;
-constexpr double kMinRange = 0.5;
+constexpr int64_t kBatch = kDecodeBatch;
 constexpr int64_t kMinAgedFaces = 20;  // an Age direction needs at least this many faces of known age
 
 at::Tensor model_input(Glow& glow, const at::Tensor& u8) {
@@ -23,43 +23,6 @@ at::Tensor model_input(Glow& glow, const at::Tensor& u8) {
 
 at::Tensor encode_batch(Glow& glow, const at::Tensor& x) {
   return glow->flatten(glow->encode(x).eps).to(at::kCPU, at::kDouble);
-}
-
-// Position of decoded images along a pixel-space axis: x.axis / |axis|^2 per image; NaN where the
-// decode is not clean (it cannot be said to sit anywhere).
-at::Tensor pixel_position(Glow& glow, const at::Tensor& eps, const at::Tensor& axis) {
-  const auto x = glow->decode(glow->unflatten(eps.to(glow->device(), at::kFloat))).flatten(1).to(at::kCPU, at::kDouble);
-  auto q = x.matmul(axis) / axis.dot(axis);
-  return at::where(clean_decodes(x, glow->config().n_bins()), q, at::full_like(q, std::nan("")));
-}
-
-// Per face, the smallest alpha in [0, max_range] at which decode(eps + sign * alpha * d) sits at or
-// beyond `target` along the pixel axis (towards `sign`), by bisection; max_range where even that
-// does not reach; an unclean decode counts as the end of the road (the range stops there).
-std::vector<double> strength_to_reach(Glow& glow, const at::Tensor& eps, const at::Tensor& d, const at::Tensor& axis,
-                                      double target, int sign, double max_range) {
-  constexpr int kBisections = 5;
-  const int64_t n = eps.size(0);
-  auto reached = [&](const at::Tensor& alpha) {
-    const auto q = pixel_position(glow, eps + (alpha * sign).unsqueeze(1) * d.unsqueeze(0), axis);
-    return at::isnan(q).logical_or(sign > 0 ? q >= target : q <= target);
-  };
-  auto hi = at::full({n}, max_range, at::kDouble), lo = at::zeros({n}, at::kDouble);
-  const auto at_max = reached(hi);
-  for (int i = 0; i < kBisections; ++i) {
-    const auto mid = (lo + hi) * 0.5;
-    const auto r = reached(mid);
-    hi = at::where(r, mid, hi);
-    lo = at::where(r, lo, mid);
-  }
-  hi = at::where(at_max, hi, at::full_like(hi, max_range));
-  return std::vector<double>(hi.data_ptr<double>(), hi.data_ptr<double>() + n);
-}
-
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return 1.0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
 // The job's progress, in units of about one face's encoding: encoding every face, each guided
@@ -312,46 +275,6 @@ void guide_directions(Glow& glow, const Dataset& data, const std::vector<int64_t
   }
 }
 
-// Decodes `eps` [N, D] (float64, CPU) in batches.
-at::Tensor decode_batches(Glow& glow, const at::Tensor& eps) {
-  std::vector<at::Tensor> out;
-  for (int64_t i = 0; i < eps.size(0); i += kBatch) {
-    out.push_back(glow->decode(glow->unflatten(eps.narrow(0, i, std::min(kBatch, eps.size(0) - i)).to(glow->device(), at::kFloat))).cpu());
-  }
-  return at::cat(out);
-}
-
-// The share of the faces `eps` whose decode, moved by `alpha` along `d`, is unfit to show
-// (unfit_decodes against their unedited decodes `base`).
-double unfit_share(Glow& glow, const at::Tensor& eps, const at::Tensor& base, const at::Tensor& d, double alpha) {
-  int64_t unfit = 0;
-  for (int64_t i = 0; i < eps.size(0); i += kBatch) {
-    const int64_t len = std::min(kBatch, eps.size(0) - i);
-    const auto x = glow->decode(glow->unflatten((eps.narrow(0, i, len) + alpha * d.unsqueeze(0)).to(glow->device(), at::kFloat)));
-    unfit += unfit_decodes(x, glow->config().n_bits, base.narrow(0, i, len).to(x.device())).sum().item<int64_t>();
-  }
-  return static_cast<double>(unfit) / static_cast<double>(eps.size(0));
-}
-
-// A range's end `end` (signed), brought in until at most `max_unfit` of the faces are unfit there
-// (bisection, not below kMinRange): where an edit starts to paint garbage on more than a few
-// faces, not where most faces break.
-double end_before_unfit(Glow& glow, const at::Tensor& eps, const at::Tensor& base, const at::Tensor& d, double end,
-                        double max_unfit) {
-  constexpr int kBisections = 5;
-  const double sign = end < 0 ? -1.0 : 1.0;
-  auto fit = [&](double a) { return unfit_share(glow, eps, base, d, sign * a) <= max_unfit; };
-  double hi = std::abs(end);
-  if (max_unfit >= 1 || hi <= kMinRange || fit(hi)) return end;
-  double lo = kMinRange;
-  if (!fit(lo)) return sign * lo;
-  for (int i = 0; i < kBisections; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    (fit(mid) ? lo : hi) = mid;
-  }
-  return sign * lo;
-}
-
 // Recommended ranges from the decoder's response (second pass over the first `sample` faces): the
 // strength at which kRangeQuantile of the faces lacking (having) the attribute are decoded to an
 // image sitting where the faces having (lacking) it sit on average, along the pixel-space axis
@@ -375,22 +298,8 @@ void recommend_ranges(Glow& glow, const Dataset& data, const Sums& s, const std:
     const double target_pos = mean_pos.dot(axis).item<double>() / axis.dot(axis).item<double>();
     const double target_neg = mean_neg.dot(axis).item<double>() / axis.dot(axis).item<double>();
     const auto lab = data.labels.narrow(0, 0, sample).select(1, k);
-    const auto lacking = (lab < 0).nonzero().flatten(), having = (lab > 0).nonzero().flatten();
-    std::vector<double> need_plus, need_minus;
-    for (int64_t i = 0; i < lacking.numel(); i += kBatch) {
-      auto v = strength_to_reach(glow, eps.index_select(0, lacking.narrow(0, i, std::min(kBatch, lacking.numel() - i))), dirs[j], axis,
-                                 target_pos, +1, o.max_range);
-      need_plus.insert(need_plus.end(), v.begin(), v.end());
-    }
-    for (int64_t i = 0; i < having.numel(); i += kBatch) {
-      auto v = strength_to_reach(glow, eps.index_select(0, having.narrow(0, i, std::min(kBatch, having.numel() - i))), dirs[j], axis,
-                                 target_neg, -1, o.max_range);
-      need_minus.insert(need_minus.end(), v.begin(), v.end());
-    }
-    const double top = need_plus.empty() ? 1.5 : std::clamp(quantile(need_plus, kRangeQuantile), kMinRange, o.max_range);
-    const double bottom = need_minus.empty() ? -1.5 : -std::clamp(quantile(need_minus, kRangeQuantile), kMinRange, o.max_range);
-    attributes[j].range_max = end_before_unfit(glow, eps, base, dirs[j], top, o.max_unfit);
-    attributes[j].range_min = end_before_unfit(glow, eps, base, dirs[j], bottom, o.max_unfit);
+    RangeAsk ask{dirs[j], axis, target_pos, target_neg, (lab < 0).nonzero().flatten(), (lab > 0).nonzero().flatten(), o.max_range, o.max_unfit};
+    std::tie(attributes[j].range_min, attributes[j].range_max) = recommend_range(glow, eps, base, ask);
     work.advance(kRangeWork * static_cast<double>(sample));
   }
 }
