@@ -443,6 +443,14 @@ class TestDirections : public QObject {
     QCOMPARE(after.attributes[0].range_max, 0.75);
     QVERIFY(at::allclose(after.directions[1], plain.directions[1], 1e-5, 1e-6));
     QCOMPARE(after.attributes[1].range_max, plain.attributes[1].range_max);
+    only.only = {"Nope"};
+    try {
+      add_attributes(only);
+      QFAIL("an attribute the data does not label was taken");
+    } catch (const Error& err) {
+      QVERIFY2(QString(err.what()).contains("Nope"), err.what());
+    }
+    QVERIFY(at::equal(load_model(altered_path).directions[0], altered.directions[0]));
     QVERIFY2(std::find(stages.begin(), stages.end(), "encoding") != stages.end() &&
                  std::find(stages.begin(), stages.end(), "ranges") != stages.end(),
              "the job says what it is doing");

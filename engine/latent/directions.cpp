@@ -330,6 +330,14 @@ Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOpt
     return o.guide.logits && listed(o.guided, name) &&
            std::find(o.guide.attributes.begin(), o.guide.attributes.end(), name) != o.guide.attributes.end();
   };
+  // --only: what it names must be there (or Age, which age_direction fits), said before the long
+  // encoding pass.
+  if (!o.only.empty() && !listed(o.only, "Age") &&
+      std::none_of(o.only.begin(), o.only.end(), [&](const std::string& name) { return listed(data.attribute_names, name); })) {
+    std::string names;
+    for (const auto& name : o.only) names += (names.empty() ? "" : ", ") + name;
+    throw Error(ErrorKind::InvalidArgument, "none of the attributes asked for (" + names + ") is labelled in " + data.source);
+  }
   for (const auto& name : o.only) {
     if (!listed(data.attribute_names, name) && name != "Age" && o.warn) o.warn(name + ": no such attribute in " + data.source + " (--only)");
   }
