@@ -10,6 +10,9 @@
 #   JUDGE      the judge file to use or, when absent, to train (bench/judge/celeba64-judge.safetensors)
 #   AGE_JUDGE  the same for the age judge (bench/judge/celeba64-age-judge.safetensors)
 #   ATTRIBUTE_FLAGS (environment) more flags for `attributes`, e.g. --shrink-levels
+#   AGE_GUIDE (environment) the second age regressor Age's years are calibrated on (attributes
+#              --age-guide); default bench/judge/celeba64-age-guide.safetensors (judge-train --age
+#              --seed 2, when absent); AGE_GUIDE= to calibrate on the pixels' age axis
 #   GUIDE, GUIDED (environment) the second judge the real-photo sliders GUIDED (issue 28's 14) are
 #              then refined against (`attributes --guide ... --only GUIDED`, about 40 minutes);
 #              default bench/judge/celeba64-guide.safetensors (trained like the judge, --seed 2,
@@ -23,8 +26,16 @@ age_judge=${6:-$(dirname "$0")/judge/celeba64-age-judge.safetensors}
 cli=${GLOWLAB_CLI:-$(dirname "$0")/../build/app/cli/glowlab-cli}
 mkdir -p "$out"
 
+age_guide=${AGE_GUIDE-$(dirname "$0")/judge/celeba64-age-guide.safetensors}
+age_flags=()
+if [ -n "$age_guide" ]; then
+  if [ ! -f "$age_guide" ]; then
+    "$cli" judge-train --age "$utk" --align "$model" -o "$age_guide" --epochs "${JUDGE_EPOCHS:-8}" --seed 2 > "$out/age-guide-accuracy.json"
+  fi
+  age_flags=(--age-guide "$age_guide")
+fi
 # shellcheck disable=SC2086
-"$cli" attributes -m "$model" "$celeba" "$utk" --align --range-sample "${RANGE_SAMPLE:-128}" ${ATTRIBUTE_FLAGS:-} > "$out/attributes.txt"
+"$cli" attributes -m "$model" "$celeba" "$utk" --align --range-sample "${RANGE_SAMPLE:-128}" "${age_flags[@]}" ${ATTRIBUTE_FLAGS:-} > "$out/attributes.txt"
 guide=${GUIDE-$(dirname "$0")/judge/celeba64-guide.safetensors}
 guided=${GUIDED:-Bald,Big_Nose,Black_Hair,Blond_Hair,Brown_Hair,Chubby,Eyeglasses,Gray_Hair,Male,Mouth_Slightly_Open,No_Beard,Pale_Skin,Smiling,Wearing_Hat}
 if [ -n "$guide" ]; then

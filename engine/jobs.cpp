@@ -98,11 +98,14 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
     dirs_opt.guided = o.guide_attributes;
   }
   dirs_opt.only = o.only;
+  if (!o.age_guide.empty()) dirs_opt.age_reader = age_reader(o.age_guide);
   dirs_opt.progress = o.progress;
   dirs_opt.stage = o.stage;
   dirs_opt.warn = o.warn;
   dirs_opt.note = o.note;
-  auto dirs = compute_directions(mf.glow, data, dirs_opt);
+  // --only Age: no labelled attribute is asked, so the pass over the labelled faces is skipped.
+  const bool age_alone = !o.only.empty() && std::all_of(o.only.begin(), o.only.end(), [](const std::string& a) { return a == "Age"; });
+  auto dirs = age_alone ? Directions{} : compute_directions(mf.glow, data, dirs_opt);
   if (o.stage) o.stage("the Age direction");
   const bool age_asked = o.only.empty() || std::find(o.only.begin(), o.only.end(), "Age") != o.only.end();
   if (auto age = age_asked ? age_direction(mf.glow, data, dirs_opt) : std::nullopt) {

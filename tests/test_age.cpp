@@ -81,6 +81,15 @@ class TestAge : public QObject {
     QVERIFY2(steps > 64 + 30 && steps < 64 + 50, said.c_str());
     const double scale = (calibrated->second.norm() / fitted->second.norm()).item<double>();
     QVERIFY(scale >= 1.0 && scale <= 4.0);
+    // With an age guide (attributes --age-guide) the years are its reading of the decoded faces: one
+    // that reads a year per 4 levels of brightness, half the data's years, asks a direction about
+    // twice as strong.
+    o.age_reader = [](const at::Tensor& u8) { return u8.to(at::kDouble).mean({1, 2, 3}) / 4.0; };
+    const auto guided = age_direction(glow, data, o);
+    QVERIFY2(said.find("as the age guide reads them") != std::string::npos, said.c_str());
+    const double ratio = (guided->second.norm() / calibrated->second.norm()).item<double>();
+    QVERIFY2(ratio > 1.6 && ratio < 2.5, qPrintable(QString("%1 times the pixel-calibrated direction (its scale %2)").arg(ratio).arg(scale)));
+    o.age_reader = nullptr;
     // Brightness per year in the data: 2 levels of 255; a decoded 20-year step on the first faces.
     c10::InferenceMode guard;
     const auto x = to_model_input(data.images.narrow(0, 0, 32), c.n_bits, at::kFloat, std::nullopt);

@@ -249,6 +249,10 @@ void add_attributes(CLI::App& app) {
                   "Fit Age also on the photos without an age in their names (CelebA's), their ages read by this age "
                   "regressor (judge-train --age; not the age judge that will score the slider)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--age-guide", o->age_guide,
+                  "Calibrate the Age slider's years on this age regressor's reading of decoded edits (judge-train --age, "
+                  "another seed than the age judge that will score the slider) instead of the pixels' age axis")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--guide", o->guide,
                   "Refine the directions against this judge of attributes (judge-train; not the judge that will score "
                   "the sliders) through the decoder: the named attribute crosses, the others held (the Latent "

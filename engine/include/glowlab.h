@@ -195,6 +195,9 @@ struct AttributeOptions {
   // from their crops, and Age is fitted on them (issue 28: UTKFace as a teacher, not as photos to
   // fit on). Should not be the age judge that then scores the slider.
   std::string age_teacher;
+  // An age regressor (judge-train --age, another seed than the age judge that scores the slider)
+  // whose reading of decoded edits calibrates the Age slider's years, instead of the pixels' age axis.
+  std::string age_guide;
   // A judge of attributes (judge-train) that refines the directions of the attributes it knows
   // (all, or those in guide_attributes) through the decoder: the named one crosses, the others held
   // (issue 28, 4; latent/guide.h). Should not be the judge that then scores the sliders.

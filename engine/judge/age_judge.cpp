@@ -67,6 +67,11 @@ at::Tensor read_ages(const std::string& age_judge_path, const at::Tensor& images
   return ages_of(*judge.net, images);  // judge_outputs reads in chunks
 }
 
+std::function<at::Tensor(const at::Tensor&)> age_reader(const std::string& age_judge_path) {
+  auto net = load_age_judge(age_judge_path).net;
+  return [net](const at::Tensor& images) { return ages_of(*net, images); };
+}
+
 AgeJudgeAccuracy train_age_judge(const JudgeTrainOptions& o) {
   auto dopt = DatasetOptions::for_images("auto", o.image_size, 3, o.cache_dir);
   if (!o.align_model.empty()) set_alignment(dopt, load_model(o.align_model).framing, o.align_model);

@@ -57,6 +57,8 @@ at::Tensor judge_outputs(JudgeNet& net, const at::Tensor& pixels);
 // The ages (years, double [N]) an age judge file (train_age_judge) reads from uint8 crops
 // [N, 3, S, S] at its framing: `attributes --age-teacher`.
 at::Tensor read_ages(const std::string& age_judge_path, const at::Tensor& images);
+// The same, the file read once: a reader of uint8 crops -> years (`attributes --age-guide`).
+std::function<at::Tensor(const at::Tensor&)> age_reader(const std::string& age_judge_path);
 // sigmoid of them: each attribute's probability.
 at::Tensor probabilities(JudgeNet& net, const at::Tensor& pixels);
 // The pooled features [N, 128] as double.

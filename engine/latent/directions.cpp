@@ -473,7 +473,15 @@ std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const 
   // known age, which a folder lists by age), each step asked only towards an age within
   // [kAgeEditYoungest, kAgeEditOldest]; faces whose edited decode is not clean do not count.
   const int64_t sample = std::min<int64_t>(n, std::max<int64_t>(o.range_sample, 0));
-  if (sample > 0 && pixels_per_year.norm().item<double>() > 0) {
+  // Where decoded faces sit in years (up to a constant): the age reader's reading, or the position
+  // along the pixels' age axis; NaN where the decode is not clean.
+  auto years_of = [&](const at::Tensor& e) {
+    if (!o.age_reader) return pixel_position(glow, e, pixels_per_year);
+    const auto x = glow->decode(glow->unflatten(e.to(glow->device(), at::kFloat)));
+    const auto read = o.age_reader(to_pixels(x, glow->config().n_bits)).to(at::kCPU, at::kDouble);
+    return at::where(clean_decodes(x.flatten(1).to(at::kCPU, at::kDouble), glow->config().n_bins()), read, at::full_like(read, std::nan("")));
+  };
+  if (sample > 0 && (o.age_reader || pixels_per_year.norm().item<double>() > 0)) {
     constexpr double kStep = 20.0;
     std::vector<int64_t> spread(static_cast<size_t>(sample));
     for (int64_t j = 0; j < sample; ++j) spread[static_cast<size_t>(j)] = j * n / sample;
@@ -484,9 +492,9 @@ std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const 
       const auto idx = picked.narrow(0, i, std::min(kBatch, sample - i));
       const auto eps = encode_batch(glow, model_input(glow, data.images.index_select(0, idx)));
       const auto age = data.ages.index_select(0, idx).to(at::kDouble);
-      const auto before = pixel_position(glow, eps, pixels_per_year);
+      const auto before = years_of(eps);
       for (double sign : {+1.0, -1.0}) {
-        const auto after = pixel_position(glow, eps + sign * kStep * dir.unsqueeze(0), pixels_per_year);
+        const auto after = years_of(eps + sign * kStep * dir.unsqueeze(0));
         const auto asked = age + sign * kStep;
         const auto ok = at::isfinite(after).logical_and(at::isfinite(before)).logical_and(asked >= kAgeEditYoungest).logical_and(asked <= kAgeEditOldest);
         moved += (sign * (after - before)).index({ok}).sum().item<double>();
@@ -497,11 +505,12 @@ std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const 
     const double scale = years > 0 ? std::clamp(kStep / years, 1.0, 4.0) : 1.0;
     dir.mul_(scale);
     if (o.note) {
-      char text[200];
+      char text[240];
       std::snprintf(text, sizeof text,
-                    "Age: a 20-year step of the fitted direction moves decoded faces %.1f years along the pixels' age "
-                    "axis (%lld steps, older and younger); the direction is scaled by %.2f",
-                    years, static_cast<long long>(counted), scale);
+                    "Age: a 20-year step of the fitted direction moves decoded faces %.1f years %s (%lld steps, older "
+                    "and younger); the direction is scaled by %.2f",
+                    years, o.age_reader ? "as the age guide reads them" : "along the pixels' age axis",
+                    static_cast<long long>(counted), scale);
       o.note(text);
     }
   }

@@ -49,6 +49,10 @@ struct DirectionOptions {
   // Only these attributes are returned (ranges and the guide only for them; the fit is the same
   // joint one); empty: all.
   std::vector<std::string> only;
+  // Age's calibration (age_direction): uint8 crops [N, C, S, S] -> years [N] read by an age
+  // regressor (not the age judge that scores the slider); when set, a step's years are its reading
+  // of the decoded faces, not their position along the pixels' age axis.
+  std::function<at::Tensor(const at::Tensor&)> age_reader;
   std::function<bool(double)> progress;               // the whole job, 0..1
   std::function<void(const std::string&)> stage;      // what the job is doing now ("encoding", "ranges", ...)
   std::function<void(const std::string&)> warn;
@@ -87,7 +91,8 @@ Directions compute_directions(Glow& glow, const Dataset& data, const DirectionOp
 // faces spread over the ages (each step towards an age within kAgeEditYoungest..kAgeEditOldest),
 // moves them less far along it than 20 years (a noisy label's fit is attenuated), so the direction
 // is scaled until one unit moves the decoded faces one year along it on average (by 1 to 4 times;
-// `note` says by how much).
+// `note` says by how much). With DirectionOptions::age_reader, the years are that regressor's
+// reading of the decoded faces instead.
 std::optional<std::pair<Attribute, at::Tensor>> age_direction(Glow& glow, const Dataset& data, const DirectionOptions& options);
 
 }  // namespace glowlab
