@@ -392,6 +392,22 @@ class TestDirections : public QObject {
     const auto scores = evaluate_edits(e);
     QCOMPARE(scores.size(), size_t{2});
     QCOMPARE(QString::fromStdString(scores[0].attribute), QString("Red"));
+    // --only: the named attribute alone, scored as in the whole run; a name the model lacks is refused.
+    EditEvalOptions one = e;
+    one.grid.clear();
+    one.only = {scores[1].attribute};
+    const auto alone = evaluate_edits(one);
+    QCOMPARE(alone.size(), size_t{1});
+    QCOMPARE(alone[0].attribute, scores[1].attribute);
+    QCOMPARE(alone[0].add_flip, scores[1].add_flip);
+    QCOMPARE(alone[0].others_change, scores[1].others_change);
+    one.only = {"Nope"};
+    try {
+      evaluate_edits(one);
+      QFAIL("an attribute the model lacks was taken");
+    } catch (const Error& err) {
+      QVERIFY2(QString(err.what()).contains("Nope"), err.what());
+    }
     QVERIFY(scores[0].eligible_add > 0 && scores[0].eligible_add <= 5);
     QVERIFY(scores[0].add_flip >= 0 && scores[0].add_flip <= 1 && scores[0].others_change >= 0);
     QVERIFY(scores[0].edits >= scores[0].eligible_add && scores[0].unclean >= 0 && scores[0].unclean <= scores[0].edits);

@@ -70,6 +70,8 @@ void add_judge_edits(CLI::App& app) {
   ev->add_flag("--through-export", e->through_export,
                "Score what a person exports: each held-out photo framed by the window's aligner, edited under the guard, "
                "pasted back into the photo, framed again and judged (slower: two landmark passes per edit)");
+  ev->add_option("--only", e->only, "Score only these attributes (comma-separated; Age is scored with --age-judge)")
+      ->delimiter(',');
   ev->add_option("--json", *json_out, "Also write the scores to this file");
   auto age = std::make_shared<AgeEditOptions>();
   ev->add_option("--age-judge", age->judge, "Also score the Age slider with this age judge (judge-train --age) on --age-data's held-out photos")

@@ -209,6 +209,19 @@ int64_t column_of(const std::vector<std::string>& names, const std::string& name
   return it == names.end() ? -1 : static_cast<int64_t>(it - names.begin());
 }
 
+// EditEvalOptions::only: whether the attribute is to be scored.
+bool asked(const EditEvalOptions& o, const std::string& name) {
+  return o.only.empty() || std::find(o.only.begin(), o.only.end(), name) != o.only.end();
+}
+
+// EditEvalOptions::only names at least one of the model's attributes (said before the long work).
+void check_asked(const EditEvalOptions& o, const std::vector<Attribute>& attributes) {
+  if (o.only.empty() || std::any_of(attributes.begin(), attributes.end(), [&](const Attribute& a) { return asked(o, a.name); })) return;
+  std::string names;
+  for (const auto& name : o.only) names += (names.empty() ? "" : ", ") + name;
+  throw Error(ErrorKind::InvalidArgument, "none of the attributes asked for (" + names + ") is in " + o.model);
+}
+
 }  // namespace
 
 namespace {
@@ -249,6 +262,7 @@ struct FramedPhoto {
 std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
   auto model = Model::load(o.model, resolve_device(o.device));
+  check_asked(o, model.attributes());
   auto judge = load_attribute_judge(o.judge);
   if (model.config().channels != 3) throw Error(ErrorKind::InvalidArgument, o.model + ": the judge takes RGB images, this model is grey");
   std::vector<std::string> names;
@@ -274,6 +288,7 @@ std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
   };
   std::vector<EditScore> scores;
   for (const auto& attr : model.attributes()) {
+    if (!asked(o, attr.name)) continue;
     const int64_t jk = column_of(judge.attributes, attr.name), dk = column_of(names, attr.name);
     if (jk < 0 || dk < 0) {
       log("skipped " + attr.name + ": not known to the judge or the data");
@@ -339,6 +354,7 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
   if (o.through_export) return evaluate_exported_edits(o);
   auto log = [&](const std::string& s) { if (o.log) o.log(s); };
   auto mf = load_model(o.model);
+  check_asked(o, mf.attributes);
   auto judge = load_attribute_judge(o.judge);
   // The flow runs on the device asked for (an absent CUDA is an error, not a silent CPU run); the
   // judge reads the decoded pixels on the CPU.
@@ -353,6 +369,7 @@ std::vector<EditScore> evaluate_edits(const EditEvalOptions& o) {
   std::vector<EditScore> scores;
   for (size_t k = 0; k < mf.attributes.size(); ++k) {
     const auto& attr = mf.attributes[k];
+    if (!asked(o, attr.name)) continue;
     const int64_t jk = column_of(judge.attributes, attr.name), dk = column_of(test.attribute_names, attr.name);
     if (jk < 0 || dk < 0) {
       log("skipped " + attr.name + ": not known to the judge or the data");

@@ -50,6 +50,7 @@ struct EditEvalOptions {
   // aligner, edited under the guard (the strength it allows), pasted back into the photo
   // (paste_edit), then framed again by the aligner and judged; not the 64-px crop's raw decode.
   bool through_export = false;
+  std::vector<std::string> only;  // score only these attributes (empty: all)
   std::string device = "cpu";
   std::string cache_dir;
   std::function<void(const std::string&)> log;
