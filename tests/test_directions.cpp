@@ -26,6 +26,17 @@ using test::tiny_model_with_directions;
 
 namespace {
 
+// The message of the Error that `f` throws (empty when it throws none).
+template <typename F>
+QString error_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return QString::fromUtf8(e.what());
+  }
+  return {};
+}
+
 // A labelled set whose images are a flow's decodes of latents `z` [N, D], one attribute `name`
 // labelled by `sign` (+1 / -1 per face), all in the training partition.
 Dataset decoded_set(Glow& glow, const at::Tensor& z, const at::Tensor& sign, const std::string& name) {
@@ -402,12 +413,8 @@ class TestDirections : public QObject {
     QCOMPARE(alone[0].add_flip, scores[1].add_flip);
     QCOMPARE(alone[0].others_change, scores[1].others_change);
     one.only = {"Nope"};
-    try {
-      evaluate_edits(one);
-      QFAIL("an attribute the model lacks was taken");
-    } catch (const Error& err) {
-      QVERIFY2(QString(err.what()).contains("Nope"), err.what());
-    }
+    const QString lacked = error_of([&] { evaluate_edits(one); });
+    QVERIFY2(lacked.contains("Nope"), qPrintable("an attribute the model lacks: " + lacked));
     QVERIFY(scores[0].eligible_add > 0 && scores[0].eligible_add <= 5);
     QVERIFY(scores[0].add_flip >= 0 && scores[0].add_flip <= 1 && scores[0].others_change >= 0);
     QVERIFY(scores[0].edits >= scores[0].eligible_add && scores[0].unclean >= 0 && scores[0].unclean <= scores[0].edits);
@@ -460,12 +467,8 @@ class TestDirections : public QObject {
     QVERIFY(at::allclose(after.directions[1], plain.directions[1], 1e-5, 1e-6));
     QCOMPARE(after.attributes[1].range_max, plain.attributes[1].range_max);
     only.only = {"Nope"};
-    try {
-      add_attributes(only);
-      QFAIL("an attribute the data does not label was taken");
-    } catch (const Error& err) {
-      QVERIFY2(QString(err.what()).contains("Nope"), err.what());
-    }
+    const QString unlabelled = error_of([&] { add_attributes(only); });
+    QVERIFY2(unlabelled.contains("Nope"), qPrintable("an attribute the data does not label: " + unlabelled));
     QVERIFY(at::equal(load_model(altered_path).directions[0], altered.directions[0]));
     QVERIFY2(std::find(stages.begin(), stages.end(), "encoding") != stages.end() &&
                  std::find(stages.begin(), stages.end(), "ranges") != stages.end(),
