@@ -80,15 +80,10 @@ GuideFigures figures(Glow& glow, const Guide& g, int64_t target, const at::Tenso
   return out;
 }
 
-}  // namespace
-
-double GuideFigures::shortfall() const {
-  return std::max(0.0, kCrossTarget - add) + std::max(0.0, kCrossTarget - remove) +
-         (kCrossTarget / kOthersTarget) * std::max(0.0, others - kOthersTarget);
-}
-
-GuidedDirection guide_direction(Glow& glow, const Guide& g, int64_t target, const at::Tensor& d0_in, const GuideFaces& faces,
-                                double hold, std::uint64_t seed, const std::function<bool(double)>& progress) {
+// The refinement itself (guide_direction's, without its figures): the refined direction [D], on
+// d0_in's device and type.
+at::Tensor refine(Glow& glow, const Guide& g, int64_t target, const at::Tensor& d0_in, const GuideFaces& faces, double hold,
+                  std::uint64_t seed, const std::function<bool(double)>& progress) {
   if (!g.logits) throw Error(ErrorKind::InvalidArgument, "guide_direction: no guide");
   if (faces.lacking.size(0) == 0 || faces.having.size(0) == 0) throw Error(ErrorKind::InvalidArgument, "guide_direction: needs faces of both classes");
   // Gradients flow through the decoder here, even when the caller runs in inference mode: a copy of
@@ -104,10 +99,6 @@ GuidedDirection guide_direction(Glow& glow, const Guide& g, int64_t target, cons
   const double d0_norm = d0.norm().item<double>();
   if (!(d0_norm > 0)) throw Error(ErrorKind::InvalidArgument, "guide_direction: the fitted direction is zero");
 
-  GuidedDirection out;
-  out.hold = hold;
-  out.refined = true;
-  out.before = figures(flow, g, target, d0, faces);
   auto d = d0.clone().set_requires_grad(true);
   auto velocity = at::zeros_like(d0);
   auto gen = at::detail::createCPUGenerator(seed);
@@ -153,10 +144,29 @@ GuidedDirection guide_direction(Glow& glow, const Guide& g, int64_t target, cons
       if (vn > 0) d.sub_(velocity * (rate * d0_norm / vn));
     }
   }
-  const auto refined = d.detach();
-  out.after = figures(flow, g, target, refined, faces);
-  out.moved = (refined - d0).norm().item<double>() / d0_norm;
-  out.direction = refined.to(at::kCPU, d0_in.scalar_type());
+  return d.detach().to(at::kCPU, d0_in.scalar_type());
+}
+
+double moved_share(const at::Tensor& d, const at::Tensor& d0) {
+  return (d.to(at::kDouble) - d0.to(at::kCPU, at::kDouble)).norm().item<double>() / d0.to(at::kDouble).norm().item<double>();
+}
+
+}  // namespace
+
+double GuideFigures::shortfall() const {
+  return std::max(0.0, kCrossTarget - add) + std::max(0.0, kCrossTarget - remove) +
+         (kCrossTarget / kOthersTarget) * std::max(0.0, others - kOthersTarget);
+}
+
+GuidedDirection guide_direction(Glow& glow, const Guide& g, int64_t target, const at::Tensor& d0, const GuideFaces& faces,
+                                double hold, std::uint64_t seed, const std::function<bool(double)>& progress) {
+  GuidedDirection out;
+  out.hold = hold;
+  out.refined = true;
+  out.direction = refine(glow, g, target, d0, faces, hold, seed, progress);
+  out.before = figures(glow, g, target, d0, faces);
+  out.after = figures(glow, g, target, out.direction, faces);
+  out.moved = moved_share(out.direction, d0);
   return out;
 }
 
@@ -171,17 +181,17 @@ GuidedDirection choose_guided(Glow& glow, const Guide& g, int64_t target, const 
   const auto holds = g.holds.empty() ? std::vector<double>{5.0} : g.holds;
   for (size_t i = 0; i < holds.size(); ++i) {
     auto part = [&](double f) { return !progress || progress((static_cast<double>(i) + f) / static_cast<double>(holds.size())); };
-    auto r = guide_direction(glow, g, target, d0, train, holds[i], seed, part);
-    const auto seen = figures(glow, g, target, r.direction, judged);
+    const auto refined = refine(glow, g, target, d0, train, holds[i], seed, part);
+    const auto seen = figures(glow, g, target, refined, judged);
     // Holding the others must not cost the slider its own attribute: a refinement that the faces
     // read as added or removed less often than the fitted direction, by more than kMayWeaken, is
     // not taken, however little it drags the others.
     if (seen.add < best.before.add - kMayWeaken || seen.remove < best.before.remove - kMayWeaken) continue;
     const double s = seen.shortfall(), b = best.after.shortfall();
     if (s < b - 1e-12 || (std::abs(s - b) <= 1e-12 && seen.others < best.after.others)) {
-      best.direction = r.direction;
+      best.direction = refined;
       best.after = seen;
-      best.moved = r.moved;
+      best.moved = moved_share(refined, d0);
       best.hold = holds[i];
       best.refined = true;
     }
