@@ -81,15 +81,11 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   dirs_opt.max_unfit = o.max_unfit;
   dirs_opt.condition = o.condition;
   dirs_opt.range_sample = o.range_sample;
-  if (!o.guide.empty()) {
-    auto judge = load_judge(o.guide);
-    if (!judge.unit.empty()) throw Error(ErrorKind::InvalidArgument, o.guide + ": an age judge, not a judge of attributes (--guide needs one from judge-train)");
-    for (auto& p : judge.net->parameters()) p.set_requires_grad(false);
-    judge.net->to(device);
-    const int n_bits = c.n_bits;
-    dirs_opt.guide.logits = [net = judge.net, n_bits](const at::Tensor& x) { return net->forward_decoded(x, n_bits); };
-    dirs_opt.guide.attributes = judge.attributes;
-    dirs_opt.guide.name = std::filesystem::path(o.guide).filename().string();
+  if (!o.guides.empty()) {
+    auto judges = load_guide_judges(o.guides, c.n_bits, device);
+    dirs_opt.guide.logits = std::move(judges.logits);
+    dirs_opt.guide.attributes = std::move(judges.attributes);
+    dirs_opt.guide.name = std::move(judges.name);
     dirs_opt.guide.steps = o.guide_steps;
     dirs_opt.guide.holds = o.guide_holds;
     dirs_opt.guide_at_ends = !(o.guide_strength > 0);

@@ -6,6 +6,7 @@
 
 #include <QString>
 
+#include "core/error.h"
 #include "data/pixels.h"
 #include "flow/glow.h"
 #include "glowlab.h"
@@ -13,6 +14,18 @@
 #include "testutil.h"
 
 namespace glowlab::test {
+
+// The message of the Error that `f` throws (empty when it throws none).
+template <typename F>
+QString error_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return QString::fromUtf8(e.what());
+  }
+  return {};
+}
+
 
 // A tiny model trained two steps on `data` (in `run`/glow) with directions from it; its path.
 inline std::string tiny_model_with_directions(const QString& data, const QString& run) {

@@ -22,19 +22,9 @@ using test::tiny_options;
 using test::toy_image;
 using test::tiny_judge_options;
 using test::tiny_model_with_directions;
+using test::error_of;
 
 namespace {
-
-// The message of the Error that `f` throws (empty when it throws none).
-template <typename F>
-QString error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
 
 // A labelled set whose images are a flow's decodes of latents `z` [N, D], one attribute `name`
 // labelled by `sign` (+1 / -1 per face), all in the training partition.
@@ -309,7 +299,7 @@ class TestDirections : public QObject {
     guided.model_path = e.model;
     guided.output_path = (run.path() + "/guided.glow").toStdString();
     guided.data = {data_.toStdString()};
-    guided.guide = jt.output;
+    guided.guides = {jt.output};
     guided.guide_attributes = {"Red"};
     guided.guide_steps = 30;
     guided.guide_holds = {5.0};
@@ -358,7 +348,7 @@ class TestDirections : public QObject {
     QVERIFY2(std::find(stages.begin(), stages.end(), "encoding") != stages.end() &&
                  std::find(stages.begin(), stages.end(), "ranges") != stages.end(),
              "the job says what it is doing");
-    guided.guide = e.model;
+    guided.guides = {e.model};
     try {
       add_attributes(guided);
       QFAIL("a model file was taken for a guide");

@@ -8,6 +8,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include "glowlab.h"
+#include "judge/judge_net.h"
 #include "latent/guide.h"
 #include "data/pixels.h"
 #include "testutil.h"
@@ -136,6 +137,37 @@ class TestGuide : public QObject {
     QVERIFY2(spot_exact.add >= 0.9 && broad_exact.add >= 0.9, qPrintable(figures));
     QVERIFY2(spot_jittered.add <= spot_exact.add - 0.3, qPrintable(figures));
     QVERIFY2(broad_jittered.add >= 0.9, qPrintable(figures));
+  }
+  // Several judges read together as one guide (attributes --guide A,B): the mean of their logits
+  // on a decode, the files named in what is recorded; a judge of other attributes, or one that is
+  // not a judge of attributes, refused, naming its file.
+  void severalJudgesGuideAsTheMeanOfTheirLogits() {
+    QTemporaryDir dir;
+    const auto path = [&](const char* name) { return (dir.path() + "/" + name).toStdString(); };
+    at::manual_seed(5);
+    JudgeNet a(2), b(2), other(2), age(1);
+    save_judge(path("a.safetensors"), a, {"Red", "Green"}, 16);
+    save_judge(path("b.safetensors"), b, {"Red", "Green"}, 16);
+    save_judge(path("other.safetensors"), other, {"Red", "Blue"}, 16);
+    save_judge(path("age.safetensors"), age, {"Age"}, 16, "years");
+    const auto both = load_guide_judges({path("a.safetensors"), path("b.safetensors")}, 5, at::kCPU);
+    QCOMPARE(QString::fromStdString(both.name), QString("a.safetensors+b.safetensors"));
+    QCOMPARE(both.attributes, (std::vector<std::string>{"Red", "Green"}));
+    const auto x = at::rand({3, 3, 16, 16}) - 0.5;
+    const auto la = load_judge(path("a.safetensors")).net->forward_decoded(x, 5);
+    const auto lb = load_judge(path("b.safetensors")).net->forward_decoded(x, 5);
+    QVERIFY(!at::allclose(la, lb));
+    QVERIFY(at::allclose(both.logits(x), (la + lb) / 2, 1e-5, 1e-6));
+    // the gradient reaches the decode through both
+    const auto xg = x.clone().set_requires_grad(true);
+    both.logits(xg).sum().backward();
+    QVERIFY(xg.grad().defined() && xg.grad().abs().sum().item<double>() > 0);
+    const auto one = load_guide_judges({path("a.safetensors")}, 5, at::kCPU);
+    QVERIFY(at::allclose(one.logits(x), la));
+    const QString mixed = test::error_of([&] { load_guide_judges({path("a.safetensors"), path("other.safetensors")}, 5, at::kCPU); });
+    QVERIFY2(mixed.contains("other.safetensors") && mixed.contains("other attributes"), qPrintable(mixed));
+    const QString aged = test::error_of([&] { load_guide_judges({path("a.safetensors"), path("age.safetensors")}, 5, at::kCPU); });
+    QVERIFY2(aged.contains("age.safetensors") && aged.contains("age judge"), qPrintable(aged));
   }
 };
 

@@ -198,10 +198,11 @@ struct AttributeOptions {
   // An age regressor (judge-train --age, another seed than the age judge that scores the slider)
   // whose reading of decoded edits calibrates the Age slider's years, instead of the pixels' age axis.
   std::string age_guide;
-  // A judge of attributes (judge-train) that refines the directions of the attributes it knows
+  // Judges of attributes (judge-train) that refine the directions of the attributes they know
   // (all, or those in guide_attributes) through the decoder: the named one crosses, the others held
-  // (issue 28, 4; latent/guide.h). Should not be the judge that then scores the sliders.
-  std::string guide;
+  // (issue 28, 4; latent/guide.h). Several are read together (the mean of their logits). Should
+  // not include the judge that then scores the sliders.
+  std::vector<std::string> guides;
   std::vector<std::string> guide_attributes;
   int guide_steps = 100;
   std::vector<double> guide_holds{5.0, 10.0, 20.0};  // weights of the other attributes' change tried; other training faces choose

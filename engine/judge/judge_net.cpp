@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -55,6 +56,33 @@ LoadedJudge load_judge(const std::string& path) {
   j.net = std::make_shared<JudgeNet>(static_cast<int64_t>(j.attributes.size()));
   load_named(*j.net, TensorMap(c.tensors.begin(), c.tensors.end()), path);
   return j;
+}
+
+GuideJudges load_guide_judges(const std::vector<std::string>& paths, int n_bits, c10::Device device) {
+  if (paths.empty()) throw Error(ErrorKind::InvalidArgument, "no guide named");
+  GuideJudges out;
+  std::vector<std::shared_ptr<JudgeNet>> nets;
+  for (const auto& path : paths) {
+    auto judge = load_judge(path);
+    if (!judge.unit.empty()) throw Error(ErrorKind::InvalidArgument, path + ": an age judge, not a judge of attributes (--guide needs one from judge-train)");
+    if (nets.empty()) out.attributes = judge.attributes;
+    else if (judge.attributes != out.attributes)
+      throw Error(ErrorKind::InvalidArgument, path + ": reads other attributes than " + paths.front() + " (guides read together must read the same ones)");
+    for (auto& p : judge.net->parameters()) p.set_requires_grad(false);
+    judge.net->to(device);
+    nets.push_back(judge.net);
+    const auto file = std::filesystem::path(path).filename().string();
+    out.name += (out.name.empty() ? "" : "+") + file;
+  }
+  out.logits = [nets, n_bits](const at::Tensor& x) {
+    at::Tensor sum;
+    for (const auto& net : nets) {
+      auto l = net->forward_decoded(x, n_bits);
+      sum = sum.defined() ? sum + l : l;
+    }
+    return nets.size() == 1 ? sum : sum / static_cast<double>(nets.size());
+  };
+  return out;
 }
 
 void save_judge(const std::string& path, JudgeNet& net, const std::vector<std::string>& outputs, int image_size,

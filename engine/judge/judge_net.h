@@ -59,6 +59,18 @@ at::Tensor judge_outputs(JudgeNet& net, const at::Tensor& pixels);
 at::Tensor read_ages(const std::string& age_judge_path, const at::Tensor& images);
 // The same, the file read once: a reader of uint8 crops -> years (`attributes --age-guide`).
 std::function<at::Tensor(const at::Tensor&)> age_reader(const std::string& age_judge_path);
+// Judges of attributes (judge-train) read together as one guide (attributes --guide A,B,...):
+// logits = the mean of their logits on decodes as forward_decoded sees them, their weights frozen
+// on `device`. Several judges of other seeds are harder to move with one judge's quirks than one
+// is, so that what moves all of them is more likely a change a referee sees too. Error naming the
+// file when one is not a judge of attributes, or reads other attributes than the first.
+struct GuideJudges {
+  std::function<at::Tensor(const at::Tensor&)> logits;
+  std::vector<std::string> attributes;
+  std::string name;  // the files' names, joined by '+'
+};
+GuideJudges load_guide_judges(const std::vector<std::string>& paths, int n_bits, c10::Device device);
+
 // sigmoid of them: each attribute's probability.
 at::Tensor probabilities(JudgeNet& net, const at::Tensor& pixels);
 // The pooled features [N, 128] as double.
