@@ -86,6 +86,14 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
     dirs_opt.guide.logits = std::move(judges.logits);
     dirs_opt.guide.attributes = std::move(judges.attributes);
     dirs_opt.guide.name = std::move(judges.name);
+    if (!o.guide_check.empty()) {
+      auto check = load_guide_judges(o.guide_check, c.n_bits, device);
+      if (check.attributes != dirs_opt.guide.attributes)
+        throw Error(ErrorKind::InvalidArgument, o.guide_check.front() + ": reads other attributes than the guide " + o.guides.front() +
+                                                    " (--guide-check must read the same ones)");
+      dirs_opt.guide.check = std::move(check.logits);
+      dirs_opt.guide.check_name = std::move(check.name);
+    }
     dirs_opt.guide.steps = o.guide_steps;
     dirs_opt.guide.holds = o.guide_holds;
     dirs_opt.guide_at_ends = !(o.guide_strength > 0);

@@ -86,6 +86,18 @@ class TestGuide : public QObject {
     const auto kept = choose_guided(glow, g, 0, d0, train, validation, 1);
     QVERIFY2(!kept.refined && at::equal(kept.direction, d0), qPrintable(said(kept)));
 
+    // A check (attributes --guide-check) reads the validation faces instead of the guide: one whose
+    // other output reads red against green sees the refinement that spares green drag it (red
+    // rises alone), where the fitted direction brightening both does not; the hold the guide liked
+    // is not taken, and the figures returned are the check's.
+    g.holds = {0.0, 5.0};
+    g.steps = 60;
+    g.check = [&](const at::Tensor& im) { return at::stack({(red(im) - r0) * 40.0, (red(im) - green(im) - (r0 - g0)) * 40.0}, 1); };
+    const auto checked = choose_guided(glow, g, 0, d0, train, validation, 1);
+    QVERIFY2(!(checked.refined && checked.hold == 5.0), qPrintable(QString("hold %1: ").arg(checked.hold) + said(checked)));
+    QVERIFY2(checked.before.others < 0.5 * chosen.before.others, qPrintable(said(checked) + " vs " + said(chosen)));
+    g.check = nullptr;
+
     // A guide whose other output reads red too: sparing it can only weaken the named one. A strong
     // hold then drags the other less (a smaller shortfall as such), but crosses on fewer faces:
     // not taken, the fitted direction kept.

@@ -253,12 +253,17 @@ void add_attributes(CLI::App& app) {
                   "Calibrate the Age slider's years on this age regressor's reading of decoded edits (judge-train --age, "
                   "another seed than the age judge that will score the slider) instead of the pixels' age axis")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--guide", o->guides,
+  auto* guide_option = cmd->add_option("--guide", o->guides,
                   "Refine the directions against this judge of attributes (judge-train; not the judge that will score "
                   "the sliders) through the decoder: the named attribute crosses, the others held (the Latent "
                   "Transformer's recipe on pixels). Several, comma-separated (other seeds), are read together: the "
                   "mean of their logits")
       ->delimiter(',')->check(CLI::ExistingFile);
+  cmd->add_option("--guide-check", o->guide_check,
+                  "Judges of attributes (judge-train, other seeds; comma-separated) that read the refinements on the "
+                  "other training faces choosing among the holds, instead of the guide itself: a judge the refinement "
+                  "was not fitted to reads it as the referee will (not the referee either)")
+      ->delimiter(',')->check(CLI::ExistingFile)->needs(guide_option);
   cmd->add_option("--guide-attributes", o->guide_attributes, "Refine only these attributes (comma-separated; default: all the guide knows)")
       ->delimiter(',');
   cmd->add_option("--guide-steps", o->guide_steps, "Steps of refinement per direction and hold")->capture_default_str()->check(CLI::Range(1, 10000));

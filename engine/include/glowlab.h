@@ -203,6 +203,10 @@ struct AttributeOptions {
   // (issue 28, 4; latent/guide.h). Several are read together (the mean of their logits). Should
   // not include the judge that then scores the sliders.
   std::vector<std::string> guides;
+  // Judges of attributes that read the refinements on the validation faces that choose among the
+  // holds (empty: the guides themselves): ones the refinement was not fitted to read it as the
+  // referee will. Not the referee either.
+  std::vector<std::string> guide_check;
   std::vector<std::string> guide_attributes;
   int guide_steps = 100;
   std::vector<double> guide_holds{5.0, 10.0, 20.0};  // weights of the other attributes' change tried; other training faces choose

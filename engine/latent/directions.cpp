@@ -256,16 +256,17 @@ void guide_directions(Glow& glow, const Dataset& data, const std::vector<int64_t
                                  [&](double f) { return work.reach(start + f * work.guide_share, /*throwing=*/false); });
     work.reach(start + work.guide_share);
     if (o.note) {
-      char what[80], text[400];
+      char what[96], text[600];
       if (r.refined) std::snprintf(what, sizeof what, "refined by the guide at hold %g", r.hold);
-      else std::snprintf(what, sizeof what, "the fitted direction kept (the guide reads no refinement better)");
+      else std::snprintf(what, sizeof what, "the fitted direction kept (the %s reads no refinement better)", g.check ? "check" : "guide");
       const auto& b = r.before;
       const auto& a = r.after;
+      const std::string reader = g.check ? "the check (" + g.check_name + ")" : "it";
       std::snprintf(text, sizeof text,
-                    "%s: %s; on %lld + %lld other training faces at %+.2f / %+.2f it reads the attribute added on "
+                    "%s: %s; on %lld + %lld other training faces at %+.2f / %+.2f %s reads the attribute added on "
                     "%.0f%% -> %.0f%%, removed on %.0f%% -> %.0f%%, the others moving %.3f -> %.3f; moved %.2f of its length",
                     name.c_str(), what, static_cast<long long>(vl.numel()), static_cast<long long>(vh.numel()), g.add_strength,
-                    -g.remove_strength, 100 * b.add, 100 * a.add, 100 * b.remove, 100 * a.remove, b.others, a.others, r.moved);
+                    -g.remove_strength, reader.c_str(), 100 * b.add, 100 * a.add, 100 * b.remove, 100 * a.remove, b.others, a.others, r.moved);
       o.note(text);
     }
     if (r.refined) {

@@ -41,11 +41,13 @@ at::Tensor resample(const at::Tensor& x, const at::Tensor& theta) {
   return at::grid_sampler(x, grid, /*bilinear*/ 0, /*border*/ 1, /*align_corners=*/false);
 }
 
-at::Tensor probabilities(const Guide& g, const at::Tensor& x) { return at::sigmoid(g.logits(at::nan_to_num(x, 0.0, 0.0, 0.0))); }
+using Reader = std::function<at::Tensor(const at::Tensor&)>;
 
-// The guide's figures for d at the Guide's strengths over every face (no gradients), each face
-// (edited and not) read through the same fixed resampling.
-GuideFigures figures(Glow& glow, const Guide& g, int64_t target, const at::Tensor& d, const GuideFaces& f) {
+at::Tensor probabilities(const Reader& logits, const at::Tensor& x) { return at::sigmoid(logits(at::nan_to_num(x, 0.0, 0.0, 0.0))); }
+
+// What `reader` (the guide or its check) says of d at the Guide's strengths over every face (no
+// gradients), each face (edited and not) read through the same fixed resampling.
+GuideFigures figures(Glow& glow, const Guide& g, const Reader& reader, int64_t target, const at::Tensor& d, const GuideFaces& f) {
   at::NoGradGuard no_grad;
   const auto device = glow->device();
   const auto dd = d.to(device, at::kFloat);
@@ -65,8 +67,8 @@ GuideFigures figures(Glow& glow, const Guide& g, int64_t target, const at::Tenso
       const auto x = glow->decode(glow->unflatten(z));
       // A decode that breaks (non-finite) neither crosses nor counts among the others' changes.
       const auto ok = at::isfinite(x).flatten(1).all(1).cpu();
-      const auto p = probabilities(g, resample(x, theta)).cpu();
-      const auto p0 = probabilities(g, resample(photo.narrow(0, i, len).to(device, at::kFloat), theta)).cpu();
+      const auto p = probabilities(reader, resample(x, theta)).cpu();
+      const auto p0 = probabilities(reader, resample(photo.narrow(0, i, len).to(device, at::kFloat), theta)).cpu();
       const auto t = p.select(1, target);
       crossed += (side == 0 ? (t > 0.5) : (t < 0.5)).logical_and(ok).sum().item<double>();
       auto change = (p - p0).abs().index({ok});
@@ -113,7 +115,7 @@ at::Tensor refine(Glow& glow, const Guide& g, int64_t target, const at::Tensor& 
     at::Tensor p0;
     {
       at::NoGradGuard no_grad;
-      p0 = probabilities(g, resample(photos.index_select(0, pick), theta));
+      p0 = probabilities(g.logits, resample(photos.index_select(0, pick), theta));
     }
     auto x = flow->decode(flow->unflatten(z0 + alpha * d));
     at::Tensor seen = theta;
@@ -164,8 +166,8 @@ GuidedDirection guide_direction(Glow& glow, const Guide& g, int64_t target, cons
   out.hold = hold;
   out.refined = true;
   out.direction = refine(glow, g, target, d0, faces, hold, seed, progress);
-  out.before = figures(glow, g, target, d0, faces);
-  out.after = figures(glow, g, target, out.direction, faces);
+  out.before = figures(glow, g, g.logits, target, d0, faces);
+  out.after = figures(glow, g, g.logits, target, out.direction, faces);
   out.moved = moved_share(out.direction, d0);
   return out;
 }
@@ -175,14 +177,15 @@ GuidedDirection choose_guided(Glow& glow, const Guide& g, int64_t target, const 
   const bool held_out = validation.lacking.defined() && validation.having.defined() && validation.lacking.size(0) > 0 &&
                         validation.having.size(0) > 0;
   const GuideFaces& judged = held_out ? validation : train;
+  const Reader& reader = g.check ? g.check : g.logits;
   GuidedDirection best;
   best.direction = d0;
-  best.before = best.after = figures(glow, g, target, d0, judged);
+  best.before = best.after = figures(glow, g, reader, target, d0, judged);
   const auto holds = g.holds.empty() ? std::vector<double>{5.0} : g.holds;
   for (size_t i = 0; i < holds.size(); ++i) {
     auto part = [&](double f) { return !progress || progress((static_cast<double>(i) + f) / static_cast<double>(holds.size())); };
     const auto refined = refine(glow, g, target, d0, train, holds[i], seed, part);
-    const auto seen = figures(glow, g, target, refined, judged);
+    const auto seen = figures(glow, g, reader, target, refined, judged);
     // Holding the others must not cost the slider its own attribute: a refinement that the faces
     // read as added or removed less often than the fitted direction, by more than kMayWeaken, is
     // not taken, however little it drags the others.

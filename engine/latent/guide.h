@@ -19,6 +19,12 @@ struct Guide {
   std::function<at::Tensor(const at::Tensor&)> logits;
   std::vector<std::string> attributes;  // the G outputs' names
   std::string name;                     // recorded on each refined attribute (Attribute::guide)
+  // Reads the validation faces in choose_guided, with the same G outputs (empty: `logits`). A judge
+  // the refinement was not fitted to reads a refinement as a referee will, its own quirks and all:
+  // the guide reads its own refinement kindly (it was fitted to move the guide's outputs, not the
+  // attribute), most of all its other outputs' change.
+  std::function<at::Tensor(const at::Tensor&)> check;
+  std::string check_name;
   int steps = 100;                      // steps of gradient descent per direction and hold
   int64_t batch = 16;                   // faces per step, half lacking the attribute, half having it
   int64_t faces = 128;                  // training faces of each class the direction is refined on
@@ -70,7 +76,7 @@ GuidedDirection guide_direction(Glow& glow, const Guide& guide, int64_t target, 
                                 double hold, std::uint64_t seed, const std::function<bool(double)>& progress = {});
 
 // Each of guide.holds refined on `train`, then the one whose figures on `validation` (faces it was
-// not refined on) have the smallest shortfall, the fitted direction itself among the candidates
+// not refined on, read by guide.check where there is one) have the smallest shortfall, the fitted direction itself among the candidates
 // (ties: the smaller change of the others). A refinement that crosses on fewer validation faces
 // than the fitted direction, by more than 0.1 either way, is not a candidate: holding the others
 // must not cost the slider its own attribute. The figures returned are the validation faces'.
