@@ -16,7 +16,9 @@
 #   GUIDE, GUIDED (environment) the second judge the real-photo sliders GUIDED (issue 28's 14) are
 #              then refined against (`attributes --guide ... --only GUIDED`, about 40 minutes);
 #              default bench/judge/celeba64-guide.safetensors (trained like the judge, --seed 2,
-#              when absent); GUIDE= to keep the fitted directions
+#              when absent); GUIDE= to keep the fitted directions; several judges, comma-separated,
+#              are read together (they must exist); GUIDE_CHECK=FILE has another judge choose among
+#              the holds (attributes --guide-check)
 #   FACES, AGE_FACES (environment) photos per side for the attributes (40) and for Age (150)
 # Needs: webp (cwebp), libjxl-tools (cjxl), optipng, bc (bench/codec-table.sh).
 set -euo pipefail
@@ -39,11 +41,13 @@ fi
 guide=${GUIDE-$(dirname "$0")/judge/celeba64-guide.safetensors}
 guided=${GUIDED:-Bald,Big_Nose,Black_Hair,Blond_Hair,Brown_Hair,Chubby,Eyeglasses,Gray_Hair,Male,Mouth_Slightly_Open,No_Beard,Pale_Skin,Smiling,Wearing_Hat}
 if [ -n "$guide" ]; then
-  if [ ! -f "$guide" ]; then
+  if [[ "$guide" != *,* && ! -f "$guide" ]]; then
     "$cli" judge-train "$celeba" --align "$model" -o "$guide" --epochs "${JUDGE_EPOCHS:-8}" --seed 2 > "$out/guide-accuracy.json"
   fi
-  "$cli" attributes -m "$model" "$celeba" --align --range-sample "${RANGE_SAMPLE:-128}" --guide "$guide" --only "$guided" \
-    > "$out/guided-attributes.txt" 2> "$out/guided-attributes.log"
+  check_flags=()
+  if [ -n "${GUIDE_CHECK:-}" ]; then check_flags=(--guide-check "$GUIDE_CHECK"); fi
+  "$cli" attributes -m "$model" "$celeba" --align --range-sample "${RANGE_SAMPLE:-128}" --guide "$guide" "${check_flags[@]}" \
+    --only "$guided" > "$out/guided-attributes.txt" 2> "$out/guided-attributes.log"
 fi
 if [ ! -f "$judge" ]; then
   "$cli" judge-train "$celeba" --align "$model" -o "$judge" --epochs "${JUDGE_EPOCHS:-8}" > "$out/judge-accuracy.json"

@@ -507,6 +507,22 @@ class TestCli : public QObject {
     QVERIFY2(err.contains("-m MODEL") && err.contains("-o OUT"), qPrintable(err));
     QCOMPARE(test::read_bytes(copy.toStdString()), before);
   }
+
+  // A check judge reads a guide's refinements: alone it has nothing to read, and is refused before
+  // any work, the model untouched.
+  void aGuideCheckNeedsAGuide() {
+    const QString copy = path("check-copy.glow");
+    QFile::remove(copy);
+    QVERIFY(QFile::copy(model_, copy));
+    const auto before = test::read_bytes(copy.toStdString());
+    QProcess p;
+    p.start(GLOWLAB_CLI, {"attributes", "-m", copy, images_, "--guide-check", model_});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 2);
+    const auto err = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(err.contains("--guide-check requires --guide"), qPrintable(err));
+    QCOMPARE(test::read_bytes(copy.toStdString()), before);
+  }
 };
 
 QTEST_GUILESS_MAIN(TestCli)
