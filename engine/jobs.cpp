@@ -21,6 +21,17 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   const at::Device device(resolve_device(o.device));
   mf.glow->to(device);
   const auto& c = mf.glow->config();
+  // The guides and their check first: a file that is not one is refused before the photos are read.
+  if (o.guides.empty() && !o.guide_check.empty())
+    throw Error(ErrorKind::InvalidArgument, o.guide_check.front() + ": a check reads a guide's refinements, and no guide is named");
+  GuideJudges guides, check;
+  if (!o.guides.empty()) guides = load_guide_judges(o.guides, c.n_bits, device);
+  if (!o.guide_check.empty()) {
+    check = load_guide_judges(o.guide_check, c.n_bits, device);
+    if (check.attributes != guides.attributes)
+      throw Error(ErrorKind::InvalidArgument, o.guide_check.front() + ": reads other attributes than the guide " + o.guides.front() +
+                                                  " (--guide-check must read the same ones)");
+  }
   DatasetOptions dopt = DatasetOptions::for_images(o.dataset_kind, c.image_size, c.channels, o.cache_dir, o.limit);
   dopt.warn = o.warn;
   dopt.progress = o.reading;
@@ -82,18 +93,11 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   dirs_opt.condition = o.condition;
   dirs_opt.range_sample = o.range_sample;
   if (!o.guides.empty()) {
-    auto judges = load_guide_judges(o.guides, c.n_bits, device);
-    dirs_opt.guide.logits = std::move(judges.logits);
-    dirs_opt.guide.attributes = std::move(judges.attributes);
-    dirs_opt.guide.name = std::move(judges.name);
-    if (!o.guide_check.empty()) {
-      auto check = load_guide_judges(o.guide_check, c.n_bits, device);
-      if (check.attributes != dirs_opt.guide.attributes)
-        throw Error(ErrorKind::InvalidArgument, o.guide_check.front() + ": reads other attributes than the guide " + o.guides.front() +
-                                                    " (--guide-check must read the same ones)");
-      dirs_opt.guide.check = std::move(check.logits);
-      dirs_opt.guide.check_name = std::move(check.name);
-    }
+    dirs_opt.guide.logits = std::move(guides.logits);
+    dirs_opt.guide.attributes = std::move(guides.attributes);
+    dirs_opt.guide.name = std::move(guides.name);
+    dirs_opt.guide.check = std::move(check.logits);
+    dirs_opt.guide.check_name = std::move(check.name);
     dirs_opt.guide.steps = o.guide_steps;
     dirs_opt.guide.holds = o.guide_holds;
     dirs_opt.guide_at_ends = !(o.guide_strength > 0);

@@ -348,6 +348,11 @@ class TestDirections : public QObject {
     QVERIFY2(std::find(stages.begin(), stages.end(), "encoding") != stages.end() &&
                  std::find(stages.begin(), stages.end(), "ranges") != stages.end(),
              "the job says what it is doing");
+    AttributeOptions lone = guided;
+    lone.guides.clear();
+    lone.guide_check = {jt.output};
+    const QString unguided = error_of([&] { add_attributes(lone); });
+    QVERIFY2(unguided.contains("judge.safetensors") && unguided.contains("no guide is named"), qPrintable(unguided));
     guided.guides = {e.model};
     try {
       add_attributes(guided);
