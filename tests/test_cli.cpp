@@ -27,6 +27,13 @@ class TestCli : public QObject {
   QString model_, images_;
 
   QString path(const QString& name) const { return dir_.path() + "/" + name; }
+  // A fresh copy of the test model at `name`, for a command that must leave it byte for byte.
+  QString model_copy(const QString& name) const {
+    const QString copy = path(name);
+    QFile::remove(copy);
+    if (!QFile::copy(model_, copy)) qFatal("cannot copy the test model to %s", qPrintable(copy));
+    return copy;
+  }
 
  private Q_SLOTS:
   void initTestCase() {
@@ -492,9 +499,7 @@ class TestCli : public QObject {
   // Writing directions into a model must name it: the bundled (or $GLOWLAB_MODEL) model is never
   // rewritten by a bare `attributes DATA`.
   void attributesNeverRewritesTheDefaultModel() {
-    const QString copy = path("default-copy.glow");
-    QFile::remove(copy);
-    QVERIFY(QFile::copy(model_, copy));
+    const QString copy = model_copy("default-copy.glow");
     const auto before = test::read_bytes(copy.toStdString());
     QProcess p;
     auto env = QProcessEnvironment::systemEnvironment();
@@ -511,9 +516,7 @@ class TestCli : public QObject {
   // A check judge reads a guide's refinements: alone it has nothing to read, and is refused before
   // any work, the model untouched.
   void aGuideCheckNeedsAGuide() {
-    const QString copy = path("check-copy.glow");
-    QFile::remove(copy);
-    QVERIFY(QFile::copy(model_, copy));
+    const QString copy = model_copy("check-copy.glow");
     const auto before = test::read_bytes(copy.toStdString());
     QProcess p;
     p.start(GLOWLAB_CLI, {"attributes", "-m", copy, images_, "--guide-check", model_});
