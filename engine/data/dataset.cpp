@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "data/decode.h"
 #include "data/fashion_mnist.h"
 #include "data/pack_cache.h"
@@ -75,11 +76,7 @@ Dataset Dataset::held_out() const {
   return split(has_test ? 2 : 1);
 }
 
-std::string join_sources(const std::vector<std::string>& paths) {
-  std::string out;
-  for (const auto& p : paths) out += (out.empty() ? "" : " + ") + p;
-  return out;
-}
+std::string join_sources(const std::vector<std::string>& paths) { return join(paths, " + "); }
 
 Dataset load_dataset(const std::string& path, const DatasetOptions& o) { return load_datasets({path}, o); }
 

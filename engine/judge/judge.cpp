@@ -12,6 +12,7 @@
 #include "bundle/safetensors.h"
 #include "core/error.h"
 #include "core/named_tensors.h"
+#include "core/strings.h"
 #include "data/celeba.h"
 #include "data/dataset.h"
 #include "data/pixels.h"
@@ -217,9 +218,7 @@ bool asked(const EditEvalOptions& o, const std::string& name) {
 // EditEvalOptions::only names at least one of the model's attributes (said before the long work).
 void check_asked(const EditEvalOptions& o, const std::vector<Attribute>& attributes) {
   if (o.only.empty() || std::any_of(attributes.begin(), attributes.end(), [&](const Attribute& a) { return asked(o, a.name); })) return;
-  std::string names;
-  for (const auto& name : o.only) names += (names.empty() ? "" : ", ") + name;
-  throw Error(ErrorKind::InvalidArgument, "none of the attributes asked for (" + names + ") is in " + o.model);
+  throw Error(ErrorKind::InvalidArgument, "none of the attributes asked for (" + join(o.only, ", ") + ") is in " + o.model);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "bundle/safetensors.h"
 #include "core/error.h"
 #include "core/named_tensors.h"
+#include "core/strings.h"
 #include "data/pixels.h"
 #include "train/optimizer.h"
 #include "vision/image_io.h"
@@ -62,6 +63,7 @@ GuideJudges load_guide_judges(const std::vector<std::string>& paths, int n_bits,
   if (paths.empty()) throw Error(ErrorKind::InvalidArgument, "no guide named");
   GuideJudges out;
   std::vector<std::shared_ptr<JudgeNet>> nets;
+  std::vector<std::string> files;
   for (const auto& path : paths) {
     auto judge = load_judge(path);
     if (!judge.unit.empty()) throw Error(ErrorKind::InvalidArgument, path + ": an age judge, not a judge of attributes (--guide needs one from judge-train)");
@@ -71,9 +73,9 @@ GuideJudges load_guide_judges(const std::vector<std::string>& paths, int n_bits,
     for (auto& p : judge.net->parameters()) p.set_requires_grad(false);
     judge.net->to(device);
     nets.push_back(judge.net);
-    const auto file = std::filesystem::path(path).filename().string();
-    out.name += (out.name.empty() ? "" : "+") + file;
+    files.push_back(std::filesystem::path(path).filename().string());
   }
+  out.name = join(files, "+");
   out.logits = [nets, n_bits](const at::Tensor& x) {
     at::Tensor sum;
     for (const auto& net : nets) {

@@ -8,6 +8,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "data/pixels.h"
 #include "latent/latents.h"
 #include "latent/ranges.h"
@@ -307,9 +308,7 @@ Directions compute_directions(Glow& glow, const Dataset& all, const DirectionOpt
   // encoding pass.
   if (!o.only.empty() && !listed(o.only, "Age") &&
       std::none_of(o.only.begin(), o.only.end(), [&](const std::string& name) { return listed(data.attribute_names, name); })) {
-    std::string names;
-    for (const auto& name : o.only) names += (names.empty() ? "" : ", ") + name;
-    throw Error(ErrorKind::InvalidArgument, "none of the attributes asked for (" + names + ") is labelled in " + data.source);
+    throw Error(ErrorKind::InvalidArgument, "none of the attributes asked for (" + join(o.only, ", ") + ") is labelled in " + data.source);
   }
   for (const auto& name : o.only) {
     if (!listed(data.attribute_names, name) && name != "Age" && o.warn) o.warn(name + ": no such attribute in " + data.source + " (--only)");
