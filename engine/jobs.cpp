@@ -21,7 +21,8 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
   const at::Device device(resolve_device(o.device));
   mf.glow->to(device);
   const auto& c = mf.glow->config();
-  // The guides and their check first: a file that is not one is refused before the photos are read.
+  // The guides, their check and the age guide first: a file that is not one is refused before the
+  // photos are read.
   if (o.guides.empty() && !o.guide_check.empty())
     throw Error(ErrorKind::InvalidArgument, o.guide_check.front() + ": a check reads a guide's refinements, and no guide is named");
   GuideJudges guides, check;
@@ -32,6 +33,8 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
       throw Error(ErrorKind::InvalidArgument, o.guide_check.front() + ": reads other attributes than the guide " + o.guides.front() +
                                                   " (--guide-check must read the same ones)");
   }
+  std::function<at::Tensor(const at::Tensor&)> ages;
+  if (!o.age_guide.empty()) ages = age_reader(o.age_guide);
   DatasetOptions dopt = DatasetOptions::for_images(o.dataset_kind, c.image_size, c.channels, o.cache_dir, o.limit);
   dopt.warn = o.warn;
   dopt.progress = o.reading;
@@ -106,7 +109,7 @@ std::vector<Attribute> add_attributes(const AttributeOptions& o) {
     dirs_opt.guided = o.guide_attributes;
   }
   dirs_opt.only = o.only;
-  if (!o.age_guide.empty()) dirs_opt.age_reader = age_reader(o.age_guide);
+  dirs_opt.age_reader = std::move(ages);
   dirs_opt.progress = o.progress;
   dirs_opt.stage = o.stage;
   dirs_opt.warn = o.warn;
