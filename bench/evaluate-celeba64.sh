@@ -3,7 +3,8 @@
 # (CelebA's 40 labels, and Age in years from UTKFace), the real-face judge (trained on the training
 # photos' pixels and labels, never on the flow) and the age judge (UTKFace's ages, from pixels),
 # the edits scored through the export (each held-out photo framed by the window's aligner, edited
-# under the guard, pasted back and framed again; the verdict marks the featured sliders), samples,
+# under the guard, pasted back and framed again; the verdict marks the featured sliders), whether
+# each exported edit keeps the person (dlib's face recognition network, bench/identity), samples,
 # and held-out bits/dim beside lossless codecs on the same aligned 5-bit crops.
 # Usage: bench/evaluate-celeba64.sh MODEL CELEBA_DIR UTKFACE_DIR OUT_DIR [JUDGE [AGE_JUDGE]]
 #   MODEL      a model trained with --align (tools/train-celeba64*.sh); directions are added in place
@@ -20,7 +21,7 @@
 #              are read together (they must exist); GUIDE_CHECK=FILE has another judge choose among
 #              the holds (attributes --guide-check)
 #   FACES, AGE_FACES (environment) photos per side for the attributes (40) and for Age (150)
-# Needs: webp (cwebp), libjxl-tools (cjxl), optipng, bc (bench/codec-table.sh).
+# Needs: webp (cwebp), libjxl-tools (cjxl), optipng, bc (bench/codec-table.sh); Node and npm (bench/identity).
 set -euo pipefail
 model=${1:?model} celeba=${2:?CelebA folder} utk=${3:?UTKFace folder} out=${4:?out}
 judge=${5:-$(dirname "$0")/judge/celeba64-judge.safetensors}
@@ -58,14 +59,23 @@ fi
 for t in 0.5 0.7 1.0; do
   "$cli" sample -m "$model" -n 36 --cols 6 -T "$t" --seed 7 -o "$out/samples-T$t.png" > /dev/null
 done
+# The face chips (of research photos: kept in a temporary folder, never in OUT) for the identity check.
+chips=$(mktemp -d)
+trap 'rm -rf "$chips"' EXIT
 "$cli" judge-edits -m "$model" --judge "$judge" "$celeba" --align --faces "${FACES:-40}" --through-export \
-  --age-faces "${AGE_FACES:-150}" --age-judge "$age_judge" --age-data "$utk" --json "$out/judge-edits.json" --mark-featured > /dev/null
+  --age-faces "${AGE_FACES:-150}" --age-judge "$age_judge" --age-data "$utk" --json "$out/judge-edits.json" --mark-featured \
+  --identity-chips "$chips" > /dev/null
+# Does each edit keep the person: dlib's face recognition network (bench/identity, pinned npm packages).
+identity=$(dirname "$0")/identity
+[ -d "$identity/node_modules" ] || npm ci --prefix "$identity" --no-audit --no-fund > /dev/null
+node "$identity/identity.mjs" "$chips" --json "$out/identity.json" > "$out/identity.txt"
+node "$identity/identity.mjs" "$chips/age" --json "$out/identity-age.json" > "$out/identity-age.txt"
 "$cli" judge-fid -m "$model" --judge "$judge" "$celeba" --align -n 900 -T 0.7 --seed 1 > "$out/judge-fid.json"
 
 # Held-out bits/dim: the model (uniform dequantisation) and three lossless codecs on the same aligned
 # crops, quantised to the model's n_bits.
 bits=$("$cli" info --json "$model" | sed -n 's/.*"n_bits":\([0-9]*\).*/\1/p')
 q=$(mktemp -d)
-trap 'rm -rf "$q"' EXIT
+trap 'rm -rf "$q" "$chips"' EXIT
 "$cli" quantize "$celeba" "$utk" "$q/png" --align "$model" --partition 2 --n-bits "$bits" > /dev/null
 GLOWLAB_CLI=$cli "$(dirname "$0")/codec-table.sh" "$model" "$q/png" "$out/bits-per-dim.json"

@@ -6,8 +6,10 @@
 #include <cmath>
 
 #include <c10/core/InferenceMode.h>
+#include <nlohmann/json.hpp>
 
 #include "bundle/model_file.h"
+#include "core/atomic_file.h"
 #include "data/dataset.h"
 #include "data/pixels.h"
 #include "glowlab.h"
@@ -369,7 +371,16 @@ class TestDirections : public QObject {
     x.grid.clear();
     x.through_export = true;
     x.faces = 3;
+    x.identity_chips = (dir_.path() + "/identity").toStdString();
     const auto exported = evaluate_edits(x);
+    // The identity chips' index is written, every photo edited accounted for: these toy blobs hold
+    // no face that dlib's detector finds, so each is counted as a photo without a chip.
+    const auto index = nlohmann::json::parse(read_file(x.identity_chips + "/chips.json", 1 << 20));
+    QCOMPARE(index["format"].get<std::string>(), std::string("glowlab.identity-chips/1"));
+    QVERIFY(index["chips"].empty());
+    QVERIFY(!QFile::exists(QString::fromStdString(x.identity_chips + "/chips.u8")));  // never an empty file
+    QVERIFY2(index["photos_without_face"].get<int>() >= exported[0].eligible_add,
+             qPrintable(QString::number(index["photos_without_face"].get<int>())));
     QCOMPARE(exported.size(), size_t{2});
     QCOMPARE(QString::fromStdString(exported[0].attribute), QString("Red"));
     QVERIFY(exported[0].eligible_add > 0 && exported[0].eligible_add <= 3);

@@ -73,6 +73,10 @@ void add_judge_edits(CLI::App& app) {
   ev->add_option("--only", e->only, "Score only these attributes (comma-separated; Age is scored with --age-judge)")
       ->delimiter(',');
   ev->add_option("--json", *json_out, "Also write the scores to this file");
+  ev->add_option("--identity-chips", e->identity_chips,
+                 "With --through-export: also write each photo's and each export's face chip (dlib's alignment for face "
+                 "recognition; DIR/chips.u8 and DIR/chips.json, Age's in DIR/age) for the identity check (bench/identity)")
+      ->needs("--through-export");
   auto age = std::make_shared<AgeEditOptions>();
   ev->add_option("--age-judge", age->judge, "Also score the Age slider with this age judge (judge-train --age) on --age-data's held-out photos")
       ->check(CLI::ExistingFile);
@@ -124,6 +128,7 @@ void add_judge_edits(CLI::App& app) {
       age->model = e->model;
       age->faces = *age_faces > 0 ? *age_faces : e->faces;
       age->through_export = e->through_export;
+      age->identity_chips = e->identity_chips.empty() ? std::string() : e->identity_chips + "/age";
       age->device = e->device;
       age->log = e->log;
       age_score = evaluate_age_edits(*age);

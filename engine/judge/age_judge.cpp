@@ -118,6 +118,7 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
   const auto photos = held_out_aged_photos(o.data);
   if (photos.empty()) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out photos");
   const ExportPath path(model);
+  IdentityChips chips(o.through_export ? o.identity_chips : std::string());
   AgeEditScore s;
   s.years = o.years;
   s.through_export = o.through_export;
@@ -150,6 +151,7 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
     const auto [make_older, make_younger] = wanted(years);
     if (!make_older && !make_younger) continue;
     std::vector<Image> crops{p.crop.crop};
+    const int chip = chips.add_photo(std::filesystem::path(file).filename().string(), p.photo, p.crop);
     std::vector<double> signs;
     if (make_older) signs.push_back(+1.0);
     if (make_younger) signs.push_back(-1.0);
@@ -159,6 +161,7 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
       edit.alphas = {{"Age", std::clamp(sign * o.years, age->range_min, age->range_max)}};
       if (o.through_export) {
         const auto out = path.exported(p, edit, file);
+        chips.add_edit(chip, "Age", edit.alphas.begin()->second * out.strength, out);
         crops.push_back(out.crop);
         strength += out.strength;
       } else {
@@ -197,6 +200,7 @@ AgeEditScore evaluate_age_edits(const AgeEditOptions& o) {
     throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out face can be made " + (s.older_faces ? "younger" : "older") +
                                                 " by " + std::to_string(o.years) + " years");
   }
+  chips.write();
   s.older = older / s.older_faces;
   s.younger = younger / s.younger_faces;
   const auto standard_error = [](double sum_sq, double mean, int n) {

@@ -255,6 +255,7 @@ struct FramedPhoto {
   bool tried = false, usable = false;
   ExportPath::Photo photo;
   at::Tensor before;  // judge probabilities [A]
+  int chip = -1;      // its identity chip (IdentityChips), -1: none
 };
 
 // evaluate_edits through the export: what a person who exports an edit gets, as the judge sees it.
@@ -268,6 +269,7 @@ std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
   const auto photos = held_out_photos(o.data, names);
   if (photos.empty()) throw Error(ErrorKind::InvalidArgument, o.data + ": no held-out photos");
   const ExportPath path(model);
+  IdentityChips chips(o.identity_chips);
   auto judged = [&](const Image& crop) { return probabilities(*judge.net, images_to_uint8({crop}))[0]; };
   std::vector<FramedPhoto> cache(photos.size());
   int skipped = 0;
@@ -279,6 +281,7 @@ std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
       p.photo = path.open(photos[i].path);
       p.before = judged(p.photo.crop.crop);
       p.usable = true;
+      p.chip = chips.add_photo(std::filesystem::path(photos[i].path).filename().string(), p.photo.photo, p.photo.crop);
     } catch (const Error& e) {
       ++skipped;
       log("set aside: " + std::string(e.what()));
@@ -311,6 +314,7 @@ std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
         SliderEdit edit;
         edit.alphas = {{attr.name, o.strength * (sign > 0 ? attr.range_max : attr.range_min)}};
         const auto out = path.exported(p.photo, edit, photos[i].path);
+        chips.add_edit(p.chip, attr.name, edit.alphas.begin()->second * out.strength, out);
         if (out.strength < 1.0) ++s.unclean;
         ++s.edits;
         strength += out.strength;
@@ -344,6 +348,7 @@ std::vector<EditScore> evaluate_exported_edits(const EditEvalOptions& o) {
         ", others " + std::to_string(s.others_change) + ", mean strength allowed " + std::to_string(s.mean_strength));
     scores.push_back(s);
   }
+  chips.write();
   return scores;
 }
 

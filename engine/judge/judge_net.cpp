@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bundle/safetensors.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/named_tensors.h"
 #include "core/strings.h"
@@ -178,8 +179,58 @@ ExportPath::Exported ExportPath::exported(const Photo& p, const SliderEdit& edit
   const auto pasted = paste_edit(model_, p.photo, p.crop, p.latent, r.image);
   FaceCrop again = frame(pasted.image, path);
   // An edit that loses the face for the aligner is judged where the face was.
-  if (landmarks_ && !again.landmarks_used) again = crop_with_transform(pasted.image, size_, p.crop.transform);
-  return {again.crop, r.strength};
+  const bool refound = again.landmarks_used;
+  if (landmarks_ && !refound) again = crop_with_transform(pasted.image, size_, p.crop.transform);
+  return {again.crop, r.strength, pasted.image, refound, again.identity_chip};
+}
+
+namespace {
+void append_chip(std::string& bytes, const Image& chip) {
+  if (chip.channels != 3 || chip.width != kIdentityChipSize || chip.height != kIdentityChipSize) {
+    throw Error(ErrorKind::InvalidArgument, "identity chip: not a 150-px RGB chip");
+  }
+  bytes.append(reinterpret_cast<const char*>(chip.bytes.data()), chip.bytes.size());
+}
+}  // namespace
+
+int IdentityChips::add_photo(const std::string& name, const Image& photo, const FaceCrop& crop) {
+  if (!enabled()) return -1;
+  if (!crop.landmarks_used) {
+    ++without_face_;
+    return -1;
+  }
+  append_chip(bytes_, identity_chip(photo, crop.identity_chip));
+  mappings_.push_back(crop.identity_chip);
+  chips_.push_back({{"photo", name}, {"attribute", nullptr}, {"value", 0.0}, {"of", nullptr}, {"refound", true}});
+  return static_cast<int>(chips_.size()) - 1;
+}
+
+void IdentityChips::add_edit(int of, const std::string& attribute, double value, const ExportPath::Exported& exported) {
+  if (!enabled() || of < 0) return;
+  const auto& where = exported.refound ? exported.identity_chip : mappings_[static_cast<size_t>(of)];
+  append_chip(bytes_, identity_chip(exported.photo, where));
+  mappings_.push_back(where);
+  chips_.push_back({{"photo", chips_[static_cast<size_t>(of)]["photo"]}, {"attribute", attribute}, {"value", value}, {"of", of},
+                    {"refound", exported.refound}});
+}
+
+void IdentityChips::write() const {
+  if (!enabled()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(folder_, ec);
+  if (ec) throw Error(ErrorKind::Io, folder_ + ": cannot make the folder for the identity chips (" + ec.message() + ")");
+  // No chips (no photo had a face): the index says so, and no chips.u8 (an empty file is never written).
+  if (bytes_.empty()) {
+    std::filesystem::remove(folder_ + "/chips.u8", ec);
+  } else {
+    write_file_atomic(folder_ + "/chips.u8", bytes_);
+  }
+  const nlohmann::json index{{"format", "glowlab.identity-chips/1"},
+                             {"size", kIdentityChipSize},
+                             {"channels", 3},
+                             {"chips", chips_},
+                             {"photos_without_face", without_face_}};
+  write_file_atomic(folder_ + "/chips.json", index.dump(1) + "\n");
 }
 
 }  // namespace glowlab

@@ -7,6 +7,9 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include <array>
+
+#include <nlohmann/json.hpp>
 
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
@@ -104,6 +107,9 @@ class ExportPath {
   struct Exported {
     Image crop;             // the exported photo framed again
     double strength = 1.0;  // the fraction of the edit the guard allowed
+    Image photo;            // the exported photo itself (the edit pasted back)
+    bool refound = false;   // the aligner found the face again in it (else it was judged where it was)
+    std::array<double, 6> identity_chip{};  // when refound: the face's identity chip (find_identity_chip)
   };
   Exported exported(const Photo& p, const SliderEdit& edit, const std::string& path) const;
 
@@ -112,6 +118,32 @@ class ExportPath {
   Model& model_;
   int size_;
   bool landmarks_;
+};
+
+// Face chips for issue 28's identity target (does an edit keep the person?), scored outside the
+// engine by a face recognition model (bench/identity): each unedited photo's chip and each of its
+// exports', cut by dlib's face-recognition alignment (find_identity_chip). Written to a folder as
+// chips.u8 (N x 150 x 150 x 3 RGB bytes, one chip after another; absent when N is 0) and chips.json
+// (what each chip is).
+class IdentityChips {
+ public:
+  explicit IdentityChips(std::string folder) : folder_(std::move(folder)) {}
+  bool enabled() const { return !folder_.empty(); }
+  // The unedited photo's chip, by its framing's landmarks (`crop`, as ExportPath::open framed it);
+  // -1 when they were not found (then its edits get none).
+  int add_photo(const std::string& name, const Image& photo, const FaceCrop& crop);
+  // An export of the photo whose chip is `of`: where the aligner found its face again, else where
+  // the photo's face was.
+  void add_edit(int of, const std::string& attribute, double value, const ExportPath::Exported& exported);
+  // Writes both files atomically (the folder is made). Throws Error(Io) naming the folder.
+  void write() const;
+
+ private:
+  std::string folder_;
+  std::vector<std::array<double, 6>> mappings_;  // per chip: where it was cut
+  std::string bytes_;
+  nlohmann::json chips_ = nlohmann::json::array();
+  int without_face_ = 0;
 };
 
 }  // namespace glowlab

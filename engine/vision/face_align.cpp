@@ -130,8 +130,10 @@ FaceCrop find_and_align(const Image& photo, int size, bool centre_fallback, cons
 #ifdef GLOWLAB_HAVE_DLIB
     std::array<double, 10> points{};
     std::vector<std::array<int, 4>> boxes;
-    if (face_detail::find_landmarks(gray, face_index, points, note, landmark_faces, boxes)) {
+    std::array<double, 6> chip{};
+    if (face_detail::find_landmarks(gray, face_index, points, note, landmark_faces, boxes, 800, &chip)) {
       FaceCrop fc = align_to_landmarks(photo, size, points, framing);
+      fc.identity_chip = chip;
       fc.faces = landmark_faces;
       fc.boxes = std::move(boxes);
       fc.face_index = face_index;

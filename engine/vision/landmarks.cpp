@@ -17,6 +17,7 @@
 
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
+#include <dlib/image_transforms.h>
 #include <dlib/opencv/cv_image.h>
 #include <opencv2/imgproc.hpp>
 #endif
@@ -98,8 +99,20 @@ void five_points(const dlib::full_object_detection& shape, double scale, std::ar
   }
 }
 
+// dlib's face chip of `shape` (found on a copy scaled by `scale`) as a mapping from the photo's
+// pixels to the chip's: dlib's own alignment for its face recognition models.
+std::array<double, 6> chip_mapping(const dlib::full_object_detection& shape, double scale) {
+  const auto m = dlib::get_mapping_to_chip(dlib::get_face_chip_details(shape, kIdentityChipSize, 0.25));
+  const auto& a = m.get_m();
+  const auto& b = m.get_b();
+  // photo p -> scaled copy scale * (p + 0.5) - 0.5 -> chip a * that + b.
+  const double shift = 0.5 * scale - 0.5;
+  return {a(0, 0) * scale, a(0, 1) * scale, a(0, 0) * shift + a(0, 1) * shift + b(0),
+          a(1, 0) * scale, a(1, 1) * scale, a(1, 0) * shift + a(1, 1) * shift + b(1)};
+}
+
 bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out, std::string& why, int& count,
-                    std::vector<std::array<int, 4>>& boxes, int detect_side) {
+                    std::vector<std::array<int, 4>>& boxes, int detect_side, std::array<double, 6>* chip) {
   auto& l = landmarker();
   if (!l.ok) {
     why = l.error;
@@ -150,7 +163,9 @@ bool find_landmarks(const cv::Mat& gray, int index, std::array<double, 10>& out,
     why = "the landmark detector found " + std::to_string(count) + (count == 1 ? " face" : " faces");
     return false;
   }
-  five_points(local->predictor(image, faces[static_cast<size_t>(index)]), scale, out);
+  const auto shape = local->predictor(image, faces[static_cast<size_t>(index)]);
+  five_points(shape, scale, out);
+  if (chip) *chip = chip_mapping(shape, scale);
   return true;
 }
 
@@ -193,6 +208,27 @@ bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std
   why = "this build has no face landmark support (dlib)";
   return false;
 #endif
+}
+
+bool find_identity_chip(const Image& photo, std::array<double, 6>& photo_to_chip, std::string& why) {
+  if (photo.empty()) {
+    why = "empty photo";
+    return false;
+  }
+#ifdef GLOWLAB_HAVE_DLIB
+  std::array<double, 10> points{};
+  int count = 0;
+  std::vector<std::array<int, 4>> boxes;
+  return face_detail::find_landmarks(face_detail::gray_of(photo), 0, points, why, count, boxes, 800, &photo_to_chip);
+#else
+  (void)photo_to_chip;
+  why = "this build has no face landmark support (dlib)";
+  return false;
+#endif
+}
+
+Image identity_chip(const Image& photo, const std::array<double, 6>& photo_to_chip) {
+  return crop_with_transform(photo, kIdentityChipSize, photo_to_chip).crop;
 }
 
 bool follow_face_landmarks(const Image& photo, const std::array<int, 4>& box, std::array<double, 10>& points, std::string& why) {

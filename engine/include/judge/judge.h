@@ -51,6 +51,9 @@ struct EditEvalOptions {
   // (paste_edit), then framed again by the aligner and judged; not the 64-px crop's raw decode.
   bool through_export = false;
   std::vector<std::string> only;  // score only these attributes (empty: all)
+  // Through the export: also write each photo's and each export's face chip (dlib's alignment for
+  // face recognition) to this folder, for the identity target (bench/identity). Empty: none.
+  std::string identity_chips;
   std::string device = "cpu";
   std::string cache_dir;
   std::function<void(const std::string&)> log;
@@ -97,6 +100,7 @@ struct AgeEditOptions {
   int faces = 40;              // faces made older, and as many made younger
   double years = 20;           // the edit asked for, each way (held to the slider's range)
   bool through_export = true;  // the user's path (ExportPath), else the 64-px crop's guarded render
+  std::string identity_chips;  // through the export: the face chips for the identity check (as EditEvalOptions)
   std::string device = "cpu";
   std::function<void(const std::string&)> log;
 };
