@@ -19,8 +19,8 @@ const require = createRequire(import.meta.url);
 
 function usage(message) {
   if (message) console.error(`identity.mjs: ${message}`);
-  console.error('usage: node bench/identity/identity.mjs DIR [--threshold 0.6] [--json OUT]');
-  process.exit(2);
+  (message ? console.error : console.log)('usage: node bench/identity/identity.mjs DIR [--threshold 0.6] [--json OUT]');
+  process.exit(message ? 2 : 0);
 }
 
 const args = process.argv.slice(2);

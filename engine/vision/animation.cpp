@@ -146,8 +146,6 @@ std::string write_mp4(const std::string& path, const std::vector<Image>& frames,
   return used;
 }
 
-bool is_animation_path(const std::string& path) { return ends_with(path, ".gif") || ends_with(path, ".mp4"); }
-
 std::string write_animation(const std::string& path, const std::vector<Image>& frames, double fps) {
   if (ends_with(path, ".gif")) {
     write_gif(path, frames, fps);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "vision/animation.h"
 #include "vision/image_io.h"
 
 namespace glowlab {
@@ -146,6 +147,11 @@ std::string lower_extension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return ext;
+}
+
+bool is_animation_path(const std::string& path) {
+  const std::string ext = lower_extension(path);
+  return ext == ".gif" || ext == ".mp4";
 }
 
 void check_image_extension(const std::string& path, const std::vector<std::string>& also) {
