@@ -1,13 +1,13 @@
-// Internal to the judges (judge.cpp, age_judge.cpp): the small CNN both are made of, its file, and
-// the user's export path that both score.
+// Internal to the judges (judge.cpp, age_judge.cpp): the small CNN both are made of, its file, the
+// user's export path that both score, and the face chips of that path for the identity check.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-#include <array>
 
 #include <nlohmann/json.hpp>
 
@@ -109,7 +109,7 @@ class ExportPath {
     double strength = 1.0;  // the fraction of the edit the guard allowed
     Image photo;            // the exported photo itself (the edit pasted back)
     bool refound = false;   // the aligner found the face again in it (else it was judged where it was)
-    std::array<double, 6> identity_chip{};  // when refound: the face's identity chip (find_identity_chip)
+    std::array<double, 6> identity_chip{};  // when refound: photo -> the face's identity chip (find_identity_chip)
   };
   Exported exported(const Photo& p, const SliderEdit& edit, const std::string& path) const;
 

@@ -19,7 +19,7 @@ struct FaceCrop {
   bool eyes_levelled = false;      // both eyes found and the crop rotated to level them
   bool landmarks_used = false;     // framed by five landmarks onto the model's framing
   std::array<double, 10> landmarks{};  // when landmarks_used: the five points found, photo pixels
-  std::array<double, 6> identity_chip{};  // when found by dlib: its face-recognition chip (find_identity_chip)
+  std::array<double, 6> identity_chip{};  // when landmarks_used: photo -> its face-recognition chip (find_identity_chip)
   std::string note;                // why a weaker framing than asked for was used, or that the face
                                    // was enlarged so far that its detail is invented (empty: none)
   double enlargement = 1.0;        // crop pixels per photo pixel (align_face); above 1 the face is enlarged
