@@ -2,6 +2,7 @@
 // file and line (directions and the judge: test_directions).
 #include <QtTest/QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -233,6 +234,30 @@ class TestTrain : public QObject {
     QVERIFY(QString::fromStdString(m.provenance_json).contains("\"training_steps\":30"));
     // Without --resume an existing run is never overwritten.
     QVERIFY_THROWS_EXCEPTION(Error, train(tiny_options(data_, run.path())));
+  }
+
+  // Crops framed already (aligned where a detector ran, trained where none does: a GPU machine):
+  // a model started from one with a framing keeps it, so the window still aligns photos onto it.
+  // A new model trained on them has none.
+  void anInitModelsFramingIsKeptOnFramedImages() {
+    QTemporaryDir run;
+    auto o = tiny_options(data_, run.path() + "/first");
+    o.steps = 2;
+    train(o);
+    auto first = load_model((run.path() + "/first/model.glow").toStdString());
+    QVERIFY(first.framing.empty());
+    first.framing = head_framing();
+    const std::string init = (run.path() + "/framed.glow").toStdString();
+    save_model(init, first);
+    auto again = tiny_options(data_, run.path() + "/again");
+    again.steps = 2;
+    again.init_model = init;
+    std::vector<std::string> lines;
+    again.log = [&](const std::string& s) { lines.push_back(s); };
+    train(again);
+    const auto kept = load_model((run.path() + "/again/model.glow").toStdString());
+    QCOMPARE(kept.framing, head_framing());
+    QVERIFY(std::any_of(lines.begin(), lines.end(), [](const std::string& s) { return s.find("keeps") != std::string::npos; }));
   }
 
   void learningRateWarmsUpAndDecays() {

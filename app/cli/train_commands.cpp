@@ -69,7 +69,7 @@ void add_data_flags(CLI::App* cmd, TrainFlags& f) {
 
 // The start, the schedule, the optimiser, checkpoints.
 void add_schedule_flags(CLI::App* cmd, TrainOptions& t) {
-  cmd->add_option("--init-model", t.init_model, "Start from this .glow instead of a new model")->check(CLI::ExistingFile);
+  cmd->add_option("--init-model", t.init_model, "Start from this .glow instead of a new model (without --align the images are taken as framed already, as `quantize --align` with that model frames them, and the model keeps its framing)")->check(CLI::ExistingFile);
   cmd->add_option("--steps", t.steps, "Total optimiser steps to reach (0: until --minutes)")->capture_default_str();
   cmd->add_option("--minutes", t.minutes, "Time budget for this run in minutes (0: none)")->capture_default_str();
   cmd->add_option("--batch", t.batch, "Images per step")->capture_default_str()->check(CLI::Range(1, 4096));

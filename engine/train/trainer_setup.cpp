@@ -174,7 +174,15 @@ void Trainer::load_data() {
   const Dataset test_set = all.held_out();
   const std::string sources = join_sources(o_.data);
   if (train_set.size() == 0) throw Error(ErrorKind::InvalidArgument, sources + ": no training images (partition 0)");
-  if (o_.align) s_.framing = all.framing;
+  if (o_.align) {
+    s_.framing = all.framing;
+  } else if (!resuming_ && !init_framing_.empty()) {
+    // Images framed already (crops made by `quantize --align` with the init model, say, where no
+    // landmark detector runs): the model keeps the framing it starts from, so the window still
+    // aligns photos onto it. Without this it would frame them from the detector's box.
+    s_.framing = init_framing_;
+    log("the images are taken as framed already: the model keeps " + o_.init_model + "'s framing (--align frames photos)");
+  }
   if (test_set.size() > 0) test_images_ = test_set.images.narrow(0, 0, std::min<int64_t>(o_.test_images, test_set.size()));
   log("data: " + std::to_string(train_set.size()) + " training and " + std::to_string(test_set.size()) +
       " held-out images from " + sources +
