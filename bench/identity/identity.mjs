@@ -1,8 +1,8 @@
 // Issue 28's identity target: does an exported edit keep the person? Reads the face chips that
 // `glowlab-cli judge-edits --through-export --identity-chips DIR` writes (each held-out photo's and
 // each of its exports', cut by dlib's alignment for face recognition), describes every chip with
-// dlib's face recognition network (a ResNet trained on millions of faces that has never seen the
-// flow or its training photos; the TensorFlow.js port in @vladmandic/face-api), and counts an edit as
+// dlib's face recognition network (a ResNet trained elsewhere on photos of many people, with no
+// part in the flow or the judges; the TensorFlow.js port in @vladmandic/face-api), and counts an edit as
 // the same person when its descriptor lies within 0.6 of the unedited photo's (dlib's own threshold:
 // 99.38% on LFW). As a check that the network can tell these small photos apart, different held-out
 // photos (almost always different people) are compared the same way.
@@ -97,7 +97,7 @@ function summary(distances) {
   return {
     edits: distances.length,
     same_person: share(distances, threshold),
-    // The margin: the share within stricter distances (two photos of one person typically lie 0.3-0.5 apart).
+    // The margin: the shares within stricter distances than dlib's threshold.
     within_0_5: share(distances, 0.5),
     within_0_4: share(distances, 0.4),
     mean_distance: distances.length ? distances.reduce((s, d) => s + d, 0) / distances.length : NaN,
