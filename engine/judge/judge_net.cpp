@@ -176,12 +176,12 @@ ExportPath::Exported ExportPath::exported(const Photo& p, const SliderEdit& edit
   // The guarded render decodes the full edit first and limits it exactly when that decode is not
   // clean (the photo's own latent is), so no second decode.
   const auto r = render_edit(model_, p.latent, edit);
-  const auto pasted = paste_edit(model_, p.photo, p.crop, p.latent, r.image);
+  auto pasted = paste_edit(model_, p.photo, p.crop, p.latent, r.image);
   FaceCrop again = frame(pasted.image, path);
   // An edit that loses the face for the aligner is judged where the face was.
   const bool refound = again.landmarks_used;
   if (landmarks_ && !refound) again = crop_with_transform(pasted.image, size_, p.crop.transform);
-  return {again.crop, r.strength, pasted.image, refound, again.identity_chip};
+  return {std::move(again.crop), r.strength, std::move(pasted.image), refound, again.identity_chip};
 }
 
 namespace {
