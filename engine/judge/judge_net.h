@@ -109,7 +109,7 @@ class ExportPath {
     double strength = 1.0;  // the fraction of the edit the guard allowed
     Image photo;            // the exported photo itself (the edit pasted back)
     bool refound = false;   // the aligner found the face again in it (else it was judged where it was)
-    std::array<double, 6> identity_chip{};  // when refound: photo -> the face's identity chip (find_identity_chip)
+    std::array<double, 6> identity_chip{};  // when refound: photo -> the face's identity chip (identity_chip)
   };
   Exported exported(const Photo& p, const SliderEdit& edit, const std::string& path) const;
 
@@ -122,7 +122,7 @@ class ExportPath {
 
 // Face chips for issue 28's identity target (does an edit keep the person?), scored outside the
 // engine by a face recognition model (bench/identity): each unedited photo's chip and each of its
-// exports', cut by dlib's face-recognition alignment (find_identity_chip). Written to a folder as
+// exports', cut by dlib's face-recognition alignment (identity_chip). Written to a folder as
 // chips.u8 (N x 150 x 150 x 3 RGB bytes, one chip after another; absent when N is 0) and chips.json
 // (what each chip is).
 class IdentityChips {

@@ -210,23 +210,6 @@ bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std
 #endif
 }
 
-bool find_identity_chip(const Image& photo, std::array<double, 6>& photo_to_chip, std::string& why) {
-  if (photo.empty()) {
-    why = "empty photo";
-    return false;
-  }
-#ifdef GLOWLAB_HAVE_DLIB
-  std::array<double, 10> points{};
-  int count = 0;
-  std::vector<std::array<int, 4>> boxes;
-  return face_detail::find_landmarks(face_detail::gray_of(photo), 0, points, why, count, boxes, 800, &photo_to_chip);
-#else
-  (void)photo_to_chip;
-  why = "this build has no face landmark support (dlib)";
-  return false;
-#endif
-}
-
 Image identity_chip(const Image& photo, const std::array<double, 6>& photo_to_chip) {
   return crop_with_transform(photo, kIdentityChipSize, photo_to_chip).crop;
 }

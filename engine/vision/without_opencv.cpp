@@ -35,11 +35,6 @@ bool find_face_landmarks(const Image&, std::array<double, 10>&, std::string& why
   return false;
 }
 
-bool find_identity_chip(const Image&, std::array<double, 6>&, std::string& why) {
-  why = "this build has no OpenCV (configured with GLOWLAB_OPENCV=OFF): no face landmarks";
-  return false;
-}
-
 Image identity_chip(const Image&, const std::array<double, 6>&) { needs_opencv("cutting a face chip"); }
 
 std::string write_photo_image(const std::string& path, const Image&, const std::string&) {

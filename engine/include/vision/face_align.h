@@ -19,7 +19,7 @@ struct FaceCrop {
   bool eyes_levelled = false;      // both eyes found and the crop rotated to level them
   bool landmarks_used = false;     // framed by five landmarks onto the model's framing
   std::array<double, 10> landmarks{};  // when landmarks_used: the five points found, photo pixels
-  std::array<double, 6> identity_chip{};  // when landmarks_used: photo -> its face-recognition chip (find_identity_chip)
+  std::array<double, 6> identity_chip{};  // when landmarks_used: photo -> its face-recognition chip (identity_chip)
   std::string note;                // why a weaker framing than asked for was used, or that the face
                                    // was enlarged so far that its detail is invented (empty: none)
   double enlargement = 1.0;        // crop pixels per photo pixel (align_face); above 1 the face is enlarged
@@ -64,13 +64,11 @@ bool find_face_landmarks(const Image& photo, std::array<double, 10>& points, std
 bool follow_face_landmarks(const Image& photo, const std::array<int, 4>& box, std::array<double, 10>& points, std::string& why);
 
 // The face chip that dlib's face recognition models read (issue 28: whether an edit keeps the
-// person): kIdentityChipSize px, the largest face mapped by dlib's own alignment of its 68 landmarks
-// (get_face_chip_details, padding 0.25). find_identity_chip gives the mapping (photo pixels -> chip
-// pixels, row-major 2x3; false, with `why`, when there is no landmark model or no face);
-// identity_chip cuts the chip out of a photo by a mapping, so the same region can be cut from an
-// edited copy of the photo whose face the detector no longer finds.
+// person): kIdentityChipSize px, the face mapped by dlib's own alignment of its 68 landmarks
+// (get_face_chip_details, padding 0.25). align_face gives the mapping with the landmarks
+// (FaceCrop::identity_chip); identity_chip cuts the chip out of a photo by a mapping, so the same
+// region can be cut from an edited copy of the photo whose face the detector no longer finds.
 inline constexpr int kIdentityChipSize = 150;
-bool find_identity_chip(const Image& photo, std::array<double, 6>& photo_to_chip, std::string& why);
 Image identity_chip(const Image& photo, const std::array<double, 6>& photo_to_chip);
 
 // The similarity transform (rotation, uniform scale, shift) that takes the points `from` (x, y
