@@ -8,6 +8,7 @@
 #include <ATen/ATen.h>
 
 #include "flow/glow.h"
+#include "train/flat_params.h"
 #include "train/optimizer.h"
 
 namespace glowlab {
@@ -24,7 +25,7 @@ class TrainStep {
   // gradients' norm is not finite.
   bool update(double lr);
   // Every weight finite: checked after each update, before the EMA or a snapshot takes them.
-  bool weights_finite() const;
+  bool weights_finite();
   // Moves the EMA towards the weights; its decay ramps up over the first steps.
   void average(std::int64_t step);
   // The whole step in one process: false when it was not finite (the EMA is then untouched).
@@ -35,7 +36,8 @@ class TrainStep {
  private:
   Glow glow_;
   FlowOptimizer& opt_;
-  std::vector<at::Tensor> params_, ema_params_;
+  std::vector<at::Tensor> params_;
+  FlatParameters ema_;  // the EMA's weights, one buffer laid out as the optimiser's
   double clip_norm_, ema_decay_;
 };
 
