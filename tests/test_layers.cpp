@@ -187,6 +187,27 @@ class TestLayers : public QObject {
     QCOMPARE(m->inversions(), int64_t{2});
   }
 
+  // Issue 30: the flow step's 1x1 mix trains as batched matrix products with a backward of its
+  // own; its values and gradients are a 1x1 convolution's.
+  void channelMixTrainsAsA1x1Convolution() {
+    const auto x = at::randn({3, 12, 5, 7}).requires_grad_(), w = at::randn({12, 12}).requires_grad_(),
+               b = at::randn({12}).requires_grad_();
+    const auto x2 = x.detach().clone().requires_grad_(), w2 = w.detach().clone().requires_grad_(),
+               b2 = b.detach().clone().requires_grad_();
+    const auto y = channel_mix(x, w, b), y2 = at::conv2d(x2, w2.view({12, 12, 1, 1}), b2);
+    QVERIFY(at::allclose(y, y2, 1e-5, 1e-5));
+    // The gradient as it arrives in a flow: a channel slice of a larger one (not contiguous).
+    const auto g = at::randn({3, 24, 5, 7}).narrow(1, 6, 12);
+    y.backward(g);
+    y2.backward(g);
+    QVERIFY(at::allclose(x.grad(), x2.grad(), 1e-5, 1e-5));
+    QVERIFY(at::allclose(w.grad(), w2.grad(), 1e-4, 1e-5));
+    QVERIFY(at::allclose(b.grad(), b2.grad(), 1e-4, 1e-5));
+    QVERIFY(y.grad_fn()->name().find("ChannelMix") != std::string::npos);  // its own backward ran
+    at::NoGradGuard off;
+    QVERIFY(at::allclose(channel_mix(x, w, b), y2, 1e-5, 1e-5));  // inference: the convolution
+  }
+
   // Issue 30: inference convolutions run on oneDNN at any size (ATen's own choice took a batch-1
   // 3x3 over a small input to its slow im2col path) and equal at::conv2d; bench says where the time
   // goes and how far it is from the machine's limit.
@@ -223,6 +244,10 @@ class TestLayers : public QObject {
     QVERIFY2(ops.contains("aten::mkldnn_convolution"), qPrintable(ops.join(", ")));
     QVERIFY2(!ops.contains("aten::_slow_conv2d_forward"), qPrintable(ops.join(", ")));
     QVERIFY(j["profile"].contains("train_step"));
+    QVERIFY(j["profile"]["train_step"]["operator_calls"].get<int64_t>() > 0);
+    for (const char* part : {"forward_and_backward", "clip_and_optimiser", "finiteness_check", "moving_average"}) {
+      QVERIFY2(j["profile"]["train_step_parts_ms"][part].get<double>() > 0, part);
+    }
     // --photo: File > Open and a render, step by step (a photo without a face: centre-cropped).
     QTemporaryDir dir;
     const std::string photo = dir.filePath("photo.png").toStdString();

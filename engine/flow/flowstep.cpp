@@ -22,7 +22,7 @@ FlowStepImpl::Folded FlowStepImpl::fold_forward(const at::TensorOptions& options
   const auto w = invconv->weight(options);
   const auto s = actnorm->scale();
   const int64_t c = s.size(0);
-  return {(w * s.unsqueeze(0)).view({c, c, 1, 1}), w.matmul(actnorm->loc.flatten() * s),
+  return {w * s.unsqueeze(0), w.matmul(actnorm->loc.flatten() * s),
           actnorm->logs.sum() + invconv->log_abs_det(options)};
 }
 
@@ -43,7 +43,7 @@ std::pair<at::Tensor, at::Tensor> FlowStepImpl::forward(const at::Tensor& x) {
     forward_ = fold_forward(x.options());
   }
   const auto hw = static_cast<double>(x.size(2) * x.size(3));
-  auto [y, ld] = coupling->forward(flow_conv2d(x, f->weight, f->bias));
+  auto [y, ld] = coupling->forward(channel_mix(x, f->weight, f->bias));
   return {y, ld + f->log_det * hw};
 }
 
