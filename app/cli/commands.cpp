@@ -282,7 +282,7 @@ void add_bench(CLI::App& app) {
                   "are also at the top level, all under by_precision)")
       ->delimiter(',')->capture_default_str()->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_flag("--profile", o->b.profile,
-                "Also where encode, decode and a training step spend their time, by operator and by level (CPU)");
+                "Also where encode, decode and a training step spend their time, by operator (self time and calls) and by level, and the training step's parts (CPU)");
   cmd->add_option("--photo", o->b.photo,
                   "With --model: also time opening this photo as the window does (read, face and landmarks, crop, "
                   "encode) and a render (decode, the guard's checks)")
