@@ -44,18 +44,22 @@ double peak_rss_mib() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;
 }
 
+// One run of fn in milliseconds (a GPU's queued work included).
+template <typename Fn>
+double elapsed_ms(const at::Device& device, Fn&& fn) {
+  if (device.is_cuda()) torch::cuda::synchronize();
+  const auto t0 = Clock::now();
+  fn();
+  if (device.is_cuda()) torch::cuda::synchronize();
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
 // Times fn `runs` times after `warmup` untimed runs; returns milliseconds per run.
 template <typename Fn>
 std::vector<double> time_runs(const at::Device& device, int warmup, int runs, Fn&& fn) {
   for (int i = 0; i < warmup; ++i) fn();
   std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    if (device.is_cuda()) torch::cuda::synchronize();
-    const auto t0 = Clock::now();
-    fn();
-    if (device.is_cuda()) torch::cuda::synchronize();
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  }
+  for (int i = 0; i < runs; ++i) ms.push_back(elapsed_ms(device, fn));
   return ms;
 }
 
@@ -108,16 +112,11 @@ nlohmann::json time_training(Glow& glow, Glow& ema, const at::Tensor& xb, int st
     r["profile"]["train_step"] = profile_runs(steps, [&] { step.run(xb, trainer.lr, k++); });
     // The step's parts, timed without the profiler (medians over as many steps).
     std::vector<double> pass, update, check, average;
-    auto ms_of = [](const std::function<void()>& fn) {
-      const auto t0 = Clock::now();
-      fn();
-      return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    };
     for (int i = 0; i < steps; ++i) {
-      pass.push_back(ms_of([&] { step.backward(xb); }));
-      update.push_back(ms_of([&] { step.update(trainer.lr); }));
-      check.push_back(ms_of([&] { step.weights_finite(); }));
-      average.push_back(ms_of([&] { step.average(k++); }));
+      pass.push_back(elapsed_ms(device, [&] { step.backward(xb); }));
+      update.push_back(elapsed_ms(device, [&] { step.update(trainer.lr); }));
+      check.push_back(elapsed_ms(device, [&] { step.weights_finite(); }));
+      average.push_back(elapsed_ms(device, [&] { step.average(k++); }));
     }
     r["profile"]["train_step_parts_ms"] = {{"forward_and_backward", median(pass)},
                                            {"clip_and_optimiser", median(update)},
@@ -135,16 +134,7 @@ nlohmann::json time_open(const std::string& model_path, const std::string& photo
   log("opening " + photo_path + " (read, face, landmarks, crop, encode) and rendering it...");
   Model model = Model::load(model_path);
   const int size = model.config().image_size, channels = model.config().channels;
-  auto ms = [&](const std::function<void()>& fn) {
-    fn();
-    std::vector<double> t;
-    for (int i = 0; i < runs; ++i) {
-      const auto t0 = Clock::now();
-      fn();
-      t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    }
-    return median(t);
-  };
+  auto ms = [&](const std::function<void()>& fn) { return median(time_runs(at::Device(at::kCPU), 1, runs, fn)); };
   Image photo;
   FaceCrop crop;
   std::vector<float> latent;

@@ -21,13 +21,7 @@ FlatParameters::FlatParameters(std::vector<at::Tensor> params, bool with_grads)
     n += p.numel();
   }
   offsets_.push_back(n);
-  if (params_.empty()) return;
-  at::NoGradGuard no_grad;
-  const auto options = params_[0].options().requires_grad(false);
-  auto values = at::empty({n}, options);
-  auto grads = with_grads_ ? at::zeros({n}, options) : at::Tensor();
-  for (size_t i = 0; i < params_.size(); ++i) values.narrow(0, offsets_[i], params_[i].numel()).copy_(params_[i].reshape(-1));
-  bind(values, grads);
+  if (!params_.empty()) bind_anew();
 }
 
 std::vector<at::Tensor> FlatParameters::slices(const at::Tensor& flat) const {
@@ -37,9 +31,16 @@ std::vector<at::Tensor> FlatParameters::slices(const at::Tensor& flat) const {
   return out;
 }
 
-void FlatParameters::bind(const at::Tensor& values, const at::Tensor& grads) {
-  values_ = values;
-  grads_ = grads;
+void FlatParameters::bind_anew() {
+  at::NoGradGuard no_grad;
+  const auto options = params_[0].options().requires_grad(false);
+  values_ = at::empty({offsets_.back()}, options);
+  grads_ = with_grads_ ? at::zeros({offsets_.back()}, options) : at::Tensor();
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const auto& p = params_[i];
+    values_.narrow(0, offsets_[i], p.numel()).copy_(p.reshape(-1));
+    if (with_grads_ && p.grad().defined()) grads_.narrow(0, offsets_[i], p.numel()).copy_(p.grad().reshape(-1));
+  }
   const auto v = slices(values_);
   const auto g = with_grads_ ? slices(grads_) : std::vector<at::Tensor>();
   for (size_t i = 0; i < params_.size(); ++i) {
@@ -62,16 +63,7 @@ bool FlatParameters::ensure_bound() {
     }
   }
   if (bound) return false;
-  at::NoGradGuard no_grad;
-  const auto options = params_[0].options().requires_grad(false);
-  auto values = at::empty({offsets_.back()}, options);
-  auto grads = with_grads_ ? at::zeros({offsets_.back()}, options) : at::Tensor();
-  for (size_t i = 0; i < params_.size(); ++i) {
-    const auto& p = params_[i];
-    values.narrow(0, offsets_[i], p.numel()).copy_(p.reshape(-1));
-    if (with_grads_ && p.grad().defined()) grads.narrow(0, offsets_[i], p.numel()).copy_(p.grad().reshape(-1));
-  }
-  bind(values, grads);
+  bind_anew();
   return true;
 }
 

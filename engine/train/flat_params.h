@@ -14,8 +14,8 @@ class FlatParameters {
  public:
   FlatParameters() = default;
   // Each parameter's data becomes a slice of values() (values kept); with_grads: each gradient a
-  // slice of grads(), zeroed (accumulation then writes into it in place). All parameters must share
-  // one dtype and device (Error InvalidArgument otherwise).
+  // slice of grads() (kept, or zero where there was none; accumulation then writes into it in
+  // place). All parameters must share one dtype and device (Error InvalidArgument otherwise).
   FlatParameters(std::vector<at::Tensor> params, bool with_grads);
 
   // Binds again any parameter (or gradient) that no longer lives in the buffers, e.g. after the
@@ -34,7 +34,9 @@ class FlatParameters {
   std::vector<at::Tensor> slices(const at::Tensor& flat) const;
 
  private:
-  void bind(const at::Tensor& values, const at::Tensor& grads);
+  // New buffers on the parameters' device holding their values and gradients; each parameter
+  // (and gradient) then becomes a slice of them.
+  void bind_anew();
 
   std::vector<at::Tensor> params_;
   std::vector<int64_t> offsets_;
